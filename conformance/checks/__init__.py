@@ -1,0 +1,1 @@
+"""Checks: compare one documented fact with one gathered fact; say expected, found, source."""

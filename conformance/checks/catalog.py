@@ -1,0 +1,39 @@
+"""Every check of a host, derived from the inventory (one check = one documented fact)."""
+from __future__ import annotations
+
+from ..facts.linux import CannotVerify
+from ..inventory.schema import Inventory
+from ..site import SiteView
+from .files import env_checks, path_checks
+from .finding import Check, Finding, cannot_verify
+from .litellm import litellm_checks
+from .network import listen_checks
+from .scripts import script_checks
+from .ssh import ssh_config_checks
+from .units import unit_checks
+
+
+def local_checks(inventory: Inventory, site: SiteView, host_id: str) -> list[Check]:
+    """The checks run on a Linux host itself (`pytest -m local`)."""
+    checks: list[Check] = []
+    for service in inventory.services_on(host_id):
+        checks += unit_checks(service)
+        checks += path_checks(service)
+        checks += env_checks(service)
+        checks += listen_checks(service)
+    checks += litellm_checks(inventory, site)
+    checks += script_checks(inventory.launch_scripts)
+    checks += ssh_config_checks(inventory, site)
+    checks = [c for c in checks if c.host == host_id]
+    ids = [c.id for c in checks]
+    duplicated = {i for i in ids if ids.count(i) > 1}
+    assert not duplicated, f"check ids must be unique: {sorted(duplicated)}"
+    return checks
+
+
+def evaluate(check: Check, facts) -> Finding:
+    """Run a check; a fact the suite may not read becomes 'cannot verify', never a pass."""
+    try:
+        return check.evaluate(facts)
+    except CannotVerify as e:
+        return cannot_verify(e.reason, e.evidence)

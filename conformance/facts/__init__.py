@@ -1,0 +1,1 @@
+"""Fact collectors: they only generate commands and parse what hosts answer; no judgement here."""

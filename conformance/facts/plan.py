@@ -1,0 +1,64 @@
+"""What to ask a host, computed once from the inventory (no host needed to test it)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..evidence import SECRET_NAME
+from ..inventory.schema import Inventory
+
+
+@dataclass(frozen=True)
+class UnitKey:
+    scope: str
+    user: str | None
+    name: str
+
+    def __str__(self) -> str:
+        return self.name if self.scope == "system" else f"{self.name} (user {self.user})"
+
+
+class FactPlan:
+    def __init__(self, inventory: Inventory, host_id: str) -> None:
+        self.inventory = inventory
+        self.host_id = host_id
+        self.services = inventory.services_on(host_id)
+
+    def units_by_scope(self) -> dict[tuple[str, str | None], list[str]]:
+        scopes: dict[tuple[str, str | None], list[str]] = {}
+        for s in self.services:
+            for u in s.units:
+                names = scopes.setdefault((u.scope, u.user if u.scope == "user" else None), [])
+                if u.name not in names:
+                    names.append(u.name)
+        return scopes
+
+    def journals(self) -> list[UnitKey]:
+        return [UnitKey(j.scope, None, j.unit) for s in self.services for j in s.journal]
+
+    def paths(self) -> list[str]:
+        found: list[str] = []
+        for s in self.services:
+            found += [p.path for p in s.paths]
+            found += [e.path for e in s.env_files]
+        found += self.reads()
+        return list(dict.fromkeys(found))
+
+    def symlinks(self) -> list[str]:
+        return list(dict.fromkeys(p.path for s in self.services for p in s.paths if p.type == "symlink"))
+
+    def reads(self) -> list[str]:
+        """Files whose contents checks compare; never a secret file."""
+        inv = self.inventory
+        reads = [e.path for s in self.services for e in s.env_files]
+        if inv.litellm and inv.service(inv.litellm.service).host == self.host_id:
+            reads += [inv.litellm.config, inv.litellm.env_file]
+        if inv.launch_scripts and inv.launch_scripts.host == self.host_id:
+            reads += [f"{inv.launch_scripts.dir}/{name}" for name in inv.launch_scripts.scripts]
+        reads += [e.file for e in inv.ssh_config if e.on_host == self.host_id]
+        secret = {p.path for s in self.services for p in s.paths if p.secret}
+        return [r for r in dict.fromkeys(reads) if r not in secret]
+
+    def is_secret_key(self, key: str) -> bool:
+        documented = any(e.key == key and e.secret for s in self.services for f in s.env_files for e in f.entries)
+        return documented or re.fullmatch(SECRET_NAME, key, re.IGNORECASE) is not None

@@ -1,0 +1,4 @@
+from .loader import InventoryError, load_inventory, load_site
+from .schema import Inventory, Site
+
+__all__ = ["Inventory", "InventoryError", "Site", "load_inventory", "load_site"]

@@ -1,0 +1,110 @@
+"""Load inventory.yaml and site overrides; every error names FILE:LINE, never a traceback."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .schema import Inventory, LocatedError, Site
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InventoryError(Exception):
+    """A broken inventory or site file, located as FILE:LINE."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+def load_inventory(path: Path | str) -> Inventory:
+    return _load(Path(path), Inventory)
+
+
+def load_site(path: Path | str) -> Site:
+    return _load(Path(path), Site)
+
+
+def _load(path: Path, model: type[M]) -> M:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InventoryError(path, None, f"cannot read: {e.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise InventoryError(path, mark.line + 1 if mark else None, f"not valid YAML: {e.problem}") from None
+    if root is None:
+        raise InventoryError(path, 1, "file is empty")
+    lines: dict[tuple, int] = {}
+    data = _to_python(root, (), lines, path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = tuple(err["loc"])
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, LocatedError):
+            loc = cause.loc
+            message = str(cause)
+        else:
+            message = _describe(err)
+        dotted = ".".join(str(p) for p in loc if p not in ("function-after",))
+        more = f" (and {e.error_count() - 1} more problem(s))" if e.error_count() > 1 else ""
+        return_line = _line_of(loc, lines)
+        raise InventoryError(path, return_line, f"{dotted or 'top level'}: {message}{more}") from None
+
+
+def _describe(err: dict) -> str:
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        return "unknown key (not in the schema; a typo?)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err["type"] not in ("value_error", "assertion_error") and "input" in err and not isinstance(err["input"], (dict, list)):
+        msg += f", got {err['input']!r}"
+    return msg
+
+
+def _line_of(loc: tuple, lines: dict[tuple, int]) -> int | None:
+    # the deepest located prefix: a missing key is reported at the mapping that lacks it
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def _to_python(node: yaml.Node, loc: tuple, lines: dict[tuple, int], path: Path):
+    """Construct plain data from a composed node, recording the line of every key and item."""
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in out:
+                raise InventoryError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+            out[key] = _to_python(value_node, loc + (key,), lines, path)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        result = []
+        for i, item in enumerate(node.value):
+            lines[loc + (i,)] = item.start_mark.line + 1
+            result.append(_to_python(item, loc + (i,), lines, path))
+        return result
+    return _scalar(node)
+
+
+def _scalar(node: yaml.ScalarNode):
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()

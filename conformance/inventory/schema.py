@@ -1,0 +1,270 @@
+"""The inventory's schema: every documented fact of the lab, as typed data.
+
+Each entry carries `source`, so a reader can tell a documented fact from one we inferred:
+founding = the founding document (03-SERVICE_INVENTORY.md), companion = the lab's other
+documents of the same era, derived = inferred by us (with `why`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Source = Literal["founding", "companion", "derived"]
+Port = int  # range enforced with Field(ge=1, le=65535) where used
+SLUG = r"^[a-z0-9][a-z0-9.-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(Strict):
+    source: Source
+    why: str | None = None
+
+    @model_validator(mode="after")
+    def _derived_says_why(self):
+        if self.source == "derived" and not self.why:
+            raise ValueError("a derived entry must say why it was inferred (`why:`)")
+        return self
+
+
+class Host(Entry):
+    id: str = Field(pattern=SLUG)
+    os: Literal["linux", "darwin"]
+    address: str
+    ssh_alias: str | None = None
+    role: str = ""
+
+
+class UnitState(Entry):
+    enabled: bool | None = None
+    active: bool | None = None
+
+
+class Unit(Entry):
+    """A systemd unit as documented. present=false documents a unit that must NOT exist."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9@._-]+\.(service|socket|timer)$")
+    scope: Literal["system", "user"] = "system"
+    user: str | None = None  # owner of a user unit
+    present: bool = True
+    fragment: str | None = None
+    exec_start: str | None = None
+    restart: Literal["no", "always", "on-success", "on-failure", "on-abnormal", "on-abort", "on-watchdog"] | None = None
+    restart_sec: float | None = Field(default=None, ge=0)
+    environment_files: list[str] | None = None
+    environment: dict[str, str] | None = None
+    drop_ins: list[str] | None = None
+    logs: Literal["journal"] | None = None
+    state: UnitState | None = None
+
+    @model_validator(mode="after")
+    def _user_units_name_their_user(self):
+        if self.scope == "user" and not self.user:
+            raise ValueError("a user-scope unit must name its `user`")
+        return self
+
+
+class Listener(Entry):
+    address: str
+    port: Port = Field(ge=1, le=65535)
+
+
+class PathEntry(Entry):
+    name: str = Field(pattern=SLUG)
+    path: str
+    type: Literal["file", "directory", "symlink"]
+    target: str | None = None  # for symlinks
+    secret: bool = False  # never read, only stat'ed
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError(f"path must be absolute, got {v!r}")
+        return v
+
+
+class EnvValue(Entry):
+    key: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    value: str | None = None  # None: only the key's presence is documented
+    secret: bool = False
+
+
+class EnvFile(Entry):
+    name: str = Field(pattern=SLUG)
+    path: str
+    entries: list[EnvValue]
+
+
+class Journal(Entry):
+    unit: str
+    scope: Literal["system", "user"] = "system"
+    json_lines: bool = False
+
+
+class Service(Entry):
+    id: str = Field(pattern=SLUG)
+    host: str
+    purpose: str
+    owner_repo: str | None = None
+    must_not_modify: bool = False
+    units: list[Unit] = []
+    listen: list[Listener] = []
+    paths: list[PathEntry] = []
+    env_files: list[EnvFile] = []
+    journal: list[Journal] = []
+
+
+class Route(Entry):
+    name: str = Field(pattern=SLUG)
+    api_base: str  # may name a host as {host-id}, resolved per site
+    backend: str  # service id of the upstream
+    expected: Literal["up", "optional"] = "up"
+
+    @property
+    def env_prefix(self) -> str:
+        return re.sub(r"[^A-Z0-9]", "_", self.name.upper())
+
+
+class MasterKey(Entry):
+    enabled: bool
+
+
+class LiteLLM(Entry):
+    service: str
+    config: str
+    env_file: str
+    json_logs: bool
+    router_settings: list[str] = []
+    master_key: MasterKey
+    routes: list[Route]
+
+
+class LaunchScripts(Entry):
+    service: str
+    host: str
+    dir: str
+    scripts: list[str]
+    launch_flags: str  # with {port}
+    port_range: tuple[Port, Port]
+    documented_port: Port = Field(ge=1, le=65535)
+
+    @field_validator("launch_flags")
+    @classmethod
+    def _has_port(cls, v: str) -> str:
+        if "{port}" not in v:
+            raise ValueError("launch_flags must contain the placeholder {port}")
+        return v
+
+
+class LaunchdJob(Entry):
+    service: str
+    host: str
+    plist: str
+    label: str
+    runtime_dir: str
+    log_pattern: str
+    ports: tuple[Port, Port]
+    listening: Literal["up", "optional"]
+
+
+class SshConfigEntry(Entry):
+    """A host entry the owner's ssh config must carry (found there by address)."""
+
+    service: str
+    on_host: str
+    file: str
+    target_host: str
+
+
+class Inventory(Strict):
+    version: Literal[1]
+    hosts: list[Host]
+    services: list[Service]
+    litellm: LiteLLM | None = None
+    launch_scripts: LaunchScripts | None = None
+    launchd: list[LaunchdJob] = []
+    ssh_config: list[SshConfigEntry] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self):
+        host_ids = _unique([(("hosts", i, "id"), h.id) for i, h in enumerate(self.hosts)], "host id")
+        service_ids = _unique([(("services", i, "id"), s.id) for i, s in enumerate(self.services)], "service id")
+        for i, s in enumerate(self.services):
+            _known(s.host, host_ids, "host", ("services", i, "host"))
+            _unique([(("services", i, "paths", j, "name"), p.name) for j, p in enumerate(s.paths)], "path name")
+            _units_document_each_fact_once(s.units, ("services", i, "units"))
+        if self.litellm:
+            _known(self.litellm.service, service_ids, "service", ("litellm", "service"))
+            routes = self.litellm.routes
+            _unique([(("litellm", "routes", i, "name"), r.name) for i, r in enumerate(routes)], "route name")
+            for i, r in enumerate(routes):
+                _known(r.backend, service_ids, "service", ("litellm", "routes", i, "backend"))
+        for i, e in enumerate(self.ssh_config):
+            _known(e.target_host, host_ids, "host", ("ssh_config", i, "target_host"))
+            _known(e.on_host, host_ids, "host", ("ssh_config", i, "on_host"))
+        return self
+
+    def host(self, host_id: str) -> Host:
+        return next(h for h in self.hosts if h.id == host_id)
+
+    def services_on(self, host_id: str) -> list[Service]:
+        return [s for s in self.services if s.host == host_id]
+
+    def service(self, service_id: str) -> Service:
+        return next(s for s in self.services if s.id == service_id)
+
+
+class LocatedError(ValueError):
+    """A cross-entry error that knows which entry it is about, so the loader can name its line."""
+
+    def __init__(self, message: str, loc: tuple):
+        super().__init__(message)
+        self.loc = loc
+
+
+def _unique(located_values: list[tuple[tuple, object]], what: str) -> set:
+    seen: set = set()
+    for loc, v in located_values:
+        if v in seen:
+            shown = v[-1] if isinstance(v, tuple) else v
+            raise LocatedError(f"duplicate {what}: {shown!r}", loc)
+        seen.add(v)
+    return seen
+
+
+_UNIT_IDENTITY = {"name", "scope", "user", "source", "why"}
+
+
+def _units_document_each_fact_once(units: list[Unit], loc: tuple) -> None:
+    """Several entries may document one unit (facts from different sources), but no fact twice."""
+    documented: dict[tuple, set[str]] = {}
+    for j, u in enumerate(units):
+        key = (u.scope, u.user, u.name)
+        fields = u.model_fields_set - _UNIT_IDENTITY
+        twice = documented.setdefault(key, set()) & fields
+        if twice:
+            raise LocatedError(f"unit {u.name} ({u.scope}): {', '.join(sorted(twice))} documented twice", loc + (j, "name"))
+        documented[key] |= fields
+
+
+def _known(value: str, known: set, what: str, loc: tuple) -> None:
+    if value not in known:
+        raise LocatedError(f"unknown {what} {value!r} (defined: {', '.join(sorted(known))})", loc)
+
+
+class SiteHost(Strict):
+    address: str
+    ssh_alias: str | None = None
+
+
+class Site(Strict):
+    """A site override: maps the documented hosts to another site's addresses."""
+
+    site: str = Field(pattern=SLUG)
+    description: str = ""
+    hosts: dict[str, SiteHost] = {}

@@ -1,0 +1,2 @@
+# The suite's machinery lives in conformance/; this root conftest only switches it on.
+pytest_plugins = ["conformance.plugin"]
