@@ -6,8 +6,10 @@ from dataclasses import asdict, dataclass
 
 REDACTED = "<redacted>"
 SECRET_NAME = r"[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)[A-Za-z0-9_]*"
-# KEY=VALUE / key: value pairs whose name says secret (env files, systemctl Environment=, YAML)
-_SECRET_ASSIGNMENT = re.compile(rf"(?i)(\b{SECRET_NAME}\b\s*[=:]\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\"',}}]+)")
+# KEY=VALUE / key: value / "key": "value" pairs whose name says secret (env files, systemctl Environment=, YAML, JSON)
+_SECRET_ASSIGNMENT = re.compile(rf"(?i)(\b{SECRET_NAME}\b[\"']?\s*[=:]\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\"',}}]+)")
+# systemctl show quotes a whole assignment whose value has a space: Environment="NAME=two words"
+_QUOTED_SECRET_ASSIGNMENT = re.compile(rf"(?i)(\"{SECRET_NAME}=)([^\"\n]*)(\")")
 # OpenAI-style keys anywhere
 _BEARER_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{6,}")
 
@@ -28,7 +30,8 @@ class Redactor:
             return text
         for value in sorted(self._known, key=len, reverse=True):
             text = text.replace(value, REDACTED)
-        text = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).startswith("os.environ/") else REDACTED), text)
+        text = _QUOTED_SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+        text = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).strip("\"'").startswith("os.environ/") else REDACTED), text)
         return _BEARER_LIKE.sub(REDACTED, text)
 
 

@@ -29,9 +29,14 @@ def _present(facts: LinuxFacts, path: str) -> Finding:
     return compare("file", fact.value.type if fact.value.exists else "missing", fact.source, fact.evidence)
 
 
+def join_continuations(text: str) -> str:
+    """Shell line continuations joined, with the spaces around them collapsed to one."""
+    return re.sub(r"[ \t]*\\\n\s*", " ", text)
+
+
 def launches(text: str) -> list[int]:
     """Ports of every `--port N` the script passes (continuation lines joined)."""
-    joined = re.sub(r"\\\n\s*", " ", text)
+    joined = join_continuations(text)
     return [int(p) for p in re.findall(r"--port[ =](\d+)", joined)]
 
 
@@ -39,7 +44,7 @@ def _launch_flags(facts: LinuxFacts, cfg: LaunchScripts, path: str) -> Finding:
     text = facts.file_text(path)
     if text is None:
         return Finding(Status.FAILED, "a launch with the documented flags", "file missing", path)
-    joined = re.sub(r"\\\n\s*", " ", text.text)
+    joined = join_continuations(text.text)
     ports = launches(text.text)
     wanted = [cfg.launch_flags.format(port=p) for p in ports]
     lo, hi = cfg.port_range
@@ -65,7 +70,7 @@ def _documented_launch(facts: LinuxFacts, cfg: LaunchScripts, documented: str) -
         if text is None:
             continue
         evidence += text.evidence
-        if documented in re.sub(r"\\\n\s*", " ", text.text):
+        if documented in join_continuations(text.text):
             holders.append(name)
     found = f"in {', '.join(holders)}" if holders else "in no script"
     status = Status.PASSED if holders else Status.FAILED

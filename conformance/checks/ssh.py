@@ -36,6 +36,6 @@ def _entry(facts: LinuxFacts, entry: SshConfigEntry, address: str) -> Finding:
     if text is None:
         return Finding(Status.FAILED, f"a Host with HostName {address}", "file missing", entry.file)
     by_address = hosts_by_address(text.text)
-    found = f"a Host with HostName {address}" if address in by_address else (
-        "HostNames: " + ", ".join(f"{h} ({'/'.join(a)})" for h, a in sorted(by_address.items())) or "no Host entries")
+    listed = ", ".join(f"{h} ({'/'.join(a)})" for h, a in sorted(by_address.items()))
+    found = f"a Host with HostName {address}" if address in by_address else (f"HostNames: {listed}" if listed else "no Host entries")
     return compare(f"a Host with HostName {address}", found, entry.file, text.evidence)

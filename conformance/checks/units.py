@@ -43,10 +43,10 @@ def _aspects(unit: Unit, key: UnitKey):
         yield "restart-sec", f"{where} has RestartSec={unit.restart_sec:g}", lambda f: _prop(f, key, unit.restart_sec, lambda p: p.restart_sec, shown="RestartUSec")
     if unit.state and unit.state.enabled is not None:
         want = "enabled" if unit.state.enabled else "disabled"
-        yield "enabled", f"{where} is {want}", lambda f: _prop(f, key, want, lambda p: p.get("UnitFileState") or None)
+        yield "enabled", f"{where} is {want}", lambda f, want=want: _prop(f, key, want, lambda p: p.get("UnitFileState") or None)
     if unit.state and unit.state.active is not None:
         want = "active" if unit.state.active else "inactive"
-        yield "active", f"{where} is {want}", lambda f: _prop(f, key, want, lambda p: p.get("ActiveState"))
+        yield "active", f"{where} is {want}", lambda f, want=want: _prop(f, key, want, lambda p: p.get("ActiveState"))
     if unit.environment_files is not None:
         yield "environment-file", f"{where} reads EnvironmentFile={', '.join(unit.environment_files)}", \
             lambda f: _prop_set(f, key, unit.environment_files, lambda p: p.environment_files)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+READER_GROUPS = ("systemd-journal", "adm", "wheel")  # groups journald's ACLs let read the system journal
 DENIED_HINTS = ("insufficient permissions", "not seeing messages from other users", "Permission denied")
 
 

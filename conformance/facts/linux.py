@@ -187,7 +187,15 @@ class LinuxFacts:
         out = self._journal_batch[key]
         if isinstance(out, CannotVerify):
             raise out
-        if journal_facts.denied(out.stderr, out.stdout) or (out.exit_status != 0 and not out.stdout):
+        if (journal_facts.denied(out.stderr, out.stdout) or (out.exit_status != 0 and not out.stdout)
+                or (not out.stdout.strip() and not self._sees_whole_journal_of(key))):
             raise CannotVerify(f"needs membership in systemd-journal (or root) to read the journal of {key.name}"
                                f" ({self.user} is in: {' '.join(self.groups) or 'no groups'})", (out.record,))
         return Fact(out.stdout, out)
+
+    def _sees_whole_journal_of(self, key: UnitKey) -> bool:
+        """`journalctl -q` hides what the user may not read without a word (exit 0, no output):
+        only root, the journal reader groups, or the unit's own User= see a system unit's lines."""
+        if key.scope == "user" or self.user == "root" or set(self.groups) & set(journal_facts.READER_GROUPS):
+            return True
+        return self.unit(key).value.get("User") == self.user

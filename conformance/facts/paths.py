@@ -37,7 +37,9 @@ def parse_stat(stdout: str, stderr: str, paths: list[str]) -> dict[str, PathFact
         kind, mode, owner, group, size, name = parts
         facts[name] = PathFact(name, True, _TYPES.get(kind, kind), mode, owner, group, int(size) if size.isdigit() else None)
     for line in stderr.splitlines():
-        m = re.match(r"stat: cannot stat[x]? '(.*)': (.*)$", line) or re.match(r"stat: cannot stat[x]? (.*): (.*)$", line)
+        # coreutils quotes a name with '...', or with "..." when the name holds a single quote
+        m = (re.match(r"stat: cannot stat[x]? '(.*)': (.*)$", line) or re.match(r'stat: cannot stat[x]? "(.*)": (.*)$', line)
+             or re.match(r"stat: cannot stat[x]? (.*): (.*)$", line))
         if m and m.group(1) not in facts:
             facts[m.group(1)] = PathFact(m.group(1), False, denied="Permission denied" in m.group(2))
     for p in paths:

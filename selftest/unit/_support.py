@@ -1,0 +1,144 @@
+"""Shared helpers of the unit self-tests: fixture paths, a real-shell backend, a fake Mini.
+
+The fake Mini is a real /bin/sh running the Runner's real batch script, with PATH pointing
+at small shims (cat, stat, readlink, systemctl, ss, id, journalctl) that answer from a
+fake root directory and canned files. So LinuxFacts, the Runner and the parsers run
+unmodified; only the host is fake.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from conformance.facts.linux import LinuxFacts
+from conformance.facts.plan import FactPlan
+from conformance.inventory import Inventory, load_inventory
+from conformance.runner import RawResult, Runner
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "selftest" / "fixtures"
+INVENTORY = ROOT / "inventory.yaml"
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def real_inventory() -> Inventory:
+    return load_inventory(INVENTORY)
+
+
+class ShellBackend:
+    """Runs the batch script with /bin/sh, like testinfra's local backend; remembers each script."""
+
+    def __init__(self, user: str = "tester", env: dict[str, str] | None = None, delay: float = 0.0) -> None:
+        self.user = user
+        self.env = env
+        self.delay = delay
+        self.scripts: list[str] = []
+
+    def run(self, script: str) -> RawResult:
+        self.scripts.append(script)
+        time.sleep(self.delay)
+        p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=self.env, timeout=30)
+        return RawResult(p.returncode, p.stdout, p.stderr)
+
+
+_SHIMS = {
+    "cat": r'''[ "$1" = "--" ] && shift
+f="$FAKEROOT$1"
+if [ -d "$f" ]; then echo "cat: $1: Is a directory" >&2; exit 1
+elif /bin/grep -qxF -- "$1" "$FAKEDIR/denied"; then echo "cat: $1: Permission denied" >&2; exit 1
+elif [ -e "$f" ]; then exec /bin/cat -- "$f"
+else echo "cat: $1: No such file or directory" >&2; exit 1; fi
+''',
+    "stat": r'''fmt="$2"; shift 3; rc=0
+for p in "$@"; do
+  if /bin/grep -qxF -- "$p" "$FAKEDIR/denied"; then echo "stat: cannot statx '$p': Permission denied" >&2; rc=1
+  elif [ -e "$FAKEROOT$p" ] || [ -L "$FAKEROOT$p" ]; then
+    printf '%s%s\n' "$(/usr/bin/stat -c "${fmt%\%n}" -- "$FAKEROOT$p")" "$p"
+  else echo "stat: cannot statx '$p': No such file or directory" >&2; rc=1; fi
+done
+exit $rc
+''',
+    "readlink": r'''[ "$1" = "--" ] && shift
+exec /bin/readlink -- "$FAKEROOT$1"
+''',
+    "systemctl": r'''case " $* " in *" --user "*) f="$FAKEDIR/show-user.txt";; *) f="$FAKEDIR/show-system.txt";; esac
+/bin/cat "$f"
+''',
+    "ss": r'''/bin/cat "$FAKEDIR/ss.txt"
+''',
+    "id": r'''case "$1" in -un) echo "$FAKE_USER";; -Gn) echo "$FAKE_GROUPS";; esac
+''',
+    "journalctl": r'''/bin/cat "$FAKEDIR/journal.txt"; /bin/cat "$FAKEDIR/journal.err" >&2; exit "$(/bin/cat "$FAKEDIR/journal.rc")"
+''',
+}
+
+
+class FakeMini:
+    """A fake Linux host for LinuxFacts: files under a fake root, canned command answers."""
+
+    def __init__(self, tmp_path: Path, user: str = "christopherbailey", groups: str = "christopherbailey systemd-journal") -> None:
+        self.root = tmp_path / "root"
+        self.dir = tmp_path / "answers"
+        self.bin = tmp_path / "bin"
+        for d in (self.root, self.dir, self.bin):
+            d.mkdir(parents=True, exist_ok=True)
+        for name, body in _SHIMS.items():
+            shim = self.bin / name
+            shim.write_text("#!/bin/sh\n" + body)
+            shim.chmod(0o755)
+        self.user, self.groups = user, groups
+        self.journal("", "", 0)
+        self.show("system", "")
+        self.show("user", "")
+        self.ss("")
+        (self.dir / "denied").write_text("")
+
+    def file(self, path: str, text: str) -> "FakeMini":
+        target = self.root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        return self
+
+    def deny(self, path: str) -> "FakeMini":
+        """The suite's user may not look at `path` (cat and stat answer Permission denied)."""
+        with (self.dir / "denied").open("a") as f:
+            f.write(path + "\n")
+        return self
+
+    def show(self, scope: str, text: str) -> "FakeMini":
+        (self.dir / f"show-{scope}.txt").write_text(text)
+        return self
+
+    def ss(self, text: str) -> "FakeMini":
+        (self.dir / "ss.txt").write_text(text)
+        return self
+
+    def journal(self, stdout: str, stderr: str = "", status: int = 0) -> "FakeMini":
+        (self.dir / "journal.txt").write_text(stdout)
+        (self.dir / "journal.err").write_text(stderr)
+        (self.dir / "journal.rc").write_text(str(status))
+        return self
+
+    def backend(self) -> ShellBackend:
+        env = {"PATH": str(self.bin), "FAKEROOT": str(self.root), "FAKEDIR": str(self.dir),
+               "FAKE_USER": self.user, "FAKE_GROUPS": self.groups, "LC_ALL": "C"}
+        return ShellBackend(self.user, env)
+
+    def facts(self, inventory: Inventory, host_id: str = "mini") -> LinuxFacts:
+        return LinuxFacts(FactPlan(inventory, host_id), Runner(host_id, self.backend()))
+
+
+def mini_system_show(litellm_user: str = "christopherbailey") -> str:
+    """systemctl-show-mini.txt re-ordered as the fact plan asks for the Mini's system units."""
+    blocks = {b.split("Id=", 1)[1].split("\n", 1)[0]: b.strip("\n") for b in fixture("systemctl-show-mini.txt").split("\n\n")}
+    text = "\n\n".join(blocks[u] for u in ("litellm-orch.service", "open-webui.service", "ollama.service")) + "\n"
+    return text.replace("User=christopherbailey\nId=litellm-orch.service", f"User={litellm_user}\nId=litellm-orch.service")
+
+
+def environ_without_pytest_vars() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}

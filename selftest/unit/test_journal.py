@@ -1,0 +1,115 @@
+"""LiteLLM's journal: JSON lines (litellm_settings.json_logs) among a non-JSON banner, and who may read it.
+
+The journal fixtures are real LiteLLM 1.108 proxy output (with and without json_logs), turned
+into what `journalctl -o cat` prints: lines with ANSI escapes become `[NB blob data]`.
+"""
+import pytest
+
+from conformance.checks.catalog import evaluate
+from conformance.checks.finding import Status
+from conformance.checks.litellm import litellm_checks
+from conformance.facts.journal import denied, journal_command, json_lines
+from conformance.facts.plan import UnitKey
+from conformance.runner import check_read_only
+from conformance.site import SiteView
+from ._support import FakeMini, fixture, mini_system_show, real_inventory
+
+LITELLM = UnitKey("system", None, "litellm-orch.service")
+
+
+def test_journal_command_reads_exactly_one_run_of_the_unit():
+    argv = journal_command("0b178876d9ba4a6481b9e0e46bb47c8d")
+    check_read_only(argv)
+    assert argv[-1] == "_SYSTEMD_INVOCATION_ID=0b178876d9ba4a6481b9e0e46bb47c8d"
+    assert "--user" not in argv
+    assert ["-o", "cat"] == argv[argv.index("-o"):argv.index("-o") + 2]
+
+
+def test_user_scope_journal_command():
+    argv = journal_command("abc", "user")
+    check_read_only(argv)
+    assert argv[:2] == ["journalctl", "--user"]
+
+
+def test_json_logs_journal_counts_json_lines_and_the_banner():
+    assert json_lines(fixture("litellm-journal-json.txt")) == (18, 34)
+
+
+def test_plain_journal_has_no_json_lines():
+    json_count, total = json_lines(fixture("litellm-journal-plain.txt"))
+    assert json_count == 0 and total == 87
+
+
+@pytest.mark.parametrize("line", ['["a", "b"]', '{"unterminated": ', "{not json}", "[41B blob data]"])
+def test_lines_that_are_not_json_objects(line):
+    assert json_lines(line + "\n") == (0, 1)
+
+
+def test_blank_lines_are_not_counted():
+    assert json_lines('\n  \n{"message": "x"}\n\n') == (1, 1)
+
+
+@pytest.mark.parametrize("stderr", [
+    "No journal files were opened due to insufficient permissions.\n",
+    "Hint: You are currently not seeing messages from other users and the system.\n",
+])
+def test_denied_hints(stderr):
+    assert denied(stderr)
+
+
+def test_an_ordinary_error_is_not_a_denial():
+    assert not denied("Failed to add match '_SYSTEMD_INVOCATION_ID=': Invalid argument\n")
+
+
+# --- the json-logs-journal check on a fake Mini ---
+
+def _journal_finding(tmp_path, journal: str, stderr: str = "", status: int = 0, groups: str = "christopherbailey systemd-journal",
+                     unit_user: str = "christopherbailey", show: str | None = None):
+    inventory = real_inventory()
+    mini = FakeMini(tmp_path, groups=groups).show("system", show if show is not None else mini_system_show(unit_user))
+    mini.journal(journal, stderr, status)
+    check = next(c for c in litellm_checks(inventory, SiteView(inventory)) if c.id == "litellm-orch::json-logs-journal")
+    return evaluate(check, mini.facts(inventory))
+
+
+def test_check_passes_on_a_json_logs_journal(tmp_path):
+    finding = _journal_finding(tmp_path, fixture("litellm-journal-json.txt"))
+    assert finding.status is Status.PASSED
+    assert finding.found == "18 JSON line(s) of 34"
+    assert "_SYSTEMD_INVOCATION_ID=0b178876d9ba4a6481b9e0e46bb47c8d" in finding.source
+
+
+def test_check_fails_on_a_plain_journal(tmp_path):
+    finding = _journal_finding(tmp_path, fixture("litellm-journal-plain.txt"))
+    assert finding.status is Status.FAILED
+    assert finding.found == "0 JSON line(s) of 87"
+
+
+def test_denied_journal_cannot_be_verified(tmp_path):
+    finding = _journal_finding(tmp_path, "", "No journal files were opened due to insufficient permissions.\n", 1,
+                               groups="christopherbailey")
+    assert finding.status is Status.CANNOT_VERIFY
+    assert "systemd-journal" in finding.message
+
+
+def test_silently_empty_journal_of_another_users_unit_cannot_be_verified(tmp_path):
+    # journalctl -q exits 0 with no output when the user only sees its own journal files
+    finding = _journal_finding(tmp_path, "", groups="christopherbailey", unit_user="root")
+    assert finding.status is Status.CANNOT_VERIFY
+
+
+def test_empty_journal_of_the_users_own_unit_is_a_real_failure(tmp_path):
+    finding = _journal_finding(tmp_path, "", groups="christopherbailey", unit_user="christopherbailey")
+    assert finding.status is Status.FAILED
+
+
+def test_empty_journal_read_by_a_journal_group_member_is_a_real_failure(tmp_path):
+    finding = _journal_finding(tmp_path, "", groups="christopherbailey adm", unit_user="root")
+    assert finding.status is Status.FAILED
+
+
+def test_unit_without_a_current_run_cannot_be_verified(tmp_path):
+    show = mini_system_show().replace("InvocationID=0b178876d9ba4a6481b9e0e46bb47c8d", "InvocationID=")
+    finding = _journal_finding(tmp_path, fixture("litellm-journal-json.txt"), show=show)
+    assert finding.status is Status.CANNOT_VERIFY
+    assert "InvocationID empty" in finding.message

@@ -1,0 +1,129 @@
+"""router.yaml resolved like the proxy resolves it (`os.environ/NAME` from env.local), and its checks."""
+import pytest
+
+from conformance.checks.catalog import evaluate
+from conformance.checks.finding import Status
+from conformance.checks.litellm import UNAUTHENTICATED, litellm_checks
+from conformance.facts.envfile import parse_env_file
+from conformance.facts.litellm import RouterConfigError, resolve_router
+from conformance.inventory.schema import Site
+from conformance.site import SiteView
+from ._support import FakeMini, fixture, real_inventory
+
+ROUTES = ["jerry-chat", "jerry-editor", "jerry-architect", "jerry-weak", "jerry-test", "lil-jerry"]
+
+
+@pytest.fixture(scope="module")
+def router():
+    return resolve_router(fixture("router.yaml"), parse_env_file(fixture("env.local")))
+
+
+def test_all_six_routes_in_order(router):
+    assert list(router.routes) == ROUTES
+
+
+def test_values_are_resolved_from_env_local(router):
+    base = router.routes["jerry-weak"]["api_base"]
+    assert (base.raw, base.variable, base.value) == ("os.environ/JERRY_WEAK_API_BASE", "JERRY_WEAK_API_BASE",
+                                                     "http://192.168.1.72:8103/v1")
+    assert router.routes["lil-jerry"]["model"].value == "openai/qwen2.5-3b-instruct-int4-ov"
+    assert not any(v.unresolved for params in router.routes.values() for v in params.values())
+
+
+def test_literal_values_stay_literal(router):
+    timeout = router.routes["lil-jerry"]["timeout"]
+    assert (timeout.raw, timeout.value, timeout.variable) == (120, 120, None)
+
+
+def test_settings_sections(router):
+    assert router.litellm_settings["json_logs"] is True
+    assert set(router.router_settings) == {"allowed_fails", "cooldown_time", "retry_policy"}
+    assert router.general_settings == {}
+
+
+def test_a_variable_missing_from_env_local_is_unresolved():
+    router = resolve_router(fixture("router.yaml"), parse_env_file(fixture("env.local-missing-weak-base")))
+    base = router.routes["jerry-weak"]["api_base"]
+    assert base.unresolved and base.value is None and base.variable == "JERRY_WEAK_API_BASE"
+    assert not router.routes["jerry-chat"]["api_base"].unresolved
+
+
+def test_invalid_yaml_is_a_router_config_error():
+    with pytest.raises(RouterConfigError, match="not valid YAML"):
+        resolve_router("model_list: [\n", {})
+
+
+def test_a_list_at_the_top_is_a_router_config_error():
+    with pytest.raises(RouterConfigError, match="not a mapping"):
+        resolve_router("- a\n- b\n", {})
+
+
+def test_entries_without_model_name_are_skipped():
+    router = resolve_router("model_list:\n  - litellm_params: {model: x}\n  - model_name: y\n", {})
+    assert list(router.routes) == ["y"]
+
+
+# --- the checks, evaluated on a fake Mini that holds the fixture files at the documented paths ---
+
+def _findings(tmp_path, env_local: str, site: Site | None = None, router_text: str | None = None):
+    inventory = real_inventory()
+    cfg = inventory.litellm
+    mini = FakeMini(tmp_path).file(cfg.config, router_text or fixture("router.yaml")).file(cfg.env_file, env_local)
+    facts = mini.facts(inventory)
+    checks = list(litellm_checks(inventory, SiteView(inventory, site)))
+    return {c.id: evaluate(c, facts) for c in checks if c.kind in ("route", "litellm-config")}
+
+
+def test_documented_router_passes_every_config_and_route_check(tmp_path):
+    findings = _findings(tmp_path, fixture("env.local"))
+    assert len(findings) == 3 + 3 * len(ROUTES)
+    failed = {i: f.message for i, f in findings.items() if f.status is not Status.PASSED}
+    assert failed == {}
+
+
+def test_no_master_key_passes_with_a_security_note(tmp_path):
+    finding = _findings(tmp_path, fixture("env.local"))["litellm-orch::master-key"]
+    assert finding.status is Status.PASSED and finding.note == UNAUTHENTICATED
+
+
+def test_a_master_key_in_env_local_fails_the_not_enabled_fact(tmp_path):
+    finding = _findings(tmp_path, fixture("env.local") + "LITELLM_MASTER_KEY=sk-1234567890\n")["litellm-orch::master-key"]
+    assert finding.status is Status.FAILED
+    assert (finding.expected, finding.found) == ("not enabled", "enabled")
+
+
+def test_unresolved_variable_fails_only_its_route_check(tmp_path):
+    findings = _findings(tmp_path, fixture("env.local-missing-weak-base"))
+    failed = {i for i, f in findings.items() if f.status is Status.FAILED}
+    assert failed == {"litellm-orch::route:jerry-weak:api-base"}
+    assert "<not set in" in findings["litellm-orch::route:jerry-weak:api-base"].found
+
+
+def test_route_api_base_is_expected_at_the_sites_address(tmp_path):
+    twin = Site(site="twin", hosts={"studio": {"address": "10.213.0.12"}})
+    findings = _findings(tmp_path, fixture("env.local"), site=twin)
+    chat = findings["litellm-orch::route:jerry-chat:api-base"]
+    assert chat.status is Status.FAILED
+    assert chat.expected == "os.environ/JERRY_CHAT_API_BASE = http://10.213.0.12:8100/v1"
+    assert findings["litellm-orch::route:lil-jerry:api-base"].status is Status.PASSED  # localhost: not mapped
+
+
+def test_json_logs_off_fails_the_setting_check(tmp_path):
+    text = fixture("router.yaml").replace("json_logs: true", "json_logs: false")
+    finding = _findings(tmp_path, fixture("env.local"), router_text=text)["litellm-orch::json-logs-setting"]
+    assert finding.status is Status.FAILED and finding.found is False
+
+
+def test_literal_api_key_in_router_yaml_fails_the_api_key_check(tmp_path):
+    text = fixture("router.yaml").replace("api_key: os.environ/JERRY_TEST_API_KEY", "api_key: sk-literal-123456")
+    finding = _findings(tmp_path, fixture("env.local"), router_text=text)["litellm-orch::route:jerry-test:api-key"]
+    assert finding.status is Status.FAILED
+    assert "sk-literal" not in finding.message
+
+
+def test_missing_router_yaml_fails_instead_of_raising(tmp_path):
+    inventory = real_inventory()
+    facts = FakeMini(tmp_path).facts(inventory)
+    check = next(c for c in litellm_checks(inventory, SiteView(inventory)) if c.id == "litellm-orch::router-settings")
+    finding = evaluate(check, facts)
+    assert finding.status is Status.FAILED and finding.found == "file missing"
