@@ -52,7 +52,7 @@ def test_missing_override_fails_drop_ins_and_ollama_host(tmp_path):
               .replace("DropInPaths=/etc/systemd/system/ollama.service.d/override.conf", "DropInPaths=")
               .replace(" OLLAMA_HOST=0.0.0.0:11434", ""))
     findings, _ = _findings(tmp_path, system=system)
-    failed = {i for i, f in findings.items() if f.status is Status.FAILED} - ENABLED_BUG
+    failed = {i for i, f in findings.items() if f.status is Status.FAILED}
     assert failed == {"ollama::drop-ins", "ollama::environment:OLLAMA_HOST"}
     assert findings["ollama::drop-ins"].missing == ("/etc/systemd/system/ollama.service.d/override.conf",)
 
@@ -76,7 +76,7 @@ def test_another_user_cannot_verify_the_owners_user_units(tmp_path):
 def test_root_reads_the_owners_user_units_through_machine_user_at(tmp_path):
     findings, facts = _findings(tmp_path, as_user="root")
     assert any(r.command.startswith("systemctl --user -M christopherbailey@ show") for r in facts.runner.records)
-    assert all(f.status is Status.PASSED for i, f in findings.items() if i not in ENABLED_BUG)
+    assert all(f.status is Status.PASSED for f in findings.values())
 
 
 @pytest.mark.parametrize("check_id", ["litellm-orch::restart-sec", "ollama::environment:OLLAMA_HOST",
