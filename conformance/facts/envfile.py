@@ -1,7 +1,16 @@
-"""Env files as systemd's EnvironmentFile= reads them: KEY=VALUE, comments, quotes."""
+"""Env files read exactly as systemd's EnvironmentFile= reads them (systemd's env-file.c).
+
+The files the inventory documents are all handed to services by systemd, so what counts is
+what systemd puts into the environment: `export KEY=` lines are ignored, ` # text` after an
+unquoted value is part of the value, quoted and unquoted parts concatenate, a backslash at
+the end of a line continues it.
+"""
 from __future__ import annotations
 
-import shlex
+import re
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DQ_ESCAPABLE = '"\\`$'
 
 
 def read_command(path: str) -> list[str]:
@@ -9,29 +18,86 @@ def read_command(path: str) -> list[str]:
 
 
 def parse_env_file(text: str) -> dict[str, str]:
-    """Parse an env file; later assignments win, as in systemd.
-
-    Handles `# comments` and `; comments`, blank lines, `export KEY=...`, single and double
-    quotes, and inline ` # comment` after an unquoted value.
-    """
+    """KEY -> value as systemd 252 loads them; later assignments win."""
     env: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("export "):
-            line = line[len("export "):].lstrip()
-        key, sep, value = line.partition("=")
-        if not sep:
-            continue
-        key, value = key.strip(), value.strip()
-        if value[:1] in ("'", '"'):
-            try:
-                parts = shlex.split(value, comments=True)
-                value = parts[0] if parts else ""
-            except ValueError:
-                value = value.strip("'\"")
-        else:
-            value = value.split(" #", 1)[0].rstrip()
-        env[key] = value
+    state, key, value = "pre_key", "", ""
+    unquoted_end = 0  # length of value up to its last non-blank unquoted character
+
+    def push() -> None:
+        k = key.rstrip()
+        if _KEY.fullmatch(k):
+            env[k] = value
+
+    for c in text:
+        if state == "pre_key":
+            if c in "#;":
+                state = "comment"
+            elif not c.isspace():
+                state, key = "key", c
+        elif state == "key":
+            if c == "\n":
+                state, key = "pre_key", ""
+            elif c == "=":
+                state, value, unquoted_end = "pre_value", "", 0
+            else:
+                key += c
+        elif state == "pre_value":
+            if c == "\n":
+                push()
+                state, key = "pre_key", ""
+            elif c == "'":
+                state = "single"
+            elif c == '"':
+                state = "double"
+            elif c == "\\":
+                state = "value_escape"
+            elif not c.isspace():
+                state, value = "value", value + c
+                unquoted_end = len(value)
+        elif state == "value":
+            if c == "\n":
+                value = value[:unquoted_end]  # trailing blanks of an unquoted value are dropped
+                push()
+                state, key = "pre_key", ""
+            elif c == "\\":
+                state = "value_escape"
+            else:
+                value += c
+                if not c.isspace():
+                    unquoted_end = len(value)
+        elif state == "value_escape":
+            state = "value"
+            if c != "\n":
+                value += c
+                unquoted_end = len(value)
+        elif state == "single":
+            if c == "'":
+                state, unquoted_end = "pre_value", len(value)
+            else:
+                value += c
+        elif state == "double":
+            if c == '"':
+                state, unquoted_end = "pre_value", len(value)
+            elif c == "\\":
+                state = "double_escape"
+            else:
+                value += c
+        elif state == "double_escape":
+            state = "double"
+            if c in _DQ_ESCAPABLE:
+                value += c
+            elif c != "\n":
+                value += "\\" + c
+        elif state == "comment":
+            if c == "\\":
+                state = "comment_escape"
+            elif c == "\n":
+                state = "pre_key"
+        elif state == "comment_escape":
+            state = "comment"
+    # end of file without a final newline: an open value (even an unterminated quote) still counts
+    if state in ("pre_value", "value", "value_escape", "single", "double", "double_escape"):
+        if state in ("value", "value_escape"):
+            value = value[:unquoted_end]
+        push()
     return env
