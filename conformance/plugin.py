@@ -139,13 +139,14 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         return
     check, finding = item.stash[FINDING]
     report.user_properties += [("check_id", check.id), ("source", finding.source)]
-    evidence = "\n\n".join(r.render() for r in finding.evidence) or "(no command: the fact came from a file already read)"
+    redact = item.config.stash[SESSION].redactor  # again: secrets learned after a record was made
+    evidence = "\n\n".join(redact(r.render()) for r in finding.evidence) or "(no command: the fact came from a file already read)"
     summary = (f"check: {check.id}  [{check.source}, impact {check.impact}]\n{check.title}\n"
                f"status: {finding.status.value}\nexpected: {finding.expected}\nfound: {finding.found}\n"
                f"source: {finding.source}" + (f"\nnote: {finding.note}" if finding.note else ""))
     try:
         from pytest_html import extras
-        report.extras = getattr(report, "extras", []) + [extras.text(summary + "\n\n" + evidence, name="evidence")]
+        report.extras = getattr(report, "extras", []) + [extras.text(redact(summary + "\n\n" + evidence), name="evidence")]
     except ImportError:
         pass
     item.config.stash[RESULTS].append({
@@ -180,7 +181,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     if run is None or suite is None:
         return
     write_json(run / "results.json", {"site": suite.site.name, "exit_status": int(exitstatus), "checks": config.stash[RESULTS]})
-    write_json(run / "commands.json", [r.to_dict() for runner in suite.runners.values() for r in runner.records])
+    write_json(run / "commands.json", [
+        {**r.to_dict(), "stdout": suite.redactor(r.stdout), "stderr": suite.redactor(r.stderr)}
+        for runner in suite.runners.values() for r in runner.records])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

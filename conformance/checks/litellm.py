@@ -24,7 +24,7 @@ def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
                 cfg.source, lambda f: _json_logs_setting(f, cfg), 0.5, "litellm-config")
     for j in service.journal:
         if j.json_lines:
-            key = UnitKey(j.scope, None, j.unit)
+            key = UnitKey(j.scope, j.unit_user, j.unit)
             yield Check(f"{sid}::json-logs-journal", host, f"the journal of {j.unit}'s current run has JSON lines",
                         j.source, lambda f, k=key: _json_in_journal(f, k), 0.5, "journal")
     yield Check(f"{sid}::router-settings", host, f"router.yaml router_settings has {', '.join(cfg.router_settings)}",

@@ -34,7 +34,7 @@ class FactPlan:
         return scopes
 
     def journals(self) -> list[UnitKey]:
-        return [UnitKey(j.scope, None, j.unit) for s in self.services for j in s.journal]
+        return [UnitKey(j.scope, j.unit_user, j.unit) for s in self.services for j in s.journal]
 
     def paths(self) -> list[str]:
         found: list[str] = []

@@ -103,7 +103,18 @@ class EnvFile(Entry):
 class Journal(Entry):
     unit: str
     scope: Literal["system", "user"] = "system"
+    user: str | None = None  # owner of a user unit
     json_lines: bool = False
+
+    @model_validator(mode="after")
+    def _user_journals_name_their_user(self):
+        if self.scope == "user" and not self.user:
+            raise ValueError("a user-scope journal must name its `user`")
+        return self
+
+    @property
+    def unit_user(self) -> str | None:
+        return self.user if self.scope == "user" else None
 
 
 class Service(Entry):

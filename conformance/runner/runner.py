@@ -73,7 +73,7 @@ class Runner:
 
 def batch_script(argvs: Sequence[tuple[str, ...]], marker: str) -> str:
     """A POSIX sh script that runs each command and fences its stdout, stderr and status."""
-    lines = []
+    lines = ["LC_ALL=C; export LC_ALL  # parsers read English messages (Permission denied, ...)"]
     for i, argv in enumerate(argvs):
         lines.append(f"printf '%s\\n' '{marker} {i}'; printf '%s\\n' '{marker} {i}' >&2")
         lines.append(f"{shlex.join(argv)} </dev/null; rc=$?")
