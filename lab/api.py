@@ -1,0 +1,100 @@
+"""Python API of the twin, for selftests and the fault catalog.
+
+    from lab import api
+    api.up()
+    api.exec_in("mini", ["systemctl", "is-active", "ollama.service"])
+    api.restart_units("mini", system_units=["litellm-orch.service"], user_units=["ov-server.service"])
+    api.run_suite(["-m", "local"])
+    api.down()
+"""
+import os
+import shlex
+import subprocess
+import time
+
+from . import boot, hosts, paths, ssh, status as _status, teardown, topology as topo
+from .proc import LabError
+from .state import read_state, require_up
+from .wait import http_status, until
+
+up = boot.up
+down = teardown.down
+status = _status.status
+
+SUITE_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -p no:cacheprovider "
+                 "--site lab/site-twin.yaml {args}")
+DEFAULT_SUITE_ARGS = ["-m", "local"]
+
+
+def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root", input: str | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run argv on a twin host (ssh, argv quoted with shlex.join): captured stdout/stderr, the remote exit status
+    (255 = ssh itself failed). check=True raises LabError on a non-zero status."""
+    require_up(host)
+    cp = ssh.run_in(host, argv, user=user, input=input, timeout=timeout)
+    if check and cp.returncode != 0:
+        raise LabError(f"{host}: {shlex.join(argv)} failed with exit {cp.returncode}: {cp.stderr.strip()}")
+    return cp
+
+
+def suite_command(pytest_args: list[str] | None = None) -> str:
+    args = list(pytest_args) if pytest_args else DEFAULT_SUITE_ARGS
+    return SUITE_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args))
+
+
+def prepare_reports() -> None:
+    """The outer checkout's reports/ must be writable by the owner's uid: the suite writes there from mini."""
+    ids = read_state("mini").get("users", {}).get(topo.OWNER)
+    if not ids:
+        raise LabError("mini is not up (no state): run `python -m lab up` first")
+    reports = paths.ROOT / "reports"
+    reports.mkdir(exist_ok=True)
+    for dirpath, dirnames, filenames in os.walk(reports):  # earlier root runs leave root-owned run dirs
+        for p in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+            os.lchown(p, ids["uid"], ids["gid"])
+
+
+def run_suite(pytest_args: list[str] | None = None, as_root: bool = False) -> int:
+    """Run the suite inside mini, as the owner in a real ssh login session (or as root); pytest's exit status."""
+    require_up("mini")
+    prepare_reports()
+    user = "root" if as_root else topo.OWNER
+    return subprocess.call(ssh.argv("mini", suite_command(pytest_args), user=user), stdin=subprocess.DEVNULL)
+
+
+def _systemctl(host: str, scope: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    """systemctl on a host: scope "system" as root, "user" as the owner (his manager, in a login session)."""
+    if scope not in ("system", "user"):
+        raise ValueError(f"scope must be 'system' or 'user', not {scope!r}")
+    if scope == "user":
+        return exec_in(host, ["systemctl", "--user", *args], check=check, user=topo.OWNER)
+    return exec_in(host, ["systemctl", *args], check=check)
+
+
+def daemon_reload(host: str, scope: str = "system") -> None:
+    """Make systemd re-read unit files (system manager, or the owner's user manager)."""
+    _systemctl(host, scope, "daemon-reload", check=True)
+
+
+def restart_units(host: str, system_units=(), user_units=(), timeout: float = 60, wait: bool = True) -> None:
+    """Restart units (after a daemon-reload, so planted or reverted unit files take effect), then wait until
+    they are active and, for units with a readiness probe (litellm-orch: /health/readiness), until it is 200."""
+    todo = {"system": list(system_units), "user": list(user_units)}
+    for scope, units in todo.items():
+        if units:
+            daemon_reload(host, scope)
+            _systemctl(host, scope, "restart", *units, check=True)
+    if not wait:
+        return
+    for scope, units in todo.items():
+        if units and not until(lambda: _systemctl(host, scope, "is-active", *units).returncode == 0, timeout, 0.2):
+            states = _systemctl(host, scope, "is-active", *units).stdout.split()
+            raise LabError(f"{host}: not active after {timeout:.0f}s: {dict(zip(units, states))}")
+    spec = topo.host(host)
+    restarted = todo["system"] + todo["user"]
+    for svc in hosts.layout(spec).SERVICES:
+        if svc.probe and svc.unit in restarted:
+            t0 = time.monotonic()
+            if not until(lambda: http_status(spec.address, svc.port, svc.probe) == 200, timeout, 0.2):
+                raise LabError(f"{host}: {svc.unit} is active but GET :{svc.port}{svc.probe} is not 200 after "
+                               f"{time.monotonic() - t0:.0f}s")

@@ -1,0 +1,101 @@
+"""`python -m lab up|down|status|exec|suite`: the twin's command line (a stable contract, see README.md)."""
+import argparse
+import json
+import sys
+
+from . import ssh, topology as topo
+from .proc import LabError
+from .state import require_up
+
+USAGE = """\
+python -m lab up [--keep-on-failure]   boot the twin (cleans up leftovers first), wait until ready
+python -m lab down                     remove everything of the twin, report leftovers
+python -m lab status [--json]          what is up (exit 0 up, 3 not up)
+python -m lab exec HOST [--user U] -- CMD...   run CMD on a twin host (root by default)
+python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default args: -m local)
+python -m lab demo                     up, then the suite in mini; prints timings and the report path
+"""
+
+
+def _split(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Options before the first `--`, and everything after it, passed on untouched."""
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def cmd_up(args) -> int:
+    from . import api
+    try:
+        t = api.up(keep_on_failure=args.keep_on_failure)
+    except LabError as e:
+        print(f"lab up FAILED: {e}", file=sys.stderr)
+        return 1
+    print(f"twin up: {t['twin_up']:.2f}s (all hosts running, user managers active)")
+    mini = topo.HOSTS["mini"].address
+    print(f"LiteLLM ready: {t['mini:litellm-orch.service']:.2f}s (GET {mini}:4000/health/readiness = 200)")
+    print("timings (s since start): " + ", ".join(f"{k}={v}" for k, v in t.items()))
+    return 0
+
+
+def cmd_down(args) -> int:
+    from . import api
+    r = api.down()
+    if r["leftovers"] or r["errors"]:
+        print("LEFTOVERS:\n  " + "\n  ".join(r["leftovers"] + r["errors"]), file=sys.stderr)
+        return 1
+    print(f"twin down in {r['seconds']}s; verified: no mounts, netns, links, cgroups or processes left")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from . import api
+    s = api.status()
+    if args.json:
+        print(json.dumps(s, indent=2))
+    else:
+        for name, h in s["hosts"].items():
+            if not h["running"]:
+                print(f"{name}: down ({h['address']})")
+                continue
+            svc = " ".join(f"{u.removesuffix('.service')}={c}" for u, c in h.get("services", {}).items())
+            users = " ".join(f"user@{u}={v}" for u, v in h.get("user_managers", {}).items())
+            print(f"{name}: up {h['address']} (stands for {h['stands_for']}) nspawn={h['nspawn_pid']} "
+                  f"init={h['init_pid']} system={h['system']} {users} http: {svc}")
+        print("twin is " + ("UP" if s["up"] else "NOT up"))
+    return 0 if s["up"] else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    opts, rest = _split(argv)
+    p = argparse.ArgumentParser(prog="python -m lab", usage=USAGE)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up").add_argument("--keep-on-failure", action="store_true")
+    sub.add_parser("down")
+    sub.add_parser("status").add_argument("--json", action="store_true")
+    e = sub.add_parser("exec")
+    e.add_argument("host")
+    e.add_argument("--user", default="root")
+    e.add_argument("cmd", nargs="*")
+    sub.add_parser("suite").add_argument("--as-root", action="store_true")
+    sub.add_parser("demo")
+    args = p.parse_args(opts)
+    try:
+        if args.command == "exec":
+            cmd = args.cmd + rest
+            if not cmd:
+                p.error("exec needs a command: python -m lab exec HOST -- CMD...")
+            require_up(args.host)
+            ssh.exec_in(args.host, cmd, args.user)  # does not return: ssh's own exit status is ours
+        if args.command == "suite":
+            from . import api  # imported here: `exec` stays quick without it
+            return api.run_suite(rest or None, as_root=args.as_root)
+        if args.command == "demo":
+            from .demo import demo
+            return demo()
+        return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
+    except (LabError, KeyError) as e:
+        print(f"lab {args.command}: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,37 @@
+"""`python -m lab demo` (`make demo`): boot the twin, run the whole suite in it, print where the report is."""
+from __future__ import annotations
+
+import json
+import time
+
+from . import api, paths, topology as topo
+
+
+def demo() -> int:
+    started = time.monotonic()
+    timings = api.up()
+    suite_started = time.monotonic()
+    status = api.run_suite(["-m", "local"])
+    suite_seconds = time.monotonic() - suite_started
+    run = (paths.ROOT / "reports" / "latest").resolve()
+    results = json.loads((run / "results.json").read_text())
+    commands = json.loads((run / "commands.json").read_text())
+    counts: dict[str, set] = {}
+    for c in commands:
+        counts.setdefault(c["host"], set()).add(c["batch"])
+    statuses: dict[str, int] = {}
+    for c in results["checks"]:
+        statuses[c["status"]] = statuses.get(c["status"], 0) + 1
+    print("\n== demo ==")
+    print(f"twin up:            {timings['twin_up']:.1f} s")
+    print(f"LiteLLM ready:      {timings['mini:litellm-orch.service']:.1f} s after start "
+          f"(http://{topo.HOSTS['mini'].address}:4000/health/readiness)")
+    print(f"suite wall time:    {suite_seconds:.1f} s (ssh login + pytest inside mini, as the owner user)")
+    print("commands per host:  " + ", ".join(
+        f"{h}: {len(b)} round trip(s), {sum(c['host'] == h for c in commands)} command(s)" for h, b in counts.items()))
+    print("checks:             " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    print(f"report:             {run / 'report.html'}")
+    print(f"total:              {time.monotonic() - started:.1f} s")
+    print("the twin is still up: `python -m lab status`, `python -m lab exec mini -- ...`; "
+          "take it down with `make down` (python -m lab down)")
+    return status

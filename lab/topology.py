@@ -1,0 +1,64 @@
+"""The twin's hosts and network, as data. Adding a host = one HostSpec line + a layout module in lab.hosts."""
+import ipaddress
+from dataclasses import dataclass
+
+BRIDGE = "llmlab0"
+NETWORK = ipaddress.ip_network("10.213.0.0/24")
+OUTER_ADDRESS = "10.213.0.1"  # the outer machine's end, on the bridge
+PREFIX = NETWORK.prefixlen
+NAME_PREFIX = "llmlab-"  # netns and cgroup names: llmlab-<host>
+VETH_PREFIX = "llv-"  # outer end of each host's veth pair: llv-<host> (IFNAMSIZ leaves 11 chars for <host>)
+
+# The lab's owner account, the same on every twin host that has it.
+OWNER = "christopherbailey"
+OWNER_UID = 1001  # uid 1000 is taken on the outer machine, whose /etc/passwd is the base image's
+OWNER_HOME = f"/home/{OWNER}"
+CHECKOUT_IN_TWIN = f"{OWNER_HOME}/llm-lab-conformance"  # the checkout, bind-mounted rw (as a user would clone it)
+TWIN_VENV = f"{CHECKOUT_IN_TWIN}/.venv"  # built from Debian's /usr/bin/python3, so it works inside the twin
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    name: str
+    address: str  # the twin address
+    stands_for: str  # the documented lab address it replaces (never contacted)
+    layout: str | None  # module under lab.hosts that provisions it; None = not built yet
+
+    @property
+    def netns(self) -> str:
+        return NAME_PREFIX + self.name
+
+    @property
+    def cgroup(self) -> str:
+        return NAME_PREFIX + self.name
+
+    @property
+    def veth(self) -> str:
+        return VETH_PREFIX + self.name
+
+
+HOSTS = {
+    "mini": HostSpec("mini", "10.213.0.2", "192.168.1.71", "mini"),
+    "studio": HostSpec("studio", "10.213.0.3", "192.168.1.72", None),
+    "dietpi": HostSpec("dietpi", "10.213.0.4", "192.168.1.70", None),
+}
+
+
+def bootable() -> list[HostSpec]:
+    """Hosts that have a layout: `up` boots all of these."""
+    return [h for h in HOSTS.values() if h.layout]
+
+
+def host(name: str) -> HostSpec:
+    try:
+        return HOSTS[name]
+    except KeyError:
+        raise KeyError(f"unknown twin host {name!r} (known: {', '.join(HOSTS)})") from None
+
+
+def is_twin_address(addr: str) -> bool:
+    """Safety guard: the outer machine only ever talks to addresses of the twin's own subnet."""
+    try:
+        return ipaddress.ip_address(addr) in NETWORK
+    except ValueError:
+        return False
