@@ -41,11 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         inventory = load_inventory(inventory_path)
         site_path = config.getoption("--site")
-        site = load_site(site_path) if site_path else None
-        if site:
-            unknown = sorted(set(site.hosts) - {h.id for h in inventory.hosts})
-            if unknown:
-                raise InventoryError(site_path, None, f"hosts not in the inventory: {', '.join(unknown)}")
+        site = load_site(site_path, inventory) if site_path else None
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[SESSION] = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))

@@ -25,11 +25,13 @@ def load_inventory(path: Path | str) -> Inventory:
     return _load(Path(path), Inventory)
 
 
-def load_site(path: Path | str) -> Site:
-    return _load(Path(path), Site)
+def load_site(path: Path | str, inventory: Inventory | None = None) -> Site:
+    """A site override; given the inventory, every host it maps must be one of the inventory's."""
+    context = {"host_ids": [h.id for h in inventory.hosts]} if inventory else None
+    return _load(Path(path), Site, context)
 
 
-def _load(path: Path, model: type[M]) -> M:
+def _load(path: Path, model: type[M], context: dict | None = None) -> M:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -44,7 +46,7 @@ def _load(path: Path, model: type[M]) -> M:
     lines: dict[tuple, int] = {}
     data = _to_python(root, (), lines, path)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(err["loc"])

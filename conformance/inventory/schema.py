@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Source = Literal["founding", "companion", "derived"]
 Port = int  # range enforced with Field(ge=1, le=65535) where used
@@ -279,3 +279,11 @@ class Site(Strict):
     site: str = Field(pattern=SLUG)
     description: str = ""
     hosts: dict[str, SiteHost] = {}
+
+    @model_validator(mode="after")
+    def _hosts_are_the_inventorys(self, info: ValidationInfo):
+        known = (info.context or {}).get("host_ids")
+        if known is not None:
+            for name in self.hosts:
+                _known(name, set(known), "host", ("hosts", name))
+        return self

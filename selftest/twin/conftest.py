@@ -28,7 +28,36 @@ def twin():
     api.up()
     print(f"\ntwin up in {time.monotonic() - started:.1f}s")
     yield api
-    api.down()
+    report = api.down()
+    assert not report["leftovers"] and not report["errors"], report
+    left = leftovers_seen_from_outside()
+    assert not left, f"`lab down` left: {left}"
+
+
+def leftovers_seen_from_outside() -> list[str]:
+    """What of the twin an admin would still find, looked up independently of lab/'s own bookkeeping."""
+    import subprocess
+
+    from lab import paths
+
+    def lines(*argv):
+        return subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()
+
+    state = str(paths.lab_dir())
+    found = [f"mount {m.split()[1]}" for m in Path("/proc/mounts").read_text().splitlines() if f"{state}/" in m.split()[1]]
+    found += [f"netns {n.split()[0]}" for n in lines("ip", "netns", "list") if n.startswith("llmlab")]
+    found += [f"link {l.split(':')[1].strip()}" for l in lines("ip", "-o", "link") if "llmlab" in l or " llv-" in l]
+    found += [f"cgroup {p}" for p in Path("/sys/fs/cgroup").glob("**/llmlab*") if p.is_dir()]
+    found += [f"process {p.parent.name}" for p in Path("/proc").glob("[0-9]*/comm")
+              if _read(p) == "systemd-nspawn\n" and state in _read(p.parent / "cmdline").replace("\0", " ")]
+    return found
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 class SuiteRun:
