@@ -14,6 +14,7 @@ python -m lab status [--json]          what is up (exit 0 up, 3 not up)
 python -m lab exec HOST [--user U] -- CMD...   run CMD on a twin host (root by default)
 python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default args: -m local)
 python -m lab demo                     up, then the suite in mini; prints timings and the report path
+python -m lab fault list | plant ID... | revert ID...   the fault catalog, by hand
 """
 
 
@@ -67,6 +68,23 @@ def cmd_status(args) -> int:
     return 0 if s["up"] else 3
 
 
+def cmd_fault(args) -> int:
+    from . import api, faults
+    if args.action == "list":
+        for f in faults.CATALOG:
+            print(f"{f.id:32} {f.description}\n{'':32} must fail: {', '.join(sorted(f.expect))}")
+        return 0
+    if not args.ids:
+        print(f"lab fault {args.action}: name the fault(s), see `python -m lab fault list`", file=sys.stderr)
+        return 2
+    wave = faults.by_id(args.ids)
+    require_up("mini")
+    (faults.plant if args.action == "plant" else faults.revert)(api, wave)
+    print(f"{args.action}ed: {', '.join(args.ids)}" + ("; revert with `python -m lab fault revert "
+          + " ".join(args.ids) + "`" if args.action == "plant" else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     opts, rest = _split(argv)
@@ -81,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("cmd", nargs="*")
     sub.add_parser("suite").add_argument("--as-root", action="store_true")
     sub.add_parser("demo")
+    f = sub.add_parser("fault")
+    f.add_argument("action", choices=["list", "plant", "revert"])
+    f.add_argument("ids", nargs="*")
     args = p.parse_args(opts)
     try:
         if args.command == "exec":
@@ -92,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "suite":
             from . import api  # imported here: `exec` stays quick without it
             return api.run_suite(rest or None, as_root=args.as_root)
+        if args.command == "fault":
+            return cmd_fault(args)
         if args.command == "demo":
             from .demo import demo
             return demo()

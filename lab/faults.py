@@ -163,3 +163,31 @@ def restarts(wave: list[Fault]) -> list[str]:
 
 def starts_after_revert(wave: list[Fault]) -> list[str]:
     return sorted({u for f in wave for u in f.start_after_revert})
+
+
+def by_id(ids: list[str]) -> list[Fault]:
+    known = {f.id: f for f in CATALOG}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise KeyError(f"unknown fault(s): {', '.join(unknown)} (see `python -m lab fault list`)")
+    return [known[i] for i in ids]
+
+
+def plant(api, wave: list[Fault], host: str = "mini") -> None:
+    """Plant the wave's drifts in the twin and make them take effect (reload, restart)."""
+    _apply(api, host, wave, plant_script(wave), restarts(wave))
+
+
+def revert(api, wave: list[Fault], host: str = "mini") -> None:
+    """Undo the wave (in reverse order) and bring stopped or restarted units back."""
+    _apply(api, host, wave, revert_script(wave), restarts(wave) + starts_after_revert(wave))
+
+
+def _apply(api, host: str, wave: list[Fault], script: str, units: list[str]) -> None:
+    result = api.exec_in(host, ["sh", "-c", script])
+    if result.returncode != 0:
+        raise RuntimeError(f"{host}: {result.stderr.strip() or 'script failed'}")
+    for scope in sorted(reloads(wave)):
+        api.daemon_reload(host, scope)
+    if units:
+        api.restart_units(host, system_units=units)

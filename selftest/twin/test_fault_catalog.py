@@ -1,7 +1,7 @@
 """Every planted drift fails exactly its expected checks; reverted, the twin is green again."""
 import pytest
 
-from lab.faults import CATALOG, plant_script, reloads, restarts, revert_script, starts_after_revert, waves
+from lab.faults import CATALOG, plant, revert, waves
 
 
 def test_catalog_has_at_least_twenty_records_with_unique_ids():
@@ -18,11 +18,11 @@ def test_every_expected_check_id_exists(run_suite):
 @pytest.mark.parametrize("wave_no", range(len(waves())))
 def test_wave_fails_exactly_the_expected_checks(twin, run_suite, wave_no):
     wave = waves()[wave_no]
-    _apply(twin, wave, plant_script(wave))
+    plant(twin, wave)
     try:
         run = run_suite()
     finally:
-        _apply(twin, wave, revert_script(wave), reverting=True)
+        revert(twin, wave)
     wrong = []
     for f in wave:
         missed = f.expect - run.not_passed
@@ -37,12 +37,3 @@ def test_wave_fails_exactly_the_expected_checks(twin, run_suite, wave_no):
     after = run_suite()
     assert after.not_passed == set(), f"not green after revert:\n{after.explain(after.not_passed)}"
 
-
-def _apply(twin, wave, script, reverting=False):
-    result = twin.exec_in("mini", ["sh", "-c", script])
-    assert result.returncode == 0, f"{'revert' if reverting else 'plant'} failed: {result.stderr}"
-    for scope in sorted(reloads(wave)):
-        twin.daemon_reload("mini", scope)
-    units = restarts(wave) + (starts_after_revert(wave) if reverting else [])
-    if units:
-        twin.restart_units("mini", system_units=units)
