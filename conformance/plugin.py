@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import warnings
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from .checks.catalog import evaluate, local_checks
-from .checks.finding import Check, Finding, Status
-from .inventory import InventoryError, load_inventory, load_site
+from .checks.finding import Check, Finding
+from .checks.waivers import Verdict, judge
+from .inventory import InventoryError, load_inventory, load_site, load_waivers
 from .report import new_run_dir, point_latest, write_json
 from .session import SuiteSession
 from .site import SiteView
@@ -30,6 +32,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--inventory", default=None, help="inventory file (default: inventory.yaml at the root)")
     group.addoption("--site", default=None, help="site override file mapping documented addresses (e.g. lab/site-twin.yaml)")
     group.addoption("--local-host", default="mini", help="inventory host that `-m local` runs on (default: mini)")
+    group.addoption("--waivers", default=None,
+                    help="waivers file: check id, reason, expiry (default: waivers.yaml at the root, if present)")
     group.addoption("--report-dir", default=None, help="where run directories go (default: reports/ at the root)")
     group.addoption("--no-report", action="store_true", help="write no run directory")
 
@@ -42,9 +46,14 @@ def pytest_configure(config: pytest.Config) -> None:
         inventory = load_inventory(inventory_path)
         site_path = config.getoption("--site")
         site = load_site(site_path, inventory) if site_path else None
+        session = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))
+        waivers_path = config.getoption("--waivers") or (root / "waivers.yaml")
+        if config.getoption("--waivers") or Path(waivers_path).exists():
+            check_ids = [c.id for c in _catalog(config, session)]
+            session.waivers = {w.check: w for w in load_waivers(waivers_path, check_ids).waivers}
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
-    config.stash[SESSION] = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))
+    config.stash[SESSION] = session
     config.stash[RESULTS] = []
     if _is_conformance_run(config) and not config.getoption("--no-report") and not config.option.collectonly:
         run = new_run_dir(Path(config.getoption("--report-dir") or root / "reports"))
@@ -116,10 +125,15 @@ def verify(request: pytest.FixtureRequest, suite: SuiteSession):
     def _verify(check: Check) -> Finding:
         finding = evaluate(check, suite.facts(check.host))
         request.node.stash[FINDING] = (check, finding)
-        if finding.status is Status.FAILED:
-            pytest.fail(f"{check.id}: {finding.message}", pytrace=False)
-        if finding.status is Status.CANNOT_VERIFY:
-            pytest.skip(f"{check.id}: {finding.message}")
+        outcome = judge(check.id, finding, suite.waivers.get(check.id), date.today())
+        if outcome.verdict is Verdict.FAIL:
+            pytest.fail(outcome.message, pytrace=False)
+        if outcome.verdict is Verdict.CANNOT_VERIFY:
+            pytest.skip(outcome.message)
+        if outcome.verdict is Verdict.WAIVED:
+            pytest.xfail(outcome.message)
+        if check.id in suite.waivers:
+            warnings.warn(UserWarning(outcome.message))
         if finding.note:
             warnings.warn(SecurityFinding(f"{check.id}: {finding.note}"))
         return finding
@@ -150,7 +164,12 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         "status": finding.status.value, "expected": finding.expected, "found": finding.found,
         "missing": list(finding.missing), "extra": list(finding.extra), "evidence_source": finding.source,
         "note": finding.note, "test": item.nodeid,
+        "waiver": _waiver_record(item.config.stash[SESSION].waivers.get(check.id)),
     })
+
+
+def _waiver_record(waiver) -> dict | None:
+    return {"reason": waiver.reason, "expires": waiver.expires.isoformat()} if waiver else None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -162,7 +181,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         per_host = ", ".join(f"{h}: {trips} round trip(s), {n} command(s)" for h, (trips, n) in counts.items())
         terminalreporter.write_line(f"conformance: site {session.site.name}; commands per host: {per_host}")
     results = config.stash[RESULTS]
-    unverifiable = [r for r in results if r["status"] == Status.CANNOT_VERIFY.value]
+    unverifiable = [r for r in results if r["status"] == "cannot verify"]
     if unverifiable:
         terminalreporter.write_line(f"conformance: {len(unverifiable)} check(s) could not be verified with this user's privileges")
     run = config.stash.get(RUN_DIR, None)

@@ -18,6 +18,7 @@ class SuiteSession:
     site: SiteView
     local_host: str = "mini"  # the inventory host the suite runs on for `-m local`
     redactor: Redactor = field(default_factory=Redactor)
+    waivers: dict = field(default_factory=dict)  # check id -> Waiver
     runners: dict[str, Runner] = field(default_factory=dict)
     _facts: dict[str, LinuxFacts] = field(default_factory=dict)
 

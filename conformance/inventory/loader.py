@@ -7,7 +7,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .schema import Inventory, LocatedError, Site
+from .schema import Inventory, LocatedError, Site, Waivers
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,6 +29,11 @@ def load_site(path: Path | str, inventory: Inventory | None = None) -> Site:
     """A site override; given the inventory, every host it maps must be one of the inventory's."""
     context = {"host_ids": [h.id for h in inventory.hosts]} if inventory else None
     return _load(Path(path), Site, context)
+
+
+def load_waivers(path: Path | str, check_ids: list[str] | None = None) -> Waivers:
+    """waivers.yaml; given the check ids, each waiver must name one of them."""
+    return _load(Path(path), Waivers, {"check_ids": check_ids} if check_ids is not None else None)
 
 
 def _load(path: Path, model: type[M], context: dict | None = None) -> M:

@@ -7,6 +7,7 @@ documents of the same era, derived = inferred by us (with `why`).
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -286,4 +287,26 @@ class Site(Strict):
         if known is not None:
             for name in self.hosts:
                 _known(name, set(known), "host", ("hosts", name))
+        return self
+
+
+class Waiver(Strict):
+    """A known failure, accepted until it expires (after InSpec's waivers)."""
+
+    check: str
+    reason: str = Field(min_length=3)
+    expires: date
+
+
+class Waivers(Strict):
+    waivers: list[Waiver] = []
+
+    @model_validator(mode="after")
+    def _checks_exist(self, info: ValidationInfo):
+        known = (info.context or {}).get("check_ids")
+        _unique([(("waivers", i, "check"), w.check) for i, w in enumerate(self.waivers)], "waiver for check")
+        if known is not None:
+            for i, w in enumerate(self.waivers):
+                if w.check not in known:
+                    raise LocatedError(f"no check has the id {w.check!r}", ("waivers", i, "check"))
         return self
