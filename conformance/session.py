@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .evidence import Redactor
 from .facts.linux import LinuxFacts
 from .facts.plan import FactPlan
-from .inventory.schema import Inventory
+from .inventory.schema import Baseline, Inventory
 from .runner import Runner, TestinfraBackend
 from .site import SiteView
 
@@ -19,6 +19,7 @@ class SuiteSession:
     local_host: str = "mini"  # the inventory host the suite runs on for `-m local`
     redactor: Redactor = field(default_factory=Redactor)
     waivers: dict = field(default_factory=dict)  # check id -> Waiver
+    baseline: Baseline | None = None
     runners: dict[str, Runner] = field(default_factory=dict)
     _facts: dict[str, LinuxFacts] = field(default_factory=dict)
 

@@ -14,6 +14,10 @@ class SiteView:
     site: Site | None = None
 
     @property
+    def id(self) -> str:
+        return self.site.site if self.site else "lab"
+
+    @property
     def name(self) -> str:
         return self.site.site if self.site else "lab (documented addresses)"
 

@@ -22,7 +22,7 @@ down = teardown.down
 status = _status.status
 
 SUITE_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -p no:cacheprovider "
-                 "--site lab/site-twin.yaml {args}")
+                 "--site lab/site-twin.yaml --baseline lab/baseline-twin.yaml {args}")
 DEFAULT_SUITE_ARGS = ["-m", "local"]
 
 

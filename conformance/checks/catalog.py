@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from ..facts.linux import CannotVerify
-from ..inventory.schema import Inventory
+from ..inventory.schema import Baseline, Inventory
 from ..site import SiteView
+from .baseline import baseline_checks
 from .files import env_checks, path_checks
 from .finding import Check, Finding, cannot_verify
 from .litellm import litellm_checks
@@ -13,7 +14,7 @@ from .ssh import ssh_config_checks
 from .units import unit_checks
 
 
-def local_checks(inventory: Inventory, site: SiteView, host_id: str) -> list[Check]:
+def local_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Baseline | None = None) -> list[Check]:
     """The checks run on a Linux host itself (`pytest -m local`)."""
     checks: list[Check] = []
     for service in inventory.services_on(host_id):
@@ -24,6 +25,7 @@ def local_checks(inventory: Inventory, site: SiteView, host_id: str) -> list[Che
     checks += litellm_checks(inventory, site)
     checks += script_checks(inventory.launch_scripts)
     checks += ssh_config_checks(inventory, site)
+    checks += baseline_checks(inventory, site, host_id, baseline)
     checks = [c for c in checks if c.host == host_id]
     ids = [c.id for c in checks]
     duplicated = {i for i in ids if ids.count(i) > 1}

@@ -13,7 +13,7 @@ from ..evidence import CommandRecord
 from ..runner import Output, Runner
 from . import journal as journal_facts
 from .envfile import parse_env_file, read_command
-from .paths import PathFact, parse_stat, readlink_command, stat_command
+from .paths import PathFact, hash_command, parse_sha256, parse_stat, readlink_command, stat_command
 from .plan import FactPlan, UnitKey
 from .sockets import LISTENERS_COMMAND, Listening, parse_ss
 from .systemd import UnitProperties, parse_show, show_command
@@ -111,10 +111,21 @@ class LinuxFacts:
 
     # --- batch 2: paths and file contents --------------------------------------------------
     @cached_property
-    def _files_batch(self) -> tuple[Output, dict[str, Output], dict[str, Output]]:
-        paths, links, reads = self.plan.paths(), self.plan.symlinks(), self.plan.reads()
-        outs = self.runner.run([stat_command(paths)] + [readlink_command(p) for p in links] + [read_command(p) for p in reads])
-        return outs[0], dict(zip(links, outs[1:1 + len(links)])), dict(zip(reads, outs[1 + len(links):]))
+    def _files_batch(self) -> tuple[Output, dict[str, Output], dict[str, Output], Output | None]:
+        paths, links, reads, hashed = self.plan.paths(), self.plan.symlinks(), self.plan.reads(), self.plan.hashed()
+        outs = self.runner.run([stat_command(paths)] + [readlink_command(p) for p in links]
+                               + [read_command(p) for p in reads] + ([hash_command(hashed)] if hashed else []))
+        reads_end = 1 + len(links) + len(reads)
+        return (outs[0], dict(zip(links, outs[1:1 + len(links)])), dict(zip(reads, outs[1 + len(links):reads_end])),
+                outs[reads_end] if hashed else None)
+
+    def file_hash(self, path: str) -> Fact:
+        """sha256 of a file, None when it is missing; CannotVerify when the suite's user may not read it."""
+        out = self._files_batch[3]
+        digest = parse_sha256(out.stdout).get(path) if out else None
+        if digest is None and out and f"{path}: Permission denied" in out.stderr:
+            raise CannotVerify(f"needs read access to {path} to hash it", (out.record,))
+        return Fact(digest, out, what=path)
 
     def path(self, path: str) -> Fact:
         out = self._files_batch[0]

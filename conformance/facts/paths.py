@@ -12,6 +12,20 @@ def stat_command(paths: list[str]) -> list[str]:
     return ["stat", "-c", STAT_FORMAT, "--", *paths]
 
 
+def hash_command(paths: list[str]) -> list[str]:
+    return ["sha256sum", "--", *paths]
+
+
+def parse_sha256(stdout: str) -> dict[str, str]:
+    """`<64 hex>  <path>` per readable file; unreadable or missing files are on stderr, not here."""
+    hashes = {}
+    for line in stdout.splitlines():
+        digest, sep, path = line.partition("  ")
+        if sep and len(digest) == 64 and not line.startswith("\\"):
+            hashes[path] = digest
+    return hashes
+
+
 def readlink_command(path: str) -> list[str]:
     return ["readlink", "--", path]
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 
 from ..evidence import SECRET_NAME
-from ..inventory.schema import Inventory
+from ..inventory.schema import Inventory, Service
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,16 @@ class UnitKey:
 
     def __str__(self) -> str:
         return self.name if self.scope == "system" else f"{self.name} (user {self.user})"
+
+
+def protected_files(service: Service) -> list[str]:
+    """What "must not be modified" covers: its unit files, drop-ins, and the binary ExecStart runs."""
+    found: list[str] = []
+    for u in service.units:
+        found += [u.fragment] if u.fragment else []
+        found += u.drop_ins or []
+        found += [shlex.split(u.exec_start)[0]] if u.exec_start else []
+    return list(dict.fromkeys(found))
 
 
 class FactPlan:
@@ -43,6 +54,9 @@ class FactPlan:
             found += [e.path for e in s.env_files]
         found += self.reads()
         return list(dict.fromkeys(found))
+
+    def hashed(self) -> list[str]:
+        return list(dict.fromkeys(f for s in self.services if s.must_not_modify for f in protected_files(s)))
 
     def symlinks(self) -> list[str]:
         return list(dict.fromkeys(p.path for s in self.services for p in s.paths if p.type == "symlink"))

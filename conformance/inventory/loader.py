@@ -7,7 +7,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .schema import Inventory, LocatedError, Site, Waivers
+from .schema import Baseline, Inventory, LocatedError, Site, Waivers
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +34,10 @@ def load_site(path: Path | str, inventory: Inventory | None = None) -> Site:
 def load_waivers(path: Path | str, check_ids: list[str] | None = None) -> Waivers:
     """waivers.yaml; given the check ids, each waiver must name one of them."""
     return _load(Path(path), Waivers, {"check_ids": check_ids} if check_ids is not None else None)
+
+
+def load_baseline(path: Path | str) -> Baseline:
+    return _load(Path(path), Baseline)
 
 
 def _load(path: Path, model: type[M], context: dict | None = None) -> M:

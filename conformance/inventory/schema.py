@@ -7,7 +7,7 @@ documents of the same era, derived = inferred by us (with `why`).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -310,3 +310,20 @@ class Waivers(Strict):
                 if w.check not in known:
                     raise LocatedError(f"no check has the id {w.check!r}", ("waivers", i, "check"))
         return self
+
+
+class Baseline(Strict):
+    """Hashes of the files of services that must not be modified, recorded at one site, committed."""
+
+    site: str = Field(pattern=SLUG)
+    recorded: datetime
+    recorded_by: str
+    files: dict[str, str]
+
+    @field_validator("files")
+    @classmethod
+    def _sha256(cls, files: dict[str, str]) -> dict[str, str]:
+        for path, digest in files.items():
+            if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                raise ValueError(f"{path}: not a sha256 hex digest: {digest!r}")
+        return files

@@ -37,3 +37,17 @@ def test_no_secret_reaches_the_run_directory(twin, run_suite):
         text = artifact.read_text(errors="replace")
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{artifact.name} contains secret value(s)"
+
+
+def test_committed_twin_baseline_is_what_recording_in_the_twin_gives(twin):
+    """lab/baseline-twin.yaml (Ollama's files in mini) is reproducible by the record command."""
+    import yaml
+
+    from conformance.inventory import load_baseline
+    from selftest.twin.conftest import ROOT
+
+    recorded = twin.exec_in("mini", ["sh", "-c", "cd ~/llm-lab-conformance && .venv/bin/python -m conformance.baseline "
+                                     "--site lab/site-twin.yaml --out -"], user="christopherbailey", check=True).stdout
+    committed = load_baseline(ROOT / "lab" / "baseline-twin.yaml")
+    fresh = yaml.safe_load(recorded)
+    assert (fresh["site"], fresh["files"]) == (committed.site, committed.files)
