@@ -43,19 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "checks(kind): parametrize a test with the inventory's checks of that kind")
     root = Path(config.rootpath)
-    inventory_path = Path(config.getoption("--inventory") or root / "inventory.yaml")
     try:
-        inventory = load_inventory(inventory_path)
-        site_path = config.getoption("--site")
-        site = load_site(site_path, inventory) if site_path else None
-        session = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))
-        baseline_path = config.getoption("--baseline") or (root / "baseline.yaml")
-        if config.getoption("--baseline") or Path(baseline_path).exists():
-            session.baseline = load_baseline(baseline_path)
-        waivers_path = config.getoption("--waivers") or (root / "waivers.yaml")
-        if config.getoption("--waivers") or Path(waivers_path).exists():
-            check_ids = [c.id for c in _catalog(config, session)]
-            session.waivers = {w.check: w for w in load_waivers(waivers_path, check_ids).waivers}
+        session = _load_session(config, root)
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[SESSION] = session
@@ -67,8 +56,33 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
         config.option.xmlpath = str(run / "junit.xml")
         from pytest_metadata.plugin import metadata_key
-        config.stash[metadata_key]["Site"] = config.stash[SESSION].site.name
-        config.stash[metadata_key]["Inventory"] = str(inventory_path.name)
+        metadata = config.stash[metadata_key]
+        metadata["Site"] = session.site.name
+        metadata["Inventory"] = Path(config.getoption("--inventory") or "inventory.yaml").name
+        if session.baseline:
+            metadata["Baseline"] = f"site {session.baseline.site}, recorded {session.baseline.recorded:%Y-%m-%d}"
+
+
+def _load_session(config: pytest.Config, root: Path) -> SuiteSession:
+    """Inventory, site, baseline and waivers; any broken file raises InventoryError (FILE:LINE)."""
+    inventory = load_inventory(config.getoption("--inventory") or root / "inventory.yaml")
+    site_path = config.getoption("--site")
+    site = load_site(site_path, inventory) if site_path else None
+    session = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))
+    baseline = _optional_file(config, "--baseline", root / "baseline.yaml")
+    if baseline:
+        session.baseline = load_baseline(baseline)
+    waivers = _optional_file(config, "--waivers", root / "waivers.yaml")
+    if waivers:
+        check_ids = [c.id for c in _catalog(config, session)]
+        session.waivers = {w.check: w for w in load_waivers(waivers, check_ids).waivers}
+    return session
+
+
+def _optional_file(config: pytest.Config, option: str, default: Path) -> Path | None:
+    """The file the option names (which must then exist), else the default when it exists."""
+    given = config.getoption(option)
+    return Path(given) if given else (default if default.exists() else None)
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
