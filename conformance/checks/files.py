@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ..facts.linux import LinuxFacts
 from ..inventory.schema import EnvFile, EnvValue, PathEntry, Service
@@ -21,7 +22,10 @@ def _path(facts: LinuxFacts, entry: PathEntry) -> Finding:
     st = fact.value
     found = st.type if st.exists else "missing"
     if found != entry.type or not entry.target:
-        return compare(entry.type, found, fact.source, fact.evidence)
+        finding = compare(entry.type, found, fact.source, fact.evidence)
+        if entry.secret and st.exists and st.mode and int(st.mode, 8) & 0o077:
+            return replace(finding, note=f"security: secret file is readable beyond its owner (mode {st.mode})")
+        return finding
     link = facts.link_target(entry.path)
     return compare(f"symlink -> {entry.target}", f"symlink -> {link.value}", link.source, fact.evidence + link.evidence)
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ..facts.linux import LinuxFacts
 from ..inventory.schema import Listener, Service
-from .finding import Check, Finding, compare
+from .finding import Check, Finding, Status, compare
 
 _ANY_V4 = {"0.0.0.0", "*"}  # ss shows a dual-stack wildcard as *
 
@@ -23,4 +24,7 @@ def _listening(facts: LinuxFacts, listener: Listener) -> Finding:
     wanted = _ANY_V4 if listener.address == "0.0.0.0" else {listener.address}
     found = f"{listener.address}:{listener.port}" if wanted & set(on_port) else (
         ", ".join(f"{a}:{listener.port}" for a in on_port) or f"nothing on port {listener.port}")
-    return compare(f"{listener.address}:{listener.port}", found, fact.source, fact.evidence)
+    finding = compare(f"{listener.address}:{listener.port}", found, fact.source, fact.evidence)
+    if finding.status is Status.PASSED and listener.address == "0.0.0.0":
+        return replace(finding, note=f"security: port {listener.port} is bound to all interfaces (reachable from the LAN)")
+    return finding
