@@ -43,15 +43,16 @@ def suite_command(pytest_args: list[str] | None = None) -> str:
 
 
 def prepare_reports() -> None:
-    """The outer checkout's reports/ must be writable by the owner's uid: the suite writes there from mini."""
+    """The outer checkout's reports/ must be writable by the owner's uid: the suite writes there from mini.
+
+    Only the directory itself: a new run directory and the `latest` link are all a run writes there.
+    """
     ids = read_state("mini").get("users", {}).get(topo.OWNER)
     if not ids:
         raise LabError("mini is not up (no state): run `python -m lab up` first")
     reports = paths.ROOT / "reports"
     reports.mkdir(exist_ok=True)
-    for dirpath, dirnames, filenames in os.walk(reports):  # earlier root runs leave root-owned run dirs
-        for p in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
-            os.lchown(p, ids["uid"], ids["gid"])
+    os.chown(reports, ids["uid"], ids["gid"])
 
 
 def run_suite(pytest_args: list[str] | None = None, as_root: bool = False) -> int:
