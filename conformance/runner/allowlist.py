@@ -1,106 +1,230 @@
-"""The read-only allowlist: the only commands the suite may run on any host.
+"""The read-only allowlist: the exact argv shapes the suite may run on any host.
 
-Each program has a rule that inspects its whole argv. Anything not explicitly read-only
-is refused before it reaches a host (systemctl restart, ss -K which kills sockets,
-journalctl --vacuum-size, plutil -convert which writes, ...).
+A command runs only when its whole argv, flags AND values, matches one of the shapes below;
+everything else is refused before it reaches a host. Listing what is allowed (rather than
+what is forbidden) is what closes the holes of option spellings nobody thought of: `+`
+options (`lsof +r 1` repeats forever, `lsof +D /` walks the disk), `netstat -c`, `-H host`,
+`-M machine`, an unbounded `journalctl`.
+
+A shape is written like the command it allows:
+
+    literal          the argument itself, e.g. `--no-pager`; `'...'` quotes one containing `|`
+    a|b|c            one of these arguments
+    <name>           a value of the kind `name` (VALUES below), also inside an argument: `system/<label>`
+    [ ... ]          optional
+    X...             X one or more times (`[X]...`: any number of times)
+
+A `<file>` value is a path the command opens for reading; the runner runs such a command only
+when each of them is a regular file (not a device or a FIFO, which could block or never end).
 """
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 
 class ReadOnlyViolation(Exception):
     """A command outside the read-only allowlist was asked for; it was not run."""
 
 
-def _options(argv: Sequence[str], allowed: set[str], takes_value: set[str] = frozenset()) -> list[str]:
-    """Check every option against `allowed`; return the positional arguments."""
-    positional, i = [], 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            positional.extend(argv[i + 1:])
-            break
-        if arg.startswith("-") and arg != "-":
-            name = arg.split("=", 1)[0]
-            if name not in allowed:
-                raise ReadOnlyViolation(f"option {name} is not on the read-only allowlist")
-            if name in takes_value and "=" not in arg:
-                i += 1
-        else:
-            positional.append(arg)
-        i += 1
-    return positional
+@dataclass(frozen=True)
+class Shape:
+    """The allowed shape a command matched, and the files it will open for reading."""
+
+    name: str
+    reads: tuple[str, ...] = ()
 
 
-def _systemctl(args: Sequence[str]) -> None:
-    pos = _options(args, {"--user", "-M", "--machine", "-p", "--property", "--no-pager", "--all", "--failed",
-                          "--plain", "--no-legend", "--value", "--state", "--type", "-t", "--full"},
-                   takes_value={"-M", "--machine", "-p", "--property", "--state", "--type", "-t"})
-    verbs = {"show", "cat", "is-enabled", "is-active", "is-failed", "list-units", "list-unit-files",
-             "is-system-running", "status", "get-default"}
-    if pos and pos[0] not in verbs:
-        raise ReadOnlyViolation(f"systemctl {pos[0]} changes state (read-only verbs: {', '.join(sorted(verbs))})")
+@dataclass(frozen=True)
+class Value:
+    regex: str  # without capturing groups: write (?:...)
+    ok: Callable[[str], bool] = lambda value: True
 
 
-def _journalctl(args: Sequence[str]) -> None:
-    _options(args, {"-u", "--unit", "--user-unit", "--user", "-o", "--output", "-n", "--lines", "--no-pager",
-                    "-q", "--quiet", "--since", "--until", "-b", "--boot", "--no-hostname", "-M", "--machine",
-                    "--invocation", "-r", "--reverse", "--utc"},
-             takes_value={"-u", "--unit", "--user-unit", "-o", "--output", "-n", "--lines", "--since", "--until",
-                          "-M", "--machine", "--invocation"})
+def _at_most(limit: int) -> Value:
+    """A count from 1 to `limit`: bounds what a command reads or prints."""
+    return Value(r"[1-9][0-9]*", lambda value: int(value) <= limit)
 
 
-def _plain(allowed: set[str], takes_value: set[str] = frozenset()) -> Callable[[Sequence[str]], None]:
-    def rule(args: Sequence[str]) -> None:
-        _options(args, allowed, takes_value)
-    return rule
+# An absolute path; so it can never be taken for an option (`-x`, `+x`), and `..` cannot climb out of it.
+_PATH = Value(r"/.*", lambda value: ".." not in value.split("/"))
 
+VALUES: dict[str, Value] = {
+    "path": _PATH,
+    "file": _PATH,  # a path that is opened for reading (Shape.reads)
+    "user": Value(r"[a-z_][a-z0-9_-]*"),
+    "uid": Value(r"[0-9]+"),
+    "unit": Value(r"[A-Za-z0-9@._:-]+\.(?:service|socket|timer|target|mount|path)"),
+    "props": Value(r"[A-Za-z]+(?:,[A-Za-z]+)*"),
+    "prop": Value(r"[A-Za-z]+"),
+    "invocation-id": Value(r"[0-9a-f]{32}"),
+    "label": Value(r"[A-Za-z0-9._-]+"),
+    "lines": _at_most(10_000),
+    "bytes": _at_most(16 * 1024 * 1024),
+}
 
-def _ss(args: Sequence[str]) -> None:
-    for arg in args:
-        if arg.startswith("-") and not arg.startswith("--") and set(arg[1:]) - set("ltunHwx46"):
-            raise ReadOnlyViolation(f"ss {arg}: only listing options -l -t -u -n -H (not -K, which kills sockets)")
-        if arg.startswith("--"):
-            raise ReadOnlyViolation(f"ss {arg}: long options are not on the allowlist")
+_SYSTEMD_SCOPE = "[--user [-M <user>@]]"  # `-M user@` with nothing after the @: that user's manager on THIS host
 
+RULES: list[tuple[str, str]] = [  # (shape name, shape)
+    # identity (Linux and macOS)
+    ("id -un", "id -un"),
+    ("id -Gn", "id -Gn"),
+    ("uname", "uname -s|-r|-m|-a"),
+    ("sw_vers", "sw_vers"),
+    # systemd units (Linux)
+    ("systemctl show", f"systemctl {_SYSTEMD_SCOPE} show --no-pager -p <props> -- <unit>..."),
+    ("systemctl is-active|is-enabled|is-failed", f"systemctl {_SYSTEMD_SCOPE} is-active|is-enabled|is-failed -- <unit>..."),
+    ("systemctl list-units --failed", f"systemctl {_SYSTEMD_SCOPE} list-units --failed --no-pager --plain --no-legend"),
+    ("systemctl is-system-running", "systemctl is-system-running"),
+    ("systemctl cat", f"systemctl {_SYSTEMD_SCOPE} cat --no-pager -- <unit>"),
+    ("loginctl show-user", "loginctl show-user <user> [-p <prop>]..."),
+    # journals (Linux): one unit or one run, and never more than 10000 lines
+    ("journalctl (one run)", "journalctl [--user] --no-pager -q -o cat|json|short-iso -n <lines> _SYSTEMD_INVOCATION_ID=<invocation-id>"),
+    ("journalctl (one unit)", "journalctl [--user] --no-pager -q -o cat|json|short-iso -n <lines> -u <unit>"),
+    # launchd jobs (macOS)
+    ("launchctl print system", "launchctl print system/<label>"),
+    ("launchctl print gui", "launchctl print gui/<uid>/<label>"),
+    ("launchctl print-disabled system", "launchctl print-disabled system"),
+    # paths and files
+    ("stat (GNU)", "stat -c '%F|%a|%U|%G|%s|%n' -- <path>..."),
+    ("stat (BSD)", "stat -L -f '%HT|%Lp|%Su|%Sg|%z|%N' <path>..."),
+    ("readlink", "readlink -- <path>"),
+    ("head -c (bounded file read)", "head -c <bytes> [--] <file>"),
+    ("sha256sum", "sha256sum -- <file>..."),
+    ("shasum -a 256", "shasum -a 256 <file>..."),
+    ("base64 -i", "base64 -i <file>"),
+    ("plutil -lint|-p", "plutil -lint|-p <file>"),
+    # listening sockets
+    ("ss -ltn", "ss -ltnH|-ltn"),
+    ("netstat -an -p tcp", "netstat -an -p tcp"),
+    ("lsof listeners", "lsof -nP -iTCP -sTCP:LISTEN"),
+]
 
-def _verb(program: str, verbs: set[str]) -> Callable[[Sequence[str]], None]:
-    def rule(args: Sequence[str]) -> None:
-        if not args or args[0] not in verbs:
-            raise ReadOnlyViolation(f"{program} {args[0] if args else ''}: allowed are {', '.join(sorted(verbs))}")
-    return rule
+SHAPES: list[str] = [shape for _, shape in RULES]
 
-
-RULES: dict[str, Callable[[Sequence[str]], None]] = {
-    "systemctl": _systemctl,
-    "journalctl": _journalctl,
-    "ss": _ss,
-    "stat": _plain({"-c", "--format", "-L"}, {"-c", "--format"}),
-    "cat": _plain(set()),
-    "readlink": _plain({"-n"}),
-    "sha256sum": _plain(set()),
-    "shasum": _plain({"-a"}, {"-a"}),
-    "id": _plain({"-u", "-n", "-G", "-un", "-Gn"}),
-    "uname": _plain({"-s", "-r", "-m", "-a"}),
-    "loginctl": _verb("loginctl", {"show-user", "list-users", "user-status"}),
-    "launchctl": _verb("launchctl", {"print", "list", "print-disabled"}),
-    "plutil": _plain({"-p", "-lint"}),
-    "lsof": _plain({"-nP", "-n", "-P", "-iTCP", "-sTCP:LISTEN", "-Fpcn"}),
-    "netstat": _plain({"-an", "-a", "-n", "-p", "-ltn"}, {"-p"}),
-    "sw_vers": _plain(set()),
+_ABSOLUTE = "absolute paths without `..`"
+WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
+    "id": "id: only -un or -Gn",
+    "uname": "uname: only -s, -r, -m or -a",
+    "sw_vers": "sw_vers takes no arguments",
+    "systemctl": "systemctl: only show, is-active, is-enabled, is-failed, cat, list-units --failed and "
+                 "is-system-running in their listed shapes, on this host (no -H/--host; -M only as <user>@ after --user)",
+    "loginctl": "loginctl: only show-user <user> [-p Prop]..., on this host (no -H, no -M)",
+    "journalctl": "journalctl must be bounded with -n N (N <= 10000) and read one run (_SYSTEMD_INVOCATION_ID=<32 hex>) "
+                  "or one unit (-u), as --no-pager -q -o cat|json|short-iso; nothing else (no -f, --vacuum-*, -M, -D, --file)",
+    "launchctl": "launchctl: only print system/<label>, print gui/<uid>/<label> and print-disabled system",
+    "stat": f"stat: only -c '%F|%a|%U|%G|%s|%n' -- (GNU) or -L -f '%HT|%Lp|%Su|%Sg|%z|%N' (BSD), {_ABSOLUTE}",
+    "readlink": f"readlink: only `readlink -- <path>`, {_ABSOLUTE}",
+    "head": f"head: only -c N (1 <= N <= 16777216) [--] <path>, {_ABSOLUTE}",
+    "sha256sum": f"sha256sum: only `sha256sum -- <path>...`, {_ABSOLUTE}",
+    "shasum": f"shasum: only `shasum -a 256 <path>...`, {_ABSOLUTE}",
+    "base64": f"base64: only `base64 -i <path>` (to stdout), {_ABSOLUTE}",
+    "plutil": f"plutil: only -lint or -p <path> (never -convert, which writes), {_ABSOLUTE}",
+    "ss": "ss: only -ltnH or -ltn (no -K/--kill, which kills sockets; no -p)",
+    "netstat": "netstat: only `netstat -an -p tcp` (no -c or -w, which repeat forever)",
+    "lsof": "lsof: only `lsof -nP -iTCP -sTCP:LISTEN` (no +r/-r, which repeat forever; no +D, which walks the disk)",
 }
 
 
-def check_read_only(argv: Sequence[str]) -> None:
-    """Raise ReadOnlyViolation unless argv is a read-only command on the allowlist."""
+def check_read_only(argv: Sequence[str]) -> Shape:
+    """The allowed shape argv matches; ReadOnlyViolation (naming the command and why) if none does."""
     if not argv:
-        raise ReadOnlyViolation("empty command")
-    for arg in argv:
-        if "\n" in arg or "\0" in arg:
-            raise ReadOnlyViolation(f"argument with a newline or NUL is refused: {arg!r}")
+        raise ReadOnlyViolation("refused: empty command")
+    if any("\n" in arg or "\0" in arg for arg in argv):
+        shown = shlex.join(arg.replace("\n", "\\n").replace("\0", "\\0") for arg in argv)
+        raise ReadOnlyViolation(f"refused: {shown} : an argument holds a newline or NUL")
+    command = shlex.join(argv)
     program = argv[0]
-    rule = RULES.get(program)
-    if rule is None:
-        raise ReadOnlyViolation(f"{program!r} is not on the read-only allowlist ({', '.join(sorted(RULES))})")
-    rule(list(argv[1:]))
+    if program not in WHY:
+        raise ReadOnlyViolation(f"refused: {command} : {program} is not on the read-only allowlist "
+                                f"(allowed: {', '.join(WHY)})")
+    for name, parts in _COMPILED:
+        ends = _ends(parts, argv, {0: ()})
+        if len(argv) in ends:
+            return Shape(name, ends[len(argv)])
+    raise ReadOnlyViolation(f"refused: {command} : {WHY[program]}")
+
+
+# --- the shape language -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Arg:
+    """One argument: any of its alternatives, each a regex with the values it holds by kind."""
+
+    alternatives: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    reads: bool = False
+
+    def matches(self, arg: str) -> bool:
+        for regex, kinds in self.alternatives:
+            m = regex.fullmatch(arg)
+            if m and all(VALUES[kind].ok(value) for kind, value in zip(kinds, m.groups())):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class _Maybe:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class _OneOrMore:
+    parts: tuple
+
+
+# [  ]  ...  a 'quoted' argument  or a word (which stops before `...`)
+_TOKEN = re.compile(r"\[|\]|\.\.\.|'[^']*'|(?:[^\s\[\]'.]|\.(?!\.\.))+")
+_PLACEHOLDER = re.compile(r"<([a-z-]+)>")
+
+
+def _parse(shape: str) -> tuple:
+    """A shape as a tuple of _Arg, _Maybe and _OneOrMore parts."""
+    stack: list[list] = [[]]
+    for token in _TOKEN.findall(shape):
+        if token == "[":
+            stack.append([])
+        elif token == "]":
+            group = _Maybe(tuple(stack.pop()))
+            stack[-1].append(group)
+        elif token == "...":
+            stack[-1][-1] = _OneOrMore((stack[-1][-1],))
+        else:
+            stack[-1].append(_arg(token))
+    if len(stack) != 1:
+        raise ValueError(f"unbalanced [ ] in shape {shape!r}")
+    return tuple(stack[0])
+
+
+def _arg(token: str) -> _Arg:
+    alternatives = [token[1:-1]] if token.startswith("'") else token.split("|")
+    compiled = []
+    for alternative in alternatives:
+        pieces = _PLACEHOLDER.split(alternative)  # literal, kind, literal, kind, ..., literal
+        literals, kinds = pieces[0::2], tuple(pieces[1::2])
+        regex = re.escape(literals[0]) + "".join(f"({VALUES[kind].regex}){re.escape(literal)}"
+                                                 for kind, literal in zip(kinds, literals[1:]))
+        compiled.append((re.compile(regex), kinds))
+    return _Arg(tuple(compiled), reads=token == "<file>")
+
+
+def _ends(parts: tuple, argv: Sequence[str], starts: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+    """Where in argv a match of `parts` can end, from each start index; with the files read on the way."""
+    states = starts
+    for part in parts:
+        if isinstance(part, _Arg):
+            states = {i + 1: reads + ((argv[i],) if part.reads else ())
+                      for i, reads in states.items() if i < len(argv) and part.matches(argv[i])}
+        elif isinstance(part, _Maybe):
+            states = {**_ends(part.parts, argv, states), **states}
+        else:  # _OneOrMore: repeat until a round reaches no new index
+            reached: dict[int, tuple[str, ...]] = {}
+            frontier = states
+            while frontier := {i: r for i, r in _ends(part.parts, argv, frontier).items() if i not in reached}:
+                reached.update(frontier)
+            states = reached
+    return states
+
+
+_COMPILED = [(name, _parse(shape)) for name, shape in RULES]

@@ -1,0 +1,290 @@
+"""The read-only allowlist: exact argv shapes are allowed, everything else is refused before any host sees it."""
+import pytest
+
+from conformance.facts.journal import journal_command
+from conformance.facts.base import MAX_READ_BYTES
+from conformance.facts.paths import hash_command, read_command, readlink_command, stat_command
+from conformance.facts.sockets import LISTENERS_COMMAND
+from conformance.facts.systemd import show_command
+from conformance.runner import RawResult, ReadOnlyViolation, Runner, check_read_only
+from conformance.runner.allowlist import RULES, SHAPES, WHY, Shape
+
+RUN = "0b178876d9ba4a6481b9e0e46bb47c8d"  # an InvocationID
+OWNER = "/home/christopherbailey"
+PLIST = "/Library/LaunchDaemons/com.bebop.mlx-launch.plist"
+
+# (argv, the shape it matches, the files it reads)
+ALLOWED = [
+    # the commands the suite's fact modules generate today
+    (show_command(["litellm-orch.service", "ollama.service"]), "systemctl show", ()),
+    (show_command(["ov-server.service"], "user"), "systemctl show", ()),
+    (show_command(["ov-server.service"], "user", machine_user="christopherbailey"), "systemctl show", ()),
+    (journal_command(RUN), "journalctl (one run)", ()),
+    (journal_command(RUN, "user"), "journalctl (one run)", ()),
+    (journal_command(RUN, lines=10000), "journalctl (one run)", ()),
+    (stat_command(["/etc/open-webui/env", f"{OWNER}/litellm-orch", f"{OWNER}/it's here"]), "stat (GNU)", ()),
+    (readlink_command(f"{OWNER}/.config/systemd/user/default.target.wants/ov-server.service"), "readlink", ()),
+    (read_command("/etc/open-webui/env", MAX_READ_BYTES), "head -c (bounded file read)", ("/etc/open-webui/env",)),
+    (hash_command("/usr/local/bin/ollama"), "sha256sum", ("/usr/local/bin/ollama",)),
+    (LISTENERS_COMMAND, "ss -ltn", ()),
+    # Linux shapes
+    (["id", "-un"], "id -un", ()),
+    (["id", "-Gn"], "id -Gn", ()),
+    (["uname", "-s"], "uname", ()),
+    (["uname", "-r"], "uname", ()),
+    (["uname", "-m"], "uname", ()),
+    (["uname", "-a"], "uname", ()),
+    (["systemctl", "show", "--no-pager", "-p", "Id,FragmentPath,ExecStart", "--", "ollama.service", "dbus.socket",
+      "logrotate.timer", "multi-user.target", "-.mount", "systemd-ask-password-wall.path", "getty@tty1.service"],
+     "systemctl show", ()),
+    (["systemctl", "--user", "-M", "_svc-user@", "show", "--no-pager", "-p", "Id", "--", "x.service"], "systemctl show", ()),
+    (["systemctl", "is-active", "--", "ollama.service"], "systemctl is-active|is-enabled|is-failed", ()),
+    (["systemctl", "--user", "is-enabled", "--", "ov-server.service", "x.timer"], "systemctl is-active|is-enabled|is-failed", ()),
+    (["systemctl", "--user", "-M", "christopherbailey@", "is-failed", "--", "ov-server.service"],
+     "systemctl is-active|is-enabled|is-failed", ()),
+    (["systemctl", "list-units", "--failed", "--no-pager", "--plain", "--no-legend"], "systemctl list-units --failed", ()),
+    (["systemctl", "--user", "-M", "christopherbailey@", "list-units", "--failed", "--no-pager", "--plain", "--no-legend"],
+     "systemctl list-units --failed", ()),
+    (["systemctl", "is-system-running"], "systemctl is-system-running", ()),
+    (["systemctl", "cat", "--no-pager", "--", "ollama.service"], "systemctl cat", ()),
+    (["systemctl", "--user", "cat", "--no-pager", "--", "ov-server.service"], "systemctl cat", ()),
+    (["stat", "-c", "%F|%a|%U|%G|%s|%n", "--", "/"], "stat (GNU)", ()),
+    (["head", "-c", "65536", "--", "/etc/open-webui/env"], "head -c (bounded file read)", ("/etc/open-webui/env",)),
+    (["head", "-c", "1", "--", "/x"], "head -c (bounded file read)", ("/x",)),
+    (["head", "-c", "16777216", "--", "/x"], "head -c (bounded file read)", ("/x",)),
+    (["sha256sum", "--", "/etc/systemd/system/ollama.service", "/usr/local/bin/ollama"], "sha256sum",
+     ("/etc/systemd/system/ollama.service", "/usr/local/bin/ollama")),
+    (["ss", "-ltn"], "ss -ltn", ()),
+    (["journalctl", "--no-pager", "-q", "-o", "json", "-n", "1", f"_SYSTEMD_INVOCATION_ID={RUN}"], "journalctl (one run)", ()),
+    (["journalctl", "--no-pager", "-q", "-o", "short-iso", "-n", "50", "-u", "litellm-orch.service"], "journalctl (one unit)", ()),
+    (["journalctl", "--user", "--no-pager", "-q", "-o", "cat", "-n", "300", "-u", "ov-server.service"], "journalctl (one unit)", ()),
+    (["loginctl", "show-user", "christopherbailey"], "loginctl show-user", ()),
+    (["loginctl", "show-user", "christopherbailey", "-p", "Linger"], "loginctl show-user", ()),
+    (["loginctl", "show-user", "christopherbailey", "-p", "Linger", "-p", "State"], "loginctl show-user", ()),
+    # macOS shapes (the Studio)
+    (["sw_vers"], "sw_vers", ()),
+    (["launchctl", "print", "system/com.bebop.mlx-launch"], "launchctl print system", ()),
+    (["launchctl", "print", "gui/501/com.bebop.mlx_server-8100"], "launchctl print gui", ()),
+    (["launchctl", "print-disabled", "system"], "launchctl print-disabled system", ()),
+    (["netstat", "-an", "-p", "tcp"], "netstat -an -p tcp", ()),
+    (["stat", "-L", "-f", "%HT|%Lp|%Su|%Sg|%z|%N", "/opt/mlx-launch", "/tmp/mlx-8100.log"], "stat (BSD)", ()),
+    (["shasum", "-a", "256", PLIST, "/opt/mlx-launch/bin/start.sh"], "shasum -a 256", (PLIST, "/opt/mlx-launch/bin/start.sh")),
+    (["base64", "-i", PLIST], "base64 -i", (PLIST,)),
+    (["head", "-c", "4096", "/tmp/mlx-8100.log"], "head -c (bounded file read)", ("/tmp/mlx-8100.log",)),
+    (["plutil", "-lint", PLIST], "plutil -lint|-p", (PLIST,)),
+    (["plutil", "-p", PLIST], "plutil -lint|-p", (PLIST,)),
+    (["lsof", "-nP", "-iTCP", "-sTCP:LISTEN"], "lsof listeners", ()),
+]
+
+
+@pytest.mark.parametrize("argv, name, reads", ALLOWED, ids=lambda a: " ".join(a)[:70] if isinstance(a, list) else "")
+def test_allowed_command_matches_its_shape(argv, name, reads):
+    assert check_read_only(argv) == Shape(name, reads)
+
+
+def test_every_shape_has_an_allowed_example():
+    assert {name for _, name, _ in ALLOWED} == {name for name, _ in RULES}
+
+
+def test_every_program_has_a_reason_to_give_and_every_shape_a_description():
+    assert {shape.split()[0] for _, shape in RULES} == set(WHY)
+    assert SHAPES == [shape for _, shape in RULES] and all(isinstance(s, str) for s in SHAPES)
+
+
+REFUSED = [
+    # programs not on the list
+    ["cat", "--", "/etc/open-webui/env"],
+    ["sh", "-c", "cat /etc/passwd"],
+    ["bash", "-c", "id"],
+    ["env", "id", "-un"],
+    ["sudo", "systemctl", "status"],
+    ["python3", "-c", "print(1)"],
+    ["rm", "-rf", "/"],
+    ["tee", "/etc/x"],
+    ["dd", "if=/dev/zero", "of=/dev/sda"],
+    ["find", "/", "-delete"],
+    ["apt-get", "install", "-y", "x"],
+    ["/usr/bin/systemctl", "show", "--no-pager", "-p", "Id", "--", "x.service"],
+    # systemctl: verbs that change state
+    ["systemctl", "start", "x.service"],
+    ["systemctl", "stop", "x.service"],
+    ["systemctl", "restart", "x.service"],
+    ["systemctl", "enable", "--now", "x.service"],
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "kill", "x.service"],
+    ["systemctl", "set-property", "x.service", "CPUQuota=1%"],
+    ["systemctl", "edit", "x.service"],
+    ["systemctl", "--user", "stop", "y.service"],
+    ["systemctl", "--user", "-M", "christopherbailey@", "restart", "ov-server.service"],
+    ["systemctl", "--", "stop", "x.service"],
+    ["systemctl", "show", "--kill-whom=all", "x.service"],
+    ["systemctl", "status"],
+    # systemctl: another host, a container, or another spelling
+    ["systemctl", "-H", "dietpi", "show", "--no-pager", "-p", "Id", "--", "x.service"],
+    ["systemctl", "--host", "dietpi", "is-active", "--", "x.service"],
+    ["systemctl", "--host=dietpi", "is-system-running"],
+    ["systemctl", "-M", "somemachine", "show", "--no-pager", "-p", "Id", "--", "x.service"],
+    ["systemctl", "--user", "-M", "somemachine", "show", "--no-pager", "-p", "Id", "--", "x.service"],
+    ["systemctl", "--user", "-M", "christopherbailey@somemachine", "show", "--no-pager", "-p", "Id", "--", "x.service"],
+    ["systemctl", "-M", "christopherbailey@", "show", "--no-pager", "-p", "Id", "--", "x.service"],  # -M only with --user
+    ["systemctl", "--machine=x", "is-system-running"],
+    ["systemctl", "--user", "--machine=christopherbailey@", "is-active", "--", "x.service"],
+    ["systemctl", "show", "--no-pager", "-p", "Id", "x.service"],  # no `--`: a unit could pass for an option
+    ["systemctl", "show", "--no-pager", "-p", "Id", "--", "x"],  # not a unit name of a listed type
+    ["systemctl", "cat", "--no-pager", "--", "a.service", "b.service"],
+    # ss: -K kills sockets, -p needs root
+    ["ss", "-K"],
+    ["ss", "-ltnK"],
+    ["ss", "--kill"],
+    ["ss", "-p"],
+    ["ss", "-ltnpH"],
+    ["ss", "-D", "/tmp/dump"],
+    # journalctl: unbounded, following, vacuuming, other journals
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-f", "-n", "10", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "10", "--follow", "-u", "x.service"],
+    ["journalctl", "--vacuum-size=1M"],
+    ["journalctl", "--vacuum-time", "1s"],
+    ["journalctl", "--rotate"],
+    ["journalctl", "--flush"],
+    ["journalctl", "--no-pager", "-o", "cat", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "0", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "all", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "99999999", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "10001", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "+10", f"_SYSTEMD_INVOCATION_ID={RUN}"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "10", "_SYSTEMD_INVOCATION_ID=abc"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "10", f"_SYSTEMD_INVOCATION_ID={RUN.upper()}"],
+    ["journalctl", "--no-pager", "-q", "-o", "export", "-n", "10", "-u", "x.service"],
+    ["journalctl", "--no-pager", "-q", "-o", "cat", "-n", "10"],  # every unit
+    ["journalctl", "-M", "somemachine", "--no-pager", "-q", "-o", "cat", "-n", "10", "-u", "x.service"],
+    ["journalctl", "-D", "/var/log/journal", "--no-pager", "-q", "-o", "cat", "-n", "10", "-u", "x.service"],
+    ["journalctl", "--directory=/tmp", "--no-pager", "-q", "-o", "cat", "-n", "10", "-u", "x.service"],
+    ["journalctl", "--file", "/tmp/x.journal", "--no-pager", "-q", "-o", "cat", "-n", "10", "-u", "x.service"],
+    # lsof and netstat: repeating forever, walking the disk
+    ["lsof", "+r", "1"],
+    ["lsof", "+D", "/"],
+    ["lsof", "-r"],
+    ["lsof", "-nP", "-iTCP", "-sTCP:LISTEN", "+r", "1"],
+    ["lsof", "-nP", "-iTCP", "-sTCP:LISTEN", "-r", "1"],
+    ["netstat", "-c"],
+    ["netstat", "-an", "-p", "tcp", "-c"],
+    ["netstat", "-an", "-p", "tcp", "-w", "1"],
+    ["netstat", "-ltn"],
+    # loginctl: another host, a state change
+    ["loginctl", "show-user", "christopherbailey", "-H", "x"],
+    ["loginctl", "-H", "x", "show-user", "christopherbailey"],
+    ["loginctl", "-M", "x", "show-user", "christopherbailey"],
+    ["loginctl", "terminate-user", "x"],
+    ["loginctl", "enable-linger", "christopherbailey"],
+    ["loginctl", "show-user", "christopherbailey", "-p"],
+    # macOS: writes and state changes
+    ["plutil", "-convert", "xml1", PLIST],
+    ["plutil", "-convert", "xml1", "-o", "/tmp/x", PLIST],
+    ["plutil", "-p", PLIST, "/etc/x"],
+    ["launchctl", "load", PLIST],
+    ["launchctl", "unload", PLIST],
+    ["launchctl", "kickstart", "-k", "system/com.bebop.mlx-launch"],
+    ["launchctl", "bootout", "system/com.bebop.mlx-launch"],
+    ["launchctl", "stop", "com.bebop.mlx-launch"],
+    ["launchctl", "start", "com.bebop.mlx-launch"],
+    ["launchctl", "print", "user/501/com.x"],
+    ["launchctl", "print", "gui/bob/com.x"],
+    ["launchctl", "print-disabled", "gui/501"],
+    ["shasum", "-a", "1", "/x"],
+    ["base64", "-i", "/x", "-o", "/y"],
+    ["sw_vers", "-productVersion"],
+    # stat: another format
+    ["stat", "-c", "%F", "/"],
+    ["stat", "-c", "%F|%a|%U|%G|%s|%n", "/"],  # no `--`
+    ["stat", "--format=%F|%a|%U|%G|%s|%n", "--", "/"],
+    ["stat", "-f", "%HT|%Lp|%Su|%Sg|%z|%N", "/"],  # BSD without -L
+    # head: unbounded, by lines, relative
+    ["head", "-c", "99999999999", "--", "/x"],
+    ["head", "-c", "16777217", "--", "/x"],
+    ["head", "-c", "0", "--", "/x"],
+    ["head", "-c", "010", "--", "/x"],
+    ["head", "-c", "-10", "--", "/x"],
+    ["head", "-n", "5", "/x"],
+    ["head", "-c", "10", "--", "relative"],
+    ["head", "-c", "10", "--", "/x", "/y"],
+    # relative paths, `..`, paths that pass for options, `+` options anywhere
+    ["sha256sum", "--", "relative/file"],
+    ["sha256sum", "/x"],
+    ["sha256sum", "--", "/etc/../etc/shadow"],
+    ["sha256sum", "--", "/etc/.."],
+    ["readlink", "--", "x"],
+    ["readlink", "-f", "--", "/x"],
+    ["stat", "-c", "%F|%a|%U|%G|%s|%n", "--", "./x"],
+    ["stat", "-c", "%F|%a|%U|%G|%s|%n", "--", "/a/../b"],
+    ["stat", "-L", "-f", "%HT|%Lp|%Su|%Sg|%z|%N", "-x"],
+    ["shasum", "-a", "256", "+x"],
+    ["plutil", "-p", "-"],
+    ["id", "+un"],
+    ["uname", "+s"],
+    ["ss", "+ltnH"],
+    # the others
+    ["id"],
+    ["id", "-u", "root"],
+    ["uname", "-s", "-r"],
+    ["uname", "--all"],
+    ["cat", "a\nrm -rf /"],
+    ["id", "-un\n"],
+    ["head", "-c", "10", "--", "/x\0y"],
+]
+
+
+@pytest.mark.parametrize("argv", REFUSED, ids=lambda a: " ".join(a)[:70])
+def test_command_off_the_shapes_is_refused_naming_it(argv):
+    with pytest.raises(ReadOnlyViolation) as refused:
+        check_read_only(argv)
+    assert str(refused.value).startswith("refused: ") and argv[0] in str(refused.value)
+
+
+def test_empty_command_is_refused():
+    with pytest.raises(ReadOnlyViolation, match="empty command"):
+        check_read_only([])
+
+
+@pytest.mark.parametrize("argv, why", [
+    (["journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_INVOCATION_ID=..."],
+     "refused: journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=... : journalctl must be bounded with -n N (N <= 10000)"),
+    (["systemctl", "restart", "ollama.service"], "refused: systemctl restart ollama.service : systemctl: only show,"),
+    (["systemctl", "-H", "dietpi", "is-system-running"], "no -H/--host"),
+    (["stat", "-c", "%F", "/"], "refused: stat -c %F / : stat: only -c '%F|%a|%U|%G|%s|%n'"),
+    (["lsof", "+D", "/"], "no +D, which walks the disk"),
+    (["netstat", "-c"], "no -c or -w, which repeat forever"),
+    (["ss", "-K"], "no -K/--kill"),
+    (["plutil", "-convert", "xml1", "/x"], "never -convert"),
+    (["head", "-c", "10", "--", "relative"], "absolute paths without `..`"),
+    (["cat", "--", "/etc/passwd"], "refused: cat -- /etc/passwd : cat is not on the read-only allowlist"),
+    (["sh", "-c", "id; rm -rf /"], "refused: sh -c 'id; rm -rf /' : sh is not"),  # the command as shlex.join shows it
+    (["cat", "a\nb"], "refused: cat 'a\\nb' : an argument holds a newline or NUL"),
+])
+def test_the_refusal_names_the_command_and_the_rule_it_missed(argv, why):
+    with pytest.raises(ReadOnlyViolation) as refused:
+        check_read_only(argv)
+    assert why in str(refused.value)
+
+
+# --- the Runner applies the allowlist before anything reaches the host ---
+
+class NeverCalled:
+    user = "tester"
+
+    def run(self, script: str, timeout: float | None = None) -> RawResult:
+        raise AssertionError(f"the backend was called with a refused command:\n{script}")
+
+
+@pytest.mark.parametrize("argv", REFUSED, ids=lambda a: " ".join(a)[:70])
+def test_runner_refuses_before_the_backend_is_called(argv):
+    runner = Runner("mini", NeverCalled())
+    with pytest.raises(ReadOnlyViolation):
+        runner.run_one(argv)
+    assert runner.records == [] and runner.batches == 0
+
+
+def test_one_refused_command_stops_the_whole_batch():
+    runner = Runner("mini", NeverCalled())
+    with pytest.raises(ReadOnlyViolation, match="restart"):
+        runner.run([["id", "-un"], ["systemctl", "restart", "ollama.service"]])
