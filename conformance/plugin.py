@@ -1,4 +1,13 @@
-"""The pytest plugin: loads the inventory, hands checks to tests, records evidence, writes the run directory."""
+"""The pytest plugin: loads the inventory, hands checks to tests, records evidence, writes the run directory.
+
+The module only adds options and, for a run of the conformance checks (tests/), registers a
+ConformanceRun object that holds the run's state (pytest's own plugins do the same, e.g.
+junitxml). Self-test runs never load the inventory.
+
+Everything that leaves the process passes the session's Redactor here: failure, skip and
+xfail messages, captured output, warnings, junit.xml and report.html (both built from the
+reports this plugin redacts), the evidence attachments, results.json and commands.json.
+"""
 from __future__ import annotations
 
 import warnings
@@ -8,19 +17,19 @@ from pathlib import Path
 import pytest
 
 from .checks.catalog import evaluate, local_checks
-from .checks.finding import Check, Finding
+from .checks.finding import Check, Finding, Status
 from .checks.waivers import Verdict, judge
 from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
+from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
+from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .session import SuiteSession
 from .site import SiteView
 
 MARKERS = ("local", "studio", "contract", "dietpi")
-SESSION = pytest.StashKey[SuiteSession]()
-RUN_DIR = pytest.StashKey[Path]()
+PLUGIN_NAME = "conformance-run"
+RUN = pytest.StashKey["ConformanceRun"]()
 FINDING = pytest.StashKey[tuple[Check, Finding]]()
-RESULTS = pytest.StashKey[list]()
-_CATALOG = pytest.StashKey[list]()
 
 
 class SecurityFinding(UserWarning):
@@ -36,46 +45,59 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="waivers file: check id, reason, expiry (default: waivers.yaml at the root, if present)")
     group.addoption("--baseline", default=None,
                     help="baseline of services that must not be modified (default: baseline.yaml at the root, if present)")
+    group.addoption("--require-verified", action="store_true",
+                    help="a check that cannot be verified (a missing privilege or baseline) fails the run (nightly runs)")
+    group.addoption("--command-timeout", type=float, default=COMMAND_TIMEOUT,
+                    help=f"seconds a command may run on a host before it is killed there (default {COMMAND_TIMEOUT:g})")
+    group.addoption("--round-trip-timeout", type=float, default=ROUND_TRIP_TIMEOUT,
+                    help=f"seconds to wait for one batched round trip to a host (default {ROUND_TRIP_TIMEOUT:g})")
     group.addoption("--report-dir", default=None, help="where run directories go (default: reports/ at the root)")
     group.addoption("--no-report", action="store_true", help="write no run directory")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "checks(kind): parametrize a test with the inventory's checks of that kind")
-    root = Path(config.rootpath)
+    if not _is_conformance_run(config):
+        return
     try:
-        session = _load_session(config, root)
+        session = _load_session(config, Path(config.rootpath))
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
-    config.stash[SESSION] = session
-    config.stash[RESULTS] = []
-    if _is_conformance_run(config) and not config.getoption("--no-report") and not config.option.collectonly:
-        run = new_run_dir(Path(config.getoption("--report-dir") or root / "reports"))
-        config.stash[RUN_DIR] = run
-        config.option.htmlpath = str(run / "report.html")
-        config.option.self_contained_html = True
-        config.option.xmlpath = str(run / "junit.xml")
-        from pytest_metadata.plugin import metadata_key
-        metadata = config.stash[metadata_key]
-        metadata["Site"] = session.site.name
-        metadata["Inventory"] = Path(config.getoption("--inventory") or "inventory.yaml").name
-        if session.baseline:
-            metadata["Baseline"] = f"site {session.baseline.site}, recorded {session.baseline.recorded:%Y-%m-%d}"
+    run = ConformanceRun(config, session)
+    config.stash[RUN] = run
+    config.pluginmanager.register(run, PLUGIN_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is not None:
+        run.finish()
+        config.pluginmanager.unregister(run, PLUGIN_NAME)
 
 
 def _load_session(config: pytest.Config, root: Path) -> SuiteSession:
     """Inventory, site, baseline and waivers; any broken file raises InventoryError (FILE:LINE)."""
-    inventory = load_inventory(config.getoption("--inventory") or root / "inventory.yaml")
+    inventory_path = config.getoption("--inventory") or root / "inventory.yaml"
+    inventory = load_inventory(inventory_path)
     site_path = config.getoption("--site")
     site = load_site(site_path, inventory) if site_path else None
-    session = SuiteSession(inventory, SiteView(inventory, site), config.getoption("--local-host"))
+    local_host = config.getoption("--local-host")
+    if local_host not in {h.id for h in inventory.hosts}:
+        raise pytest.UsageError(f"--local-host={local_host}: no such host in {inventory_path} "
+                                f"(hosts: {', '.join(h.id for h in inventory.hosts)})")
+    session = SuiteSession(inventory, SiteView(inventory, site), local_host,
+                           command_timeout=config.getoption("--command-timeout"),
+                           round_trip_timeout=config.getoption("--round-trip-timeout"))
     baseline = _optional_file(config, "--baseline", root / "baseline.yaml")
     if baseline:
         session.baseline = load_baseline(baseline)
+    checks = local_checks(session.inventory, session.site, session.local_host, session.baseline)
+    if not checks:
+        raise pytest.UsageError(f"{inventory_path}: the inventory documents nothing to check on {local_host}")
+    session.checks = checks
     waivers = _optional_file(config, "--waivers", root / "waivers.yaml")
     if waivers:
-        check_ids = [c.id for c in _catalog(config, session)]
-        session.waivers = {w.check: w for w in load_waivers(waivers, check_ids).waivers}
+        session.waivers = {w.check: w for w in load_waivers(waivers, [c.id for c in checks]).waivers}
     return session
 
 
@@ -86,7 +108,7 @@ def _optional_file(config: pytest.Config, option: str, default: Path) -> Path | 
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
-    """Runs of tests/ (the conformance checks) get a run directory; self-tests do not."""
+    """Runs of tests/ (the conformance checks) are conformance runs; self-tests are not."""
     tests = (Path(config.rootpath) / "tests").resolve()
     args = [a.split("::")[0] for a in config.args] or ["tests"]
     for arg in args:
@@ -96,125 +118,183 @@ def _is_conformance_run(config: pytest.Config) -> bool:
     return False
 
 
-def pytest_html_report_title(report) -> None:
-    report.title = "LLM-lab conformance"
+class ConformanceRun:
+    """The state and hooks of one conformance run (registered only for runs of tests/)."""
 
+    def __init__(self, config: pytest.Config, session: SuiteSession) -> None:
+        self.config = config
+        self.session = session
+        self.redact: Redactor = session.redactor
+        self.results: list[dict] = []
+        self.require_verified = config.getoption("--require-verified")
+        self.run_dir: Path | None = None
+        if not config.getoption("--no-report") and not config.option.collectonly:
+            self._open_run_dir(Path(config.getoption("--report-dir") or Path(config.rootpath) / "reports"))
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    marker = metafunc.definition.get_closest_marker("checks")
-    if marker is None or "check" not in metafunc.fixturenames:
-        return
-    session = metafunc.config.stash[SESSION]
-    checks = [c for c in _catalog(metafunc.config, session) if c.kind in marker.args]
-    metafunc.parametrize("check", checks, ids=[c.id for c in checks])
+    def _open_run_dir(self, reports: Path) -> None:
+        self.run_dir = new_run_dir(reports)
+        self.config.option.htmlpath = str(self.run_dir / "report.html")
+        self.config.option.self_contained_html = True
+        self.config.option.xmlpath = str(self.run_dir / "junit.xml")
+        from pytest_metadata.plugin import metadata_key
+        metadata = self.config.stash[metadata_key]
+        metadata["Site"] = self.session.site.name
+        metadata["Inventory"] = Path(self.config.getoption("--inventory") or "inventory.yaml").name
+        if self.session.baseline:
+            metadata["Baseline"] = f"site {self.session.baseline.site}, recorded {self.session.baseline.recorded:%Y-%m-%d}"
+        if not self.redact.enabled:
+            metadata["REDACTION"] = f"DISABLED by {DISABLE_SWITCH} (self-test only): this report may hold secrets"
 
+    # --- collection ------------------------------------------------------------------------
+    def pytest_report_header(self) -> list[str]:
+        lines = [f"conformance: site {self.session.site.name}, local host {self.session.local_host}"]
+        if not self.redact.enabled:
+            lines.append(f"conformance: REDACTION DISABLED by {DISABLE_SWITCH} (self-test only)")
+        return lines
 
-def _catalog(config: pytest.Config, session: SuiteSession) -> list[Check]:
-    if _CATALOG not in config.stash:
-        config.stash[_CATALOG] = local_checks(session.inventory, session.site, session.local_host, session.baseline)
-    return config.stash[_CATALOG]
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        marker = metafunc.definition.get_closest_marker("checks")
+        if marker is None or "check" not in metafunc.fixturenames:
+            return
+        checks = [c for c in self.session.checks if c.kind in marker.args]
+        # a kind the inventory has no checks of is deselected below, not shown as a skip
+        metafunc.parametrize("check", checks or [None], ids=[c.id for c in checks] or ["none"])
 
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        tests = Path(config.rootpath) / "tests"
+        empty = [i for i in items if getattr(i, "callspec", None) and "check" in i.callspec.params
+                 and i.callspec.params["check"] is None]
+        if empty:
+            config.hook.pytest_deselected(items=empty)
+            items[:] = [i for i in items if i not in empty]
+        for item in items:
+            try:
+                part = Path(item.path).relative_to(tests).parts[0]
+            except ValueError:
+                continue
+            if part in MARKERS:
+                item.add_marker(getattr(pytest.mark, part))
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    tests = Path(config.rootpath) / "tests"
-    for item in items:
+    # --- running: one check -> a verdict -> a redacted report --------------------------------
+    def verify(self, item: pytest.Item, check: Check) -> Finding:
         try:
-            part = Path(item.path).relative_to(tests).parts[0]
-        except ValueError:
-            continue
-        if part in MARKERS:
-            item.add_marker(getattr(pytest.mark, part))
-
-
-@pytest.fixture(scope="session")
-def suite(request: pytest.FixtureRequest) -> SuiteSession:
-    return request.config.stash[SESSION]
-
-
-@pytest.fixture
-def verify(request: pytest.FixtureRequest, suite: SuiteSession):
-    """verify(check): evaluate it on its host's facts and pass, fail, or skip as 'cannot verify'."""
-
-    def _verify(check: Check) -> Finding:
-        finding = evaluate(check, suite.facts(check.host))
-        request.node.stash[FINDING] = (check, finding)
-        outcome = judge(check.id, finding, suite.waivers.get(check.id), date.today())
+            finding = evaluate(check, self.session.facts(check.host))
+        except Exception as e:  # the host's facts could not even be set up: an error of this check, kept
+            finding = Finding(Status.ERROR, check.title, f"{type(e).__name__}: {e}", "the suite")
+        item.stash[FINDING] = (check, finding)
+        if finding.status is Status.ERROR:
+            pytest.fail(self.redact(f"{check.id}: {finding.message}"), pytrace=False)
+        outcome = judge(check.id, finding, self.session.waivers.get(check.id), date.today())
+        message = self.redact(outcome.message)
         if outcome.verdict is Verdict.FAIL:
-            pytest.fail(outcome.message, pytrace=False)
+            pytest.fail(message, pytrace=False)
         if outcome.verdict is Verdict.CANNOT_VERIFY:
-            pytest.skip(outcome.message)
+            if self.require_verified:
+                pytest.fail(f"{message} (--require-verified)", pytrace=False)
+            pytest.skip(message)
         if outcome.verdict is Verdict.WAIVED:
-            pytest.xfail(outcome.message)
-        if check.id in suite.waivers:
-            warnings.warn(UserWarning(outcome.message))
+            pytest.xfail(message)
+        if check.id in self.session.waivers:
+            warnings.warn(UserWarning(message))
         if finding.note:
-            warnings.warn(SecurityFinding(f"{check.id}: {finding.note}"))
+            warnings.warn(SecurityFinding(self.redact(f"{check.id}: {finding.note}")))
         return finding
 
-    return _verify
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call):
+        report = yield
+        self._redact_report(report)
+        if report.when == "call" or (report.failed and FINDING not in item.stash):
+            self._record(item, report)
+        return report
 
+    def _redact_report(self, report) -> None:
+        """The report feeds the terminal, junit.xml and report.html: redact what they will show."""
+        if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:  # a skip: (path, line, message)
+            path, line, message = report.longrepr
+            report.longrepr = (path, line, self.redact(str(message)))
+        elif report.longrepr is not None:
+            report.longrepr = self.redact(str(report.longrepr))
+        if hasattr(report, "wasxfail"):
+            report.wasxfail = self.redact(report.wasxfail)
+        report.sections = [(name, self.redact(content)) for name, content in report.sections]
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.when != "call" or FINDING not in item.stash:
-        return
-    check, finding = item.stash[FINDING]
-    report.user_properties += [("check_id", check.id), ("source", finding.source)]
-    redact = item.config.stash[SESSION].redactor  # again: secrets learned after a record was made
-    evidence = "\n\n".join(redact(r.render()) for r in finding.evidence) or "(no command: the fact came from a file already read)"
-    summary = (f"check: {check.id}  [{check.source}, impact {check.impact}]\n{check.title}\n"
-               f"status: {finding.status.value}\nexpected: {finding.expected}\nfound: {finding.found}\n"
-               f"source: {finding.source}" + (f"\nnote: {finding.note}" if finding.note else ""))
-    try:
-        from pytest_html import extras
-        report.extras = getattr(report, "extras", []) + [extras.text(redact(summary + "\n\n" + evidence), name="evidence")]
-    except ImportError:
-        pass
-    item.config.stash[RESULTS].append({
-        "id": check.id, "host": check.host, "title": check.title, "source": check.source, "impact": check.impact,
-        "status": finding.status.value, "expected": finding.expected, "found": finding.found,
-        "missing": list(finding.missing), "extra": list(finding.extra), "evidence_source": finding.source,
-        "note": finding.note, "test": item.nodeid,
-        "waiver": _waiver_record(item.config.stash[SESSION].waivers.get(check.id)),
-    })
+    def _record(self, item: pytest.Item, report) -> None:
+        if FINDING in item.stash:
+            check, finding = item.stash[FINDING]
+        else:  # a check whose test failed before it was verified (setup error): still listed, as an error
+            check = getattr(item, "callspec", None) and item.callspec.params.get("check")
+            if not isinstance(check, Check) or any(r["id"] == check.id for r in self.results):
+                return
+            reason = (str(report.longrepr).strip().splitlines() or ["error"])[-1]
+            finding = Finding(Status.ERROR, check.title, reason, "the test")
+        report.user_properties += [("check_id", check.id), ("source", self.redact(finding.source))]
+        self._attach_evidence(report, check, finding)
+        self.results.append({
+            "id": check.id, "host": check.host, "kind": check.kind, "title": check.title, "source": check.source,
+            "impact": check.impact.value, "status": finding.status.value, "expected": finding.expected,
+            "found": finding.found, "missing": list(finding.missing), "extra": list(finding.extra),
+            "evidence_source": finding.source, "note": finding.note, "test": item.nodeid,
+            "waiver": _waiver_record(self.session.waivers.get(check.id)),
+        })
+
+    def _attach_evidence(self, report, check: Check, finding: Finding) -> None:
+        evidence = "\n\n".join(r.render() for r in finding.evidence) or "(no command: the fact came from a file already read)"
+        summary = (f"check: {check.id}  [{check.source}, impact {check.impact}]\n{check.title}\n"
+                   f"status: {finding.status.value}\nexpected: {finding.expected}\nfound: {finding.found}\n"
+                   f"source: {finding.source}" + (f"\nnote: {finding.note}" if finding.note else ""))
+        try:
+            from pytest_html import extras
+        except ImportError:
+            return
+        report.extras = getattr(report, "extras", []) + [extras.text(self.redact(summary + "\n\n" + evidence), name="evidence")]
+
+    # --- the end: summary and the run directory ---------------------------------------------
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        counts = self.session.command_counts()
+        if counts:
+            per_host = ", ".join(f"{h}: {trips} round trip(s), {n} command(s)" for h, (trips, n) in counts.items())
+            terminalreporter.write_line(f"conformance: site {self.session.site.name}; commands per host: {per_host}")
+        unverifiable = [r for r in self.results if r["status"] == "cannot verify"]
+        if unverifiable:
+            how = "failed (--require-verified)" if self.require_verified else "skipped"
+            terminalreporter.write_line(f"conformance: {len(unverifiable)} check(s) could not be verified ({how})")
+        errors = [r for r in self.results if r["status"] == "error"]
+        if errors:
+            terminalreporter.write_line(f"conformance: {len(errors)} check(s) raised an error: "
+                                        + ", ".join(r["id"] for r in errors))
+        if self.run_dir:
+            terminalreporter.write_line(f"conformance: report {self.run_dir / 'report.html'}")
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
+        if self.run_dir is None:
+            return
+        write_json(self.run_dir / "results.json", self.redact.data({
+            "site": self.session.site.name, "exit_status": int(exitstatus), "require_verified": self.require_verified,
+            "checks": self.results}))
+        write_json(self.run_dir / "commands.json", self.redact.data([
+            r.to_dict() for runner in self.session.runners.values() for r in runner.records]))
+
+    def finish(self) -> None:
+        if self.run_dir and (self.run_dir / "report.html").exists():
+            point_latest(self.run_dir)
 
 
 def _waiver_record(waiver) -> dict | None:
     return {"reason": waiver.reason, "expires": waiver.expires.isoformat()} if waiver else None
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    session = config.stash.get(SESSION, None)
-    if session is None:
-        return
-    counts = session.command_counts()
-    if counts:
-        per_host = ", ".join(f"{h}: {trips} round trip(s), {n} command(s)" for h, (trips, n) in counts.items())
-        terminalreporter.write_line(f"conformance: site {session.site.name}; commands per host: {per_host}")
-    results = config.stash[RESULTS]
-    unverifiable = [r for r in results if r["status"] == "cannot verify"]
-    if unverifiable:
-        terminalreporter.write_line(f"conformance: {len(unverifiable)} check(s) could not be verified with this user's privileges")
-    run = config.stash.get(RUN_DIR, None)
-    if run:
-        terminalreporter.write_line(f"conformance: report {run / 'report.html'}")
+def pytest_html_report_title(report) -> None:
+    report.title = "LLM-lab conformance"
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
-    config = session.config
-    run = config.stash.get(RUN_DIR, None)
-    suite = config.stash.get(SESSION, None)
-    if run is None or suite is None:
-        return
-    write_json(run / "results.json", {"site": suite.site.name, "exit_status": int(exitstatus), "checks": config.stash[RESULTS]})
-    write_json(run / "commands.json", [
-        {**r.to_dict(), "stdout": suite.redactor(r.stdout), "stderr": suite.redactor(r.stderr)}
-        for runner in suite.runners.values() for r in runner.records])
+@pytest.fixture(scope="session")
+def suite(request: pytest.FixtureRequest) -> SuiteSession:
+    return request.config.stash[RUN].session
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    run = config.stash.get(RUN_DIR, None)
-    if run and (run / "report.html").exists():
-        point_latest(run)
+@pytest.fixture
+def verify(request: pytest.FixtureRequest):
+    """verify(check): evaluate it on its host's facts and pass, fail, or skip as 'cannot verify'."""
+    run = request.config.stash[RUN]
+    return lambda check: run.verify(request.node, check)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .evidence import Redactor
-from .facts.linux import LinuxFacts
+from .facts.linux import ROUND_TRIPS, LinuxFacts
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
-from .runner import Runner, TestinfraBackend
+from .redaction import Redactor
+from .runner import LocalBackend, Runner
+from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
 
 
@@ -20,17 +21,24 @@ class SuiteSession:
     redactor: Redactor = field(default_factory=Redactor)
     waivers: dict = field(default_factory=dict)  # check id -> Waiver
     baseline: Baseline | None = None
+    command_timeout: float = COMMAND_TIMEOUT
+    round_trip_timeout: float = ROUND_TRIP_TIMEOUT
+    checks: list = field(default_factory=list)  # every check of this run, in inventory order
     runners: dict[str, Runner] = field(default_factory=dict)
     _facts: dict[str, LinuxFacts] = field(default_factory=dict)
 
     def facts(self, host_id: str) -> LinuxFacts:
+        """The host's facts, every round trip sent (and every secret learned) before the first check."""
         if host_id not in self._facts:
             if host_id != self.local_host:
                 raise NotImplementedError(f"facts of {host_id} need a remote backend (roadmap: studio/dietpi over SSH)")
             _reach_own_user_manager()
-            runner = Runner(host_id, TestinfraBackend("local://"), self.redactor)
+            runner = Runner(host_id, LocalBackend(), command_timeout=self.command_timeout,
+                            round_trip_timeout=self.round_trip_timeout, max_round_trips=ROUND_TRIPS)
             self.runners[host_id] = runner
-            self._facts[host_id] = LinuxFacts(FactPlan(self.inventory, host_id), runner)
+            facts = LinuxFacts(FactPlan(self.inventory, host_id), runner, self.redactor)
+            facts.gather()
+            self._facts[host_id] = facts
         return self._facts[host_id]
 
     def command_counts(self) -> dict[str, tuple[int, int]]:

@@ -6,13 +6,14 @@ file the owner commits; the suite itself only reads and compares.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import PurePosixPath
 
-from ..facts.linux import CannotVerify, LinuxFacts
+from ..facts.base import CannotVerify
 from ..facts.plan import protected_files
 from ..inventory.schema import Baseline, Inventory
 from ..site import SiteView
-from .finding import Check, Finding, compare
+from .finding import Check, Finding, Impact, compare
 
 RECORD = "python -m conformance.baseline"
 
@@ -22,18 +23,19 @@ def baseline_checks(inventory: Inventory, site: SiteView, host_id: str, baseline
         if not service.must_not_modify:
             continue
         for path in protected_files(service):
-            yield Check(f"{service.id}::unmodified:{PurePosixPath(path).name}", host_id,
-                        f"{path} is unchanged since the recorded baseline ({service.purpose})", service.source,
-                        lambda f, p=path: _unchanged(f, p, site, baseline), 0.9, "unmodified")
+            yield Check(id=f"{service.id}::unmodified:{PurePosixPath(path).name}", host=host_id, kind="unmodified",
+                        title=f"{path} is unchanged since the recorded baseline ({service.purpose})", source=service.source,
+                        impact=Impact.CRITICAL, evaluate=partial(_unchanged, path=path, site=site, baseline=baseline))
 
 
-def _unchanged(facts: LinuxFacts, path: str, site: SiteView, baseline: Baseline | None) -> Finding:
+def _unchanged(facts, path: str, site: SiteView, baseline: Baseline | None) -> Finding:
+    # A missing baseline is a prerequisite the owner provides, like a privilege: named, never a pass.
     if baseline is None:
-        raise CannotVerify(f"no baseline recorded: record one with `{RECORD}` and commit it (see README)")
+        raise CannotVerify(f"needs a recorded baseline: record one with `{RECORD}` and commit it (see README)")
     if baseline.site != site.id:
-        raise CannotVerify(f"the baseline was recorded at site {baseline.site!r}, this run is against {site.id!r}")
+        raise CannotVerify(f"needs a baseline of this site: it was recorded at {baseline.site!r}, this run is against {site.id!r}")
     if path not in baseline.files:
-        raise CannotVerify(f"the baseline has no hash of {path}: record it again with `{RECORD}`")
+        raise CannotVerify(f"needs a baseline hash of {path}: record it again with `{RECORD}`")
     fact = facts.file_hash(path)
-    found = f"sha256 {fact.value}" if fact.value else "missing"
+    found = f"sha256 {fact.value}" if fact.value else f"{path}: {fact.what or 'missing'}"
     return compare(f"sha256 {baseline.files[path]}", found, fact.source, fact.evidence)

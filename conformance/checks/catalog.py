@@ -1,12 +1,14 @@
 """Every check of a host, derived from the inventory (one check = one documented fact)."""
 from __future__ import annotations
 
-from ..facts.linux import CannotVerify
+import traceback
+
+from ..facts.base import CannotVerify, Unavailable
 from ..inventory.schema import Baseline, Inventory
 from ..site import SiteView
 from .baseline import baseline_checks
 from .files import env_checks, path_checks
-from .finding import Check, Finding, cannot_verify
+from .finding import Check, Finding, Status, cannot_verify, failed
 from .litellm import litellm_checks
 from .network import listen_checks
 from .scripts import script_checks
@@ -35,8 +37,15 @@ def local_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: B
 
 
 def evaluate(check: Check, facts) -> Finding:
-    """Run a check; a fact the suite may not read becomes 'cannot verify', never a pass."""
+    """Run a check. A fact the suite may not read is 'cannot verify' (never a pass); a host that did
+    not answer fails the check; a check that raised is an error, with its reason (never dropped)."""
     try:
         return check.evaluate(facts)
     except CannotVerify as e:
         return cannot_verify(e.reason, e.evidence)
+    except Unavailable as e:
+        return failed(check.title, f"could not look: {e.reason}", e.source or "the host's answer", e.evidence)
+    except Exception as e:  # a bug in a check or parser: reported as an error, the run fails
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        return Finding(Status.ERROR, check.title, f"{type(e).__name__}: {e} (at {where.filename.rsplit('/', 1)[-1]}:"
+                                                  f"{where.lineno})", "the check itself")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 
-from ..facts.linux import LinuxFacts
 from ..inventory.schema import EnvFile, EnvValue, PathEntry, Service
-from .finding import Check, Finding, Status, compare
+from .finding import Check, Finding, compare, unreadable
 
 SET = "<set>"  # what a secret's presence is shown as; its value never is
 
@@ -14,10 +14,11 @@ SET = "<set>"  # what a secret's presence is shown as; its value never is
 def path_checks(service: Service) -> Iterator[Check]:
     for p in service.paths:
         title = f"{p.path} is a {p.type}" + (f" -> {p.target}" if p.target else "") + (" (secret: never read)" if p.secret else "")
-        yield Check(f"{service.id}::path:{p.name}", service.host, title, p.source, lambda f, p=p: _path(f, p), 0.7, "path")
+        yield Check(id=f"{service.id}::path:{p.name}", host=service.host, kind="path", title=title, source=p.source,
+                    evaluate=partial(_path, entry=p))
 
 
-def _path(facts: LinuxFacts, entry: PathEntry) -> Finding:
+def _path(facts, entry: PathEntry) -> Finding:
     fact = facts.path(entry.path)
     st = fact.value
     found = st.type if st.exists else "missing"
@@ -36,22 +37,22 @@ def env_checks(service: Service) -> Iterator[Check]:
         for entry in env_file.entries:
             shown = SET if entry.secret or entry.value is None else entry.value
             title = f"{env_file.path} sets {entry.key}" + ("" if shown == SET else f"={entry.value}")
-            yield Check(prefix + entry.key, service.host, title, entry.source,
-                        lambda f, e=entry, ef=env_file: _env(f, ef, e), 0.7, "env")
+            yield Check(id=prefix + entry.key, host=service.host, kind="env", title=title, source=entry.source,
+                        evaluate=partial(_env, env_file=env_file, entry=entry))
 
 
-def _env(facts: LinuxFacts, env_file: EnvFile, entry: EnvValue) -> Finding:
-    expected = SET if entry.secret or entry.value is None else entry.value
-    parsed = facts.env_file(env_file.path)
-    if parsed is None:
-        return Finding(Status.FAILED, f"{entry.key}={expected}", "file missing", env_file.path)
-    env, text = parsed
+def _env(facts, env_file: EnvFile, entry: EnvValue) -> Finding:
+    """A secret (or an entry documented by its key only) is compared as set / not set, never by value."""
+    by_presence = entry.secret or entry.value is None
+    expected = f"{entry.key} {SET}" if by_presence else entry.value
+    env, text = facts.env_file(env_file.path)
+    problem = unreadable(text, expected)
+    if problem:
+        return problem
     if entry.key not in env:
         found = f"{entry.key} not set"
-    elif expected == SET:
-        found = SET if env[entry.key] != "" else "<empty>"
+    elif by_presence:
+        found = f"{entry.key} {SET}" if env[entry.key] != "" else f"{entry.key} <empty>"
     else:
         found = env[entry.key]
-    if expected == SET:
-        return compare(f"{entry.key} {SET}", f"{entry.key} {found}" if found in (SET, "<empty>") else found, env_file.path, text.evidence)
     return compare(expected, found, env_file.path, text.evidence)

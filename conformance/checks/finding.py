@@ -1,4 +1,5 @@
-"""The uniform result of a check (after goss): expected, found, missing, extra, source, evidence."""
+"""The uniform result of a check (after goss): expected, found, missing, extra, source, evidence;
+and the check itself, declared (after InSpec's controls): id, title, impact, what evaluates it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -6,12 +7,26 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..evidence import CommandRecord
+from ..facts.base import FileText
 
 
 class Status(str, Enum):
     PASSED = "passed"
     FAILED = "failed"
     CANNOT_VERIFY = "cannot verify"
+    ERROR = "error"  # the check itself raised: a bug, shown and failing the run
+
+
+class Impact(float, Enum):
+    """Named impact levels (InSpec's scale): how much a failure of the fact matters."""
+
+    LOW = 0.3
+    MEDIUM = 0.5
+    HIGH = 0.7
+    CRITICAL = 0.9
+
+    def __str__(self) -> str:
+        return self.name.lower()
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,8 @@ class Finding:
     def message(self) -> str:
         if self.status is Status.CANNOT_VERIFY:
             return f"cannot verify: {self.found}"
+        if self.status is Status.ERROR:
+            return f"error: {self.found}"
         text = f"expected {_show(self.expected)}, found {_show(self.found)}"
         if self.missing:
             text += f"; missing: {', '.join(map(str, self.missing))}"
@@ -57,21 +74,33 @@ def compare_sets(expected: Iterable, found: Iterable, source: str, evidence: Ite
     return Finding(status, exp, got, source, tuple(evidence), missing, extra)
 
 
+def failed(expected: object, found: object, source: str, evidence: Iterable[CommandRecord] = ()) -> Finding:
+    return Finding(Status.FAILED, expected, found, source, tuple(evidence))
+
+
+def unreadable(text: FileText, expected: object) -> Finding | None:
+    """The one "file missing / not a regular file / too large" path; keeps the evidence of the command that looked."""
+    if text.problem is None:
+        return None
+    return failed(expected, f"{text.path}: {text.problem}", text.source, text.evidence)
+
+
 def cannot_verify(reason: str, evidence: Iterable[CommandRecord] = ()) -> Finding:
     return Finding(Status.CANNOT_VERIFY, None, reason, "", tuple(evidence))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Check:
-    """One documented fact to verify (after InSpec's controls): id, what, impact, where it comes from."""
+    """One documented fact to verify. `evaluate(facts)` gives its Finding; bind arguments with
+    functools.partial (keyword arguments), never a lambda in a loop: that binds late."""
 
     id: str
     host: str
     title: str
     source: str  # founding | companion | derived
+    kind: str
     evaluate: Callable[[object], Finding] = field(compare=False, repr=False)
-    impact: float = 0.7
-    kind: str = ""
+    impact: Impact = Impact.HIGH
 
     def __str__(self) -> str:
         return self.id

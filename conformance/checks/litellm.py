@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from ..facts import journal as journal_facts
-from ..facts.linux import CannotVerify, LinuxFacts
 from ..facts.litellm import RouterConfig, RouterConfigError, resolve_router
 from ..facts.plan import UnitKey
 from ..inventory.schema import Inventory, LiteLLM, Route
 from ..site import SiteView
-from .finding import Check, Finding, Status, compare, compare_sets
+from .finding import Check, Finding, Impact, Status, compare, compare_sets, failed
 
 UNAUTHENTICATED = "security: the proxy accepts unauthenticated requests (no master key)"
+MASTER_KEY_VARIABLE = "LITELLM_MASTER_KEY"  # LiteLLM enables a master key from this variable too
 
 
 def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
@@ -20,72 +21,88 @@ def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
         return
     service = inventory.service(cfg.service)
     sid, host = service.id, service.host
-    yield Check(f"{sid}::json-logs-setting", host, f"{cfg.config} sets litellm_settings.json_logs: {str(cfg.json_logs).lower()}",
-                cfg.source, lambda f: _json_logs_setting(f, cfg), 0.5, "litellm-config")
+    config = partial(Check, host=host, kind="litellm-config", source=cfg.source)
+    yield config(id=f"{sid}::json-logs-setting", impact=Impact.MEDIUM,
+                 title=f"{cfg.config} sets litellm_settings.json_logs: {str(cfg.json_logs).lower()}",
+                 evaluate=partial(_json_logs_setting, cfg=cfg))
     for j in service.journal:
         if j.json_lines:
-            key = UnitKey(j.scope, j.unit_user, j.unit)
-            yield Check(f"{sid}::json-logs-journal", host, f"the journal of {j.unit}'s current run has JSON lines",
-                        j.source, lambda f, k=key: _json_in_journal(f, k), 0.5, "journal")
-    yield Check(f"{sid}::router-settings", host, f"router.yaml router_settings has {', '.join(cfg.router_settings)}",
-                "companion", lambda f: _router_settings(f, cfg), 0.3, "litellm-config")
-    yield Check(f"{sid}::master-key", host, f"proxy master key is {'enabled' if cfg.master_key.enabled else 'not enabled (planned)'}",
-                cfg.master_key.source, lambda f: _master_key(f, cfg), 0.5, "litellm-config")
+            share = f"{journal_facts.JSON_SHARE:.0%}"
+            yield Check(id=f"{sid}::json-logs-journal", host=host, kind="journal", source=j.source, impact=Impact.MEDIUM,
+                        title=f"the journal of {j.unit}'s current run is JSON: at least {share} of its last "
+                              f"{journal_facts.JOURNAL_WINDOW} lines, the start-up banner excepted",
+                        evaluate=partial(_json_in_journal, key=UnitKey(j.scope, j.unit_user, j.unit)))
+    yield config(id=f"{sid}::router-settings", source="companion", impact=Impact.LOW,
+                 title=f"router.yaml router_settings has {', '.join(cfg.router_settings)}",
+                 evaluate=partial(_router_settings, cfg=cfg))
+    units = [UnitKey(u.scope, u.user if u.scope == "user" else None, u.name) for u in service.units if u.present]
+    yield config(id=f"{sid}::master-key", source=cfg.master_key.source, impact=Impact.MEDIUM,
+                 title=f"proxy master key is {'enabled' if cfg.master_key.enabled else 'not enabled (planned)'} "
+                       f"(router.yaml general_settings.master_key, or {MASTER_KEY_VARIABLE} in the unit's environment "
+                       f"or env files)",
+                 evaluate=partial(_master_key, cfg=cfg, unit=units[0] if units else None))
     for route in cfg.routes:
         base = site.render(route.api_base)
-        yield Check(f"{sid}::route:{route.name}:api-base", host,
-                    f"route {route.name} -> {base} via os.environ/{route.env_prefix}_API_BASE", route.source,
-                    lambda f, r=route, b=base: _route_value(f, cfg, r, "api_base", "_API_BASE", b), 0.9, "route")
-        yield Check(f"{sid}::route:{route.name}:model", host,
-                    f"route {route.name} model is openai/<upstream id> via os.environ/{route.env_prefix}_MODEL", route.source,
-                    lambda f, r=route: _route_model(f, cfg, r), 0.7, "route")
-        yield Check(f"{sid}::route:{route.name}:api-key", host,
-                    f"route {route.name} api_key is set via os.environ/{route.env_prefix}_API_KEY", route.source,
-                    lambda f, r=route: _route_key(f, cfg, r), 0.5, "route")
+        check = partial(Check, host=host, kind="route", source=route.source)
+        yield check(id=f"{sid}::route:{route.name}:api-base", impact=Impact.CRITICAL,
+                    title=f"route {route.name} -> {base} via os.environ/{route.env_prefix}_API_BASE",
+                    evaluate=partial(_route_api_base, cfg=cfg, route=route, expected=base))
+        yield check(id=f"{sid}::route:{route.name}:model",
+                    title=f"route {route.name} model is openai/<upstream id> via os.environ/{route.env_prefix}_MODEL",
+                    evaluate=partial(_route_model, cfg=cfg, route=route))
+        yield check(id=f"{sid}::route:{route.name}:api-key", impact=Impact.MEDIUM,
+                    title=f"route {route.name} api_key is set via os.environ/{route.env_prefix}_API_KEY",
+                    evaluate=partial(_route_key, cfg=cfg, route=route))
 
 
-def _router(facts: LinuxFacts, cfg: LiteLLM) -> tuple[RouterConfig, tuple]:
+class _Unreadable(Exception):
+    """router.yaml or env.local cannot be compared: the finding says why (missing, not a file, not YAML)."""
+
+    def __init__(self, found: str, source: str, evidence: tuple):
+        super().__init__(found)
+        self.found, self.source, self.evidence = found, source, evidence
+
+
+def _router(facts, cfg: LiteLLM) -> tuple[RouterConfig, tuple]:
     text = facts.file_text(cfg.config)
-    if text is None:
-        raise _Missing(cfg.config)
-    env_file = facts.env_file(cfg.env_file)
-    env, env_evidence = (env_file[0], env_file[1].evidence) if env_file else ({}, ())
+    if text.problem:
+        raise _Unreadable(f"{cfg.config}: {text.problem}", cfg.config, text.evidence)
+    env, env_text = facts.env_file(cfg.env_file)
     try:
-        return resolve_router(text.text, env), text.evidence + env_evidence
+        return resolve_router(text.text, env), text.evidence + env_text.evidence
     except RouterConfigError as e:
-        raise CannotVerify(f"{cfg.config}: {e}", text.evidence) from None
+        raise _Unreadable(f"{cfg.config}: {e}", cfg.config, text.evidence) from None
 
 
-class _Missing(Exception):
-    pass
-
-
-def _guard(fn):
-    def wrapped(facts, cfg, *args):
+def _with_router(evaluate):
+    """A broken router.yaml fails the check (expected the documented value, found why it cannot be read)."""
+    def wrapped(facts, cfg: LiteLLM, expected_on_error: str = "a readable router.yaml", **kw) -> Finding:
         try:
-            return fn(facts, cfg, *args)
-        except _Missing as e:
-            return Finding(Status.FAILED, f"{e} present", "file missing", str(e))
+            return evaluate(facts, cfg, **kw)
+        except _Unreadable as e:
+            return failed(expected_on_error, e.found, e.source, e.evidence)
+    wrapped.__name__ = evaluate.__name__
     return wrapped
 
 
-@_guard
-def _json_logs_setting(facts: LinuxFacts, cfg: LiteLLM) -> Finding:
+@_with_router
+def _json_logs_setting(facts, cfg: LiteLLM) -> Finding:
     router, evidence = _router(facts, cfg)
     found = router.litellm_settings.get("json_logs") if isinstance(router.litellm_settings, dict) else None
     return compare(cfg.json_logs, found, f"{cfg.config} (litellm_settings.json_logs)", evidence)
 
 
-def _json_in_journal(facts: LinuxFacts, key: UnitKey) -> Finding:
+def _json_in_journal(facts, key: UnitKey) -> Finding:
     fact = facts.journal(key)
-    json_count, total = journal_facts.json_lines(fact.value)
-    found = f"{json_count} JSON line(s) of {total}"
-    status = Status.PASSED if json_count > 0 else Status.FAILED
-    return Finding(status, "at least 1 JSON line", found, fact.source, fact.evidence)
+    json_count, counted = journal_facts.json_after_startup(fact.value)
+    expected = f"at least {journal_facts.JSON_SHARE:.0%} JSON lines after start-up"
+    found = f"{json_count} JSON line(s) of {counted} after start-up"
+    ok = counted > 0 and json_count >= journal_facts.JSON_SHARE * counted
+    return Finding(Status.PASSED if ok else Status.FAILED, expected, found, fact.source, fact.evidence)
 
 
-@_guard
-def _router_settings(facts: LinuxFacts, cfg: LiteLLM) -> Finding:
+@_with_router
+def _router_settings(facts, cfg: LiteLLM) -> Finding:
     router, evidence = _router(facts, cfg)
     settings = router.router_settings if isinstance(router.router_settings, dict) else {}
     # only the documented keys count: others (tuning the lab may add) are neither missing nor wrong
@@ -93,30 +110,44 @@ def _router_settings(facts: LinuxFacts, cfg: LiteLLM) -> Finding:
     return compare_sets(cfg.router_settings, present, f"{cfg.config} (router_settings)", evidence)
 
 
-@_guard
-def _master_key(facts: LinuxFacts, cfg: LiteLLM) -> Finding:
+@_with_router
+def _master_key(facts, cfg: LiteLLM, unit: UnitKey | None) -> Finding:
+    """Any way LiteLLM would enable a master key counts: its config, or the variable in its environment."""
     router, evidence = _router(facts, cfg)
     general = router.general_settings if isinstance(router.general_settings, dict) else {}
-    env_file = facts.env_file(cfg.env_file)
-    in_env = bool(env_file and env_file[0].get("LITELLM_MASTER_KEY"))
-    enabled = bool(general.get("master_key")) or in_env
-    source = f"{cfg.config} (general_settings.master_key), {cfg.env_file} (LITELLM_MASTER_KEY)"
-    finding = compare("enabled" if cfg.master_key.enabled else "not enabled", "enabled" if enabled else "not enabled", source, evidence)
-    if not enabled and finding.status is Status.PASSED:
+    where = ["router.yaml general_settings.master_key"] if general.get("master_key") else []
+    env_files = [cfg.env_file]
+    if unit is not None:
+        props = facts.unit(unit)
+        evidence += props.evidence
+        if props.value.environment.get(MASTER_KEY_VARIABLE):
+            where.append(f"{unit.name} Environment={MASTER_KEY_VARIABLE}")
+        env_files += [f for f in props.value.environment_files if f not in env_files]
+    for path in env_files:
+        env, text = facts.env_file(path)
+        evidence += text.evidence
+        if env.get(MASTER_KEY_VARIABLE):
+            where.append(f"{path} {MASTER_KEY_VARIABLE}")
+    enabled = "enabled" if where else "not enabled"
+    source = f"{cfg.config} (general_settings.master_key); {MASTER_KEY_VARIABLE} in the unit's Environment= and " \
+             f"{', '.join(env_files)}"
+    finding = compare("enabled" if cfg.master_key.enabled else "not enabled",
+                      f"enabled ({'; '.join(where)})" if where else enabled, source, evidence)
+    if not where and finding.status is Status.PASSED:
         return Finding(finding.status, finding.expected, finding.found, source, evidence, note=UNAUTHENTICATED)
     return finding
 
 
-@_guard
-def _route_value(facts: LinuxFacts, cfg: LiteLLM, route: Route, param: str, suffix: str, expected: str) -> Finding:
+@_with_router
+def _route_api_base(facts, cfg: LiteLLM, route: Route, expected: str) -> Finding:
     router, evidence = _router(facts, cfg)
-    variable = f"{route.env_prefix}{suffix}"
+    variable = f"{route.env_prefix}_API_BASE"
     want = f"os.environ/{variable} = {expected}"
-    value = router.routes.get(route.name, {}).get(param)
+    value = router.routes.get(route.name, {}).get("api_base")
     if route.name not in router.routes:
         found = f"no route {route.name!r} in model_list"
     elif value is None:
-        found = f"no {param}"
+        found = "no api_base"
     elif value.variable is None:
         found = f"literal {value.raw}"
     else:
@@ -124,8 +155,8 @@ def _route_value(facts: LinuxFacts, cfg: LiteLLM, route: Route, param: str, suff
     return compare(want, found, f"{cfg.config} + {cfg.env_file}", evidence)
 
 
-@_guard
-def _route_model(facts: LinuxFacts, cfg: LiteLLM, route: Route) -> Finding:
+@_with_router
+def _route_model(facts, cfg: LiteLLM, route: Route) -> Finding:
     router, evidence = _router(facts, cfg)
     variable = f"{route.env_prefix}_MODEL"
     value = router.routes.get(route.name, {}).get("model")
@@ -143,8 +174,9 @@ def _route_model(facts: LinuxFacts, cfg: LiteLLM, route: Route) -> Finding:
     return compare(want, found, f"{cfg.config} + {cfg.env_file}", evidence)
 
 
-@_guard
-def _route_key(facts: LinuxFacts, cfg: LiteLLM, route: Route) -> Finding:
+@_with_router
+def _route_key(facts, cfg: LiteLLM, route: Route) -> Finding:
+    """A secret: compared as set / not set / written literally, never by value."""
     router, evidence = _router(facts, cfg)
     variable = f"{route.env_prefix}_API_KEY"
     value = router.routes.get(route.name, {}).get("api_key")

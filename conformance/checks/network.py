@@ -3,22 +3,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 
-from ..facts.linux import LinuxFacts
 from ..inventory.schema import Listener, Service
-from .finding import Check, Finding, Status, compare
+from .finding import Check, Finding, Impact, Status, compare
 
 _ANY_V4 = {"0.0.0.0", "*"}  # ss shows a dual-stack wildcard as *
 
 
 def listen_checks(service: Service) -> Iterator[Check]:
     for listener in service.listen:
-        yield Check(f"{service.id}::listen:{listener.port}", service.host,
-                    f"something listens on {listener.address}:{listener.port} (TCP)", listener.source,
-                    lambda f, l=listener: _listening(f, l), 0.9, "listen")
+        yield Check(id=f"{service.id}::listen:{listener.port}", host=service.host, kind="listen",
+                    title=f"something listens on {listener.address}:{listener.port} (TCP)", source=listener.source,
+                    impact=Impact.CRITICAL, evaluate=partial(_listening, listener=listener))
 
 
-def _listening(facts: LinuxFacts, listener: Listener) -> Finding:
+def _listening(facts, listener: Listener) -> Finding:
     fact = facts.listeners()
     on_port = sorted({l.address for l in fact.value if l.port == listener.port})
     wanted = _ANY_V4 if listener.address == "0.0.0.0" else {listener.address}

@@ -1,77 +1,70 @@
 """Checks of the MLX launch scripts kept on the Mini (they start the servers on the Studio)."""
 from __future__ import annotations
 
-import re
+import shlex
 from collections.abc import Iterator
+from functools import partial
 
-from ..facts.linux import LinuxFacts
+from ..facts.scripts import Launch, launches, long_options
 from ..inventory.schema import LaunchScripts
-from .finding import Check, Finding, Status, compare
+from .finding import Check, Finding, Impact, compare, failed, unreadable
 
 
 def script_checks(cfg: LaunchScripts | None) -> Iterator[Check]:
     if cfg is None:
         return
+    lo, hi = cfg.port_range
     for name in cfg.scripts:
         path = f"{cfg.dir}/{name}"
-        yield Check(f"{cfg.service}::script:{name}:present", cfg.host, f"{path} exists", cfg.source,
-                    lambda f, p=path: _present(f, p), 0.5, "script")
-        yield Check(f"{cfg.service}::script:{name}:launch-flags", cfg.host,
-                    f"{name} launches with {cfg.launch_flags} for ports {cfg.port_range[0]}-{cfg.port_range[1]}",
-                    cfg.source, lambda f, p=path: _launch_flags(f, cfg, p), 0.7, "script")
+        yield Check(id=f"{cfg.service}::script:{name}:present", host=cfg.host, kind="script", title=f"{path} exists",
+                    source=cfg.source, impact=Impact.MEDIUM, evaluate=partial(_present, path=path))
+        yield Check(id=f"{cfg.service}::script:{name}:launch-flags", host=cfg.host, kind="script",
+                    title=f"every launch in {name} passes {cfg.launch_flags} with a port in {lo}-{hi}",
+                    source=cfg.source, evaluate=partial(_launch_flags, cfg=cfg, path=path))
     documented = cfg.launch_flags.format(port=cfg.documented_port)
-    yield Check(f"{cfg.service}::script:documented-launch", cfg.host, f"a launch script carries `{documented}`",
-                cfg.source, lambda f: _documented_launch(f, cfg, documented), 0.5, "script")
+    yield Check(id=f"{cfg.service}::script:documented-launch", host=cfg.host, kind="script",
+                title=f"a launch script runs a command with `{documented}`", source=cfg.source, impact=Impact.MEDIUM,
+                evaluate=partial(_documented_launch, cfg=cfg, documented=documented))
 
 
-def _present(facts: LinuxFacts, path: str) -> Finding:
+def _present(facts, path: str) -> Finding:
     fact = facts.path(path)
     return compare("file", fact.value.type if fact.value.exists else "missing", fact.source, fact.evidence)
 
 
-def join_continuations(text: str) -> str:
-    """Shell line continuations joined, with the spaces around them collapsed to one."""
-    return re.sub(r"[ \t]*\\\n\s*", " ", text)
+def _documented_options(cfg: LaunchScripts, port: str) -> dict[str, str]:
+    return long_options(shlex.split(cfg.launch_flags.format(port=port)))
 
 
-def launches(text: str) -> list[int]:
-    """Ports of every `--port N` the script passes (continuation lines joined)."""
-    joined = join_continuations(text)
-    return [int(p) for p in re.findall(r"--port[ =](\d+)", joined)]
-
-
-def _launch_flags(facts: LinuxFacts, cfg: LaunchScripts, path: str) -> Finding:
-    text = facts.file_text(path)
-    if text is None:
-        return Finding(Status.FAILED, "a launch with the documented flags", "file missing", path)
-    joined = join_continuations(text.text)
-    ports = launches(text.text)
-    wanted = [cfg.launch_flags.format(port=p) for p in ports]
+def _as_documented(launch: Launch, cfg: LaunchScripts) -> bool:
     lo, hi = cfg.port_range
-    bad = [w for w, p in zip(wanted, ports) if w not in joined or not lo <= p <= hi]
-    if not ports:
-        return Finding(Status.FAILED, cfg.launch_flags, "no --port in the script", path, text.evidence)
-    expected = [cfg.launch_flags.format(port=p) for p in ports]
-    found = [w if w not in bad else _actual_line(joined, p) for w, p in zip(wanted, ports)]
+    wanted = _documented_options(cfg, launch.port)
+    in_range = launch.port.isdigit() and lo <= int(launch.port) <= hi
+    return in_range and all(launch.options.get(flag) == value for flag, value in wanted.items())
+
+
+def _launch_flags(facts, cfg: LaunchScripts, path: str) -> Finding:
+    flags = list(_documented_options(cfg, "{port}"))
+    text = facts.file_text(path)
+    problem = unreadable(text, cfg.launch_flags)
+    if problem:
+        return problem
+    found_launches = launches(text.text)
+    if not found_launches:
+        return failed(cfg.launch_flags, "no command line passes --port", path, text.evidence)
+    lo, hi = cfg.port_range
+    expected = [cfg.launch_flags.format(port=l.port) if l.port.isdigit() and lo <= int(l.port) <= hi
+                else f"{cfg.launch_flags} with a port in {lo}-{hi}" for l in found_launches]
+    found = [cfg.launch_flags.format(port=l.port) if _as_documented(l, cfg) else l.shown(flags) for l in found_launches]
     return compare(expected, found, path, text.evidence)
 
 
-def _actual_line(text: str, port: int) -> str:
-    for line in text.splitlines():
-        if re.search(rf"--port[ =]{port}\b", line):
-            return line.strip()
-    return f"--port {port}"
-
-
-def _documented_launch(facts: LinuxFacts, cfg: LaunchScripts, documented: str) -> Finding:
+def _documented_launch(facts, cfg: LaunchScripts, documented: str) -> Finding:
     evidence, holders = (), []
     for name in cfg.scripts:
         text = facts.file_text(f"{cfg.dir}/{name}")
-        if text is None:
-            continue
         evidence += text.evidence
-        if documented in join_continuations(text.text):
+        if any(l.port == str(cfg.documented_port) and _as_documented(l, cfg) for l in launches(text.text)):
             holders.append(name)
     found = f"in {', '.join(holders)}" if holders else "in no script"
-    status = Status.PASSED if holders else Status.FAILED
-    return Finding(status, f"`{documented}` in a launch script", found, f"{cfg.dir}/{{{','.join(cfg.scripts)}}}", evidence)
+    return compare(f"in {', '.join(holders) or 'a launch script'}", found, f"{cfg.dir}/{{{','.join(cfg.scripts)}}}", evidence)

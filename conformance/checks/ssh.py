@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import paramiko
 
-from ..facts.linux import LinuxFacts
 from ..inventory.schema import Inventory, SshConfigEntry
 from ..site import SiteView
-from .finding import Check, Finding, Status, compare
+from .finding import Check, Finding, Impact, compare, unreadable
 
 
 def ssh_config_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
     for entry in inventory.ssh_config:
         address = site.address(entry.target_host)
-        yield Check(f"{entry.service}::ssh-config:{entry.target_host}", entry.on_host,
-                    f"{entry.file} has a Host whose HostName is {address} ({entry.target_host})", entry.source,
-                    lambda f, e=entry, a=address: _entry(f, e, a), 0.3, "ssh-config")
+        yield Check(id=f"{entry.service}::ssh-config:{entry.target_host}", host=entry.on_host, kind="ssh-config",
+                    title=f"{entry.file} has a Host whose HostName is {address} ({entry.target_host})", source=entry.source,
+                    impact=Impact.LOW, evaluate=partial(_entry, entry=entry, address=address))
 
 
 def hosts_by_address(text: str) -> dict[str, list[str]]:
@@ -31,11 +31,13 @@ def hosts_by_address(text: str) -> dict[str, list[str]]:
     return found
 
 
-def _entry(facts: LinuxFacts, entry: SshConfigEntry, address: str) -> Finding:
+def _entry(facts, entry: SshConfigEntry, address: str) -> Finding:
+    expected = f"a Host with HostName {address}"
     text = facts.file_text(entry.file)
-    if text is None:
-        return Finding(Status.FAILED, f"a Host with HostName {address}", "file missing", entry.file)
+    problem = unreadable(text, expected)
+    if problem:
+        return problem
     by_address = hosts_by_address(text.text)
     listed = ", ".join(f"{h} ({'/'.join(a)})" for h, a in sorted(by_address.items()))
-    found = f"a Host with HostName {address}" if address in by_address else (f"HostNames: {listed}" if listed else "no Host entries")
-    return compare(f"a Host with HostName {address}", found, entry.file, text.evidence)
+    found = expected if address in by_address else (f"HostNames: {listed}" if listed else "no Host entries")
+    return compare(expected, found, entry.file, text.evidence)

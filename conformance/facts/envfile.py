@@ -13,22 +13,24 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DQ_ESCAPABLE = '"\\`$'
 
 
-def read_command(path: str) -> list[str]:
-    return ["cat", "--", path]
-
-
 def parse_env_file(text: str) -> dict[str, str]:
     """KEY -> value as systemd 252 loads them; later assignments win."""
-    env: dict[str, str] = {}
+    return {key: value for key, (value, _) in parse_env_assignments(text).items()}
+
+
+def parse_env_assignments(text: str) -> dict[str, tuple[str, tuple[int, int]]]:
+    """KEY -> (value, where its raw value sits in text), so a secret's raw text can be masked."""
+    env: dict[str, tuple[str, tuple[int, int]]] = {}
     state, key, value = "pre_key", "", ""
     unquoted_end = 0  # length of value up to its last non-blank unquoted character
+    value_start = index = 0
 
     def push() -> None:
         k = key.rstrip()
         if _KEY.fullmatch(k):
-            env[k] = value
+            env[k] = (value, (value_start, index))
 
-    for c in text:
+    for index, c in enumerate(text):
         if state == "pre_key":
             if c in "#;":
                 state = "comment"
@@ -38,7 +40,7 @@ def parse_env_file(text: str) -> dict[str, str]:
             if c == "\n":
                 state, key = "pre_key", ""
             elif c == "=":
-                state, value, unquoted_end = "pre_value", "", 0
+                state, value, unquoted_end, value_start = "pre_value", "", 0, index + 1
             else:
                 key += c
         elif state == "pre_value":
@@ -96,6 +98,7 @@ def parse_env_file(text: str) -> dict[str, str]:
         elif state == "comment_escape":
             state = "comment"
     # end of file without a final newline: an open value (even an unterminated quote) still counts
+    index = len(text)
     if state in ("pre_value", "value", "value_escape", "single", "double", "double_escape"):
         if state in ("value", "value_escape"):
             value = value[:unquoted_end]

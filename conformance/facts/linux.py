@@ -1,48 +1,26 @@
-"""Facts of one Linux host, gathered once per session in a few batched round trips.
+"""Facts of one Linux host, gathered once per session in at most four batched round trips.
 
 Batches: (1) identity + every unit of every scope, (2) every documented path + every file
-the checks read, (3) every listener, (4) the journal of units whose logs are checked.
-Each accessor raises CannotVerify when the suite's user lacks the privilege to know.
+the checks read + the hashes of protected files, (3) every listener, (4) the journal of units
+whose logs are checked. `gather()` sends them all before any check runs, and learns every
+secret value they carry, so no message is formed before the redactor knows what to hide.
+Accessors raise CannotVerify when the suite's user lacks a privilege, Unavailable when the
+host did not answer; a failed round trip is remembered and never sent again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
-from ..evidence import CommandRecord
-from ..runner import Output, Runner
+from ..redaction import Redactor, is_secret_name
+from ..runner import BatchFailed, Output, Runner
 from . import journal as journal_facts
-from .envfile import parse_env_file, read_command
-from .paths import PathFact, hash_command, parse_sha256, parse_stat, readlink_command, stat_command
+from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, remembered
+from .envfile import parse_env_assignments
+from .litellm import secret_values as yaml_secret_values
+from .paths import PathFact, hash_command, parse_sha256, parse_stat, read_command, readlink_command, stat_command
 from .plan import FactPlan, UnitKey
 from .sockets import LISTENERS_COMMAND, Listening, parse_ss
 from .systemd import UnitProperties, parse_show, show_command
 
-
-class CannotVerify(Exception):
-    """The fact exists but the suite's user may not read it; the reason says what is needed."""
-
-    def __init__(self, reason: str, evidence: tuple[CommandRecord, ...] = ()):
-        super().__init__(reason)
-        self.reason = reason
-        self.evidence = evidence
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A gathered value with the command that produced it."""
-
-    value: object
-    output: Output
-    what: str = ""  # narrows a batched command to the part this fact came from
-
-    @property
-    def source(self) -> str:
-        return f"{self.output.command} [{self.what}]" if self.what else self.output.command
-
-    @property
-    def evidence(self) -> tuple[CommandRecord, ...]:
-        return (self.output.record,)
+ROUND_TRIPS = 4
 
 
 class _PathFact(Fact):
@@ -53,28 +31,41 @@ class _PathFact(Fact):
         return f"stat {self.what} (one stat sweep over {len(self.output.argv) - 4} paths)"
 
 
-@dataclass(frozen=True)
-class FileText:
-    path: str
-    text: str
-    output: Output
+def _unavailable(e: BatchFailed) -> Unavailable:
+    return Unavailable(f"the round trip to {e}", "", e.records)
 
-    @property
-    def evidence(self) -> tuple[CommandRecord, ...]:
-        return (self.output.record,)
+
+def answered(out: Output) -> Output:
+    """The output, unless its command was killed at its deadline."""
+    if out.timed_out:
+        raise Unavailable(f"`{out.command}` did not finish within its deadline on {out.record.host}", out.command,
+                          (out.record,))
+    return out
 
 
 class LinuxFacts:
-    def __init__(self, plan: FactPlan, runner: Runner) -> None:
+    os = "linux"
+
+    def __init__(self, plan: FactPlan, runner: Runner, redactor: Redactor | None = None) -> None:
         self.plan = plan
         self.runner = runner
+        self.redactor = redactor or Redactor()
 
     @property
     def user(self) -> str:
         return self.runner.user
 
+    def gather(self) -> None:
+        """Send every round trip now and learn the secrets in what came back (failures are remembered)."""
+        for batch in ("_units_batch", "_files_batch", "_listeners", "_journal_batch"):
+            try:
+                getattr(self, batch)
+            except (Unavailable, CannotVerify):
+                pass
+        self._learn_secrets()
+
     # --- batch 1: identity and units -------------------------------------------------------
-    @cached_property
+    @remembered
     def _units_batch(self) -> tuple[Output, Output, dict[tuple[str, str | None], Output | CannotVerify]]:
         commands = [["id", "-un"], ["id", "-Gn"]]
         scopes: list[tuple[str, str | None]] = []
@@ -90,118 +81,143 @@ class LinuxFacts:
                 refused[(scope, owner)] = CannotVerify(f"needs to run as root or as {owner} to read {owner}'s user units")
                 continue
             scopes.append((scope, owner))
-        outs = self.runner.run(commands)
+        try:
+            outs = self.runner.run(commands)
+        except BatchFailed as e:
+            raise _unavailable(e) from None
         by_scope: dict[tuple[str, str | None], Output | CannotVerify] = dict(refused)
         by_scope.update(zip(scopes, outs[2:]))
         return outs[0], outs[1], by_scope
 
     @property
     def groups(self) -> list[str]:
-        return self._units_batch[1].stdout.split()
+        return answered(self._units_batch[1]).stdout.split()
 
     def unit(self, key: UnitKey) -> Fact:
         out = self._units_batch[2][(key.scope, key.user)]
         if isinstance(out, CannotVerify):
             raise out
-        props = parse_show(out.stdout, self.plan.units_by_scope()[(key.scope, key.user)]).get(key.name)
-        if props is None:
-            raise CannotVerify(f"systemctl gave no properties for {key.name} (exit {out.exit_status}): "
-                               f"{out.stderr.strip()[:200] or 'no output'}", (out.record,))
+        props = parse_show(answered(out).stdout, self.plan.units_by_scope()[(key.scope, key.user)]).get(key.name)
+        if props is None:  # e.g. the user manager cannot be reached: a broken thing, not a privilege
+            raise Unavailable(f"systemctl gave no properties for {key} (exit {out.exit_status}): "
+                              f"{out.stderr.strip()[:300] or 'no output'}", out.command, (out.record,))
         return Fact(props, out)
 
-    # --- batch 2: paths and file contents --------------------------------------------------
-    @cached_property
-    def _files_batch(self) -> tuple[Output, dict[str, Output], dict[str, Output], Output | None]:
-        paths, links, reads, hashed = self.plan.paths(), self.plan.symlinks(), self.plan.reads(), self.plan.hashed()
-        outs = self.runner.run([stat_command(paths)] + [readlink_command(p) for p in links]
-                               + [read_command(p) for p in reads] + ([hash_command(hashed)] if hashed else []))
-        reads_end = 1 + len(links) + len(reads)
-        return (outs[0], dict(zip(links, outs[1:1 + len(links)])), dict(zip(reads, outs[1 + len(links):reads_end])),
-                outs[reads_end] if hashed else None)
-
-    def file_hash(self, path: str) -> Fact:
-        """sha256 of a file, None when it is missing; CannotVerify when the suite's user may not read it."""
-        out = self._files_batch[3]
-        digest = parse_sha256(out.stdout).get(path) if out else None
-        if digest is None and out and f"{path}: Permission denied" in out.stderr:
-            raise CannotVerify(f"needs read access to {path} to hash it", (out.record,))
-        return Fact(digest, out, what=path)
+    # --- batch 2: paths, file contents, hashes ----------------------------------------------
+    @remembered
+    def _files_batch(self) -> tuple[Output, dict[str, Output], dict[str, Output], dict[str, Output]]:
+        paths, links, hashed = self.plan.paths(), self.plan.symlinks(), self.plan.hashed()
+        reads = list(dict.fromkeys(self.plan.reads() + self._units_environment_files()))
+        commands = ([stat_command(paths)] + [readlink_command(p) for p in links]
+                    + [read_command(p, MAX_READ_BYTES) for p in reads] + [hash_command(p) for p in hashed])
+        try:
+            outs = self.runner.run(commands)
+        except BatchFailed as e:
+            raise _unavailable(e) from None
+        rest = iter(outs[1:])
+        return (outs[0], {p: next(rest) for p in links}, {p: next(rest) for p in reads}, {p: next(rest) for p in hashed})
 
     def path(self, path: str) -> Fact:
-        out = self._files_batch[0]
+        out = answered(self._files_batch[0])
         fact: PathFact = parse_stat(out.stdout, out.stderr, self.plan.paths())[path]
         if fact.denied:
             raise CannotVerify(f"needs permission to look into the parent directory of {path}", (out.record,))
         return _PathFact(fact, out, path)
 
     def link_target(self, path: str) -> Fact:
-        out = self._files_batch[1][path]
+        out = answered(self._files_batch[1][path])
         return Fact(out.stdout.strip() if out.exit_status == 0 else None, out)
 
-    def file_text(self, path: str) -> FileText | None:
-        """The file's text, or None when it does not exist."""
-        out = self._files_batch[2][path]
-        if out.exit_status != 0:
-            if "Permission denied" in out.stderr:
-                raise CannotVerify(f"needs read access to {path} (as {self.user} it is denied; run as root or grant the group)", (out.record,))
-            if "No such file" in out.stderr:
-                return None
-            raise CannotVerify(f"could not read {path}: {out.stderr.strip()[:200]}", (out.record,))
-        return FileText(path, out.stdout, out)
+    def file_text(self, path: str) -> FileText:
+        """The file's text; `problem` says why there is none (missing, not a regular file, too large)."""
+        out = answered(self._files_batch[2][path])
+        problem = _read_problem(out, path, self.user)
+        if problem is None and len(out.stdout.encode("utf-8", errors="replace")) > MAX_READ_BYTES:
+            problem = f"larger than {MAX_READ_BYTES // 1024} KiB (not read further)"
+        return FileText(path, out.stdout if problem is None else "", out, problem)
 
-    def env_file(self, path: str) -> tuple[dict[str, str], FileText] | None:
+    def file_hash(self, path: str) -> Fact:
+        """sha256 of a regular file; None when it is missing or not a regular file (`what` says which)."""
+        out = answered(self._files_batch[3][path])
+        problem = _read_problem(out, path, self.user)
+        digest = parse_sha256(out.stdout).get(path) if problem is None else None
+        if problem is None and digest is None:
+            raise Unavailable(f"sha256sum gave no digest for {path} (exit {out.exit_status}): {out.stderr.strip()[:200]}",
+                              out.command, (out.record,))
+        return Fact(digest, out, what=problem or "")
+
+    def env_file(self, path: str) -> tuple[dict[str, str], FileText]:
+        """KEY -> value as systemd reads the file (empty when the file has a problem), and the file."""
         text = self.file_text(path)
-        if text is None:
-            return None
-        env = parse_env_file(text.text)
-        for key, value in env.items():
-            if self.plan.is_secret_key(key):
-                self.runner.redact.learn(value)
-        return env, text
+        return {k: v for k, (v, _) in parse_env_assignments(text.text).items()}, text
+
+    def _units_environment_files(self) -> list[str]:
+        """Every EnvironmentFile= the documented units really read (a master key could hide in any)."""
+        try:
+            scopes = self._units_batch[2]
+        except Unavailable:
+            return []
+        found: list[str] = []
+        for (scope, owner), out in scopes.items():
+            if isinstance(out, Output) and not out.timed_out:
+                for props in parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values():
+                    found += [f for f in props.environment_files if f.startswith("/")]
+        secret = set(self.plan.secret_paths())
+        return [f for f in found if f not in secret]
 
     # --- batch 3: listeners ----------------------------------------------------------------
-    @cached_property
+    @remembered
     def _listeners(self) -> Output:
-        return self.runner.run_one(LISTENERS_COMMAND)
+        try:
+            return self.runner.run_one(LISTENERS_COMMAND)
+        except BatchFailed as e:
+            raise _unavailable(e) from None
 
     def listeners(self) -> Fact:
-        out = self._listeners
+        out = answered(self._listeners)
         if out.exit_status != 0:
-            raise CannotVerify(f"`ss` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", (out.record,))
+            raise Unavailable(f"`ss` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command, (out.record,))
         listening: list[Listening] = parse_ss(out.stdout)
         return Fact(listening, out)
 
     # --- batch 4: journals (needs each unit's current InvocationID from batch 1) -------------
-    @cached_property
-    def _journal_batch(self) -> dict[UnitKey, Output | CannotVerify]:
+    @remembered
+    def _journal_batch(self) -> dict[UnitKey, Output | Exception]:
         wanted: dict[UnitKey, list[str]] = {}
-        result: dict[UnitKey, Output | CannotVerify] = {}
+        result: dict[UnitKey, Output | Exception] = {}
         for key in self.plan.journals():
             try:
                 props: UnitProperties = self.unit(key).value
-            except CannotVerify as e:
+            except (CannotVerify, Unavailable) as e:
                 result[key] = e
                 continue
             invocation = props.get("InvocationID")
             if not invocation:
-                result[key] = CannotVerify(f"{key.name} has no current run (InvocationID empty; ActiveState={props.get('ActiveState')})")
+                result[key] = Unavailable(f"{key} has no current run to read the journal of "
+                                          f"(InvocationID empty; ActiveState={props.get('ActiveState')})")
                 continue
             if key.scope == "user" and key.user != self.user:
                 result[key] = CannotVerify(f"needs to run as {key.user} to read its user journal")
                 continue
             wanted[key] = journal_facts.journal_command(invocation, key.scope)
         if wanted:
-            result.update(zip(wanted, self.runner.run(list(wanted.values()))))
+            try:
+                result.update(zip(wanted, self.runner.run(list(wanted.values()))))
+            except BatchFailed as e:
+                result.update((key, _unavailable(e)) for key in wanted)
         return result
 
     def journal(self, key: UnitKey) -> Fact:
         out = self._journal_batch[key]
-        if isinstance(out, CannotVerify):
+        if isinstance(out, Exception):
             raise out
-        if (journal_facts.denied(out.stderr, out.stdout) or (out.exit_status != 0 and not out.stdout)
-                or (not out.stdout.strip() and not self._sees_whole_journal_of(key))):
+        answered(out)
+        if journal_facts.denied(out.stderr, out.stdout) or (not out.stdout.strip() and not self._sees_whole_journal_of(key)):
             raise CannotVerify(f"needs membership in systemd-journal (or root) to read the journal of {key.name}"
                                f" ({self.user} is in: {' '.join(self.groups) or 'no groups'})", (out.record,))
+        if out.exit_status != 0:
+            raise Unavailable(f"journalctl failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+                              (out.record,))
         return Fact(out.stdout, out)
 
     def _sees_whole_journal_of(self, key: UnitKey) -> bool:
@@ -210,3 +226,46 @@ class LinuxFacts:
         if key.scope == "user" or self.user == "root" or set(self.groups) & set(journal_facts.READER_GROUPS):
             return True
         return self.unit(key).value.get("User") == self.user
+
+    # --- secrets: learned from everything read, before any check forms a message ------------
+    def _learn_secrets(self) -> None:
+        try:
+            reads = self._files_batch[2]
+        except Unavailable:
+            reads = {}
+        yaml_files = set(self.plan.yaml_reads())
+        for path, out in reads.items():
+            if out.exit_status != 0 or out.timed_out:
+                continue
+            if path in yaml_files:
+                found = yaml_secret_values(out.stdout)
+            else:
+                found = [(v, span) for k, (v, span) in parse_env_assignments(out.stdout).items() if self.plan.is_secret_key(k)]
+            for value, (start, end) in found:
+                self.redactor.learn(value)
+                self.redactor.learn(out.stdout[start:end])  # as written: a continued value is split by lines
+            out.record.mask(span for _, span in found)
+        try:
+            scopes = self._units_batch[2]
+        except Unavailable:
+            scopes = {}
+        for (scope, owner), out in scopes.items():
+            if isinstance(out, Output) and not out.timed_out:
+                for props in parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values():
+                    for value in props.secret_values(is_secret_name):
+                        self.redactor.learn(value)
+
+
+def _read_problem(out: Output, path: str, user: str) -> str | None:
+    """None when the command read the file; else why not. A missing privilege is CannotVerify."""
+    if out.exit_status == 0:
+        return None
+    if "Permission denied" in out.stderr:
+        raise CannotVerify(f"needs read access to {path} (as {user} it is denied; run as root or grant the group)",
+                           (out.record,))
+    if "No such file" in out.stderr:
+        return "missing"
+    if out.stderr.strip().endswith("not a regular file (not read)") or "Is a directory" in out.stderr:
+        return "not a regular file"
+    raise Unavailable(f"reading {path} failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+                      (out.record,))

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from ..redaction import is_secret_name
+
 ENV_REF = "os.environ/"
 
 
@@ -56,3 +58,30 @@ def _resolve(raw: object, env: dict[str, str]) -> ResolvedValue:
         name = raw[len(ENV_REF):]
         return ResolvedValue(raw, env.get(name), name)
     return ResolvedValue(raw, raw)
+
+
+def secret_values(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Secret values in a YAML text (keys named like secrets, e.g. master_key, api_key) and where they sit.
+
+    Works on the composed node graph, so anchors, tags and block scalars are found as YAML
+    sees them; an alias is the node it names (masked where its anchor stands).
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    found, seen, todo = [], set(), [root]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and is_secret_name(str(key.value)) \
+                        and value.value and not str(value.value).startswith(ENV_REF):
+                    found.append((str(value.value), (value.start_mark.index, value.end_mark.index)))
+                todo += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
+    return found

@@ -12,8 +12,13 @@ def stat_command(paths: list[str]) -> list[str]:
     return ["stat", "-c", STAT_FORMAT, "--", *paths]
 
 
-def hash_command(paths: list[str]) -> list[str]:
-    return ["sha256sum", "--", *paths]
+def read_command(path: str, limit: int) -> list[str]:
+    """At most limit+1 bytes, so a file over the limit shows as such (the runner reads regular files only)."""
+    return ["head", "-c", str(limit + 1), "--", path]
+
+
+def hash_command(path: str) -> list[str]:
+    return ["sha256sum", "--", path]
 
 
 def parse_sha256(stdout: str) -> dict[str, str]:

@@ -1,11 +1,10 @@
 """What to ask a host, computed once from the inventory (no host needed to test it)."""
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 
-from ..evidence import SECRET_NAME
+from ..redaction import is_secret_name
 from ..inventory.schema import Inventory, Service
 
 
@@ -70,9 +69,18 @@ class FactPlan:
         if inv.launch_scripts and inv.launch_scripts.host == self.host_id:
             reads += [f"{inv.launch_scripts.dir}/{name}" for name in inv.launch_scripts.scripts]
         reads += [e.file for e in inv.ssh_config if e.on_host == self.host_id]
-        secret = {p.path for s in self.services for p in s.paths if p.secret}
+        secret = set(self.secret_paths())
         return [r for r in dict.fromkeys(reads) if r not in secret]
+
+    def secret_paths(self) -> list[str]:
+        """Documented secret files: only ever stat'ed, never read."""
+        return [p.path for s in self.services for p in s.paths if p.secret]
+
+    def yaml_reads(self) -> list[str]:
+        """The files read as YAML (their secrets are found by key, not by env-file syntax)."""
+        inv = self.inventory
+        return [inv.litellm.config] if inv.litellm and inv.service(inv.litellm.service).host == self.host_id else []
 
     def is_secret_key(self, key: str) -> bool:
         documented = any(e.key == key and e.secret for s in self.services for f in s.env_files for e in f.entries)
-        return documented or re.fullmatch(SECRET_NAME, key, re.IGNORECASE) is not None
+        return documented or is_secret_name(key)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 PROPERTIES = (
     "Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "FragmentPath", "DropInPaths",
-    "ExecStart", "Restart", "RestartUSec", "EnvironmentFiles", "Environment", "StandardOutput",
-    "InvocationID", "NRestarts", "User",
+    "ExecStart", "Restart", "RestartUSec", "EnvironmentFiles", "Environment", "StandardInput", "StandardOutput",
+    "StandardError", "InvocationID", "NRestarts", "User",
 )
 
 
@@ -72,6 +72,17 @@ class UnitProperties:
     def drop_ins(self) -> list[str]:
         return self.get("DropInPaths").split()
 
+    def secret_values(self, is_secret) -> list[str]:
+        """Values a redactor must learn: secret-named Environment= entries, secret-named flags' values."""
+        found = [v for k, v in self.environment.items() if is_secret(k)]
+        for command in self.exec_start:
+            args = command.argv
+            for i, arg in enumerate(args):
+                name, eq, value = arg.partition("=")
+                if arg.startswith("--") and is_secret(name.lstrip("-")):
+                    found += [value] if eq else list(args[i + 1:i + 2])
+        return [v for v in found if v]
+
 
 def parse_show(text: str, units: list[str]) -> dict[str, UnitProperties]:
     """Split `systemctl show u1 u2 ...` output into per-unit properties.
@@ -95,6 +106,26 @@ def parse_show(text: str, units: list[str]) -> dict[str, UnitProperties]:
     for unit, block in zip(units, blocks):
         by_unit[unit] = block
     return by_unit
+
+
+JOURNAL_TARGETS = {"journal": "journal", "journal+console": "journal"}
+_STDIN_OUTPUTS = {"tty", "tty-force", "tty-fail", "socket"}  # inputs an inherited output goes to as well
+
+
+def log_streams(props: UnitProperties) -> tuple[str, str]:
+    """Where stdout and stderr really go, `inherit` resolved as systemd resolves it.
+
+    StandardOutput=inherit takes StandardInput's target (null by default: output discarded);
+    StandardError=inherit takes StandardOutput's. journal+console counts as journal.
+    """
+    stdin = props.get("StandardInput") or "null"
+    stdout = props.get("StandardOutput") or "journal"
+    if stdout == "inherit":
+        stdout = stdin if stdin in _STDIN_OUTPUTS else f"{stdin} (inherit from StandardInput={stdin})"
+    stderr = props.get("StandardError") or "inherit"
+    if stderr == "inherit":
+        stderr = stdout
+    return JOURNAL_TARGETS.get(stdout, stdout), JOURNAL_TARGETS.get(stderr, stderr)
 
 
 _EXEC = re.compile(r"\{ path=(?P<path>[^;]*?) ; argv\[\]=(?P<argv>.*?) ; ignore_errors=")

@@ -1,30 +1,39 @@
 """The one runner: every command on every host goes through here.
 
-It refuses anything off the read-only allowlist, sends each batch of commands to the host
-in ONE round trip, splits the outputs back per command, and records evidence for each.
+It refuses anything off the read-only allowlist, sends each batch of commands to the host in
+ONE round trip, bounds every command by a watchdog ON the host (POSIX sh: macOS has no
+`timeout`, and a client-side deadline alone would leave a remote `cat fifo` running), reads a
+file only when it is a regular file, splits the outputs back per command, and records evidence.
+A round trip that fails is raised as BatchFailed, with a record per command it carried.
 """
 from __future__ import annotations
 
+import math
 import secrets
 import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..evidence import CommandRecord, Redactor
+from ..evidence import CommandRecord
 from .allowlist import check_read_only
-from .backends import Backend
+from .backends import Backend, RoundTripFailed
+
+COMMAND_TIMEOUT = 10.0  # seconds a command may run on the host before its watchdog kills it
+ROUND_TRIP_TIMEOUT = 60.0  # seconds the controller waits for a whole batch (connect included)
+NOT_REGULAR = "not a regular file (not read)"
 
 
 @dataclass(frozen=True)
 class Output:
-    """One command's raw result (kept in memory for parsing; never written out)."""
+    """One command's result (kept in memory for parsing; only its record is written out)."""
 
     argv: tuple[str, ...]
     exit_status: int
     stdout: str
     stderr: str
     record: CommandRecord
+    timed_out: bool = False
 
     @property
     def command(self) -> str:
@@ -35,11 +44,23 @@ class BatchProtocolError(Exception):
     """The host's reply to a batch could not be split back into per-command outputs."""
 
 
+class BatchFailed(Exception):
+    """A round trip did not complete; every fact it was to bring is unavailable for that reason."""
+
+    def __init__(self, host: str, reason: str, records: tuple[CommandRecord, ...]) -> None:
+        super().__init__(f"{host}: {reason}")
+        self.reason = reason
+        self.records = records
+
+
 class Runner:
-    def __init__(self, host_id: str, backend: Backend, redactor: Redactor | None = None) -> None:
+    def __init__(self, host_id: str, backend: Backend, *, command_timeout: float = COMMAND_TIMEOUT,
+                 round_trip_timeout: float = ROUND_TRIP_TIMEOUT, max_round_trips: int | None = None) -> None:
         self.host_id = host_id
         self.backend = backend
-        self.redact = redactor or Redactor()
+        self.command_timeout = command_timeout
+        self.round_trip_timeout = round_trip_timeout
+        self.max_round_trips = max_round_trips  # what the README states for this kind of host
         self.records: list[CommandRecord] = []
         self.batches = 0
 
@@ -50,56 +71,103 @@ class Runner:
     def run(self, commands: Sequence[Sequence[str]]) -> list[Output]:
         """Run the commands on the host in one round trip; each must be read-only."""
         argvs = [tuple(c) for c in commands]
-        for argv in argvs:
-            check_read_only(argv)
+        reads = [check_read_only(argv).reads for argv in argvs]
+        if self.max_round_trips is not None and self.batches >= self.max_round_trips:
+            raise RuntimeError(f"{self.host_id}: a round trip beyond the stated {self.max_round_trips} was asked for")
         marker = f"@@conformance-{secrets.token_hex(6)}"
-        script = batch_script(argvs, marker)
-        started = time.monotonic()
-        raw = self.backend.run(script)
-        seconds = time.monotonic() - started
+        script = batch_script(argvs, marker, self.command_timeout, reads)
         self.batches += 1
-        outs = split_batch(raw.stdout, raw.stderr, len(argvs), marker)
+        started = time.monotonic()
+        try:
+            raw = self.backend.run(script, self.round_trip_timeout)
+            outs = split_batch(raw.stdout, raw.stderr, len(argvs), marker)
+        except (RoundTripFailed, BatchProtocolError) as e:
+            seconds = round(time.monotonic() - started, 4)
+            records = tuple(self._record(argv, -1, "", f"round trip failed: {e}", seconds) for argv in argvs)
+            raise BatchFailed(self.host_id, str(e), records) from None
+        seconds = round(time.monotonic() - started, 4)
         results = []
-        for argv, (status, stdout, stderr) in zip(argvs, outs):
-            record = CommandRecord(self.host_id, self.user, shlex.join(argv), status,
-                                   self.redact(stdout), self.redact(stderr), self.batches, round(seconds, 4))
-            self.records.append(record)
-            results.append(Output(argv, status, stdout, stderr, record))
+        for argv, (status, stdout, stderr, timed_out) in zip(argvs, outs):
+            if timed_out:
+                stderr += f"\n(killed on the host after {self.command_timeout:g} s)"
+            record = self._record(argv, status, stdout, stderr, seconds, timed_out)
+            results.append(Output(argv, status, stdout, stderr, record, timed_out))
         return results
 
     def run_one(self, argv: Sequence[str]) -> Output:
         return self.run([argv])[0]
 
+    def _record(self, argv, status: int, stdout: str, stderr: str, seconds: float, timed_out: bool = False) -> CommandRecord:
+        record = CommandRecord(self.host_id, self.user, shlex.join(argv), status, stdout, stderr, self.batches, seconds,
+                               timed_out)
+        self.records.append(record)
+        return record
 
-def batch_script(argvs: Sequence[tuple[str, ...]], marker: str) -> str:
-    """A POSIX sh script that runs each command and fences its stdout, stderr and status."""
-    lines = ["LC_ALL=C; export LC_ALL  # parsers read English messages (Permission denied, ...)"]
+
+# Functions the batch defines once. __watch sleeps the deadline through in 1 s steps and then
+# kills its command (exit 0: it killed). Stopped early (the command ended), its trap kills the
+# current step's sleep and exits 1; in the rare race where TERM lands before the step's PID is
+# known, that sleep ends by itself within 1 s. Its output goes nowhere, so nothing it leaves
+# can hold the batch's pipes open.
+_PRELUDE = """\
+LC_ALL=C; export LC_ALL
+__watch() { trap 'kill ${__s:-$!} 2>/dev/null; exit 1' TERM; __n=0
+  while [ $__n -lt "$1" ]; do sleep 1 & __s=$!; wait $__s || exit 1; kill -0 "$2" 2>/dev/null || exit 1; __n=$((__n + 1)); done
+  kill -9 "$2" 2>/dev/null; }
+__regular() { if [ -f "$1" ] || [ ! -e "$1" ]; then return 0; fi; printf '%s: %s\\n' "$1" '""" + NOT_REGULAR + """' >&2; return 1; }
+"""
+
+
+def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float = COMMAND_TIMEOUT,
+                 reads: Sequence[Sequence[str]] | None = None) -> str:
+    """A POSIX sh script that runs each command under a watchdog and fences its stdout, stderr and status."""
+    seconds = max(1, math.ceil(timeout))
+    lines = [_PRELUDE]
     for i, argv in enumerate(argvs):
-        lines.append(f"printf '%s\\n' '{marker} {i}'; printf '%s\\n' '{marker} {i}' >&2")
-        lines.append(f"{shlex.join(argv)} </dev/null; rc=$?")
-        lines.append(f"printf '\\n%s %s\\n' '{marker} {i} end' \"$rc\"; printf '\\n%s\\n' '{marker} {i} end' >&2")
+        guards = " && ".join(f"__regular {shlex.quote(p)}" for p in (reads[i] if reads else ())) or "true"
+        fence = shlex.quote(f"{marker} {i}")
+        lines += [
+            f"printf '%s\\n' {fence}; printf '%s\\n' {fence} >&2",
+            f"if {guards}; then",
+            f"  {shlex.join(argv)} </dev/null & __p=$!",
+            f"  __watch {seconds} $__p >/dev/null 2>&1 & __w=$!",
+            "  { wait $__p; } 2>/dev/null; __rc=$?; kill $__w 2>/dev/null",  # the shell's own 'Killed' notes
+            f"  {{ wait $__w; }} 2>/dev/null && printf '\\n%s\\n' {shlex.quote(f'{marker} {i} timeout')} >&2",
+            "else __rc=126; fi",
+            f"printf '\\n%s %s\\n' {shlex.quote(f'{marker} {i} end')} \"$__rc\"; "
+            f"printf '\\n%s\\n' {shlex.quote(f'{marker} {i} end')} >&2",
+        ]
     return "\n".join(lines) + "\n"
 
 
-def split_batch(stdout: str, stderr: str, count: int, marker: str) -> list[tuple[int, str, str]]:
+def split_batch(stdout: bytes, stderr: bytes, count: int, marker: str) -> list[tuple[int, str, str, bool]]:
+    """(status, stdout, stderr, timed out) per command; bytes decoded with replacement, never failing."""
     results = []
     for i in range(count):
         out, status = _fenced(stdout, marker, i, with_status=True)
         err, _ = _fenced(stderr, marker, i, with_status=False)
-        results.append((status, out, err))
+        timeout_line = f"\n{marker} {i} timeout\n".encode()
+        timed_out = timeout_line in err + b"\n"
+        if timed_out:
+            err = (err + b"\n").replace(timeout_line, b"\n").rstrip(b"\n")
+        results.append((status, _text(out), _text(err), timed_out))
     return results
 
 
-def _fenced(text: str, marker: str, i: int, with_status: bool) -> tuple[str, int]:
-    begin = f"{marker} {i}\n"
-    end = f"\n{marker} {i} end"
-    start = text.find(begin)
-    stop = text.find(end, start + len(begin) if start >= 0 else 0)
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _fenced(data: bytes, marker: str, i: int, with_status: bool) -> tuple[bytes, int]:
+    begin = f"{marker} {i}\n".encode()
+    end = f"\n{marker} {i} end".encode()
+    start = data.find(begin)
+    stop = data.find(end, start + len(begin) if start >= 0 else 0)
     if start < 0 or stop < 0:
         raise BatchProtocolError(f"command {i} of the batch left no complete output (did the host's shell stop early?)")
-    body = text[start + len(begin):stop]
+    body = data[start + len(begin):stop]
     status = -1
     if with_status:
-        tail = text[stop + len(end):].split("\n", 1)[0].strip()
-        status = int(tail) if tail.lstrip("-").isdigit() else -1
+        tail = data[stop + len(end):].split(b"\n", 1)[0].strip()
+        status = int(tail) if tail.lstrip(b"-").isdigit() else -1
     return body, status

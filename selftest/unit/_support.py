@@ -8,14 +8,13 @@ unmodified; only the host is fake.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
 from conformance.facts.linux import LinuxFacts
 from conformance.facts.plan import FactPlan
 from conformance.inventory import Inventory, load_inventory
-from conformance.runner import RawResult, Runner
+from conformance.runner import ProcessBackend, RawResult, Runner
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "selftest" / "fixtures"
@@ -30,29 +29,46 @@ def real_inventory() -> Inventory:
     return load_inventory(INVENTORY)
 
 
-class ShellBackend:
-    """Runs the batch script with /bin/sh, like testinfra's local backend; remembers each script."""
+class ShellBackend(ProcessBackend):
+    """The suite's own local transport (/bin/sh reading the script), with a chosen user and environment;
+    remembers each script it ran."""
 
     def __init__(self, user: str = "tester", env: dict[str, str] | None = None, delay: float = 0.0) -> None:
-        self.user = user
-        self.env = env
+        super().__init__(["/bin/sh", "-s"], user, env=env)
         self.delay = delay
         self.scripts: list[str] = []
 
-    def run(self, script: str) -> RawResult:
+    def run(self, script: str, deadline: float = 30.0) -> RawResult:
         self.scripts.append(script)
         time.sleep(self.delay)
-        p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=self.env, timeout=30)
-        return RawResult(p.returncode, p.stdout, p.stderr)
+        return super().run(script, deadline)
+
+
+class FakeRootBackend(ShellBackend):
+    """Like ShellBackend, but the runner's regular-file guard looks under the fake root, as the shims do."""
+
+    def run(self, script: str, deadline: float = 30.0) -> RawResult:
+        script = script.replace("__regular() {", "__regular_here() {", 1)
+        script = script.replace("LC_ALL=C; export LC_ALL\n",
+                                'LC_ALL=C; export LC_ALL\n__regular() { __regular_here "$FAKEROOT$1"; }\n', 1)
+        return super().run(script, deadline)
 
 
 _SHIMS = {
-    "cat": r'''[ "$1" = "--" ] && shift
+    "head": r'''n="$2"; shift 2; [ "$1" = "--" ] && shift
 f="$FAKEROOT$1"
-if [ -d "$f" ]; then echo "cat: $1: Is a directory" >&2; exit 1
-elif /bin/grep -qxF -- "$1" "$FAKEDIR/denied"; then echo "cat: $1: Permission denied" >&2; exit 1
-elif [ -e "$f" ]; then exec /bin/cat -- "$f"
-else echo "cat: $1: No such file or directory" >&2; exit 1; fi
+if /bin/grep -qxF -- "$1" "$FAKEDIR/denied"; then echo "head: cannot open '$1' for reading: Permission denied" >&2; exit 1
+elif [ -d "$f" ]; then echo "head: error reading '$1': Is a directory" >&2; exit 1
+elif [ -e "$f" ]; then exec /usr/bin/head -c "$n" -- "$f"
+else echo "head: cannot open '$1' for reading: No such file or directory" >&2; exit 1; fi
+''',
+    "sha256sum": r'''[ "$1" = "--" ] && shift
+f="$FAKEROOT$1"
+if /bin/grep -qxF -- "$1" "$FAKEDIR/denied"; then echo "sha256sum: $1: Permission denied" >&2; exit 1
+elif [ -e "$f" ]; then printf '%s  %s\n' "$(/usr/bin/sha256sum < "$f" | /usr/bin/cut -d' ' -f1)" "$1"
+else echo "sha256sum: $1: No such file or directory" >&2; exit 1; fi
+''',
+    "sleep": r'''exec /bin/sleep "$@"
 ''',
     "stat": r'''fmt="$2"; shift 3; rc=0
 for p in "$@"; do
@@ -127,10 +143,12 @@ class FakeMini:
     def backend(self) -> ShellBackend:
         env = {"PATH": str(self.bin), "FAKEROOT": str(self.root), "FAKEDIR": str(self.dir),
                "FAKE_USER": self.user, "FAKE_GROUPS": self.groups, "LC_ALL": "C"}
-        return ShellBackend(self.user, env)
+        return FakeRootBackend(self.user, env)
 
-    def facts(self, inventory: Inventory, host_id: str = "mini") -> LinuxFacts:
-        return LinuxFacts(FactPlan(inventory, host_id), Runner(host_id, self.backend()))
+    def facts(self, inventory: Inventory, host_id: str = "mini", redactor=None) -> LinuxFacts:
+        facts = LinuxFacts(FactPlan(inventory, host_id), Runner(host_id, self.backend()), redactor)
+        facts.gather()
+        return facts
 
 
 def mini_system_show(litellm_user: str = "christopherbailey") -> str:

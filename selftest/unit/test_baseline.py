@@ -27,7 +27,8 @@ class HashFacts:
         self.hashes = hashes
 
     def file_hash(self, path):
-        return SimpleNamespace(value=self.hashes.get(path), source=f"sha256sum -- {path}", evidence=())
+        digest = self.hashes.get(path)
+        return SimpleNamespace(value=digest, what="" if digest else "missing", source=f"sha256sum -- {path}", evidence=())
 
 
 def _baseline(site="lab", files=None):
@@ -60,13 +61,13 @@ def test_an_edited_override_fails_with_both_hashes():
 
 def test_a_removed_file_fails_as_missing():
     finding = _findings(_baseline(), {})["ollama::unmodified:ollama"]
-    assert (finding.status, finding.found) == (Status.FAILED, "missing")
+    assert (finding.status, finding.found) == (Status.FAILED, "/usr/local/bin/ollama: missing")
 
 
 @pytest.mark.parametrize("baseline, site_id, reason", [
-    (None, None, "no baseline recorded"),
-    (_baseline(site="twin"), None, "recorded at site 'twin'"),
-    (_baseline(files={}), None, "has no hash of"),
+    (None, None, "needs a recorded baseline"),
+    (_baseline(site="twin"), None, "recorded at 'twin'"),
+    (_baseline(files={}), None, "needs a baseline hash of"),
 ])
 def test_without_a_usable_baseline_it_cannot_verify_never_passes(baseline, site_id, reason):
     findings = _findings(baseline, {p: DIGEST for p in PROTECTED}, site_id)
@@ -77,7 +78,7 @@ def test_without_a_usable_baseline_it_cannot_verify_never_passes(baseline, site_
 def test_sha256sum_output_is_parsed_and_errors_are_left_out():
     stdout = f"{DIGEST}  /etc/a\n{'c' * 64}  /etc/with two  spaces\n"
     assert parse_sha256(stdout) == {"/etc/a": DIGEST, "/etc/with two  spaces": "c" * 64}
-    assert hash_command(["/etc/a"]) == ["sha256sum", "--", "/etc/a"]
+    assert hash_command("/etc/a") == ["sha256sum", "--", "/etc/a"]
 
 
 def test_a_baseline_with_a_bad_digest_is_reported_at_its_line(tmp_path):

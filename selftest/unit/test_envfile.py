@@ -1,7 +1,8 @@
 """Env files (/etc/open-webui/env, env.local, ov-server.env): comments, quotes, export, later wins."""
 import pytest
 
-from conformance.facts.envfile import parse_env_file, read_command
+from conformance.facts.envfile import parse_env_file
+from conformance.facts.paths import read_command
 from conformance.runner import check_read_only
 from ._support import fixture
 
@@ -11,9 +12,9 @@ def webui():
     return parse_env_file(fixture("open-webui.env"))
 
 
-def test_read_command_is_on_the_allowlist():
-    assert read_command("/etc/open-webui/env") == ["cat", "--", "/etc/open-webui/env"]
-    check_read_only(read_command("/etc/open-webui/env"))
+def test_read_command_is_bounded_and_on_the_allowlist():
+    assert read_command("/etc/open-webui/env", 1024) == ["head", "-c", "1025", "--", "/etc/open-webui/env"]
+    assert check_read_only(read_command("/etc/open-webui/env", 1024)).reads == ("/etc/open-webui/env",)
 
 
 def test_plain_assignment(webui):

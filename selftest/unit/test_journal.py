@@ -26,7 +26,7 @@ def test_journal_command_reads_exactly_one_run_of_the_unit():
 
 
 def test_user_scope_journal_command():
-    argv = journal_command("abc", "user")
+    argv = journal_command("0b178876d9ba4a6481b9e0e46bb47c8d", "user")
     check_read_only(argv)
     assert argv[:2] == ["journalctl", "--user"]
 
@@ -75,14 +75,14 @@ def _journal_finding(tmp_path, journal: str, stderr: str = "", status: int = 0, 
 def test_check_passes_on_a_json_logs_journal(tmp_path):
     finding = _journal_finding(tmp_path, fixture("litellm-journal-json.txt"))
     assert finding.status is Status.PASSED
-    assert finding.found == "18 JSON line(s) of 34"
+    assert finding.found == "18 JSON line(s) of 18 after start-up"  # the banner (16 lines) is not counted
     assert "_SYSTEMD_INVOCATION_ID=0b178876d9ba4a6481b9e0e46bb47c8d" in finding.source
 
 
 def test_check_fails_on_a_plain_journal(tmp_path):
     finding = _journal_finding(tmp_path, fixture("litellm-journal-plain.txt"))
     assert finding.status is Status.FAILED
-    assert finding.found == "0 JSON line(s) of 87"
+    assert finding.found == "0 JSON line(s) of 57 after start-up"
 
 
 def test_denied_journal_cannot_be_verified(tmp_path):
@@ -108,8 +108,31 @@ def test_empty_journal_read_by_a_journal_group_member_is_a_real_failure(tmp_path
     assert finding.status is Status.FAILED
 
 
-def test_unit_without_a_current_run_cannot_be_verified(tmp_path):
+def test_unit_without_a_current_run_fails(tmp_path):
+    """No current run is a broken thing, not a missing privilege."""
     show = mini_system_show().replace("InvocationID=0b178876d9ba4a6481b9e0e46bb47c8d", "InvocationID=")
     finding = _journal_finding(tmp_path, fixture("litellm-journal-json.txt"), show=show)
-    assert finding.status is Status.CANNOT_VERIFY
+    assert finding.status is Status.FAILED
     assert "InvocationID empty" in finding.message
+
+
+def test_journalctl_failing_for_another_reason_fails(tmp_path):
+    finding = _journal_finding(tmp_path, "", "Failed to open journal: Too many open files\n", 1)
+    assert finding.status is Status.FAILED and "Too many open files" in finding.message
+
+
+JSON_LINE = '{"message": "GET /v1/models", "level": "INFO"}'
+
+
+@pytest.mark.parametrize("lines, json_count, counted, passes", [
+    ([JSON_LINE] + ["plain line"] * 299, 1, 300, False),  # one JSON line in 300 is not JSON logging
+    (["plain line"] * 299 + [JSON_LINE], 1, 300, False),
+    ([JSON_LINE] * 300, 300, 300, True),  # a long run: no banner in the window
+    (["banner"] * 10 + [JSON_LINE] * 50, 50, 50, True),  # a whole short run: its banner is not counted
+    (["banner"] * 10 + [JSON_LINE] * 50 + ["plain"] * 10, 50, 60, False),  # plain lines after start-up count
+    (["banner"] * 10, 0, 0, False),  # only a banner: nothing logged as JSON yet
+])
+def test_the_json_share_after_start_up(tmp_path, lines, json_count, counted, passes):
+    finding = _journal_finding(tmp_path, "\n".join(lines) + "\n")
+    assert finding.found == f"{json_count} JSON line(s) of {counted} after start-up"
+    assert (finding.status is Status.PASSED) == passes

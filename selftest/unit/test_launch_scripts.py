@@ -3,28 +3,35 @@ import pytest
 
 from conformance.checks.catalog import evaluate
 from conformance.checks.finding import Status
-from conformance.checks.scripts import launches, script_checks
+from conformance.checks.scripts import script_checks
+from conformance.facts.scripts import ports
 from ._support import FakeMini, fixture, real_inventory
 
 SCRIPTS = ["run-mlx-studio.sh", "run-mlx-gptoss-architect.sh", "run-mlx-test-model.sh"]
 
 
-@pytest.mark.parametrize("name, ports", [
+@pytest.mark.parametrize("name, expected", [
     ("run-mlx-studio.sh", [8100, 8101, 8103]),
     ("run-mlx-gptoss-architect.sh", [8102]),
     ("run-mlx-test-model.sh", [8109]),
     ("run-mlx-drifted.sh", [8103, 8200]),
 ])
-def test_launches_finds_every_port_across_continuation_lines(name, ports):
-    assert launches(fixture(f"mlx-scripts/{name}")) == ports
+def test_launches_finds_every_port_across_continuation_lines(name, expected):
+    assert ports(fixture(f"mlx-scripts/{name}")) == expected
 
 
 def test_launches_reads_port_equals_form():
-    assert launches("mlx-openai-server launch --port=8105 \\\n  --host 0.0.0.0\n") == [8105]
+    assert ports("mlx-openai-server launch --port=8105 \\\n  --host 0.0.0.0\n") == [8105]
 
 
-def test_a_script_without_launch_has_no_ports():
-    assert launches("#!/bin/sh\necho nothing to do\n") == []
+@pytest.mark.parametrize("text", [
+    "#!/bin/sh\necho nothing to do\n",
+    "# mlx-openai-server launch --host 0.0.0.0 --port 8100 --log-file /tmp/mlx-8100.log\n",  # a comment
+    'echo "--host 0.0.0.0 --port 8100 --log-file /tmp/mlx-8100.log"\n',  # one quoted word, not flags
+    "mlx-openai-server launch --host 0.0.0.0 # --port 8100\n",  # a trailing comment
+])
+def test_comments_and_strings_that_are_not_executed_do_not_count(text):
+    assert ports(text) == []
 
 
 def _findings(tmp_path, scripts: dict[str, str]):
@@ -71,10 +78,19 @@ def test_drifted_log_file_and_port_fail_and_show_the_line(tmp_path):
     finding = _findings(tmp_path, scripts)["mlx-servers::script:run-mlx-test-model.sh:launch-flags"]
     assert finding.status is Status.FAILED
     assert finding.expected == ['--host 0.0.0.0 --port 8103 --log-file "/tmp/mlx-8103.log"',
-                                '--host 0.0.0.0 --port 8200 --log-file "/tmp/mlx-8200.log"']
-    wrong_log, out_of_range = finding.found  # both shown as the script's own launch line
-    assert wrong_log.endswith('--port 8103 --log-file "/tmp/mlx.log" >/dev/null 2>&1 &')
-    assert out_of_range.startswith("nohup mlx-openai-server launch") and "--port 8200" in out_of_range
+                                '--host 0.0.0.0 --port {port} --log-file "/tmp/mlx-{port}.log" with a port in 8100-8109']
+    assert finding.found == ["--host 0.0.0.0 --port 8103 --log-file /tmp/mlx.log",
+                             "--host 0.0.0.0 --port 8200 --log-file /tmp/mlx-8200.log"]
+
+
+def test_documented_flags_in_a_comment_do_not_pass_a_launch_with_other_flags(tmp_path):
+    scripts = _documented_scripts()
+    scripts["run-mlx-test-model.sh"] = (
+        '# mlx-openai-server launch --host 0.0.0.0 --port 8109 --log-file "/tmp/mlx-8109.log"\n'
+        'mlx-openai-server launch --host 127.0.0.1 --port 8109 --log-file "/tmp/other.log"\n')
+    finding = _findings(tmp_path, scripts)["mlx-servers::script:run-mlx-test-model.sh:launch-flags"]
+    assert finding.status is Status.FAILED
+    assert finding.found == ["--host 127.0.0.1 --port 8109 --log-file /tmp/other.log"]
 
 
 def test_missing_script_fails_present_and_launch_flags(tmp_path):
@@ -82,7 +98,7 @@ def test_missing_script_fails_present_and_launch_flags(tmp_path):
     del scripts["run-mlx-test-model.sh"]
     findings = _findings(tmp_path, scripts)
     assert findings["mlx-servers::script:run-mlx-test-model.sh:present"].found == "missing"
-    assert findings["mlx-servers::script:run-mlx-test-model.sh:launch-flags"].found == "file missing"
+    assert findings["mlx-servers::script:run-mlx-test-model.sh:launch-flags"].found.endswith("run-mlx-test-model.sh: missing")
 
 
 def test_documented_launch_fails_when_no_script_carries_it(tmp_path):

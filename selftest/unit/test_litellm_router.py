@@ -8,8 +8,9 @@ from conformance.facts.envfile import parse_env_file
 from conformance.facts.litellm import RouterConfigError, resolve_router
 from conformance.inventory.schema import Site
 from conformance.site import SiteView
-from ._support import FakeMini, fixture, real_inventory
+from ._support import FakeMini, fixture, mini_system_show, real_inventory
 
+ENV_LOCAL = "/home/christopherbailey/litellm-orch/config/env.local"
 ROUTES = ["jerry-chat", "jerry-editor", "jerry-architect", "jerry-weak", "jerry-test", "lil-jerry"]
 
 
@@ -65,10 +66,14 @@ def test_entries_without_model_name_are_skipped():
 
 # --- the checks, evaluated on a fake Mini that holds the fixture files at the documented paths ---
 
-def _findings(tmp_path, env_local: str, site: Site | None = None, router_text: str | None = None):
+def _findings(tmp_path, env_local: str, site: Site | None = None, router_text: str | None = None, show: str | None = None,
+              files: dict[str, str] | None = None):
     inventory = real_inventory()
     cfg = inventory.litellm
     mini = FakeMini(tmp_path).file(cfg.config, router_text or fixture("router.yaml")).file(cfg.env_file, env_local)
+    mini.show("system", show or mini_system_show())
+    for path, text in (files or {}).items():
+        mini.file(path, text)
     facts = mini.facts(inventory)
     checks = list(litellm_checks(inventory, SiteView(inventory, site)))
     return {c.id: evaluate(c, facts) for c in checks if c.kind in ("route", "litellm-config")}
@@ -89,7 +94,29 @@ def test_no_master_key_passes_with_a_security_note(tmp_path):
 def test_a_master_key_in_env_local_fails_the_not_enabled_fact(tmp_path):
     finding = _findings(tmp_path, fixture("env.local") + "LITELLM_MASTER_KEY=sk-1234567890\n")["litellm-orch::master-key"]
     assert finding.status is Status.FAILED
-    assert (finding.expected, finding.found) == ("not enabled", "enabled")
+    assert (finding.expected, finding.found) == ("not enabled", f"enabled ({ENV_LOCAL} LITELLM_MASTER_KEY)")
+    assert "sk-1234567890" not in finding.message
+
+
+def test_a_master_key_in_the_units_environment_fails_the_not_enabled_fact(tmp_path):
+    show = mini_system_show().replace("Environment=\n", "Environment=LITELLM_MASTER_KEY=sk-unit-key-123 X=1\n", 1)
+    finding = _findings(tmp_path, fixture("env.local"), show=show)["litellm-orch::master-key"]
+    assert finding.status is Status.FAILED
+    assert finding.found == "enabled (litellm-orch.service Environment=LITELLM_MASTER_KEY)"
+
+
+def test_a_master_key_in_another_environment_file_of_the_unit_fails(tmp_path):
+    show = mini_system_show().replace("Environment=\n", "Environment=\nEnvironmentFiles=/etc/litellm/extra.env (ignore_errors=yes)\n", 1)
+    finding = _findings(tmp_path, fixture("env.local"), show=show,
+                        files={"/etc/litellm/extra.env": "LITELLM_MASTER_KEY=abc\n"})["litellm-orch::master-key"]
+    assert finding.status is Status.FAILED
+    assert finding.found == "enabled (/etc/litellm/extra.env LITELLM_MASTER_KEY)"
+
+
+def test_a_corrupt_router_yaml_fails_its_checks_never_cannot_verify(tmp_path):
+    findings = _findings(tmp_path, fixture("env.local"), router_text="model_list: [\n  - {model_name: x\n\x00garbage")
+    assert {f.status for f in findings.values()} == {Status.FAILED}
+    assert "not valid YAML" in findings["litellm-orch::json-logs-setting"].found
 
 
 def test_unresolved_variable_fails_only_its_route_check(tmp_path):
@@ -126,4 +153,4 @@ def test_missing_router_yaml_fails_instead_of_raising(tmp_path):
     facts = FakeMini(tmp_path).facts(inventory)
     check = next(c for c in litellm_checks(inventory, SiteView(inventory)) if c.id == "litellm-orch::router-settings")
     finding = evaluate(check, facts)
-    assert finding.status is Status.FAILED and finding.found == "file missing"
+    assert finding.status is Status.FAILED and finding.found == f"{inventory.litellm.config}: missing"

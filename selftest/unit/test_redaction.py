@@ -1,14 +1,38 @@
-"""evidence.Redactor: no secret value reaches an artifact; everything else stays readable."""
+"""The Redactor: no secret value reaches an artifact, in any form; everything else stays readable."""
 import pytest
 
-from conformance.evidence import REDACTED, Redactor
+from conformance.facts.envfile import parse_env_assignments
+from conformance.facts.litellm import secret_values
+from conformance.redaction import REDACTED, Redactor, is_secret_name, mask_spans
 from ._support import fixture
 
 
 @pytest.fixture
 def redact():
-    return Redactor()
+    return Redactor(enabled=True)
 
+
+# --- which names are secrets: whole parts only ---
+
+@pytest.mark.parametrize("name", ["OPENAI_API_KEY", "api_key", "apiKey", "master_key", "HF_TOKEN", "auth-token",
+                                  "WEBUI_SECRET_KEY", "DB_PASS", "DB_PASSWORD", "SMTP_PASSWD", "WEBUI_AUTH",
+                                  "GOOGLE_CREDENTIALS", "aws_credential", "BEARER", "x-api-key", "ssh.passphrase"])
+def test_secret_names(name):
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", ["max_tokens", "completion_tokens", "PASSTHROUGH", "OLLAMA_HOST", "keyboard",
+                                  "author", "DATA_DIR", "OPENAI_API_BASE_URL", "monkey", "passage"])
+def test_names_that_only_contain_a_secret_word_are_not_secrets(name):
+    assert not is_secret_name(name)
+
+
+def test_non_secret_names_survive_with_their_values(redact):
+    text = '{"max_tokens": 16, "completion_tokens": 12, "PASSTHROUGH": "yes"}\nmax_tokens=16 PASSTHROUGH=on'
+    assert redact(text) == text
+
+
+# --- forms ---
 
 @pytest.mark.parametrize("line, secret", [
     ("OPENAI_API_KEY=sk-webui-0123456789abcdef", "sk-webui-0123456789abcdef"),
@@ -18,12 +42,40 @@ def redact():
     ('DB_PASSWORD="pa ss"', "pa ss"),
     ("export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI", "wJalrXUtnFEMI"),
     ("jerry_chat_api_key=lowercase-secret", "lowercase-secret"),
+    ("DB_PASS=hunter2", "hunter2"),
+    ("HA_AUTH=abc123", "abc123"),
+    ("SERVICE_CREDENTIALS=c-r-e-d", "c-r-e-d"),
+    ("BEARER = tok123", "tok123"),
 ])
-def test_key_value_lines_of_secret_like_names(redact, line, secret):
+def test_assignments_of_secret_names(redact, line, secret):
     out = redact(line)
-    assert secret not in out
-    assert out.endswith(REDACTED)
+    assert secret not in out and REDACTED in out
     assert out.split("=")[0] == line.split("=")[0]  # the name stays readable
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("ExecStart=/usr/bin/litellm --api-key sk9f8e7d --port 4000", "sk9f8e7d"),
+    ("serve --api_key=abc123def --host 0.0.0.0", "abc123def"),
+    ("mlx --token tok-42 --model x", "tok-42"),
+    ("tool --password=pw0rd", "pw0rd"),
+    ("tool --password pw0rd --verbose", "pw0rd"),
+    ("Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+    ("authorization=Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+    ("-H 'Authorization: Token t0k3n'", "t0k3n"),
+    ("sent bearer eyJhbGciOiJIUzI1NiJ9 upstream", "eyJhbGciOiJIUzI1NiJ9"),
+    ("JERRY_CHAT_API_BASE=http://jerry:hunter2@10.213.0.3:8100/v1", "hunter2"),
+    ("DATA_DIR=postgres://webui:pg-pass-1@db.local:5432/webui", "pg-pass-1"),
+    ("url https://ghp_tokenonly@github.com/x", "ghp_tokenonly"),
+    ("curl -H 'Authorization: Bearer sk-proj-AbCdEf123456' http://127.0.0.1:4000/v1/models", "sk-proj-AbCdEf123456"),
+])
+def test_secret_forms_anywhere(redact, text, secret):
+    out = redact(text)
+    assert secret not in out and REDACTED in out
+
+
+def test_url_keeps_user_and_host_but_not_the_password(redact):
+    assert redact("postgres://webui:pw123@db:5432/x") == f"postgres://webui:{REDACTED}@db:5432/x"
+    assert redact("ssh://christopherbailey@studio") == "ssh://christopherbailey@studio"  # a login name is not a secret
 
 
 def test_env_file_keeps_non_secret_values(redact):
@@ -53,7 +105,7 @@ def test_systemctl_quotes_a_secret_with_a_space_as_one_word(redact):
 def test_yaml_secret_values(redact, yaml_line):
     out = redact(yaml_line)
     assert out.split(":")[0] == yaml_line.split(":")[0]
-    assert out.endswith(REDACTED)
+    assert REDACTED in out and yaml_line.split(": ")[1].strip('"') not in out
 
 
 def test_json_secret_values(redact):
@@ -81,14 +133,20 @@ def test_outputs_without_secrets_pass_unchanged(redact, name):
     assert redact(fixture(name)) == fixture(name)
 
 
-def test_openai_style_keys_anywhere(redact):
-    out = redact("curl -H 'Authorization: Bearer sk-proj-AbCdEf123456' http://127.0.0.1:4000/v1/models")
-    assert "sk-proj-AbCdEf123456" not in out and "http://127.0.0.1:4000/v1/models" in out
+@pytest.mark.parametrize("message", [
+    "litellm-orch::route:jerry-chat:api-key: expected 'os.environ/JERRY_CHAT_API_KEY <set>', found 'no api_key'",
+    "open-webui::env:OPENAI_API_KEY: expected 'OPENAI_API_KEY <set>', found 'OPENAI_API_KEY not set' (source: /etc/open-webui/env)",
+    "open-webui::path:secret-key: passed",
+])
+def test_the_suites_own_messages_about_secrets_stay_readable(redact, message):
+    assert redact(message) == message
 
 
 def test_sk_inside_a_word_is_not_a_key(redact):
     assert redact("task-runner-1234567 disk-usage-999999") == "task-runner-1234567 disk-usage-999999"
 
+
+# --- learned values and exact spans ---
 
 def test_learned_values_are_removed_wherever_they_appear(redact):
     redact.learn("hunter2-value")
@@ -97,15 +155,60 @@ def test_learned_values_are_removed_wherever_they_appear(redact):
 
 
 def test_longer_learned_value_wins_over_its_prefix(redact):
-    redact.learn("abcd")
     redact.learn("abcdefgh")
-    assert redact("x abcdefgh y") == f"x {REDACTED} y"
+    redact.learn("abcdefghijkl")
+    assert redact("x abcdefghijkl y") == f"x {REDACTED} y"
 
 
-def test_short_or_empty_values_are_not_learned(redact):
+def test_short_values_are_learned_only_where_a_parser_knows_them(redact):
     redact.learn("")
-    redact.learn("abc")
-    assert redact("abc and more") == "abc and more"
+    redact.learn("abc1234")  # 7 characters: replacing it everywhere would mangle the report
+    assert redact("abc1234 and more") == "abc1234 and more"
+
+
+def test_a_continued_value_is_learned_line_by_line(redact):
+    text = "JERRY_CHAT_API_KEY=first-part-0001\\\nsecond-part-canary-0002\nOTHER=x\n"
+    ((value, span),) = [(v, s) for k, (v, s) in parse_env_assignments(text).items() if k == "JERRY_CHAT_API_KEY"]
+    assert value == "first-part-0001second-part-canary-0002"
+    redact.learn(value)
+    redact.learn(text[span[0]:span[1]])  # as written: split by the continuation
+    out = redact(text)
+    assert "first-part-0001" not in out and "second-part-canary-0002" not in out
+    assert mask_spans(text, [span]) == f"JERRY_CHAT_API_KEY={REDACTED}\nOTHER=x\n"
+
+
+def test_env_file_spans_cover_quoted_values():
+    text = "A=1\nDB_PASS='  two words '\nB=2\n"
+    value, span = parse_env_assignments(text)["DB_PASS"]
+    assert value == "  two words " and mask_spans(text, [span]) == f"A=1\nDB_PASS={REDACTED}\nB=2\n"
+
+
+@pytest.mark.parametrize("yaml_text, secret", [
+    ("general_settings:\n  master_key: &mk short1\nother: *mk\n", "short1"),  # an anchor
+    ("general_settings:\n  master_key: !!str tagged-secret-1\n", "tagged-secret-1"),  # a tag
+    ("model_list:\n  - litellm_params:\n      api_key: |\n        block-secret-line-1\n        line-2\n", "block-secret-line-1"),
+    ("x: &k abc\ngeneral_settings: {master_key: *k}\n", "abc"),  # an alias under a secret key: masked where it stands
+])
+def test_yaml_secrets_are_found_as_yaml_sees_them(redact, yaml_text, secret):
+    found = secret_values(yaml_text)
+    assert found, "no secret found"
+    masked = mask_spans(yaml_text, [span for _, span in found])
+    assert secret not in masked
+
+
+def test_yaml_references_and_broken_yaml_give_no_values():
+    assert secret_values("api_key: os.environ/X\n") == []
+    assert secret_values("api_key: [unclosed\n") == []
+
+
+def test_a_disabled_redactor_changes_nothing():
+    assert Redactor(enabled=False)("OPENAI_API_KEY=sk-live-abcdef123456") == "OPENAI_API_KEY=sk-live-abcdef123456"
+
+
+def test_data_is_redacted_recursively(redact):
+    data = {"found": "DB_PASS=x1", "list": ["Bearer tok-123456"], "n": 3, "api_key": "value-kept-by-key?"}
+    out = redact.data(data)
+    assert out["found"] == f"DB_PASS={REDACTED}" and out["list"] == [f"Bearer {REDACTED}"] and out["n"] == 3
 
 
 def test_empty_text(redact):

@@ -69,7 +69,7 @@ def test_check_uses_the_sites_address(tmp_path):
 
 def test_check_fails_when_the_file_is_missing(tmp_path):
     finding = _finding(tmp_path, None)
-    assert finding.status is Status.FAILED and finding.found == "file missing"
+    assert finding.status is Status.FAILED and finding.found == "/home/christopherbailey/.ssh/config: missing"
 
 
 def test_check_cannot_verify_an_unreadable_config(tmp_path):

@@ -6,14 +6,14 @@ from conformance.checks.finding import Status
 from conformance.checks.units import unit_checks
 from ._support import FakeMini, fixture, mini_system_show, real_inventory
 
-# Once a regression: the `enabled` check's lambda read `want` late, after it was rebound to "active".
+# Once a regression: the `enabled` check's lambda read `want` late, after it was rebound to "active" (checks now bind with partial).
 ENABLED_CHECKS = {"open-webui::enabled", "ov-server::enabled"}
 
 
 def _findings(tmp_path, system: str | None = None, user: str | None = None, as_user: str = "christopherbailey"):
     inventory = real_inventory()
     mini = FakeMini(tmp_path, user=as_user).show("system", system or mini_system_show())
-    mini.show("user", user or fixture("systemctl-show-user.txt"))
+    mini.show("user", user if user is not None else fixture("systemctl-show-user.txt"))
     facts = mini.facts(inventory)
     checks = [c for s in inventory.services_on("mini") for c in unit_checks(s)]
     return {c.id: evaluate(c, facts) for c in checks}, facts
@@ -36,7 +36,8 @@ def test_the_users_units_are_read_in_one_command_per_scope(tmp_path):
     commands = [r.command for r in facts.runner.records]
     assert sum(c.startswith("systemctl show") for c in commands) == 1
     assert sum(c.startswith("systemctl --user show") for c in commands) == 1
-    assert facts.runner.batches == 1
+    assert {r.batch for r in facts.runner.records if r.command.startswith("systemctl")} == {1}
+    assert facts.runner.batches == 4  # units; paths and files; listeners; journals
 
 
 def test_drifted_restart_sec_fails_with_expected_and_found(tmp_path):
@@ -44,7 +45,34 @@ def test_drifted_restart_sec_fails_with_expected_and_found(tmp_path):
     findings, _ = _findings(tmp_path, system=system)
     failed = {i: f for i, f in findings.items() if f.status is Status.FAILED}
     assert list(failed) == ["ollama::restart-sec"]
-    assert (failed["ollama::restart-sec"].expected, failed["ollama::restart-sec"].found) == (3.0, 5.0)
+    assert (failed["ollama::restart-sec"].expected, failed["ollama::restart-sec"].found) == ("RestartSec=3s", "RestartSec=5s")
+
+
+@pytest.mark.parametrize("stdout_line, stderr_line, found", [
+    ("StandardOutput=inherit", "", "stdout: null (inherit from StandardInput=null), stderr: null (inherit from StandardInput=null)"),
+    ("StandardOutput=journal", "StandardError=null", "stdout: journal, stderr: null"),
+    ("StandardOutput=null", "StandardError=journal", "stdout: null, stderr: journal"),
+    ("StandardOutput=append:/var/log/x.log", "", "stdout: append:/var/log/x.log, stderr: append:/var/log/x.log"),
+])
+def test_logs_need_both_streams_in_the_journal_with_inherit_resolved(tmp_path, stdout_line, stderr_line, found):
+    block = "Id=litellm-orch.service"
+    system = mini_system_show().replace("StandardOutput=journal\n", f"{stdout_line}\n{stderr_line + chr(10) if stderr_line else ''}", 1)
+    assert block in system
+    findings, _ = _findings(tmp_path, system=system)
+    finding = findings["litellm-orch::logs"]
+    assert (finding.status, finding.found) == (Status.FAILED, found)
+
+
+def test_journal_plus_console_counts_as_the_journal(tmp_path):
+    system = mini_system_show().replace("StandardOutput=journal\n", "StandardOutput=journal+console\nStandardError=inherit\n", 1)
+    assert _findings(tmp_path, system=system)[0]["litellm-orch::logs"].status is Status.PASSED
+
+
+def test_an_unreachable_user_manager_fails_its_checks_never_cannot_verify(tmp_path):
+    findings, _ = _findings(tmp_path, user="")  # `systemctl --user show` printed nothing (its manager is gone)
+    ov = {i: f for i, f in findings.items() if i.startswith("ov-server::")}
+    assert ov and {f.status for f in ov.values()} == {Status.FAILED}
+    assert all("could not look: systemctl gave no properties" in f.found for f in ov.values())
 
 
 def test_missing_override_fails_drop_ins_and_ollama_host(tmp_path):
