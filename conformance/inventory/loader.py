@@ -1,4 +1,4 @@
-"""Load inventory.yaml and site overrides; every error names FILE:LINE, never a traceback."""
+"""Load inventory.yaml, site overrides, waivers and baselines; every error names FILE:LINE, never a traceback."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +7,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import yamlsafe
 from .schema import Baseline, Inventory, LocatedError, Site, Waivers
 
 M = TypeVar("M", bound=BaseModel)
@@ -42,14 +43,11 @@ def load_baseline(path: Path | str) -> Baseline:
 
 def _load(path: Path, model: type[M], context: dict | None = None) -> M:
     try:
-        text = path.read_text(encoding="utf-8")
+        root = yamlsafe.compose(yamlsafe.read_text(path))
     except OSError as e:
         raise InventoryError(path, None, f"cannot read: {e.strerror}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise InventoryError(path, mark.line + 1 if mark else None, f"not valid YAML: {e.problem}") from None
+    except yamlsafe.InputError as e:
+        raise InventoryError(path, e.line, e.message) from None
     if root is None:
         raise InventoryError(path, 1, "file is empty")
     lines: dict[tuple, int] = {}
@@ -80,8 +78,13 @@ def _describe(err: dict) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if err["type"] not in ("value_error", "assertion_error") and "input" in err and not isinstance(err["input"], (dict, list)):
-        msg += f", got {err['input']!r}"
+        msg += f", got {_shorten(repr(err['input']))}"
     return msg
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    # one line of a message, even for a value that is a whole pasted file
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _line_of(loc: tuple, lines: dict[tuple, int]) -> int | None:
@@ -93,11 +96,16 @@ def _line_of(loc: tuple, lines: dict[tuple, int]) -> int | None:
 
 
 def _to_python(node: yaml.Node, loc: tuple, lines: dict[tuple, int], path: Path):
-    """Construct plain data from a composed node, recording the line of every key and item."""
+    """Construct plain data from a composed node, recording the line of every key and item.
+
+    The composer bounded the node graph (yamlsafe): no cycles, at most MAX_NODES visits here.
+    """
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]` or `{[x]: 1}`: no field has such a name
+                raise InventoryError(path, key_node.start_mark.line + 1, "a key must be a plain scalar")
             key = key_node.value
             if key in out:
                 raise InventoryError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
@@ -110,12 +118,4 @@ def _to_python(node: yaml.Node, loc: tuple, lines: dict[tuple, int], path: Path)
             lines[loc + (i,)] = item.start_mark.line + 1
             result.append(_to_python(item, loc + (i,), lines, path))
         return result
-    return _scalar(node)
-
-
-def _scalar(node: yaml.ScalarNode):
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+    return yamlsafe.scalar_value(node)

@@ -7,6 +7,8 @@ documents of the same era, derived = inferred by us (with `why`).
 from __future__ import annotations
 
 import re
+import shlex
+import string
 from datetime import date, datetime
 from typing import Literal
 
@@ -67,6 +69,20 @@ class Unit(Entry):
         if self.scope == "user" and not self.user:
             raise ValueError("a user-scope unit must name its `user`")
         return self
+
+    @field_validator("exec_start")
+    @classmethod
+    def _splits_into_words(cls, v: str | None) -> str | None:
+        # the checks shlex-split it to compare and to find the binary; fail here, at its line, not there
+        if v is None:
+            return v
+        try:
+            words = shlex.split(v)
+        except ValueError as e:
+            raise ValueError(f"cannot split it into words: {_SHLEX_HINTS.get(str(e), str(e))}") from None
+        if not words:
+            raise ValueError("names no command")
+        return v
 
 
 class Listener(Entry):
@@ -168,6 +184,7 @@ class LaunchScripts(Entry):
     @field_validator("launch_flags")
     @classmethod
     def _has_port(cls, v: str) -> str:
+        _only_placeholders(v, {"port"})
         if "{port}" not in v:
             raise ValueError("launch_flags must contain the placeholder {port}")
         return v
@@ -182,6 +199,12 @@ class LaunchdJob(Entry):
     log_pattern: str
     ports: tuple[Port, Port]
     listening: Literal["up", "optional"]
+
+    @field_validator("log_pattern")
+    @classmethod
+    def _port_placeholder_only(cls, v: str) -> str:
+        _only_placeholders(v, {"port"})
+        return v
 
 
 class SshConfigEntry(Entry):
@@ -216,6 +239,8 @@ class Inventory(Strict):
             _unique([(("litellm", "routes", i, "name"), r.name) for i, r in enumerate(routes)], "route name")
             for i, r in enumerate(routes):
                 _known(r.backend, service_ids, "service", ("litellm", "routes", i, "backend"))
+                _located(_only_placeholders, r.api_base, host_ids, loc=("litellm", "routes", i, "api_base"))
+        _one_listener_per_port(self.services)
         for i, e in enumerate(self.ssh_config):
             _known(e.target_host, host_ids, "host", ("ssh_config", i, "target_host"))
             _known(e.on_host, host_ids, "host", ("ssh_config", i, "on_host"))
@@ -267,6 +292,43 @@ def _units_document_each_fact_once(units: list[Unit], loc: tuple) -> None:
 def _known(value: str, known: set, what: str, loc: tuple) -> None:
     if value not in known:
         raise LocatedError(f"unknown {what} {value!r} (defined: {', '.join(sorted(known))})", loc)
+
+
+def _located(validate, *args, loc: tuple) -> None:
+    """Run a field-level check from a model-level validator, so its error still names the field's line."""
+    try:
+        validate(*args)
+    except ValueError as e:
+        raise LocatedError(str(e), loc) from None
+
+
+_SHLEX_HINTS = {"No closing quotation": "an unbalanced quote", "No escaped character": "a backslash at the end"}
+
+
+def _only_placeholders(template: str, allowed: set[str]) -> None:
+    """The template is filled in later with str.format: only {name} of the allowed names, braces balanced."""
+    try:
+        fields = [(name, conversion, spec) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError as e:  # a lone { or }
+        raise ValueError(f"{e} in {template!r} (a literal brace is written {{{{ or }}}})") from None
+    for name, conversion, spec in fields:
+        if name not in allowed or conversion or spec:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            known = ", ".join("{" + a + "}" for a in sorted(allowed))
+            raise ValueError(f"unknown placeholder {shown} in {template!r} (allowed: {known})")
+
+
+def _one_listener_per_port(services: list[Service]) -> None:
+    """One port on one host has one listener: a second claim is a typo or a conflict, reported where it is."""
+    claimed: dict[tuple[str, int], str] = {}
+    for i, s in enumerate(services):
+        for j, listener in enumerate(s.listen):
+            key = (s.host, listener.port)
+            if key in claimed:
+                raise LocatedError(f"listen port {listener.port} on host {s.host} is claimed twice (first by {claimed[key]})",
+                                   ("services", i, "listen", j, "port"))
+            claimed[key] = s.id
 
 
 class SiteHost(Strict):
