@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import os
 import shutil
 import time
@@ -10,6 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Appended to every suite run of the twin proof (after `-m local`). The suite's deadline options
+# (`--command-timeout=SECONDS`, `--round-trip-timeout=SECONDS`) go here once the suite has them.
+TWIN_SUITE_ARGS: list[str] = []
 
 
 def pytest_collection_modifyitems(items):
@@ -61,25 +66,84 @@ def _read(path: Path) -> str:
 
 
 class SuiteRun:
-    """One run of the suite inside mini, read back from its run directory."""
+    """One run of the suite inside mini, read back from its run directory.
+
+    A run is judged by its exit status AND its completeness (every check id of the inventory
+    reported once, none with status `error`), never by `not_passed` alone.
+    """
 
     def __init__(self, exit_status: int, run_dir: Path):
-        self.exit_status = exit_status
+        self.exit_status = exit_status  # pytest's, passed through by ssh (255: ssh itself failed)
         self.run_dir = run_dir
-        self.results = json.loads((run_dir / "results.json").read_text())
+        results = run_dir / "results.json"
+        assert results.exists(), f"the suite exited {exit_status} and wrote no results.json in {run_dir}"
+        self.results = json.loads(results.read_text())
         self.commands = json.loads((run_dir / "commands.json").read_text())
+        self.checks: list[dict] = self.results["checks"]
 
-    def ids(self, status: str) -> set[str]:
-        return {c["id"] for c in self.results["checks"] if c["status"] == status}
+    def ids(self, status: str | None = None) -> set[str]:
+        """Ids of every check reported (or only of those with this status)."""
+        return {c["id"] for c in self.checks if status is None or c["status"] == status}
 
     @property
     def not_passed(self) -> set[str]:
-        return {c["id"] for c in self.results["checks"] if c["status"] != "passed"}
+        return {c["id"] for c in self.checks if c["status"] != "passed"}
+
+    @property
+    def errors(self) -> set[str]:
+        return self.ids("error")
+
+    @property
+    def duplicates(self) -> set[str]:
+        return {i for i, n in Counter(c["id"] for c in self.checks).items() if n > 1}
 
     def explain(self, ids) -> str:
-        by_id = {c["id"]: c for c in self.results["checks"]}
+        by_id = {c["id"]: c for c in self.checks}
         return "\n".join(f"  {i}: {by_id[i]['status']}: expected {by_id[i]['expected']!r}, found {by_id[i]['found']!r}"
-                         for i in sorted(ids) if i in by_id)
+                         if i in by_id else f"  {i}: not in results.json" for i in sorted(ids))
+
+    def problems(self, expected_ids: set[str], failing: set[str] = frozenset(), exit_status: int = 0) -> list[str]:
+        """What is wrong with this run, given the ids it must report and the ones that must not pass
+        (exactly those); empty when it is right."""
+        wrong = []
+        if self.exit_status != exit_status:
+            wrong.append(f"exit status {self.exit_status}, expected {exit_status}")
+        for what, ids in (("missing from results.json", expected_ids - self.ids()),
+                          ("reported but not expected", self.ids() - expected_ids),
+                          ("reported more than once", self.duplicates)):
+            if ids:
+                wrong.append(f"{what}: {sorted(ids)}")
+        if self.errors:
+            wrong.append(f"status error:\n{self.explain(self.errors)}")
+        if unexpected := self.not_passed - failing:
+            wrong.append(f"did not pass, not expected to fail:\n{self.explain(unexpected)}")
+        if missed := failing - self.not_passed:
+            wrong.append(f"expected to fail, but passed:\n{self.explain(missed)}")
+        return wrong
+
+    def assert_green(self, expected_ids: set[str], label: str = "run") -> None:
+        """Exit 0, every expected check reported exactly once, all passed, none errored."""
+        wrong = self.problems(expected_ids)
+        if wrong:
+            raise AssertionError(f"{label} is not green ({self.run_dir.name}):\n" + "\n".join(wrong))
+
+
+def suite_check_ids() -> set[str]:
+    """Every check id the suite must report in mini (the inventory's local checks, with the twin's site)."""
+    from conformance.checks.catalog import local_checks
+    from conformance.inventory import load_inventory, load_site
+    from conformance.site import SiteView
+
+    inventory = load_inventory(ROOT / "inventory.yaml")
+    site = load_site(ROOT / "lab" / "site-twin.yaml", inventory)
+    ids = [c.id for c in local_checks(inventory, SiteView(inventory, site), "mini")]
+    assert len(ids) == len(set(ids)) >= 80, "the inventory's check ids must be unique"
+    return set(ids)
+
+
+@pytest.fixture(scope="session")
+def check_ids() -> set[str]:
+    return suite_check_ids()
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +151,9 @@ def run_suite(twin):
     def _run(*pytest_args: str, as_root: bool = False) -> SuiteRun:
         latest = ROOT / "reports" / "latest"
         before = latest.resolve() if latest.exists() else None
-        status = twin.run_suite(["-m", "local", *pytest_args], as_root=as_root)
-        after = latest.resolve()
-        assert after != before, "the suite run left no new run directory"
+        status = twin.run_suite(["-m", "local", *TWIN_SUITE_ARGS, *pytest_args], as_root=as_root)
+        after = latest.resolve() if latest.exists() else None
+        assert after is not None and after != before, f"the suite run (exit {status}) left no new run directory"
         return SuiteRun(status, after)
 
     return _run
