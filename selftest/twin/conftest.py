@@ -6,6 +6,7 @@ from collections import Counter
 import os
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,53 @@ def run_suite(twin):
         return SuiteRun(status, after)
 
     return _run
+
+
+# --- the fault catalog's timings, printed at the end of the session -------------------------------------
+
+
+@dataclass
+class FaultTiming:
+    fault: str
+    plant: float = 0.0
+    run: float = 0.0
+    revert: float = 0.0
+    extra: float = 0.0  # failure path only: verification runs, re-up, second attempt
+
+    @property
+    def total(self) -> float:
+        return self.plant + self.run + self.revert + self.extra
+
+
+@dataclass
+class FaultTimings:
+    faults: list[FaultTiming] = field(default_factory=list)
+    started: float | None = None  # monotonic, before the catalog's first run
+    finished: float | None = None  # after the run that proves the last revert
+
+    def lines(self) -> list[str]:
+        out = [f"{t.fault:32} plant {t.plant:5.2f}  run {t.run:5.2f}  revert {t.revert:5.2f}"
+               + (f"  failure path {t.extra:5.2f}" if t.extra else "") + f"  = {t.total:5.2f} s" for t in self.faults]
+        slowest = sorted(self.faults, key=lambda t: t.total, reverse=True)[:5]
+        out.append("slowest: " + ", ".join(f"{t.fault} {t.total:.1f} s" for t in slowest))
+        summed = sum(t.total for t in self.faults)
+        wall = f"{self.finished - self.started:.1f} s wall clock (first run to last revert proven)" \
+            if self.started is not None and self.finished is not None else "not finished"
+        out.append(f"fault catalog: {len(self.faults)} fault(s), {summed:.1f} s planting, running, reverting; {wall}")
+        return out
+
+
+_TIMINGS = pytest.StashKey[FaultTimings]()
+
+
+@pytest.fixture(scope="session")
+def fault_timings(request) -> FaultTimings:
+    return request.config.stash.setdefault(_TIMINGS, FaultTimings())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    timings = config.stash.get(_TIMINGS, None)
+    if timings and timings.faults:
+        terminalreporter.write_sep("-", "fault catalog timings (seconds, each fault alone)")
+        for line in timings.lines():
+            terminalreporter.write_line(line)
