@@ -26,7 +26,7 @@ class Fault:
     plant: str  # sh script, run as root in mini
     revert: str
     expect: frozenset[str]
-    reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert
+    reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert (in its script)
     restart: tuple[str, ...] = ()  # system units to restart after plant and after revert
     start_after_revert: tuple[str, ...] = ()  # system units the plant stopped
     start_user_after_revert: tuple[str, ...] = ()  # the owner's user units the plant stopped
@@ -258,15 +258,22 @@ CATALOG: tuple[Fault, ...] = (
 )
 
 
+# daemon-reload in the plant's or revert's own script (one ssh round trip, not one per scope)
+RELOAD = {"system": "systemctl daemon-reload", "user": f"{AS_OWNER} daemon-reload"}
+
+
 def plant_script(faults: list[Fault]) -> str:
-    """Plant in order; stop at the first step that fails (or changes nothing)."""
+    """Plant in order, then daemon-reload what they need; stop at the first step that fails (or changes nothing)."""
     steps = [f"# {f.id}\n{{ {f.plant} ; }} || {{ echo 'plant of {f.id} failed' >&2; exit 1; }}" for f in faults]
+    steps += [f"{RELOAD[s]} || {{ echo 'daemon-reload ({s}) failed' >&2; exit 1; }}" for s in sorted(reloads(faults))]
     return "\n".join(steps) + "\n"
 
 
 def revert_script(faults: list[Fault]) -> str:
-    """Undo in reverse order; keep going past a failed step so one bad revert cannot strand the rest."""
+    """Undo in reverse order, then daemon-reload; keep going past a failed step so one bad revert cannot
+    strand the rest."""
     steps = [f"# {f.id}\n{{ {f.revert} ; }} || {{ echo 'revert of {f.id} failed' >&2; rc=1; }}" for f in reversed(faults)]
+    steps += [f"{RELOAD[s]} || {{ echo 'daemon-reload ({s}) failed' >&2; rc=1; }}" for s in sorted(reloads(faults))]
     return "rc=0\n" + "\n".join(steps) + "\nexit $rc\n"
 
 
@@ -306,10 +313,8 @@ def revert(api, faults: list[Fault], host: str = "mini") -> None:
 
 
 def _apply(api, host: str, faults: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:
-    result = api.exec_in(host, ["sh", "-c", script])
+    result = api.exec_in(host, ["sh", "-c", script])  # the drifts and the daemon-reloads they need
     if result.returncode != 0:
         raise RuntimeError(f"{host}: {result.stderr.strip() or 'script failed'}")
-    for scope in sorted(reloads(faults)):
-        api.daemon_reload(host, scope)
     if units or user_units:
         api.restart_units(host, system_units=units, user_units=user_units)
