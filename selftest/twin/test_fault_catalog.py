@@ -130,15 +130,13 @@ class Bench:
         if after_second:
             pytest.fail(head + "its revert does not restore the twin; green run after it:\n" + "\n".join(after_second),
                         pytrace=False)
-        if after_first:
-            # exact on a clean twin, and its revert proven: the first run met what an earlier revert left
-            self.unproven[fault.id] = set(self.check_ids)
+        # exact on a clean twin, and its revert proven by the green run after it
+        if after_first:  # the first run met what an earlier revert left
             self.leftovers.append(
                 f"{fault.id}'s first run met checks an earlier revert left failing (suspects: {', '.join(suspects) or 'none'})"
                 f"; {fault.id} alone on a fresh twin is exact.\nfirst run:\n" + "\n".join(first)
                 + "\ngreen run after its revert:\n" + "\n".join(after_first))
             return
-        self.unproven[fault.id] = set(self.check_ids)
         pytest.fail(head + "not reproducible (flaky?): the first attempt was wrong, the twin green after its revert, "
                     "the second attempt exact.\nfirst attempt:\n" + "\n".join(first), pytrace=False)
 
