@@ -77,9 +77,9 @@ def cmd_fault(args) -> int:
     if not args.ids:
         print(f"lab fault {args.action}: name the fault(s), see `python -m lab fault list`", file=sys.stderr)
         return 2
-    wave = faults.by_id(args.ids)
+    chosen = faults.by_id(args.ids)
     require_up("mini")
-    (faults.plant if args.action == "plant" else faults.revert)(api, wave)
+    (faults.plant if args.action == "plant" else faults.revert)(api, chosen)
     print(f"{args.action}ed: {', '.join(args.ids)}" + ("; revert with `python -m lab fault revert "
           + " ".join(args.ids) + "`" if args.action == "plant" else ""))
     return 0

@@ -1,14 +1,15 @@
 """The fault catalog: drifts the twin plants in mini, and the exact checks each must fail.
 
 Each record says how to plant and revert itself, which units must be reloaded or restarted
-for the drift to take effect, which resources it touches (faults that touch disjoint
-resources are planted together in one wave), and the exact set of check ids it must fail.
-The suite never plants anything: this module runs as root through `lab exec`.
+for the drift to take effect, and the exact set of check ids it must fail. The twin proof
+(selftest/twin/test_fault_catalog.py) plants each fault ALONE, in catalog order, and requires
+the checks that did not pass to equal that set; `python -m lab fault plant ID...` plants one or
+more by hand. The suite never plants anything: this module runs as root through `lab exec`.
 """
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 HOME = "/home/christopherbailey"
 OWNER = "christopherbailey"
@@ -25,8 +26,7 @@ class Fault:
     plant: str  # sh script, run as root in mini
     revert: str
     expect: frozenset[str]
-    touches: frozenset[str]
-    reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert
+    reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert (in its script)
     restart: tuple[str, ...] = ()  # system units to restart after plant and after revert
     start_after_revert: tuple[str, ...] = ()  # system units the plant stopped
     start_user_after_revert: tuple[str, ...] = ()  # the owner's user units the plant stopped
@@ -35,8 +35,9 @@ class Fault:
 def edit(path: str, sed: str) -> tuple[str, str]:
     """Plant: keep the original, then edit in place (failing if nothing changed). Revert: put it back.
 
-    The backup is named per fault ({fault} is filled in by `fault`), and a wave is reverted in
-    reverse order, so two faults may edit different lines of one file.
+    The backup is named per fault ({fault} is filled in by `fault`), and faults planted together
+    (`lab fault plant A B`) are reverted in reverse order, so two of them may edit different lines
+    of one file.
     """
     p = shlex.quote(path)
     return (f"cp -a {p} {p}{BACKUP}-{{fault}} && sed -i {shlex.quote(sed)} {p} && ! cmp -s {p} {p}{BACKUP}-{{fault}}",
@@ -73,9 +74,9 @@ def command(plant: str, revert: str = "true") -> tuple[str, str]:
     return plant, revert
 
 
-def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], touches: set[str], **kw) -> Fault:
+def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], **kw) -> Fault:
     plant, revert = (step.replace("{fault}", id) for step in steps)
-    return Fault(id, description, plant, revert, frozenset(expect), frozenset(touches), **kw)
+    return Fault(id, description, plant, revert, frozenset(expect), **kw)
 
 
 OLLAMA_UNIT = "/etc/systemd/system/ollama.service"
@@ -89,215 +90,207 @@ ALL_ROUTE_CHECKS = {f"litellm-orch::route:{r}:{a}" for r in ROUTES for a in ("ap
 AS_OWNER = f"systemctl --user -M {OWNER}@"
 LOG_NOWHERE = "s/^\\[Service\\]$/[Service]\\nStandardOutput=null/"
 
-# Touches: a unit file or a file's line; faults that share a touch go to different waves.
+# In catalog order, each planted alone: the next fault's run proves the previous revert.
 CATALOG: tuple[Fault, ...] = (
     # --- litellm-orch ---------------------------------------------------------------------
     fault("litellm-restart-sec", "litellm-orch RestartSec 2 -> 5", edit(LITELLM_UNIT, "s/^RestartSec=2$/RestartSec=5/"),
-          {"litellm-orch::restart-sec"}, {"litellm-orch.service", "litellm-orch.runtime"}, reload={"system"}),
+          {"litellm-orch::restart-sec"}, reload={"system"}),
     fault("litellm-restart-policy", "litellm-orch Restart always -> no", edit(LITELLM_UNIT, "s/^Restart=always$/Restart=no/"),
-          {"litellm-orch::restart"}, {"litellm-orch.service", "litellm-orch.runtime"}, reload={"system"}),
+          {"litellm-orch::restart"}, reload={"system"}),
     fault("litellm-exec-start", "litellm-orch ExecStart gains a flag",
           edit(LITELLM_UNIT, "s/--port 4000$/--port 4000 --num_workers 1/"),
-          {"litellm-orch::exec-start"}, {"litellm-orch.service", "litellm-orch.runtime"}, reload={"system"}),
+          {"litellm-orch::exec-start"}, reload={"system"}),
     fault("litellm-logs-nowhere", "litellm-orch stdout no longer goes to journald", edit(LITELLM_UNIT, LOG_NOWHERE),
-          {"litellm-orch::logs"}, {"litellm-orch.service", "litellm-orch.runtime"}, reload={"system"}),
+          {"litellm-orch::logs"}, reload={"system"}),
     fault("litellm-unit-shadowed", "a copy of litellm-orch.service in /run/systemd/system.control shadows the documented one",
           shadow(LITELLM_UNIT, "/run/systemd/system.control"),
-          {"litellm-orch::unit-file"}, {"litellm-orch.service", "litellm-orch.runtime"}, reload={"system"}),
+          {"litellm-orch::unit-file"}, reload={"system"}),
     fault("litellm-drop-in-added", "an undocumented drop-in for litellm-orch",
           create("/etc/systemd/system/litellm-orch.service.d/10-undocumented.conf", "[Service]\nEnvironment=UNDOCUMENTED=1\n"),
-          {"litellm-orch::drop-ins"}, {"litellm-orch.service.d", "litellm-orch.runtime"}, reload={"system"}),
+          {"litellm-orch::drop-ins"}, reload={"system"}),
     fault("litellm-stopped", "litellm-orch stopped",
           command("systemctl stop litellm-orch.service"),
           # json-logs-journal still passes: a stopped unit keeps its last InvocationID, whose lines are JSON
-          {"litellm-orch::active", "litellm-orch::listen:4000"}, {"litellm-orch.runtime"},
+          {"litellm-orch::active", "litellm-orch::listen:4000"},
           start_after_revert=("litellm-orch.service",)),
     fault("litellm-json-logs-off", "json_logs: false in router.yaml, proxy restarted",
           edit(ROUTER, "s/json_logs: true/json_logs: false/"),
-          {"litellm-orch::json-logs-setting", "litellm-orch::json-logs-journal"}, {"router.yaml:litellm_settings", "litellm-orch.runtime"},
+          {"litellm-orch::json-logs-setting", "litellm-orch::json-logs-journal"},
           restart=("litellm-orch.service",)),
     fault("master-key-enabled", "a master key appears in router.yaml (documented: not enabled)",
           edit(ROUTER, "s/^general_settings:.*$/general_settings:\\n  master_key: sk-twin-planted-master-key-0001/"),
-          {"litellm-orch::master-key"}, {"router.yaml:general_settings"}),
+          {"litellm-orch::master-key"}),
     fault("router-settings-trimmed", "router_settings loses cooldown_time", edit(ROUTER, "/^  cooldown_time:/d"),
-          {"litellm-orch::router-settings"}, {"router.yaml:router_settings"}),
+          {"litellm-orch::router-settings"}),
     fault("router-yaml-missing", "router.yaml is gone (the proxy keeps running on what it loaded)", hide(ROUTER),
           {"litellm-orch::path:router-yaml", "litellm-orch::json-logs-setting", "litellm-orch::router-settings",
-           "litellm-orch::master-key"} | ALL_ROUTE_CHECKS, {"router.yaml", "litellm-orch.runtime"}),
+           "litellm-orch::master-key"} | ALL_ROUTE_CHECKS),
     fault("env-local-missing", "env.local is gone: no route resolves", hide(ENV_LOCAL),
-          {"litellm-orch::path:env-local"} | ALL_ROUTE_CHECKS, {"env.local", "litellm-orch.runtime"}),
+          {"litellm-orch::path:env-local"} | ALL_ROUTE_CHECKS),
     fault("route-points-elsewhere", "env.local sends jerry-weak to another port",
           edit(ENV_LOCAL, "s#^\\(JERRY_WEAK_API_BASE=.*\\):8103/v1#\\1:8199/v1#"),
-          {"litellm-orch::route:jerry-weak:api-base"}, {"env.local:JERRY_WEAK_API_BASE"}),
+          {"litellm-orch::route:jerry-weak:api-base"}),
     fault("litellm-repo-symlinked", "the litellm-orch repo is a symlink now, not a directory",
-          symlinked(f"{HOME}/litellm-orch"), {"litellm-orch::path:owner-repo"}, {"litellm-orch.repo"}),
+          symlinked(f"{HOME}/litellm-orch"), {"litellm-orch::path:owner-repo"}),
     # --- Open WebUI -------------------------------------------------------------------------
     fault("open-webui-restart-policy", "open-webui Restart always -> on-failure",
           edit(WEBUI_UNIT, "s/^Restart=always$/Restart=on-failure/"),
-          {"open-webui::restart"}, {"open-webui.service", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::restart"}, reload={"system"}),
     fault("open-webui-restart-sec", "open-webui RestartSec 3 -> 7", edit(WEBUI_UNIT, "s/^RestartSec=3$/RestartSec=7/"),
-          {"open-webui::restart-sec"}, {"open-webui.service", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::restart-sec"}, reload={"system"}),
     fault("open-webui-exec-start", "open-webui serves on another port (ExecStart, not restarted)",
           edit(WEBUI_UNIT, "s/--port 3000$/--port 3001/"),
-          {"open-webui::exec-start"}, {"open-webui.service", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::exec-start"}, reload={"system"}),
     fault("open-webui-logs-nowhere", "open-webui stdout no longer goes to journald", edit(WEBUI_UNIT, LOG_NOWHERE),
-          {"open-webui::logs"}, {"open-webui.service", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::logs"}, reload={"system"}),
     fault("open-webui-environment-file", "the unit reads another EnvironmentFile",
           edit(WEBUI_UNIT, "s#^EnvironmentFile=/etc/open-webui/env$#EnvironmentFile=/etc/open-webui/env.local#"),
-          {"open-webui::environment-file"}, {"open-webui.service", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::environment-file"}, reload={"system"}),
     fault("open-webui-unit-shadowed", "a copy of open-webui.service in /run/systemd/system.control shadows the documented one",
           shadow(WEBUI_UNIT, "/run/systemd/system.control"),
-          {"open-webui::unit-file"}, {"open-webui.service", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::unit-file"}, reload={"system"}),
     fault("open-webui-drop-in-added", "an undocumented drop-in for open-webui",
           create("/etc/systemd/system/open-webui.service.d/10-undocumented.conf", "[Service]\nEnvironment=UNDOCUMENTED=1\n"),
-          {"open-webui::drop-ins"}, {"open-webui.service.d", "open-webui.runtime"}, reload={"system"}),
+          {"open-webui::drop-ins"}, reload={"system"}),
     fault("open-webui-disabled", "open-webui disabled (wants symlink gone)",
           hide("/etc/systemd/system/multi-user.target.wants/open-webui.service"),
-          {"open-webui::enabled"}, {"open-webui.wants"}, reload={"system"}),
+          {"open-webui::enabled"}, reload={"system"}),
     fault("open-webui-stopped", "open-webui stopped", command("systemctl stop open-webui.service"),
-          {"open-webui::active", "open-webui::listen:3000"}, {"open-webui.runtime"},
+          {"open-webui::active", "open-webui::listen:3000"},
           start_after_revert=("open-webui.service",)),
     fault("open-webui-env-value", "OPENAI_API_BASE_URL points past LiteLLM",
           edit(WEBUI_ENV, "s#^OPENAI_API_BASE_URL=.*#OPENAI_API_BASE_URL=http://127.0.0.1:4001/v1#"),
-          {"open-webui::env:OPENAI_API_BASE_URL"}, {"open-webui.env:OPENAI_API_BASE_URL"}),
+          {"open-webui::env:OPENAI_API_BASE_URL"}),
     fault("open-webui-data-dir-value", "DATA_DIR points elsewhere", edit(WEBUI_ENV, "s#^DATA_DIR=.*#DATA_DIR=/srv/open-webui#"),
-          {"open-webui::env:DATA_DIR"}, {"open-webui.env:DATA_DIR"}),
+          {"open-webui::env:DATA_DIR"}),
     fault("open-webui-api-key-removed", "OPENAI_API_KEY is no longer set", edit(WEBUI_ENV, "/^OPENAI_API_KEY=/d"),
-          {"open-webui::env:OPENAI_API_KEY"}, {"open-webui.env:OPENAI_API_KEY"}),
+          {"open-webui::env:OPENAI_API_KEY"}),
     fault("open-webui-openai-disabled", "ENABLE_OPENAI_API=false", edit(WEBUI_ENV, "s/^ENABLE_OPENAI_API=true$/ENABLE_OPENAI_API=false/"),
-          {"open-webui::env:ENABLE_OPENAI_API"}, {"open-webui.env:ENABLE_OPENAI_API"}),
+          {"open-webui::env:ENABLE_OPENAI_API"}),
     fault("open-webui-env-file-missing", "/etc/open-webui/env is gone", hide(WEBUI_ENV),
           {"open-webui::path:env-file", "open-webui::env:OPENAI_API_BASE_URL", "open-webui::env:DATA_DIR",
-           "open-webui::env:OPENAI_API_KEY", "open-webui::env:ENABLE_OPENAI_API"}, {"open-webui.env", "open-webui.runtime"}),
+           "open-webui::env:OPENAI_API_KEY", "open-webui::env:ENABLE_OPENAI_API"}),
     fault("open-webui-secret-key-missing", "the WebUI secret key file is gone", hide(f"{HOME}/open-webui/.webui_secret_key"),
-          {"open-webui::path:secret-key"}, {"webui_secret_key"}),
+          {"open-webui::path:secret-key"}),
     fault("open-webui-data-dir-missing", "DATA_DIR is gone", hide(f"{HOME}/.open-webui"),
-          {"open-webui::path:data-dir"}, {"open-webui.data"}),
+          {"open-webui::path:data-dir"}),
     fault("open-webui-install-symlinked", "the Open WebUI install dir is a symlink now, not a directory",
-          symlinked(f"{HOME}/open-webui"), {"open-webui::path:install-dir"}, {"open-webui.install"}),
+          symlinked(f"{HOME}/open-webui"), {"open-webui::path:install-dir"}),
     fault("user-open-webui-unit", "a user-level open-webui unit is back (policy: removed)",
           create(f"{USER_UNITS}/open-webui.service", "[Service]\nExecStart=/bin/true\n", owner=OWNER),
-          {"open-webui::user-unit-absent"}, {"user.open-webui.service"}, reload={"user"}),
+          {"open-webui::user-unit-absent"}, reload={"user"}),
     # --- ov-server (the owner's user unit) ----------------------------------------------------
     fault("ov-restart-sec", "ov-server RestartSec 3 -> 10", edit(OV_UNIT, "s/^RestartSec=3$/RestartSec=10/"),
-          {"ov-server::restart-sec"}, {"ov-server.service", "ov-server.runtime"}, reload={"user"}),
+          {"ov-server::restart-sec"}, reload={"user"}),
     fault("ov-restart-policy", "ov-server Restart on-failure -> always", edit(OV_UNIT, "s/^Restart=on-failure$/Restart=always/"),
-          {"ov-server::restart"}, {"ov-server.service", "ov-server.runtime"}, reload={"user"}),
+          {"ov-server::restart"}, reload={"user"}),
     fault("ov-exec-start", "ov-server ExecStart with two workers", edit(OV_UNIT, "s/--workers 1$/--workers 2/"),
-          {"ov-server::exec-start"}, {"ov-server.service", "ov-server.runtime"}, reload={"user"}),
+          {"ov-server::exec-start"}, reload={"user"}),
     fault("ov-logs-nowhere", "ov-server stdout no longer goes to the user journal", edit(OV_UNIT, LOG_NOWHERE),
-          {"ov-server::logs"}, {"ov-server.service", "ov-server.runtime"}, reload={"user"}),
+          {"ov-server::logs"}, reload={"user"}),
     fault("ov-unit-shadowed", "a copy of ov-server.service in ~/.config/systemd/user.control shadows the documented one",
           shadow(OV_UNIT, f"{HOME}/.config/systemd/user.control", owner=OWNER),
-          {"ov-server::unit-file"}, {"ov-server.service", "ov-server.runtime"}, reload={"user"}),
+          {"ov-server::unit-file"}, reload={"user"}),
     fault("ov-drop-in-added", "an undocumented drop-in for ov-server",
           create(f"{USER_UNITS}/ov-server.service.d/10-undocumented.conf", "[Service]\nEnvironment=UNDOCUMENTED=1\n", owner=OWNER),
-          {"ov-server::drop-ins"}, {"ov-server.service.d", "ov-server.runtime"}, reload={"user"}),
+          {"ov-server::drop-ins"}, reload={"user"}),
     fault("ov-wants-link-removed", "ov-server no longer in the user's default.target.wants",
           hide(f"{USER_UNITS}/default.target.wants/ov-server.service"),
-          {"ov-server::enabled", "ov-server::path:default-target-wants"}, {"ov-server.wants"}, reload={"user"}),
+          {"ov-server::enabled", "ov-server::path:default-target-wants"}, reload={"user"}),
     fault("ov-stopped", "ov-server stopped", command(f"{AS_OWNER} stop ov-server.service"),
-          {"ov-server::active", "ov-server::listen:9000"}, {"ov-server.runtime"},
+          {"ov-server::active", "ov-server::listen:9000"},
           start_user_after_revert=("ov-server.service",)),
     fault("ov-env-file-missing", "ov-server.env is gone", hide(f"{HOME}/.config/ov-llm-server/ov-server.env"),
           {"ov-server::path:env-file", "ov-server::env:OV_REGISTRY_PATH", "ov-server::env:OV_DEVICE",
-           "ov-server::env:OV_MODEL_PATH"}, {"ov-server.env", "ov-server.runtime"}),
+           "ov-server::env:OV_MODEL_PATH"}),
     fault("ov-registry-missing", "the model registry.json is gone", hide(f"{HOME}/models/converted_models/registry.json"),
-          {"ov-server::path:registry"}, {"registry.json"}),
+          {"ov-server::path:registry"}),
     fault("ov-repo-symlinked", "the ov-llm-server repo is a symlink now, not a directory",
-          symlinked(f"{HOME}/ov-llm-server"), {"ov-server::path:owner-repo"}, {"ov-server.repo"}),
+          symlinked(f"{HOME}/ov-llm-server"), {"ov-server::path:owner-repo"}),
     fault("linger-off", "lingering off for the owner (file removed; the running manager is left alone)",
-          hide(f"/var/lib/systemd/linger/{OWNER}"), {"ov-server::path:linger"}, {"linger"}),
+          hide(f"/var/lib/systemd/linger/{OWNER}"), {"ov-server::path:linger"}),
     # --- Ollama (must not be modified: every change to its files also fails its baseline) ---
     fault("ollama-stopped", "ollama stopped", command("systemctl stop ollama.service"),
-          {"ollama::active", "ollama::listen:11434"}, {"ollama.runtime"}, start_after_revert=("ollama.service",)),
+          {"ollama::active", "ollama::listen:11434"}, start_after_revert=("ollama.service",)),
     fault("ollama-override-edited", "override.conf moves OLLAMA_HOST to another port (not restarted)",
           edit("/etc/systemd/system/ollama.service.d/override.conf", "s/0.0.0.0:11434/0.0.0.0:11435/"),
-          {"ollama::environment:OLLAMA_HOST", "ollama::unmodified:override.conf"}, {"ollama.override", "ollama.runtime"},
+          {"ollama::environment:OLLAMA_HOST", "ollama::unmodified:override.conf"},
           reload={"system"}),
     fault("ollama-override-missing", "override.conf is gone (OLLAMA_HOST falls back; not restarted)",
           hide("/etc/systemd/system/ollama.service.d/override.conf"),
-          {"ollama::path:override", "ollama::drop-ins", "ollama::environment:OLLAMA_HOST", "ollama::unmodified:override.conf"},
-          {"ollama.override", "ollama.runtime"}, reload={"system"}),
+          {"ollama::path:override", "ollama::drop-ins", "ollama::environment:OLLAMA_HOST", "ollama::unmodified:override.conf"}, reload={"system"}),
     fault("ollama-exec-start", "ollama ExecStart gains a flag",
           edit(OLLAMA_UNIT, "s#^ExecStart=/usr/local/bin/ollama serve$#ExecStart=/usr/local/bin/ollama serve --debug#"),
-          {"ollama::exec-start", "ollama::unmodified:ollama.service"}, {"ollama.service", "ollama.runtime"}, reload={"system"}),
+          {"ollama::exec-start", "ollama::unmodified:ollama.service"}, reload={"system"}),
     fault("ollama-restart-policy", "ollama Restart always -> on-failure", edit(OLLAMA_UNIT, "s/^Restart=always$/Restart=on-failure/"),
-          {"ollama::restart", "ollama::unmodified:ollama.service"}, {"ollama.service", "ollama.runtime"}, reload={"system"}),
+          {"ollama::restart", "ollama::unmodified:ollama.service"}, reload={"system"}),
     fault("ollama-restart-sec", "ollama RestartSec 3 -> 9", edit(OLLAMA_UNIT, "s/^RestartSec=3$/RestartSec=9/"),
-          {"ollama::restart-sec", "ollama::unmodified:ollama.service"}, {"ollama.service", "ollama.runtime"}, reload={"system"}),
+          {"ollama::restart-sec", "ollama::unmodified:ollama.service"}, reload={"system"}),
     fault("ollama-logs-nowhere", "ollama stdout no longer goes to journald", edit(OLLAMA_UNIT, LOG_NOWHERE),
-          {"ollama::logs", "ollama::unmodified:ollama.service"}, {"ollama.service", "ollama.runtime"}, reload={"system"}),
+          {"ollama::logs", "ollama::unmodified:ollama.service"}, reload={"system"}),
     fault("ollama-unit-shadowed", "a copy of ollama.service in /run/systemd/system.control shadows the documented one",
           shadow(OLLAMA_UNIT, "/run/systemd/system.control"),
-          {"ollama::unit-file"}, {"ollama.service", "ollama.runtime"}, reload={"system"}),
+          {"ollama::unit-file"}, reload={"system"}),
     fault("ollama-drop-in-added", "a second drop-in for ollama",
           create("/etc/systemd/system/ollama.service.d/10-undocumented.conf", "[Service]\nEnvironment=UNDOCUMENTED=1\n"),
-          {"ollama::drop-ins"}, {"ollama.service.d", "ollama.runtime"}, reload={"system"}),
+          {"ollama::drop-ins"}, reload={"system"}),
     fault("ollama-binary-patched", "the ollama binary changed", edit("/usr/local/bin/ollama", "$a # patched"),
-          {"ollama::unmodified:ollama"}, {"ollama.binary"}),
+          {"ollama::unmodified:ollama"}),
     # --- MLX launch scripts, the owner's ssh config ------------------------------------------
     fault("script-flag-changed", "run-mlx-test-model.sh logs to another file",
           edit(f"{SCRIPTS}/run-mlx-test-model.sh", "s#/tmp/mlx-8109.log#/tmp/mlx-test.log#"),
-          {"mlx-servers::script:run-mlx-test-model.sh:launch-flags"}, {"run-mlx-test-model.sh"}),
+          {"mlx-servers::script:run-mlx-test-model.sh:launch-flags"}),
     fault("script-port-out-of-range", "run-mlx-gptoss-architect.sh launches on 8112 (documented: 8100-8109)",
           edit(f"{SCRIPTS}/run-mlx-gptoss-architect.sh", "s/8102/8112/g"),
-          {"mlx-servers::script:run-mlx-gptoss-architect.sh:launch-flags"}, {"run-mlx-gptoss-architect.sh"}),
+          {"mlx-servers::script:run-mlx-gptoss-architect.sh:launch-flags"}),
     fault("studio-script-missing", "run-mlx-studio.sh is gone (it held the documented 8103 launch)",
           hide(f"{SCRIPTS}/run-mlx-studio.sh"),
           {"mlx-servers::script:run-mlx-studio.sh:present", "mlx-servers::script:run-mlx-studio.sh:launch-flags",
-           "mlx-servers::script:documented-launch"}, {"run-mlx-studio.sh"}),
+           "mlx-servers::script:documented-launch"}),
     fault("architect-script-missing", "run-mlx-gptoss-architect.sh is gone", hide(f"{SCRIPTS}/run-mlx-gptoss-architect.sh"),
           {"mlx-servers::script:run-mlx-gptoss-architect.sh:present",
-           "mlx-servers::script:run-mlx-gptoss-architect.sh:launch-flags"}, {"run-mlx-gptoss-architect.sh"}),
+           "mlx-servers::script:run-mlx-gptoss-architect.sh:launch-flags"}),
     fault("test-script-missing", "run-mlx-test-model.sh is gone", hide(f"{SCRIPTS}/run-mlx-test-model.sh"),
-          {"mlx-servers::script:run-mlx-test-model.sh:present", "mlx-servers::script:run-mlx-test-model.sh:launch-flags"},
-          {"run-mlx-test-model.sh"}),
+          {"mlx-servers::script:run-mlx-test-model.sh:present", "mlx-servers::script:run-mlx-test-model.sh:launch-flags"}),
     fault("dietpi-ssh-config", "the owner's ssh config no longer knows the DietPi's address",
           edit(f"{HOME}/.ssh/config", "s/HostName 10.213.0.4/HostName 10.213.0.40/"),
-          {"home-assistant::ssh-config:dietpi"}, {"ssh_config"}),
+          {"home-assistant::ssh-config:dietpi"}),
 )
 
 
-def waves(faults: tuple[Fault, ...] = CATALOG) -> list[list[Fault]]:
-    """Group faults so that no two in a wave touch the same resource or expect the same check."""
-    result: list[list[Fault]] = []
-    for f in faults:
-        for wave in result:
-            if all(not (f.touches & g.touches) and not (f.expect & g.expect) for g in wave):
-                wave.append(f)
-                break
-        else:
-            result.append([f])
-    return result
+# daemon-reload in the plant's or revert's own script (one ssh round trip, not one per scope)
+RELOAD = {"system": "systemctl daemon-reload", "user": f"{AS_OWNER} daemon-reload"}
 
 
-def plant_script(wave: list[Fault]) -> str:
-    """Plant in order; stop at the first step that fails (or changes nothing)."""
-    steps = [f"# {f.id}\n{{ {f.plant} ; }} || {{ echo 'plant of {f.id} failed' >&2; exit 1; }}" for f in wave]
+def plant_script(faults: list[Fault]) -> str:
+    """Plant in order, then daemon-reload what they need; stop at the first step that fails (or changes nothing)."""
+    steps = [f"# {f.id}\n{{ {f.plant} ; }} || {{ echo 'plant of {f.id} failed' >&2; exit 1; }}" for f in faults]
+    steps += [f"{RELOAD[s]} || {{ echo 'daemon-reload ({s}) failed' >&2; exit 1; }}" for s in sorted(reloads(faults))]
     return "\n".join(steps) + "\n"
 
 
-def revert_script(wave: list[Fault]) -> str:
-    """Undo in reverse order; keep going past a failed step so one bad revert cannot strand the rest."""
-    steps = [f"# {f.id}\n{{ {f.revert} ; }} || {{ echo 'revert of {f.id} failed' >&2; rc=1; }}" for f in reversed(wave)]
+def revert_script(faults: list[Fault]) -> str:
+    """Undo in reverse order, then daemon-reload; keep going past a failed step so one bad revert cannot
+    strand the rest."""
+    steps = [f"# {f.id}\n{{ {f.revert} ; }} || {{ echo 'revert of {f.id} failed' >&2; rc=1; }}" for f in reversed(faults)]
+    steps += [f"{RELOAD[s]} || {{ echo 'daemon-reload ({s}) failed' >&2; rc=1; }}" for s in sorted(reloads(faults))]
     return "rc=0\n" + "\n".join(steps) + "\nexit $rc\n"
 
 
-def reloads(wave: list[Fault]) -> set[str]:
-    return set().union(*(f.reload for f in wave))
+def reloads(faults: list[Fault]) -> set[str]:
+    return set().union(*(f.reload for f in faults))
 
 
-def restarts(wave: list[Fault]) -> list[str]:
-    return sorted({u for f in wave for u in f.restart})
+def restarts(faults: list[Fault]) -> list[str]:
+    return sorted({u for f in faults for u in f.restart})
 
 
-def starts_after_revert(wave: list[Fault]) -> list[str]:
-    return sorted({u for f in wave for u in f.start_after_revert})
+def starts_after_revert(faults: list[Fault]) -> list[str]:
+    return sorted({u for f in faults for u in f.start_after_revert})
 
 
-def user_starts_after_revert(wave: list[Fault]) -> list[str]:
-    return sorted({u for f in wave for u in f.start_user_after_revert})
+def user_starts_after_revert(faults: list[Fault]) -> list[str]:
+    return sorted({u for f in faults for u in f.start_user_after_revert})
 
 
 def by_id(ids: list[str]) -> list[Fault]:
@@ -308,21 +301,20 @@ def by_id(ids: list[str]) -> list[Fault]:
     return [known[i] for i in ids]
 
 
-def plant(api, wave: list[Fault], host: str = "mini") -> None:
-    """Plant the wave's drifts in the twin and make them take effect (reload, restart)."""
-    _apply(api, host, wave, plant_script(wave), restarts(wave), [])
+def plant(api, faults: list[Fault], host: str = "mini") -> None:
+    """Plant the drifts in the twin and make them take effect (reload, restart)."""
+    _apply(api, host, faults, plant_script(faults), restarts(faults), [])
 
 
-def revert(api, wave: list[Fault], host: str = "mini") -> None:
-    """Undo the wave (in reverse order) and bring stopped or restarted units back."""
-    _apply(api, host, wave, revert_script(wave), restarts(wave) + starts_after_revert(wave), user_starts_after_revert(wave))
+def revert(api, faults: list[Fault], host: str = "mini") -> None:
+    """Undo the drifts (in reverse order) and bring stopped or restarted units back."""
+    _apply(api, host, faults, revert_script(faults), restarts(faults) + starts_after_revert(faults),
+           user_starts_after_revert(faults))
 
 
-def _apply(api, host: str, wave: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:
-    result = api.exec_in(host, ["sh", "-c", script])
+def _apply(api, host: str, faults: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:
+    result = api.exec_in(host, ["sh", "-c", script])  # the drifts and the daemon-reloads they need
     if result.returncode != 0:
         raise RuntimeError(f"{host}: {result.stderr.strip() or 'script failed'}")
-    for scope in sorted(reloads(wave)):
-        api.daemon_reload(host, scope)
     if units or user_units:
         api.restart_units(host, system_units=units, user_units=user_units)

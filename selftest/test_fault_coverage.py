@@ -3,7 +3,7 @@ from conformance.checks.catalog import local_checks
 from conformance.docs import ROOT
 from conformance.inventory import load_inventory, load_site
 from conformance.site import SiteView
-from lab.faults import CATALOG, waves
+from lab.faults import CATALOG
 
 
 def _check_ids() -> set[str]:
@@ -21,14 +21,5 @@ def test_faults_expect_only_existing_checks():
     assert sorted(set().union(*(f.expect for f in CATALOG)) - _check_ids()) == []
 
 
-def test_catalog_ids_are_unique_and_waves_hold_every_fault_once():
+def test_catalog_ids_are_unique():
     assert len({f.id for f in CATALOG}) == len(CATALOG) >= 20
-    planted = [f.id for wave in waves() for f in wave]
-    assert sorted(planted) == sorted(f.id for f in CATALOG)
-
-
-def test_no_two_faults_of_a_wave_share_a_resource_or_an_expected_check():
-    for wave in waves():
-        for i, a in enumerate(wave):
-            for b in wave[i + 1:]:
-                assert not (a.touches & b.touches) and not (a.expect & b.expect), (a.id, b.id)

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import os
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Appended to every suite run of the twin proof (after `-m local`). The suite's deadline options
+# (`--command-timeout=SECONDS`, `--round-trip-timeout=SECONDS`) go here once the suite has them.
+TWIN_SUITE_ARGS: list[str] = []
 
 
 def pytest_collection_modifyitems(items):
@@ -61,25 +67,84 @@ def _read(path: Path) -> str:
 
 
 class SuiteRun:
-    """One run of the suite inside mini, read back from its run directory."""
+    """One run of the suite inside mini, read back from its run directory.
+
+    A run is judged by its exit status AND its completeness (every check id of the inventory
+    reported once, none with status `error`), never by `not_passed` alone.
+    """
 
     def __init__(self, exit_status: int, run_dir: Path):
-        self.exit_status = exit_status
+        self.exit_status = exit_status  # pytest's, passed through by ssh (255: ssh itself failed)
         self.run_dir = run_dir
-        self.results = json.loads((run_dir / "results.json").read_text())
+        results = run_dir / "results.json"
+        assert results.exists(), f"the suite exited {exit_status} and wrote no results.json in {run_dir}"
+        self.results = json.loads(results.read_text())
         self.commands = json.loads((run_dir / "commands.json").read_text())
+        self.checks: list[dict] = self.results["checks"]
 
-    def ids(self, status: str) -> set[str]:
-        return {c["id"] for c in self.results["checks"] if c["status"] == status}
+    def ids(self, status: str | None = None) -> set[str]:
+        """Ids of every check reported (or only of those with this status)."""
+        return {c["id"] for c in self.checks if status is None or c["status"] == status}
 
     @property
     def not_passed(self) -> set[str]:
-        return {c["id"] for c in self.results["checks"] if c["status"] != "passed"}
+        return {c["id"] for c in self.checks if c["status"] != "passed"}
+
+    @property
+    def errors(self) -> set[str]:
+        return self.ids("error")
+
+    @property
+    def duplicates(self) -> set[str]:
+        return {i for i, n in Counter(c["id"] for c in self.checks).items() if n > 1}
 
     def explain(self, ids) -> str:
-        by_id = {c["id"]: c for c in self.results["checks"]}
+        by_id = {c["id"]: c for c in self.checks}
         return "\n".join(f"  {i}: {by_id[i]['status']}: expected {by_id[i]['expected']!r}, found {by_id[i]['found']!r}"
-                         for i in sorted(ids) if i in by_id)
+                         if i in by_id else f"  {i}: not in results.json" for i in sorted(ids))
+
+    def problems(self, expected_ids: set[str], failing: set[str] = frozenset(), exit_status: int = 0) -> list[str]:
+        """What is wrong with this run, given the ids it must report and the ones that must not pass
+        (exactly those); empty when it is right."""
+        wrong = []
+        if self.exit_status != exit_status:
+            wrong.append(f"exit status {self.exit_status}, expected {exit_status}")
+        for what, ids in (("missing from results.json", expected_ids - self.ids()),
+                          ("reported but not expected", self.ids() - expected_ids),
+                          ("reported more than once", self.duplicates)):
+            if ids:
+                wrong.append(f"{what}: {sorted(ids)}")
+        if self.errors:
+            wrong.append(f"status error:\n{self.explain(self.errors)}")
+        if unexpected := self.not_passed - failing:
+            wrong.append(f"did not pass, not expected to fail:\n{self.explain(unexpected)}")
+        if missed := failing - self.not_passed:
+            wrong.append(f"expected to fail, but passed:\n{self.explain(missed)}")
+        return wrong
+
+    def assert_green(self, expected_ids: set[str], label: str = "run") -> None:
+        """Exit 0, every expected check reported exactly once, all passed, none errored."""
+        wrong = self.problems(expected_ids)
+        if wrong:
+            raise AssertionError(f"{label} is not green ({self.run_dir.name}):\n" + "\n".join(wrong))
+
+
+def suite_check_ids() -> set[str]:
+    """Every check id the suite must report in mini (the inventory's local checks, with the twin's site)."""
+    from conformance.checks.catalog import local_checks
+    from conformance.inventory import load_inventory, load_site
+    from conformance.site import SiteView
+
+    inventory = load_inventory(ROOT / "inventory.yaml")
+    site = load_site(ROOT / "lab" / "site-twin.yaml", inventory)
+    ids = [c.id for c in local_checks(inventory, SiteView(inventory, site), "mini")]
+    assert len(ids) == len(set(ids)) >= 80, "the inventory's check ids must be unique"
+    return set(ids)
+
+
+@pytest.fixture(scope="session")
+def check_ids() -> set[str]:
+    return suite_check_ids()
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +152,59 @@ def run_suite(twin):
     def _run(*pytest_args: str, as_root: bool = False) -> SuiteRun:
         latest = ROOT / "reports" / "latest"
         before = latest.resolve() if latest.exists() else None
-        status = twin.run_suite(["-m", "local", *pytest_args], as_root=as_root)
-        after = latest.resolve()
-        assert after != before, "the suite run left no new run directory"
+        status = twin.run_suite(["-m", "local", *TWIN_SUITE_ARGS, *pytest_args], as_root=as_root)
+        after = latest.resolve() if latest.exists() else None
+        assert after is not None and after != before, f"the suite run (exit {status}) left no new run directory"
         return SuiteRun(status, after)
 
     return _run
+
+
+# --- the fault catalog's timings, printed at the end of the session -------------------------------------
+
+
+@dataclass
+class FaultTiming:
+    fault: str
+    plant: float = 0.0
+    run: float = 0.0
+    revert: float = 0.0
+    extra: float = 0.0  # failure path only: verification runs, re-up, second attempt
+
+    @property
+    def total(self) -> float:
+        return self.plant + self.run + self.revert + self.extra
+
+
+@dataclass
+class FaultTimings:
+    faults: list[FaultTiming] = field(default_factory=list)
+    started: float | None = None  # monotonic, before the catalog's first run
+    finished: float | None = None  # after the run that proves the last revert
+
+    def lines(self) -> list[str]:
+        out = [f"{t.fault:32} plant {t.plant:5.2f}  run {t.run:5.2f}  revert {t.revert:5.2f}"
+               + (f"  failure path {t.extra:5.2f}" if t.extra else "") + f"  = {t.total:5.2f} s" for t in self.faults]
+        slowest = sorted(self.faults, key=lambda t: t.total, reverse=True)[:5]
+        out.append("slowest: " + ", ".join(f"{t.fault} {t.total:.1f} s" for t in slowest))
+        summed = sum(t.total for t in self.faults)
+        wall = f"{self.finished - self.started:.1f} s wall clock (first run to last revert proven)" \
+            if self.started is not None and self.finished is not None else "not finished"
+        out.append(f"fault catalog: {len(self.faults)} fault(s), {summed:.1f} s planting, running, reverting; {wall}")
+        return out
+
+
+_TIMINGS = pytest.StashKey[FaultTimings]()
+
+
+@pytest.fixture(scope="session")
+def fault_timings(request) -> FaultTimings:
+    return request.config.stash.setdefault(_TIMINGS, FaultTimings())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    timings = config.stash.get(_TIMINGS, None)
+    if timings and timings.faults:
+        terminalreporter.write_sep("-", "fault catalog timings (seconds, each fault alone)")
+        for line in timings.lines():
+            terminalreporter.write_line(line)

@@ -1,34 +1,38 @@
-"""On the unmodified twin every local check passes, as the owner user and as root."""
+"""On the unmodified twin every local check passes, as the owner user and as root.
+
+Every run is judged whole (`SuiteRun.assert_green`): exit 0, every check id of the inventory reported
+once, all passed, none errored.
+"""
 
 
-def test_unmodified_twin_is_green_twice_in_a_row(run_suite):
+def test_unmodified_twin_is_green_twice_in_a_row(run_suite, check_ids):
     for attempt in (1, 2):
-        run = run_suite()
-        assert run.not_passed == set(), f"run {attempt} is not green:\n{run.explain(run.not_passed)}"
-        assert run.exit_status == 0
-        assert len(run.results["checks"]) >= 80
+        run_suite().assert_green(check_ids, f"run {attempt}")
 
 
-def test_local_facts_take_at_most_four_round_trips(run_suite):
+def test_local_facts_take_at_most_four_round_trips(run_suite, check_ids):
     run = run_suite()
+    run.assert_green(check_ids)
     batches = {c["batch"] for c in run.commands if c["host"] == "mini"}
     print(f"\nmini: {len(batches)} round trips, {len(run.commands)} commands")
     assert 1 <= len(batches) <= 4
 
 
-def test_green_as_root_too(run_suite):
+def test_green_as_root_too(run_suite, check_ids):
     run = run_suite(as_root=True)
-    assert run.not_passed == set(), run.explain(run.not_passed)
+    run.assert_green(check_ids, "the run as root")
     assert {c["user"] for c in run.commands} == {"root"}
 
 
-def test_owner_run_is_recorded_as_the_owner(run_suite):
+def test_owner_run_is_recorded_as_the_owner(run_suite, check_ids):
     run = run_suite()
+    run.assert_green(check_ids)
     assert {c["user"] for c in run.commands} == {"christopherbailey"}
 
 
-def test_no_secret_reaches_the_run_directory(twin, run_suite):
+def test_no_secret_reaches_the_run_directory(twin, run_suite, check_ids):
     run = run_suite()
+    run.assert_green(check_ids)  # every check ran, so every artifact that could leak was written
     secrets = twin.exec_in("mini", ["sh", "-c", "grep -h -E '_KEY=' /etc/open-webui/env "
                                    "/home/christopherbailey/litellm-orch/config/env.local | cut -d= -f2-; "
                                    "cat /home/christopherbailey/open-webui/.webui_secret_key"], check=True).stdout.split()

@@ -4,7 +4,7 @@ import signal
 import time
 
 
-def test_up_after_a_crash_cleans_up_and_boots_green(twin, run_suite):
+def test_up_after_a_crash_cleans_up_and_boots_green(twin, run_suite, check_ids):
     pid = twin.status()["hosts"]["mini"]["nspawn_pid"]
     assert pid, "mini should be up"
     os.kill(pid, signal.SIGKILL)  # the twin's own nspawn, by PID: a crash, no orderly shutdown
@@ -15,8 +15,7 @@ def test_up_after_a_crash_cleans_up_and_boots_green(twin, run_suite):
     started = time.monotonic()
     twin.up()  # must clean up the leftovers (mounts, netns, cgroup processes) first
     print(f"\nup after a crash: {time.monotonic() - started:.1f}s")
-    run = run_suite()
-    assert run.not_passed == set(), run.explain(run.not_passed)
+    run_suite().assert_green(check_ids, "the suite after up after a crash")
 
 
 def _alive(pid: int) -> bool:
