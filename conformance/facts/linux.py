@@ -244,7 +244,8 @@ class LinuxFacts:
             for value, (start, end) in found:
                 self.redactor.learn(value)
                 self.redactor.learn(out.stdout[start:end])  # as written: a continued value is split by lines
-            out.record.mask(span for _, span in found)
+            if self.redactor.enabled:  # the self-test switch turns the whole boundary off, spans included
+                out.record.mask(span for _, span in found)
         try:
             scopes = self._units_batch[2]
         except Unavailable:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
+from collections import Counter
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -13,9 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Appended to every suite run of the twin proof (after `-m local`). The suite's deadline options
-# (`--command-timeout=SECONDS`, `--round-trip-timeout=SECONDS`) go here once the suite has them.
-TWIN_SUITE_ARGS: list[str] = []
+# Appended to every suite run of the twin proof (after `-m local`): deadlines short enough that a
+# fault that hangs a command costs seconds, long enough for the twin's slowest command (~0.2 s).
+TWIN_SUITE_ARGS: list[str] = ["--command-timeout=5", "--round-trip-timeout=30"]
 
 
 def pytest_collection_modifyitems(items):
