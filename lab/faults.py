@@ -102,8 +102,10 @@ CATALOG: tuple[Fault, ...] = (
           {"litellm-orch::exec-start"}, reload={"system"}),
     fault("litellm-logs-nowhere", "litellm-orch stdout no longer goes to journald", edit(LITELLM_UNIT, LOG_NOWHERE),
           {"litellm-orch::logs"}, reload={"system"}),
-    fault("litellm-stdout-inherit", "litellm-orch StandardOutput=inherit: it inherits stdin, /dev/null, so output is discarded",
-          edit(LITELLM_UNIT, "s/^\\[Service\\]$/[Service]\\nStandardOutput=inherit/"),
+    # StandardOutput=inherit alone is no drift: with StandardInput=null, systemd 252 gives a service
+    # DefaultStandardOutput (journal) instead, and `systemctl show` says so. Inheriting a tty is one.
+    fault("litellm-stdout-to-tty", "litellm-orch StandardInput=tty, StandardOutput=inherit: output goes to a tty",
+          edit(LITELLM_UNIT, "s/^\\[Service\\]$/[Service]\\nStandardInput=tty\\nStandardOutput=inherit/"),
           {"litellm-orch::logs"}, reload={"system"}),
     fault("master-key-in-unit-environment", "LITELLM_MASTER_KEY in litellm-orch's Environment= (LiteLLM reads it; not restarted)",
           edit(LITELLM_UNIT, "s/^\\[Service\\]$/[Service]\\nEnvironment=LITELLM_MASTER_KEY=sk-twin-planted-unit-key-0002/"),
