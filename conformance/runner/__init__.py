@@ -1,8 +1,8 @@
 from .allowlist import ReadOnlyViolation, check_read_only
 from .backends import Backend, LocalBackend, ProcessBackend, RawResult, RoundTripFailed
-from .runner import BatchFailed, Output, Runner
+from .runner import BatchFailed, Binary, Output, Runner
 from .ssh import NoSshTarget, SshBackend, SshTarget, resolve_ssh_target, ssh_backend_for
 
-__all__ = ["Backend", "BatchFailed", "LocalBackend", "NoSshTarget", "Output", "ProcessBackend", "RawResult",
+__all__ = ["Backend", "BatchFailed", "Binary", "LocalBackend", "NoSshTarget", "Output", "ProcessBackend", "RawResult",
            "ReadOnlyViolation", "RoundTripFailed", "Runner", "SshBackend", "SshTarget", "check_read_only",
            "resolve_ssh_target", "ssh_backend_for"]

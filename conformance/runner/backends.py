@@ -46,6 +46,7 @@ class ProcessBackend:
         self.user = user
         self.max_output = max_output
         self.env = env
+        self.last_session: int | None = None  # the session id of the last round trip's processes
 
     def run(self, script: str, deadline: float) -> RawResult:
         try:
@@ -53,6 +54,7 @@ class ProcessBackend:
                                     env=self.env, start_new_session=True)  # its own process group: a timeout kills all of it
         except OSError as e:
             raise RoundTripFailed(f"cannot start {self.argv[0]}: {e.strerror}") from None
+        self.last_session = proc.pid
         until = time.monotonic() + deadline
         try:
             out, err = _exchange(proc, script.encode(), until, self.max_output, deadline)

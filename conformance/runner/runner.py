@@ -8,6 +8,8 @@ A round trip that fails is raised as BatchFailed, with a record per command it c
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import secrets
 import shlex
@@ -24,6 +26,12 @@ ROUND_TRIP_TIMEOUT = 60.0  # seconds the controller waits for a whole batch (con
 NOT_REGULAR = "not a regular file (not read)"
 
 
+class Binary(tuple):
+    """A command whose stdout must arrive byte for byte (a binary plist): it travels base64-encoded
+    (`cmd | base64` on the host) and is decoded here; its record keeps only its size, since the
+    bytes may hold secrets the redactor cannot see through base64."""
+
+
 @dataclass(frozen=True)
 class Output:
     """One command's result (kept in memory for parsing; only its record is written out)."""
@@ -34,6 +42,7 @@ class Output:
     stderr: str
     record: CommandRecord
     timed_out: bool = False
+    data: bytes | None = None  # the exact bytes of a Binary command's stdout
 
     @property
     def command(self) -> str:
@@ -70,7 +79,7 @@ class Runner:
 
     def run(self, commands: Sequence[Sequence[str]]) -> list[Output]:
         """Run the commands on the host in one round trip; each must be read-only."""
-        argvs = [tuple(c) for c in commands]
+        argvs = [Binary(c) if isinstance(c, Binary) else tuple(c) for c in commands]
         reads = [check_read_only(argv).reads for argv in argvs]
         if self.max_round_trips is not None and self.batches >= self.max_round_trips:
             raise RuntimeError(f"{self.host_id}: a round trip beyond the stated {self.max_round_trips} was asked for")
@@ -90,8 +99,11 @@ class Runner:
         for argv, (status, stdout, stderr, timed_out) in zip(argvs, outs):
             if timed_out:
                 stderr += f"\n(killed on the host after {self.command_timeout:g} s)"
+            data = None
+            if isinstance(argv, Binary):
+                data, stdout = _unbase64(stdout)
             record = self._record(argv, status, stdout, stderr, seconds, timed_out)
-            results.append(Output(argv, status, stdout, stderr, record, timed_out))
+            results.append(Output(tuple(argv), status, stdout, stderr, record, timed_out, data))
         return results
 
     def run_one(self, argv: Sequence[str]) -> Output:
@@ -126,10 +138,11 @@ def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float =
     for i, argv in enumerate(argvs):
         guards = " && ".join(f"__regular {shlex.quote(p)}" for p in (reads[i] if reads else ())) or "true"
         fence = shlex.quote(f"{marker} {i}")
+        pipe = " | base64" if isinstance(argv, Binary) else ""  # the watchdog then ends base64; the reader gets EPIPE
         lines += [
             f"printf '%s\\n' {fence}; printf '%s\\n' {fence} >&2",
             f"if {guards}; then",
-            f"  {shlex.join(argv)} </dev/null & __p=$!",
+            f"  {shlex.join(argv)} </dev/null{pipe} & __p=$!",
             f"  __watch {seconds} $__p >/dev/null 2>&1 & __w=$!",
             "  { wait $__p; } 2>/dev/null; __rc=$?; kill $__w 2>/dev/null",  # the shell's own 'Killed' notes
             f"  {{ wait $__w; }} 2>/dev/null && printf '\\n%s\\n' {shlex.quote(f'{marker} {i} timeout')} >&2",
@@ -138,6 +151,15 @@ def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float =
             f"printf '\\n%s\\n' {shlex.quote(f'{marker} {i} end')} >&2",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _unbase64(text: str) -> tuple[bytes | None, str]:
+    """The bytes, and what evidence shows of them (their size, never their content)."""
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None, f"(output was not base64: {len(text)} characters, not kept)"
+    return data, f"({len(data)} bytes, sent base64; not kept as evidence)"
 
 
 def split_batch(stdout: bytes, stderr: bytes, count: int, marker: str) -> list[tuple[int, str, str, bool]]:

@@ -99,23 +99,27 @@ def test_a_read_is_bounded_in_bytes(tmp_path):
     assert status == 0 and len(out) == 101  # one byte past the limit shows the file is larger
 
 
-def _processes_running(cmdline: str) -> list[str]:
+def _processes_of_session(session: int) -> list[str]:
+    """Processes still in a session (field 6 of /proc/PID/stat); the batch's shell led its own."""
     found = []
     for proc in os.listdir("/proc"):
         try:
-            if proc.isdigit() and open(f"/proc/{proc}/cmdline", "rb").read().replace(b"\0", b" ").strip() == cmdline.encode():
-                found.append(proc)
+            stat = open(f"/proc/{proc}/stat").read()
         except OSError:
             continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if proc.isdigit() and int(fields[3]) == session and fields[0] != "Z":
+            found.append(f"{proc} {stat.split(' ', 2)[1]}")
     return found
 
 
 def test_nothing_of_a_batch_survives_it():
     """Neither a killed command nor a watchdog outlives the batch by more than one 1 s step."""
-    raw = ShellBackend().run(batch_script([("sleep", "29.5"), ("true",), ("true",)], MARKER, timeout=3))
+    backend = ShellBackend()
+    raw = backend.run(batch_script([("sleep", "29.5"), ("true",), ("true",)], MARKER, timeout=3))
     assert [t for *_, t in split_batch(raw.stdout, raw.stderr, 3, MARKER)] == [True, False, False]
     time.sleep(1.2)
-    assert _processes_running("sleep 29.5") == [] and _processes_running("sleep 1") == []
+    assert _processes_of_session(backend.last_session) == []
 
 
 def test_the_controller_deadline_kills_the_whole_round_trip():
@@ -199,3 +203,13 @@ def test_quoted_arguments_are_not_interpreted_by_the_host_shell(tmp_path):
     pwned = tmp_path / "pwned"
     out = Runner("mini", ShellBackend()).run_one(read_command(f"/nonexistent; touch {pwned}", 10))
     assert out.exit_status == 1 and not pwned.exists()
+
+
+def test_a_binary_output_arrives_byte_for_byte_and_is_not_kept_as_evidence(tmp_path):
+    from conformance.runner import Binary
+    blob = bytes(range(256)) * 3 + b"\x00OPENAI_API_KEY=sk-hidden-in-binary-0001\x00"
+    (tmp_path / "plist").write_bytes(blob)
+    out = Runner("mini", ShellBackend()).run_one(Binary(read_command(str(tmp_path / "plist"), 4096)))
+    assert out.data == blob and out.exit_status == 0
+    assert out.record.stdout == f"({len(blob)} bytes, sent base64; not kept as evidence)"
+    assert "sk-hidden" not in out.record.render()
