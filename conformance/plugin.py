@@ -11,20 +11,22 @@ reports this plugin redacts), the evidence attachments, results.json and command
 from __future__ import annotations
 
 import platform
+import shlex
 import warnings
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from .checks.catalog import evaluate, local_checks
+from .checks.catalog import evaluate, host_checks
 from .checks.finding import Check, Finding, Status
 from .checks.waivers import Verdict, judge
 from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
-from .session import SuiteSession
+from .runner import Runner
+from .session import FACTS, SuiteSession
 from .site import SiteView
 
 MARKERS = ("local", "studio", "contract", "dietpi")
@@ -46,6 +48,10 @@ class SecurityFinding(UserWarning):
     """A documented state that is also a security exposure; shown, not failed."""
 
 
+class OptionalAbsent(UserWarning):
+    """Something documented as optional (an MLX port whose listening state varies) is absent now."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "LLM-lab conformance suite")
     group.addoption("--inventory", default=None, help="inventory file (default: inventory.yaml at the root)")
@@ -61,6 +67,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"seconds a command may run on a host before it is killed there (default {COMMAND_TIMEOUT:g})")
     group.addoption("--round-trip-timeout", type=float, default=ROUND_TRIP_TIMEOUT,
                     help=f"seconds to wait for one batched round trip to a host (default {ROUND_TRIP_TIMEOUT:g})")
+    # --ssh-config=FILE is testinfra's own option (same meaning): the remote hosts' ssh config,
+    # by default the invoking user's ~/.ssh/config.
+    group.addoption("--dry-run", action="store_true",
+                    help="list, per host, every command and request the run would send, and send nothing")
     group.addoption("--report-dir", default=None, help="where run directories go (default: reports/ at the root)")
     group.addoption("--no-report", action="store_true", help="write no run directory")
 
@@ -73,6 +83,10 @@ def pytest_configure(config: pytest.Config) -> None:
         session = _load_session(config, Path(config.rootpath))
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
+    if config.getoption("--dry-run"):
+        print(dry_run(session))
+        session.close()
+        pytest.exit("dry run: nothing was sent", returncode=0)
     run = ConformanceRun(config, session)
     config.stash[RUN] = run
     config.pluginmanager.register(run, PLUGIN_NAME)
@@ -97,18 +111,53 @@ def _load_session(config: pytest.Config, root: Path) -> SuiteSession:
                                 f"(hosts: {', '.join(h.id for h in inventory.hosts)})")
     session = SuiteSession(inventory, SiteView(inventory, site), local_host,
                            command_timeout=config.getoption("--command-timeout"),
-                           round_trip_timeout=config.getoption("--round-trip-timeout"))
+                           round_trip_timeout=config.getoption("--round-trip-timeout"),
+                           ssh_config=config.getoption("--ssh-config"))
     baseline = _optional_file(config, "--baseline", root / "baseline.yaml")
     if baseline:
         session.baseline = load_baseline(baseline)
-    checks = local_checks(session.inventory, session.site, session.local_host, session.baseline)
+    session.checks = checks_by_marker(session)
+    checks = [c for marker_checks in session.checks.values() for c in marker_checks]
     if not checks:
         raise pytest.UsageError(f"{inventory_path}: the inventory documents nothing to check on {local_host}")
-    session.checks = checks
     waivers = _optional_file(config, "--waivers", root / "waivers.yaml")
     if waivers:
         session.waivers = {w.check: w for w in load_waivers(waivers, [c.id for c in checks]).waivers}
     return session
+
+
+def checks_by_marker(session: SuiteSession) -> dict[str, list[Check]]:
+    """`local`: the host the suite runs on; every other host: its marker (by default its id)."""
+    inv, site = session.inventory, session.site
+    found = {"local": host_checks(inv, site, session.local_host, session.baseline)}
+    for host in inv.hosts:
+        if host.id != session.local_host:
+            found[host.checks_marker] = host_checks(inv, site, host.id, session.baseline)
+    return found
+
+
+def dry_run(session: SuiteSession) -> str:
+    """Per host: how it is reached and every command and request a run would send. Nothing is sent:
+    an SSH backend only reads the ssh config to say where it would connect."""
+    lines = [f"dry run against site {session.site.name}: nothing is sent"]
+    for marker, checks in session.checks.items():
+        hosts = list(dict.fromkeys(c.host for c in checks))
+        for host in hosts:
+            backend = session._backend(host)
+            how = "locally" if host == session.local_host else getattr(getattr(backend, "target", None), "how", None) \
+                or getattr(backend, "reason", "over ssh")
+            make, _ = FACTS[session.inventory.host(host).os]
+            facts = make(session.inventory, host, Runner(host, backend), session.redactor, session.http)
+            lines.append(f"\n[{marker}] {host} ({how}), as {backend.user}:")
+            for i, batch in enumerate(facts.planned(), 1):
+                lines.append(f"  round trip {i}:")
+                lines += [f"    {argv if isinstance(argv, str) else shlex.join(argv)}" for argv in batch]
+            gets = [c.evaluate.keywords["url"] for c in checks if c.host == host and "url" in getattr(c.evaluate, "keywords", {})]
+            lines += [f"  from this host: GET {url}" for url in gets]
+            close = getattr(backend, "close", None)
+            if close:
+                close()
+    return "\n".join(lines)
 
 
 def _optional_file(config: pytest.Config, option: str, default: Path) -> Path | None:
@@ -126,6 +175,14 @@ def _is_conformance_run(config: pytest.Config) -> bool:
         if path == tests or tests in path.parents or path in tests.parents:
             return True
     return False
+
+
+def _marker_of(path: Path, tests: Path) -> str | None:
+    """tests/<marker>/test_x.py -> <marker>."""
+    try:
+        return path.relative_to(tests).parts[0]
+    except ValueError:
+        return None
 
 
 class ConformanceRun:
@@ -166,7 +223,8 @@ class ConformanceRun:
         marker = metafunc.definition.get_closest_marker("checks")
         if marker is None or "check" not in metafunc.fixturenames:
             return
-        checks = [c for c in self.session.checks if c.kind in marker.args]
+        folder = _marker_of(Path(metafunc.definition.path), Path(self.config.rootpath) / "tests")
+        checks = [c for c in self.session.checks.get(folder, []) if c.kind in marker.args]
         # a kind the inventory has no checks of is deselected below, not shown as a skip
         metafunc.parametrize("check", checks or [None], ids=[c.id for c in checks] or ["none"])
 
@@ -178,10 +236,7 @@ class ConformanceRun:
             config.hook.pytest_deselected(items=empty)
             items[:] = [i for i in items if i not in empty]
         for item in items:
-            try:
-                part = Path(item.path).relative_to(tests).parts[0]
-            except ValueError:
-                continue
+            part = _marker_of(Path(item.path), tests)
             if part in MARKERS:
                 item.add_marker(getattr(pytest.mark, part))
 
@@ -198,6 +253,9 @@ class ConformanceRun:
         message = self.redact(outcome.message)
         if outcome.verdict is Verdict.FAIL:
             pytest.fail(message, pytrace=False)
+        if outcome.verdict is Verdict.NOT_APPLICABLE:
+            warnings.warn(OptionalAbsent(message))
+            pytest.skip(message)
         if outcome.verdict is Verdict.CANNOT_VERIFY:
             if self.require_verified:
                 pytest.fail(f"{message} (--require-verified)", pytrace=False)
@@ -282,10 +340,10 @@ class ConformanceRun:
         write_json(self.run_dir / "results.json", self.redact.data({
             "site": self.session.site.name, "exit_status": int(exitstatus), "require_verified": self.require_verified,
             "checks": self.results}))
-        write_json(self.run_dir / "commands.json", self.redact.data([
-            r.to_dict() for runner in self.session.runners.values() for r in runner.records]))
+        write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
 
     def finish(self) -> None:
+        self.session.close()
         if self.run_dir and (self.run_dir / "report.html").exists():
             point_latest(self.run_dir)
 

@@ -1,16 +1,44 @@
-"""One suite run: the inventory, the site, and the facts of each host (gathered once, cached)."""
+"""One suite run: the inventory, the site, and the facts of each host (gathered once, cached).
+
+The seam for kinds of host: facts are chosen by the inventory host's `os` (FACTS), the
+transport by where the run stands: the `--local-host` is read locally, every other host over
+SSH (its `ssh_alias`, or the Host of the ssh config whose HostName is its address).
+"""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .facts.linux import ROUND_TRIPS, LinuxFacts
+from .facts import darwin, linux
+from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
-from .runner import LocalBackend, Runner
+from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
+
+CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
+
+
+def _linux(inventory, host_id, runner, redactor, http):
+    return linux.LinuxFacts(FactPlan(inventory, host_id), runner, redactor, http)
+
+
+# Kinds of host: the facts class for an inventory `os`, and the round trips it states.
+FACTS = {"linux": (_linux, linux.ROUND_TRIPS), "darwin": (darwin.MacFacts, darwin.ROUND_TRIPS)}
+
+
+class Unreachable:
+    """A backend for a host no transport can be built for: every round trip fails with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        self.user = "?"
+
+    def run(self, script: str, deadline: float):
+        raise RoundTripFailed(self.reason)
 
 
 @dataclass
@@ -23,27 +51,49 @@ class SuiteSession:
     baseline: Baseline | None = None
     command_timeout: float = COMMAND_TIMEOUT
     round_trip_timeout: float = ROUND_TRIP_TIMEOUT
-    checks: list = field(default_factory=list)  # every check of this run, in inventory order
+    connect_timeout: int = CONNECT_TIMEOUT
+    ssh_config: str | None = None  # --ssh-config; default: the invoking user's ~/.ssh/config
+    checks: dict = field(default_factory=dict)  # marker -> the checks of its host, in inventory order
+    http: HttpProbe = field(default_factory=HttpProbe)
     runners: dict[str, Runner] = field(default_factory=dict)
-    _facts: dict[str, LinuxFacts] = field(default_factory=dict)
+    _facts: dict = field(default_factory=dict)
 
-    def facts(self, host_id: str) -> LinuxFacts:
+    def facts(self, host_id: str):
         """The host's facts, every round trip sent (and every secret learned) before the first check."""
         if host_id not in self._facts:
-            if host_id != self.local_host:
-                raise NotImplementedError(f"facts of {host_id} need a remote backend (roadmap: studio/dietpi over SSH)")
-            _reach_own_user_manager()
-            runner = Runner(host_id, LocalBackend(), command_timeout=self.command_timeout,
-                            round_trip_timeout=self.round_trip_timeout, max_round_trips=ROUND_TRIPS)
+            make, round_trips = FACTS[self.inventory.host(host_id).os]
+            runner = Runner(host_id, self._backend(host_id), command_timeout=self.command_timeout,
+                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips)
             self.runners[host_id] = runner
-            facts = LinuxFacts(FactPlan(self.inventory, host_id), runner, self.redactor)
+            facts = make(self.inventory, host_id, runner, self.redactor, self.http)
             facts.gather()
             self._facts[host_id] = facts
         return self._facts[host_id]
 
+    def _backend(self, host_id: str):
+        if host_id == self.local_host:
+            _reach_own_user_manager()
+            return LocalBackend()
+        try:
+            return ssh_backend_for(host_id, self.site.address(host_id), self.site.ssh_alias(host_id),
+                                   config_file=self.ssh_config, connect_timeout=self.connect_timeout)
+        except (NoSshTarget, OSError) as e:
+            return Unreachable(f"{host_id} unreachable: {e}")
+
+    def close(self) -> None:
+        for runner in self.runners.values():
+            close = getattr(runner.backend, "close", None)
+            if close:
+                close()
+        self.http.close()
+
     def command_counts(self) -> dict[str, tuple[int, int]]:
         """host -> (round trips, commands)."""
         return {h: (r.batches, len(r.records)) for h, r in self.runners.items()}
+
+    def records(self) -> list:
+        """Every command and request of the run, as evidence."""
+        return [r for runner in self.runners.values() for r in runner.records] + list(self.http.records)
 
 
 def _reach_own_user_manager() -> None:
@@ -52,3 +102,7 @@ def _reach_own_user_manager() -> None:
     runtime = f"/run/user/{os.getuid()}"
     if "XDG_RUNTIME_DIR" not in os.environ and os.getuid() != 0 and os.path.isdir(runtime):
         os.environ["XDG_RUNTIME_DIR"] = runtime
+
+
+def default_ssh_config() -> str:
+    return str(Path.home() / ".ssh" / "config")

@@ -9,6 +9,8 @@ from ..site import SiteView
 from .baseline import baseline_checks
 from .files import env_checks, path_checks
 from .finding import Check, Finding, Status, cannot_verify, failed
+from .http import http_checks
+from .launchd import launchd_checks
 from .litellm import litellm_checks
 from .network import listen_checks
 from .scripts import script_checks
@@ -16,14 +18,16 @@ from .ssh import ssh_config_checks
 from .units import unit_checks
 
 
-def local_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Baseline | None = None) -> list[Check]:
-    """The checks run on a Linux host itself (`pytest -m local`)."""
+def host_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Baseline | None = None) -> list[Check]:
+    """Every documented fact of one host, each a check (whatever kind of host it is)."""
     checks: list[Check] = []
     for service in inventory.services_on(host_id):
         checks += unit_checks(service)
         checks += path_checks(service)
         checks += env_checks(service)
         checks += listen_checks(service)
+        checks += http_checks(service, site)
+    checks += launchd_checks(inventory, site, host_id)
     checks += litellm_checks(inventory, site)
     checks += script_checks(inventory.launch_scripts)
     checks += ssh_config_checks(inventory, site)
@@ -34,6 +38,9 @@ def local_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: B
     if duplicated:  # a stable id names one documented fact; two checks under one id would hide one
         raise ValueError(f"check ids must be unique: {sorted(duplicated)}")
     return checks
+
+
+local_checks = host_checks  # the checks of the host the suite runs on are those of any host
 
 
 def evaluate(check: Check, facts) -> Finding:

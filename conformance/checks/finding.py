@@ -14,6 +14,7 @@ class Status(str, Enum):
     PASSED = "passed"
     FAILED = "failed"
     CANNOT_VERIFY = "cannot verify"
+    NOT_APPLICABLE = "not applicable"  # documented as optional and absent now (an MLX port down): a skip with a warning
     ERROR = "error"  # the check itself raised: a bug, shown and failing the run
 
 
@@ -46,6 +47,8 @@ class Finding:
             return f"cannot verify: {self.found}"
         if self.status is Status.ERROR:
             return f"error: {self.found}"
+        if self.status is Status.NOT_APPLICABLE:
+            return f"not applicable: {self.found} (source: {self.source})"
         text = f"expected {_show(self.expected)}, found {_show(self.found)}"
         if self.missing:
             text += f"; missing: {', '.join(map(str, self.missing))}"
@@ -83,6 +86,11 @@ def unreadable(text: FileText, expected: object) -> Finding | None:
     if text.problem is None:
         return None
     return failed(expected, f"{text.path}: {text.problem}", text.source, text.evidence)
+
+
+def not_applicable(reason: str, source: str, evidence: Iterable[CommandRecord] = ()) -> Finding:
+    """A fact documented as optional that does not hold now: shown with a warning, never a failure."""
+    return Finding(Status.NOT_APPLICABLE, None, reason, source, tuple(evidence))
 
 
 def cannot_verify(reason: str, evidence: Iterable[CommandRecord] = ()) -> Finding:

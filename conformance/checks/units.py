@@ -59,6 +59,9 @@ def _aspects(unit: Unit, key: UnitKey) -> Iterator[tuple[str, str, Callable]]:
     if unit.drop_ins is not None:
         yield "drop-ins", f"{where} has drop-ins: {', '.join(unit.drop_ins) or 'none'}", \
             partial(_prop_set, key=key, expected=unit.drop_ins, extract=UnitProperties.drop_ins.fget)
+    if unit.run_as:
+        yield "run-as", f"{where} runs as {unit.run_as}", \
+            partial(prop, expected=unit.run_as, extract=_run_as, shown="User")
     if unit.logs:
         yield "logs", f"{where} sends stdout and stderr to journald", \
             partial(prop, expected=_LOGS_TO_JOURNAL, extract=_logs, shown="StandardOutput, StandardError, StandardInput")
@@ -73,6 +76,10 @@ def _property(name: str) -> Callable[[UnitProperties], str | None]:
 
 def _get(props: UnitProperties, name: str) -> str | None:
     return props.get(name) or None
+
+
+def _run_as(props: UnitProperties) -> str:
+    return props.get("User") or "root"  # no User= runs a system unit as root
 
 
 def _fragment(props: UnitProperties) -> str | None:

@@ -14,6 +14,7 @@ class Verdict(str, Enum):
     FAIL = "fail"
     WAIVED = "waived"  # failing, and accepted until the waiver expires
     CANNOT_VERIFY = "cannot verify"
+    NOT_APPLICABLE = "not applicable"  # documented optional and absent: a skip with a warning, even for nightly runs
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Outcome:
 def judge(check_id: str, finding: Finding, waiver: Waiver | None, today: date) -> Outcome:
     if finding.status is Status.CANNOT_VERIFY:
         return Outcome(Verdict.CANNOT_VERIFY, f"{check_id}: {finding.message}")
+    if finding.status is Status.NOT_APPLICABLE:
+        return Outcome(Verdict.NOT_APPLICABLE, f"{check_id}: {finding.message}")
     if finding.status is Status.PASSED:
         note = f" (waiver until {waiver.expires} is no longer needed)" if waiver else ""
         return Outcome(Verdict.PASS, f"{check_id}: passed{note}")

@@ -46,10 +46,11 @@ def answered(out: Output) -> Output:
 class LinuxFacts:
     os = "linux"
 
-    def __init__(self, plan: FactPlan, runner: Runner, redactor: Redactor | None = None) -> None:
+    def __init__(self, plan: FactPlan, runner: Runner, redactor: Redactor | None = None, http=None) -> None:
         self.plan = plan
         self.runner = runner
         self.redactor = redactor or Redactor()
+        self.http = http  # the run's HttpProbe, for checks that ask over HTTP from the run's own host
 
     @property
     def user(self) -> str:
@@ -65,8 +66,17 @@ class LinuxFacts:
         self._learn_secrets()
 
     # --- batch 1: identity and units -------------------------------------------------------
-    @remembered
-    def _units_batch(self) -> tuple[Output, Output, dict[tuple[str, str | None], Output | CannotVerify]]:
+    def planned(self) -> list[list[list[str]]]:
+        """The round trips a run will send (what --dry-run lists); the journal's needs round trip 1's answer."""
+        commands, _, _ = self._units_commands()
+        paths = self.plan.paths()
+        files = (([stat_command(paths)] if paths else []) + [readlink_command(p) for p in self.plan.symlinks()]
+                 + [read_command(p, MAX_READ_BYTES) for p in self.plan.reads()] + [hash_command(p) for p in self.plan.hashed()]
+                 + ["# and `head -c` of every EnvironmentFile= the units name, as round trip 1 shows them"])
+        journals = [journal_facts.journal_command("<InvocationID from round trip 1>", k.scope) for k in self.plan.journals()]
+        return [commands, files, [LISTENERS_COMMAND]] + ([journals] if journals else [])
+
+    def _units_commands(self):
         commands = [["id", "-un"], ["id", "-Gn"]]
         scopes: list[tuple[str, str | None]] = []
         refused: dict[tuple[str, str | None], CannotVerify] = {}
@@ -81,6 +91,11 @@ class LinuxFacts:
                 refused[(scope, owner)] = CannotVerify(f"needs to run as root or as {owner} to read {owner}'s user units")
                 continue
             scopes.append((scope, owner))
+        return commands, scopes, refused
+
+    @remembered
+    def _units_batch(self) -> tuple[Output, Output, dict[tuple[str, str | None], Output | CannotVerify]]:
+        commands, scopes, refused = self._units_commands()
         try:
             outs = self.runner.run(commands)
         except BatchFailed as e:
@@ -105,17 +120,19 @@ class LinuxFacts:
 
     # --- batch 2: paths, file contents, hashes ----------------------------------------------
     @remembered
-    def _files_batch(self) -> tuple[Output, dict[str, Output], dict[str, Output], dict[str, Output]]:
+    def _files_batch(self) -> tuple[Output | None, dict[str, Output], dict[str, Output], dict[str, Output]]:
         paths, links, hashed = self.plan.paths(), self.plan.symlinks(), self.plan.hashed()
         reads = list(dict.fromkeys(self.plan.reads() + self._units_environment_files()))
-        commands = ([stat_command(paths)] + [readlink_command(p) for p in links]
-                    + [read_command(p, MAX_READ_BYTES) for p in reads] + [hash_command(p) for p in hashed])
+        commands = ([stat_command(paths)] if paths else []) + [readlink_command(p) for p in links] \
+            + [read_command(p, MAX_READ_BYTES) for p in reads] + [hash_command(p) for p in hashed]
+        if not commands:  # nothing documented to look at on this host: no round trip
+            return None, {}, {}, {}
         try:
-            outs = self.runner.run(commands)
+            outs = iter(self.runner.run(commands))
         except BatchFailed as e:
             raise _unavailable(e) from None
-        rest = iter(outs[1:])
-        return (outs[0], {p: next(rest) for p in links}, {p: next(rest) for p in reads}, {p: next(rest) for p in hashed})
+        sweep = next(outs) if paths else None
+        return (sweep, {p: next(outs) for p in links}, {p: next(outs) for p in reads}, {p: next(outs) for p in hashed})
 
     def path(self, path: str) -> Fact:
         out = answered(self._files_batch[0])

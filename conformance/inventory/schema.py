@@ -40,6 +40,11 @@ class Host(Entry):
     address: str
     ssh_alias: str | None = None
     role: str = ""
+    marker: str | None = None  # the pytest marker (and tests/ folder) of its checks; default: its id
+
+    @property
+    def checks_marker(self) -> str:
+        return self.marker or self.id
 
 
 class UnitState(Entry):
@@ -62,6 +67,7 @@ class Unit(Entry):
     environment: dict[str, str] | None = None
     drop_ins: list[str] | None = None
     logs: Literal["journal"] | None = None
+    run_as: str | None = None  # the unit's User= ("root": no User= or User=root)
     state: UnitState | None = None
 
     @model_validator(mode="after")
@@ -134,6 +140,16 @@ class Journal(Entry):
         return self.user if self.scope == "user" else None
 
 
+class HttpCheck(Entry):
+    """A GET the suite sends from its own host, and what the answer must show."""
+
+    name: str = Field(pattern=SLUG)
+    port: Port = Field(ge=1, le=65535)
+    path: str = Field(pattern=r"^/")
+    status: int = Field(default=200, ge=100, le=599)
+    json_fields: dict[str, str] = {}  # top-level JSON fields and their values
+
+
 class Service(Entry):
     id: str = Field(pattern=SLUG)
     host: str
@@ -145,6 +161,7 @@ class Service(Entry):
     paths: list[PathEntry] = []
     env_files: list[EnvFile] = []
     journal: list[Journal] = []
+    http: list[HttpCheck] = []
 
 
 class Route(Entry):
@@ -191,6 +208,9 @@ class LaunchScripts(Entry):
 
 
 class LaunchdJob(Entry):
+    """launchd job(s) of a service. One label (`com.bebop.mlx-launch`), or one per port: a label and
+    plist with `{port}` (`com.bebop.mlx-lane.{port}`), one job for each of `lanes`."""
+
     service: str
     host: str
     plist: str
@@ -199,12 +219,31 @@ class LaunchdJob(Entry):
     log_pattern: str
     ports: tuple[Port, Port]
     listening: Literal["up", "optional"]
+    lanes: list[Port] | None = None  # with a {port} label: the ports that have a job
 
-    @field_validator("log_pattern")
+    @field_validator("log_pattern", "label", "plist")
     @classmethod
     def _port_placeholder_only(cls, v: str) -> str:
         _only_placeholders(v, {"port"})
         return v
+
+    @model_validator(mode="after")
+    def _lanes_go_with_a_port_label(self):
+        per_port = "{port}" in self.label
+        if per_port != ("{port}" in self.plist) or per_port != (self.lanes is not None):
+            raise ValueError("a per-port job has {port} in both label and plist, and lists its `lanes`; "
+                             "a single job has neither")
+        return self
+
+    def jobs(self) -> list[tuple[str, str]]:
+        """(label, plist) of every job."""
+        if self.lanes is None:
+            return [(self.label, self.plist)]
+        return [(self.label.format(port=p), self.plist.format(port=p)) for p in self.lanes]
+
+    def log_paths(self) -> dict[int, str]:
+        lo, hi = self.ports
+        return {p: self.log_pattern.format(port=p) for p in range(lo, hi + 1)}
 
 
 class SshConfigEntry(Entry):

@@ -160,3 +160,62 @@ def mini_system_show(litellm_user: str = "christopherbailey") -> str:
 
 def environ_without_pytest_vars() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+
+
+_MAC_SHIMS = {
+    "uname": 'echo Darwin\n',
+    "sw_vers": 'printf "ProductName:\\tmacOS\\nProductVersion:\\t15.6\\nBuildVersion:\\t24G84\\n"\n',
+    "launchctl": r'''label="${2#system/}"
+if [ -f "$FAKEDIR/launchctl-$label.txt" ]; then exec /bin/cat "$FAKEDIR/launchctl-$label.txt"; fi
+printf 'Bad request.\nCould not find service "%s" in domain for system\n' "$label" >&2; exit 113
+''',
+    "netstat": 'exec /bin/cat "$FAKEDIR/netstat.txt"\n',
+    # BSD stat -L -f '%HT|%Lp|%Su|%Sg|%z|%N' with BSD's wording for a missing path
+    "stat": r'''shift 3; rc=0
+for p in "$@"; do
+  f="$FAKEROOT$p"
+  if [ -e "$f" ]; then
+    t=$(/usr/bin/stat -L -c %F "$f"); case "$t" in "regular file"|"regular empty file") t="Regular File";; directory) t=Directory;; fifo) t="Fifo File";; *) t="$t";; esac
+    printf '%s|%s|%s|%s|%s|%s\n' "$t" "$(/usr/bin/stat -L -c %a "$f")" "$(/bin/cat "$FAKEDIR/owner" 2>/dev/null || echo root)" wheel "$(/usr/bin/stat -L -c %s "$f")" "$p"
+  else echo "stat: $p: stat: No such file or directory" >&2; rc=1; fi
+done
+exit $rc
+''',
+    "base64": 'exec /usr/bin/base64 "$@"\n',
+}
+
+
+class FakeMac(FakeMini):
+    """A fake Mac Studio for MacFacts: macOS's command formats (the real captures in fixtures/darwin/)."""
+
+    def __init__(self, tmp_path: Path, user: str = "christopherbailey") -> None:
+        super().__init__(tmp_path, user=user, groups="staff")
+        for name, body in _MAC_SHIMS.items():
+            shim = self.bin / name
+            shim.write_text("#!/bin/sh\n" + body)
+            shim.chmod(0o755)
+        self.netstat(fixture("darwin/netstat-an-p-tcp.txt"))
+
+    def launchctl(self, label: str, text: str | None) -> "FakeMac":
+        path = self.dir / f"launchctl-{label}.txt"
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text)
+        return self
+
+    def netstat(self, text: str) -> "FakeMac":
+        (self.dir / "netstat.txt").write_text(text)
+        return self
+
+    def binary(self, path: str, data: bytes) -> "FakeMac":
+        target = self.root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return self
+
+    def mac_facts(self, inventory: Inventory, host_id: str = "studio", redactor=None, http=None):
+        from conformance.facts.darwin import MacFacts
+        facts = MacFacts(inventory, host_id, Runner(host_id, self.backend()), redactor, http)
+        facts.gather()
+        return facts

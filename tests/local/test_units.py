@@ -49,6 +49,11 @@ def test_drop_ins(check, verify):
     verify(check)
 
 
+@checks("run-as")
+def test_runs_as(check, verify):
+    verify(check)
+
+
 @checks("logs")
 def test_logs_to_journald(check, verify):
     verify(check)

@@ -1,0 +1,196 @@
+"""Checks of a macOS host's launchd jobs, the MLX servers they run, and their logs (`pytest -m studio`).
+
+The listening state of the MLX ports varies (founding document); a route says whether its
+backend must be up (`expected: up`) or may be down (`optional`). A down optional port is not
+applicable (a skip with a warning, even for nightly runs); a down `up` port fails.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from urllib.parse import urlsplit
+
+from ..facts.launchd import restart_behaviour
+from ..inventory.schema import Inventory, LaunchdJob, Route
+from ..site import SiteView
+from .finding import Check, Finding, Impact, compare, failed, not_applicable
+
+DARWIN = "Darwin"
+
+
+def route_port(route: Route) -> int | None:
+    return urlsplit(route.api_base.replace("{", "").replace("}", "")).port
+
+
+def routes_on(inventory: Inventory, host_id: str) -> list[Route]:
+    """The LiteLLM routes whose backend runs on this host on a port its service documents no listener
+    for: the MLX servers, whose ports come from the routes (a documented listener has its own check)."""
+    if not inventory.litellm:
+        return []
+    found = []
+    for route in inventory.litellm.routes:
+        service = inventory.service(route.backend)
+        if service.host == host_id and route_port(route) and route_port(route) not in {l.port for l in service.listen}:
+            found.append(route)
+    return found
+
+
+def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterator[Check]:
+    host = inventory.host(host_id)
+    jobs = [j for j in inventory.launchd if j.host == host_id]
+    if host.os == "darwin" and jobs:
+        yield Check(id=f"{jobs[0].service}::host:os", host=host_id, kind="host", source=host.source, impact=Impact.HIGH,
+                    title=f"{host_id} is a macOS host (uname -s prints {DARWIN})", evaluate=_is_darwin)
+    for job in jobs:
+        yield from _job_checks(job)
+        yield Check(id=f"{job.service}::path:runtime-dir", host=host_id, kind="path", source=job.source,
+                    title=f"{job.runtime_dir} is a directory", evaluate=partial(_directory, path=job.runtime_dir))
+        lo, hi = job.ports
+        yield Check(id=f"{job.service}::logs", host=host_id, kind="mlx-logs", source=job.source, impact=Impact.MEDIUM,
+                    title=f"every port of {lo}-{hi} that listens has its log file {job.log_pattern}",
+                    evaluate=partial(_logs_of_listening_ports, job=job))
+    for route in routes_on(inventory, host_id):
+        port = route_port(route)
+        service = route.backend
+        state = "must listen" if route.expected == "up" else "may be down (listening state varies)"
+        yield Check(id=f"{service}::listen:{port}", host=host_id, kind="mlx-listen", source=route.source,
+                    impact=Impact.HIGH, title=f"port {port} of route {route.name} listens ({state})",
+                    evaluate=partial(_route_listens, route=route, port=port))
+        url = f"http://{site.address(host_id)}:{port}/health"
+        yield Check(id=f"{service}::health:{port}", host=host_id, kind="mlx-health", source=route.source,
+                    impact=Impact.HIGH, title=f"GET {url} answers 200 status ok (route {route.name}; {state})",
+                    evaluate=partial(_health, route=route, port=port, url=url))
+
+
+def _job_checks(job: LaunchdJob) -> Iterator[Check]:
+    for label, plist in job.jobs():
+        check = partial(Check, host=job.host, source=job.source)
+        prefix = f"{job.service}::launchd:{label}"
+        yield check(id=f"{prefix}:loaded", kind="launchd", impact=Impact.CRITICAL,
+                    title=f"launchd has {label} loaded in the system domain", evaluate=partial(_loaded, label=label))
+        yield check(id=f"{prefix}:running", kind="launchd", impact=Impact.HIGH,
+                    title=f"{label} runs, or last exited 0 (not crash-looping)", evaluate=partial(_running, label=label))
+        yield check(id=f"{prefix}:plist", kind="launchd", impact=Impact.HIGH,
+                    title=f"{plist} is a plist for Label {label}", evaluate=partial(_plist_label, label=label, plist=plist))
+        yield check(id=f"{prefix}:program", kind="launchd",
+                    title=f"{label} runs a program under {job.runtime_dir}",
+                    evaluate=partial(_program, plist=plist, runtime_dir=job.runtime_dir))
+        yield check(id=f"{prefix}:keepalive", kind="launchd", impact=Impact.MEDIUM,
+                    title=f"launchd restarts {label} when it exits (KeepAlive; the founding document assumes launchd restarts it)",
+                    evaluate=partial(_keepalive, plist=plist))
+        yield check(id=f"{prefix}:plist-owner", kind="launchd", impact=Impact.HIGH,
+                    title=f"{plist} is owned by root and not group- or world-writable (launchd refuses it otherwise)",
+                    evaluate=partial(_plist_owner, plist=plist))
+
+
+def _is_darwin(facts) -> Finding:
+    fact = facts.system()
+    return compare(DARWIN, fact.value, fact.source, fact.evidence)
+
+
+def _loaded(facts, label: str) -> Finding:
+    fact = facts.job(label)
+    return compare("loaded", "loaded" if fact.value else "not loaded (launchctl: Could not find service)",
+                   fact.source, fact.evidence)
+
+
+def _running(facts, label: str) -> Finding:
+    fact = facts.job(label)
+    job = fact.value
+    if job is None:
+        return failed("running, or last exit 0", "not loaded", fact.source, fact.evidence)
+    shown = f"state {job.state}, runs {job.runs}, last exit code {job.last_exit_text or 'none'}"
+    healthy = job.running or job.last_exit_code in (0, None) and not job.last_terminating_signal
+    return compare("running, or last exit 0", "running, or last exit 0" if healthy else shown, fact.source, fact.evidence)
+
+
+def _plist_fact(facts, plist: str, expected: str):
+    fact = facts.plist(plist)
+    if fact.value is None:
+        return None, failed(expected, f"{plist}: {fact.what}", plist, fact.evidence)
+    return fact, None
+
+
+def _plist_label(facts, label: str, plist: str) -> Finding:
+    fact, problem = _plist_fact(facts, plist, f"Label {label}")
+    return problem or compare(f"Label {label}", f"Label {fact.value.label}", plist, fact.evidence)
+
+
+def _program(facts, plist: str, runtime_dir: str) -> Finding:
+    expected = f"a program under {runtime_dir}/"
+    fact, problem = _plist_fact(facts, plist, expected)
+    if problem:
+        return problem
+    program = fact.value.program or (fact.value.program_arguments[0] if fact.value.program_arguments else None)
+    found = expected if program and program.startswith(runtime_dir.rstrip("/") + "/") else f"program {program}"
+    return compare(expected, found, f"{plist} (Program / ProgramArguments[0])", fact.evidence)
+
+
+def _keepalive(facts, plist: str) -> Finding:
+    fact, problem = _plist_fact(facts, plist, "restarted by launchd")
+    if problem:
+        return problem
+    behaviour = restart_behaviour(fact.value)
+    restarts = bool(fact.value.keep_alive)
+    return compare("restarted by launchd", "restarted by launchd" if restarts else behaviour,
+                   f"{plist} (KeepAlive, RunAtLoad): {behaviour}", fact.evidence)
+
+
+def _plist_owner(facts, plist: str) -> Finding:
+    fact = facts.path(plist)
+    st = fact.value
+    if not st.exists:
+        return failed("owner root, not group/world-writable", f"{plist}: missing", fact.source, fact.evidence)
+    writable = st.mode and int(st.mode, 8) & 0o022
+    found = f"owner {st.owner}, mode {st.mode}"
+    ok = st.owner == "root" and not writable
+    return compare("owner root, not group/world-writable", "owner root, not group/world-writable" if ok else found,
+                   fact.source, fact.evidence)
+
+
+def _directory(facts, path: str) -> Finding:
+    fact = facts.path(path)
+    return compare("directory", fact.value.type if fact.value.exists else "missing", fact.source, fact.evidence)
+
+
+def _listening_ports(facts) -> tuple[set[int], object]:
+    fact = facts.listeners()
+    return {l.port for l in fact.value}, fact
+
+
+def _logs_of_listening_ports(facts, job: LaunchdJob) -> Finding:
+    ports, listeners = _listening_ports(facts)
+    logs = job.log_paths()
+    evidence = listeners.evidence
+    missing = []
+    for port in sorted(p for p in ports if p in logs):
+        path = facts.path(logs[port])
+        evidence += path.evidence if path.evidence[0] not in evidence else ()
+        if not (path.value.exists and path.value.type == "file"):
+            missing.append(f"{logs[port]} ({'missing' if not path.value.exists else path.value.type})")
+    listening = sorted(p for p in ports if p in logs)
+    expected = f"a log file for each listening port ({', '.join(map(str, listening)) or 'none listens'})"
+    return compare(expected, expected if not missing else f"no log file: {', '.join(missing)}",
+                   f"{listeners.source}; stat of {job.log_pattern}", evidence)
+
+
+def _route_listens(facts, route: Route, port: int) -> Finding:
+    ports, fact = _listening_ports(facts)
+    if port not in ports and route.expected == "optional":
+        return not_applicable(f"port {port} (route {route.name}) is down; documented as optional", fact.source, fact.evidence)
+    return compare(f"port {port} listening", f"port {port} listening" if port in ports else f"nothing on port {port}",
+                   fact.source, fact.evidence)
+
+
+def _health(facts, route: Route, port: int, url: str) -> Finding:
+    ports, fact = _listening_ports(facts)
+    if port not in ports:
+        if route.expected == "optional":
+            return not_applicable(f"port {port} (route {route.name}) is down; documented as optional", fact.source,
+                                  fact.evidence)
+        return failed("200 status ok", f"nothing listens on port {port}", fact.source, fact.evidence)
+    answer = facts.http.get(route.backend, url)
+    body = answer.json()
+    status = body.get("status") if isinstance(body, dict) else None
+    found = f"{answer.status} status {status}" if status else f"{answer.status} {answer.body[:80]!r}"
+    return compare("200 status ok", found, answer.source, answer.evidence)

@@ -1,0 +1,141 @@
+"""Facts of one macOS host (the Studio), gathered in ONE round trip, without root, POSIX sh only.
+
+The batch: `uname -s`, `sw_vers`, `id -un`, `launchctl print system/<label>` for each documented
+job, `netstat -an -p tcp` (it sees every user's sockets without root; lsof sees only one's own),
+one BSD `stat -L -f` sweep over the plists, runtime dirs and the log file of every port in the
+documented range, and each plist's bytes (base64 in transit, so binary plists survive). No GNU
+flags, no `timeout`, no Python on the Mac: the watchdog is the runner's POSIX sh.
+"""
+from __future__ import annotations
+
+import shlex
+
+from ..redaction import Redactor
+from ..runner import BatchFailed, Binary, Output, Runner
+from .base import MAX_READ_BYTES, CannotVerify, Fact, Unavailable, remembered
+from .bsd import SW_VERS_COMMAND, UNAME_COMMAND, parse_stat, parse_uname, stat_command
+from .launchd import LaunchctlError, PlistError, mask_environment, parse_plist, parse_print, print_command
+from .linux import answered
+from .netstat import NETSTAT_COMMAND, parse_netstat
+from .paths import read_command
+
+ROUND_TRIPS = 1
+
+
+class _PathFact(Fact):
+    @property
+    def source(self) -> str:
+        return f"stat -L -f ... {self.what} (one stat sweep over {len(self.output.argv) - 4} paths)"
+
+
+class MacFacts:
+    os = "darwin"
+
+    def __init__(self, inventory, host_id: str, runner: Runner, redactor: Redactor | None = None, http=None) -> None:
+        self.inventory = inventory
+        self.host_id = host_id
+        self.runner = runner
+        self.redactor = redactor or Redactor()
+        self.http = http
+        self.jobs = [job for j in inventory.launchd if j.host == host_id for job in j.jobs()]
+
+    @property
+    def user(self) -> str:
+        return self.runner.user
+
+    def paths(self) -> list[str]:
+        found: list[str] = []
+        for j in self.inventory.launchd:
+            if j.host == self.host_id:
+                found += [plist for _, plist in j.jobs()] + [j.runtime_dir] + list(j.log_paths().values())
+        return list(dict.fromkeys(found))
+
+    def commands(self) -> list[list[str]]:
+        """The one batch, as it will be sent (also what --dry-run lists)."""
+        return ([UNAME_COMMAND, SW_VERS_COMMAND, ["id", "-un"]] + [print_command(label) for label, _ in self.jobs]
+                + [NETSTAT_COMMAND, stat_command(self.paths())]
+                + [Binary(read_command(plist, MAX_READ_BYTES)) for _, plist in self.jobs])
+
+    def planned(self) -> list[list[list[str]]]:
+        return [[f"{shlex.join(c)} | base64" if isinstance(c, Binary) else c for c in self.commands()]]
+
+    def gather(self) -> None:
+        try:
+            self._batch
+        except Unavailable:
+            return
+        self._learn_secrets()
+
+    @remembered
+    def _batch(self) -> dict[str, Output | dict[str, Output]]:
+        try:
+            outs = self.runner.run(self.commands())
+        except BatchFailed as e:
+            raise Unavailable(f"the round trip to {e}", "", e.records) from None
+        n = len(self.jobs)
+        return {"uname": outs[0], "sw_vers": outs[1], "id": outs[2],
+                "jobs": {label: out for (label, _), out in zip(self.jobs, outs[3:3 + n])},
+                "netstat": outs[3 + n], "stat": outs[4 + n],
+                "plists": {plist: out for (_, plist), out in zip(self.jobs, outs[5 + n:])}}
+
+    def system(self) -> Fact:
+        out = answered(self._batch["uname"])
+        return Fact(parse_uname(out.stdout), out)
+
+    def job(self, label: str) -> Fact:
+        """The job as `launchctl print` shows it; value None when it is not loaded."""
+        out = answered(self._batch["jobs"][label])
+        try:
+            return Fact(parse_print(out.stdout, out.stderr, out.exit_status), out)
+        except LaunchctlError as e:
+            raise Unavailable(f"launchctl could not show {label}: {e}", out.command, (out.record,)) from None
+
+    def plist(self, path: str) -> Fact:
+        """The plist's keys (value), or why there are none (`what`: missing, not a regular file, not a plist)."""
+        out = answered(self._batch["plists"][path])
+        if out.exit_status != 0 or out.data is None:
+            if "Permission denied" in out.stderr:
+                raise CannotVerify(f"needs read access to {path} (launchd accepts a 0600 plist; the suite's user "
+                                   f"{self.user} then cannot read it)", (out.record,))
+            problem = "missing" if "No such file" in out.stderr else (
+                "not a regular file" if "not a regular file" in out.stderr else f"unreadable: {out.stderr.strip()[:200]}")
+            return Fact(None, out, what=problem)
+        if len(out.data) > MAX_READ_BYTES:
+            return Fact(None, out, what=f"larger than {MAX_READ_BYTES // 1024} KiB")
+        try:
+            return Fact(parse_plist(out.data), out)
+        except PlistError as e:
+            return Fact(None, out, what=f"not a plist: {e}")
+
+    def path(self, path: str) -> Fact:
+        out = answered(self._batch["stat"])
+        fact = parse_stat(out.stdout, out.stderr, self.paths())[path]
+        if fact.denied:
+            raise CannotVerify(f"needs permission to look into the parent directory of {path}", (out.record,))
+        return _PathFact(fact, out, path)
+
+    def listeners(self) -> Fact:
+        out = answered(self._batch["netstat"])
+        if out.exit_status != 0:
+            raise Unavailable(f"`netstat` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+                              (out.record,))
+        return Fact(parse_netstat(out.stdout), out)
+
+    def _learn_secrets(self) -> None:
+        for label, out in self._batch["jobs"].items():
+            if out.exit_status == 0 and not out.timed_out:
+                try:
+                    job = parse_print(out.stdout, out.stderr, out.exit_status)
+                except LaunchctlError:
+                    job = None
+                for value in job.secret_values() if job else ():
+                    self.redactor.learn(value)
+                if self.redactor.enabled:
+                    out.record.mask(mask_environment(out.stdout))
+        for plist in self._batch["plists"]:
+            try:
+                fact = self.plist(plist)
+            except (CannotVerify, Unavailable):
+                continue
+            for value in fact.value.secret_values() if fact.value else ():
+                self.redactor.learn(value)
