@@ -118,3 +118,17 @@ def test_a_health_endpoint_that_does_not_answer_fails_with_the_reason(tmp_path):
         raise httpx.ConnectError("[Errno 111] Connection refused")
     finding = _studio(tmp_path, health=refuse)[0]["mlx-servers::health:8100"]
     assert finding.status is Status.FAILED and "connection refused" in finding.found
+
+
+def test_the_per_lane_layout_is_data_not_code(tmp_path):
+    """examples/inventory-lanes.yaml: one label per port; the same code checks each lane's job."""
+    from conformance.inventory import load_inventory
+    from ._support import ROOT
+    inventory = load_inventory(ROOT / "examples" / "inventory-lanes.yaml")
+    ids = [c.id for c in host_checks(inventory, SiteView(inventory), "studio")]
+    for port in (8100, 8101, 8102):
+        assert f"mlx-servers::launchd:com.bebop.mlx-lane.{port}:loaded" in ids
+        assert f"mlx-servers::launchd:com.bebop.mlx-lane.{port}:plist" in ids
+    assert not any("com.bebop.mlx-launch" in i for i in ids)
+    assert "every port of 8100-8139 that listens has its log file /Users/thestudio/vllm-{port}.err.log" in [
+        c.title for c in host_checks(inventory, SiteView(inventory), "studio")]
