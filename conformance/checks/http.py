@@ -15,11 +15,11 @@ def http_checks(service: Service, site: SiteView) -> Iterator[Check]:
         shown = ", ".join(f"{k}={v!r}" for k, v in probe.json_fields.items())
         yield Check(id=f"{service.id}::http:{probe.name}", host=service.host, kind="http", source=probe.source,
                     impact=Impact.HIGH, title=f"GET {url} answers {probe.status}" + (f" with {shown}" if shown else ""),
-                    evaluate=partial(_answers, service=service.id, probe=probe, url=url))
+                    evaluate=partial(_answers, host=service.host, probe=probe, url=url))
 
 
-def _answers(facts, service: str, probe: HttpCheck, url: str) -> Finding:
-    answer = facts.http.get(service, url)
+def _answers(facts, host: str, probe: HttpCheck, url: str) -> Finding:
+    answer = facts.http.get(host, url)
     body = answer.json() if probe.json_fields else None
     fields = {k: (body.get(k) if isinstance(body, dict) else None) for k in probe.json_fields}
     expected = f"{probe.status}" + "".join(f", {k}={v!r}" for k, v in probe.json_fields.items())

@@ -59,7 +59,7 @@ def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterat
         url = f"http://{site.address(host_id)}:{port}/health"
         yield Check(id=f"{service}::health:{port}", host=host_id, kind="mlx-health", source=route.source,
                     impact=Impact.HIGH, title=f"GET {url} answers 200 status ok (route {route.name}; {state})",
-                    evaluate=partial(_health, route=route, port=port, url=url))
+                    evaluate=partial(_health, host=host_id, route=route, port=port, url=url))
 
 
 def _job_checks(job: LaunchdJob) -> Iterator[Check]:
@@ -182,14 +182,14 @@ def _route_listens(facts, route: Route, port: int) -> Finding:
                    fact.source, fact.evidence)
 
 
-def _health(facts, route: Route, port: int, url: str) -> Finding:
+def _health(facts, host: str, route: Route, port: int, url: str) -> Finding:
     ports, fact = _listening_ports(facts)
     if port not in ports:
         if route.expected == "optional":
             return not_applicable(f"port {port} (route {route.name}) is down; documented as optional", fact.source,
                                   fact.evidence)
         return failed("200 status ok", f"nothing listens on port {port}", fact.source, fact.evidence)
-    answer = facts.http.get(route.backend, url)
+    answer = facts.http.get(host, url)
     body = answer.json()
     status = body.get("status") if isinstance(body, dict) else None
     found = f"{answer.status} status {status}" if status else f"{answer.status} {answer.body[:80]!r}"
