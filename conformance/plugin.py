@@ -13,7 +13,7 @@ from __future__ import annotations
 import platform
 import shlex
 import warnings
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -194,6 +194,7 @@ class ConformanceRun:
         self.redact: Redactor = session.redactor
         self.results: list[dict] = []
         self.require_verified = config.getoption("--require-verified")
+        self.started = datetime.now(timezone.utc)
         self.run_dir: Path | None = None
         if not config.getoption("--no-report") and not config.option.collectonly:
             self._open_run_dir(Path(config.getoption("--report-dir") or Path(config.rootpath) / "reports"))
@@ -304,6 +305,7 @@ class ConformanceRun:
             "found": finding.found, "missing": list(finding.missing), "extra": list(finding.extra),
             "evidence_source": finding.source, "note": finding.note, "test": item.nodeid,
             "waiver": _waiver_record(self.session.waivers.get(check.id)),
+            "evidence": [r.render() for r in finding.evidence],
         })
 
     def _attach_evidence(self, report, check: Check, finding: Finding) -> None:
@@ -338,7 +340,12 @@ class ConformanceRun:
         if self.run_dir is None:
             return
         write_json(self.run_dir / "results.json", self.redact.data({
-            "site": self.session.site.name, "exit_status": int(exitstatus), "require_verified": self.require_verified,
+            "site": self.session.site.name, "site_id": self.session.site.id, "exit_status": int(exitstatus),
+            "require_verified": self.require_verified, "markers": self.config.getoption("markexpr") or "",
+            "inventory": Path(self.config.getoption("--inventory") or "inventory.yaml").name,
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
             "checks": self.results}))
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
 
