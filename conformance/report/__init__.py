@@ -1,34 +1,19 @@
-"""Run directories: reports/<UTC timestamp>/ with report.html, junit.xml, results.json, commands.json."""
+"""Run directories and the reports made from them.
+
+The pytest plugin collects (results.json, commands.json in reports/<UTC timestamp>/); this
+package renders them with plain functions, re-runnable on any run directory:
+
+  rundir   new_run_dir, point_latest, write_json: the run directory itself
+  model    load_run: a run directory as typed data (a corrupt run is a value, not an exception)
+  diff     find_previous, compare: what changed since the previous run of the same site and markers
+  summary  count, verdict: the one-line verdict
+  render   render_report, write_report: report.html
+  index    render_index, write_index, prune: index.html over all runs, and retention
+  python -m conformance.report RUN_DIR | --index REPORTS_DIR
+"""
 from __future__ import annotations
 
-import json
-import os
-from datetime import datetime, timezone
-from pathlib import Path
-
-LATEST = "latest"
-
-
-def new_run_dir(reports: Path) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run = reports / stamp
-    n = 1
-    while run.exists():  # two runs in one second
-        n += 1
-        run = reports / f"{stamp}-{n}"
-    run.mkdir(parents=True)
-    return run
-
-
-def point_latest(run: Path) -> None:
-    """reports/latest -> run, replaced atomically so a reader never sees it missing."""
-    link = run.parent / LATEST
-    tmp = run.parent / f".{LATEST}.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(run.name)
-    os.replace(tmp, link)
-
-
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+from .rundir import LATEST, new_run_dir, point_latest, write_json  # noqa: F401  (the plugin's API, unchanged)
+from .model import load_run  # noqa: F401
+from .render import render_report, write_report  # noqa: F401
+from .index import prune, render_index, write_index  # noqa: F401

@@ -1,0 +1,107 @@
+"""What changed between two runs of the same site and markers.
+
+The previous run is the last COMPLETE run (results.json read whole) in the same reports
+directory, with the same site_id and markers, that started before this one. Checks are matched
+by (host, id); a check present on one side only is "not run" on the other.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import PASSED, WAIVED, CheckResult, Run, load_run
+from .rundir import run_dirs, stamp_of
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One check in both runs; before or after is None when it was not run on that side."""
+
+    before: CheckResult | None
+    after: CheckResult | None
+
+    @property
+    def check(self) -> CheckResult:
+        return self.after or self.before  # type: ignore[return-value]
+
+    @property
+    def found_changed(self) -> bool:
+        return self.before is not None and self.after is not None and not _same(self.before.found, self.after.found)
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    previous: Run | None
+    newly_failing: list[Pair] = field(default_factory=list)  # failing now, not before (or not run before)
+    fixed: list[Pair] = field(default_factory=list)  # failing or waived before, passing now
+    still_failing: list[Pair] = field(default_factory=list)
+    waived: list[Pair] = field(default_factory=list)  # waived now (before: any state)
+    changed_values: list[Pair] = field(default_factory=list)  # passing in both, `found` differs
+    other_status: list[Pair] = field(default_factory=list)  # any other change of state (passed -> cannot verify, ...)
+    only_before: list[Pair] = field(default_factory=list)  # not run now
+    only_now: list[Pair] = field(default_factory=list)  # not run before
+    new_security: list[Pair] = field(default_factory=list)  # a security note now that was not there (or not the same) before
+    gone_security: list[Pair] = field(default_factory=list)  # a security note before, checked now without one
+
+    @property
+    def changed(self) -> bool:
+        return any((self.newly_failing, self.fixed, self.changed_values, self.other_status, self.only_before,
+                    self.only_now, self.new_security, self.gone_security,
+                    [p for p in self.waived if p.before is None or p.before.state != WAIVED]))
+
+
+def compare(previous: Run | None, run: Run, values: bool = True) -> RunDiff:
+    """Sort every check of `run` (and every check only `previous` had) into what changed.
+    values=False skips comparing found values (changed_values stays empty): what a verdict needs."""
+    diff = RunDiff(previous)
+    if previous is None:
+        return diff
+    before = {c.key: c for c in previous.checks}
+    now = {c.key: c for c in run.checks}
+    for key, a in now.items():
+        b = before.get(key)
+        pair = Pair(b, a)
+        if b is None:
+            diff.only_now.append(pair)
+            if a.failing:
+                diff.newly_failing.append(pair)
+        elif a.failing and b.failing:
+            diff.still_failing.append(pair)
+        elif a.failing:
+            diff.newly_failing.append(pair)
+        elif a.state == PASSED and (b.failing or b.state == WAIVED):
+            diff.fixed.append(pair)
+        elif a.state == PASSED == b.state:
+            if values and pair.found_changed:
+                diff.changed_values.append(pair)
+        elif a.state != b.state and a.state != WAIVED:
+            diff.other_status.append(pair)
+        if a.state == WAIVED:
+            diff.waived.append(pair)
+        if a.security and (b is None or not b.security or b.note != a.note):
+            diff.new_security.append(pair)
+        elif b is not None and b.security and not a.security:
+            diff.gone_security.append(pair)
+    diff.only_before.extend(Pair(b, None) for key, b in before.items() if key not in now)
+    return diff
+
+
+def find_previous(run: Run, reports_dir: Path | None = None) -> Run | None:
+    """The last complete run before `run` in its reports directory with the same site_id and markers."""
+    reports_dir = reports_dir or run.path.parent
+    here = run.path.resolve()
+    for path in reversed(run_dirs(reports_dir)):  # newest first; usually the first complete one matches
+        if path.resolve() == here or stamp_of(path.name) >= run.order:
+            continue
+        candidate = load_run(path, evidence=False, commands=False)
+        if candidate.complete and candidate.group == run.group:
+            return candidate
+    return None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as JSON values (what results.json holds): "2" is not 2, true is not 1."""
+    if type(a) is type(b) and isinstance(a, (str, int, bool, type(None))):  # the common case, fast
+        return a == b
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)

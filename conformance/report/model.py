@@ -1,0 +1,285 @@
+"""A run directory as typed data: results.json (and commands.json) loaded into dataclasses.
+
+Loading never raises for what is in the directory: a missing, truncated or foreign results.json
+gives a Run whose `problem` says what is wrong (a corrupt run is a value, not an exception).
+Older runs that lack fields the plugin added later (site_id, markers, started, evidence) load
+with empty defaults.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from .rundir import stamp_of
+
+RESULTS = "results.json"
+COMMANDS = "commands.json"
+MAX_JSON_BYTES = 64 * 1024 * 1024  # far above any real run (a few hundred KiB); a runaway file is a problem, not a hang
+
+# The state a check is shown in: its status, with a failure under an unexpired waiver shown as "waived".
+PASSED, FAILED, WAIVED = "passed", "failed", "waived"
+CANNOT_VERIFY, NOT_APPLICABLE, ERROR = "cannot verify", "not applicable", "error"
+NOT_RUN = "not run"  # only in comparisons: the check is in one of the two runs
+STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR)
+STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, PASSED)  # worst first
+FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
+SECURITY_PREFIX = "security:"
+IMPACTS = {0.3: "low", 0.5: "medium", 0.7: "high", 0.9: "critical"}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    reason: str
+    expires: str  # ISO date as written in waivers.yaml
+
+    def expired_on(self, day: date | None) -> bool:
+        """Expired for a run on `day` (the suite's rule: the expiry day itself is still covered)."""
+        try:
+            return day is not None and day > date.fromisoformat(self.expires)
+        except ValueError:
+            return False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    host: str
+    kind: str = ""
+    title: str = ""
+    source: str = ""  # founding | companion | derived
+    impact: float | None = None
+    status: str = ""  # as recorded
+    expected: object = None
+    found: object = None
+    missing: tuple = ()
+    extra: tuple = ()
+    evidence_source: str = ""
+    note: str = ""
+    test: str = ""
+    waiver: Waiver | None = None
+    evidence: tuple[str, ...] = ()
+    state: str = ""  # status as shown: a waived failure is WAIVED; an unknown status is an ERROR
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.host, self.id
+
+    @property
+    def service(self) -> str:
+        return self.id.split("::", 1)[0]
+
+    @property
+    def aspect(self) -> str:
+        return self.id.split("::", 1)[1] if "::" in self.id else ""
+
+    @property
+    def failing(self) -> bool:
+        return self.state in FAILING
+
+    @property
+    def security(self) -> bool:
+        return self.note.startswith(SECURITY_PREFIX)
+
+    @property
+    def impact_name(self) -> str:
+        if self.impact is None:
+            return ""
+        return IMPACTS.get(round(self.impact, 1), f"{self.impact:g}")
+
+
+@dataclass(frozen=True)
+class HostStats:
+    round_trips: int | None = None
+    commands: int | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    host: str
+    user: str
+    command: str
+    exit_status: int | None
+    stdout: str
+    stderr: str
+    batch: int | None
+    batch_seconds: float | None
+    timed_out: bool
+
+
+@dataclass(frozen=True)
+class Run:
+    path: Path
+    problem: str | None = None  # None: results.json was read whole; else why the run cannot be shown
+    site: str = ""
+    site_id: str | None = None
+    exit_status: int | None = None
+    require_verified: bool = False
+    markers: str = ""
+    inventory: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+    hosts: dict[str, HostStats] = field(default_factory=dict)
+    checks: tuple[CheckResult, ...] = ()
+    commands: tuple[Command, ...] = ()
+    commands_problem: str | None = None  # commands.json unreadable (the report still renders)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def complete(self) -> bool:
+        return self.problem is None
+
+    @property
+    def when(self) -> datetime | None:
+        """When the run started: from its directory name, else from results.json."""
+        stamp = stamp_of(self.name)
+        return stamp[0] if stamp else self.started
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        """Sort key among runs: directory stamp and same-second counter; else the recorded start."""
+        stamp = stamp_of(self.name)
+        return stamp or (self.started or datetime.min.replace(tzinfo=timezone.utc), 0)
+
+    @property
+    def ended(self) -> datetime | None:
+        """When the run finished (or, for an older run that did not record it, its best known time)."""
+        return self.finished or self.started or self.when
+
+    @property
+    def group(self) -> tuple[str | None, str]:
+        """Runs are compared only with runs of the same site and markers."""
+        return self.site_id, self.markers
+
+    @property
+    def host_names(self) -> list[str]:
+        return list(dict.fromkeys([c.host for c in self.checks] + list(self.hosts)))
+
+
+def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) -> Run:
+    """Read a run directory. Never raises for the directory's contents; see Run.problem.
+    evidence=False / commands=False skip what an index does not show (faster over hundreds of runs)."""
+    path = Path(path)
+    if path.is_symlink():  # reports/latest: the run is the directory it points to
+        path = path.resolve()
+    data, problem = _read_json(path / RESULTS)
+    if problem == f"no {RESULTS}":
+        problem += " (the run was interrupted, or is still running)"
+    if problem is None and not isinstance(data, dict):
+        problem = f"{RESULTS} is not a JSON object"
+    if problem is None and not isinstance(data.get("checks"), list):
+        problem = f"{RESULTS} has no list of checks"
+    if problem is not None:
+        return Run(path=path, problem=problem)
+    started, finished = _time(data.get("started")), _time(data.get("finished"))
+    when = started or (stamp_of(path.name) or (None,))[0]
+    day = when.date() if when else None  # the day the run judged its waivers
+    checks = []
+    for n, raw in enumerate(data["checks"], 1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+            return Run(path=path, problem=f"{RESULTS}: check #{n} has no id")
+        checks.append(_check(raw, day, evidence))
+    run = Run(
+        path=path, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
+        exit_status=_int(data.get("exit_status")), require_verified=bool(data.get("require_verified")),
+        markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
+        started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks))
+    if not commands:
+        return run
+    records, commands_problem = _commands(path / COMMANDS)
+    return replace(run, commands=records, commands_problem=commands_problem)
+
+
+def _read_json(path: Path) -> tuple[object, str | None]:
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError:
+        return None, f"no {path.name}"
+    except OSError as e:
+        return None, f"{path.name} cannot be read: {e.strerror or e}"
+    if len(raw) > MAX_JSON_BYTES:
+        return None, f"{path.name} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB"
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError as e:
+        return None, f"{path.name} is not UTF-8 (byte {e.start})"
+    except json.JSONDecodeError as e:
+        return None, f"{path.name} is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})"
+    except RecursionError:
+        return None, f"{path.name} is nested too deeply"
+
+
+def _check(raw: dict, day: date | None, evidence: bool) -> CheckResult:
+    status = _str(raw.get("status"))
+    waiver = raw.get("waiver")
+    waiver = Waiver(_str(waiver.get("reason")), _str(waiver.get("expires"))) if isinstance(waiver, dict) else None
+    if status == FAILED and waiver is not None and not waiver.expired_on(day):
+        state = WAIVED
+    else:
+        state = status if status in STATUSES else ERROR
+    return CheckResult(
+        id=raw["id"], host=_str(raw.get("host")), kind=_str(raw.get("kind")), title=_str(raw.get("title")),
+        source=_str(raw.get("source")), impact=_float(raw.get("impact")), status=status,
+        expected=raw.get("expected"), found=raw.get("found"),
+        missing=tuple(_list(raw.get("missing"))), extra=tuple(_list(raw.get("extra"))),
+        evidence_source=_str(raw.get("evidence_source")), note=_str(raw.get("note")), test=_str(raw.get("test")),
+        waiver=waiver, evidence=tuple(_str(e) for e in _list(raw.get("evidence"))) if evidence else (), state=state)
+
+
+def _commands(path: Path) -> tuple[tuple[Command, ...], str | None]:
+    data, problem = _read_json(path)
+    if problem is not None:
+        return (), problem
+    if not isinstance(data, list):
+        return (), f"{path.name} is not a JSON list"
+    records = []
+    for r in data:
+        if not isinstance(r, dict):
+            return tuple(records), f"{path.name}: a record is not a JSON object"
+        records.append(Command(
+            host=_str(r.get("host")), user=_str(r.get("user")), command=_str(r.get("command")),
+            exit_status=_int(r.get("exit_status")), stdout=_str(r.get("stdout")), stderr=_str(r.get("stderr")),
+            batch=_int(r.get("batch")), batch_seconds=_float(r.get("batch_seconds")), timed_out=bool(r.get("timed_out"))))
+    return tuple(records), None
+
+
+def _hosts(raw) -> dict[str, HostStats]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(h): HostStats(_int(v.get("round_trips")), _int(v.get("commands"))) if isinstance(v, dict) else HostStats()
+            for h, v in raw.items()}
+
+
+def _time(raw) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        t = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _str(v) -> str:
+    return v if isinstance(v, str) else ("" if v is None else str(v))
+
+
+def _opt_str(v) -> str | None:
+    return None if v is None else _str(v)
+
+
+def _int(v) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _float(v) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _list(v) -> list:
+    return v if isinstance(v, list) else ([] if v is None else [v])
