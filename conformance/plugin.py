@@ -24,6 +24,7 @@ from .checks.waivers import Verdict, judge
 from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
+from .report.render import write_report
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
 from .session import FACTS, SuiteSession
@@ -201,7 +202,9 @@ class ConformanceRun:
 
     def _open_run_dir(self, reports: Path) -> None:
         self.run_dir = new_run_dir(reports)
-        self.config.option.htmlpath = str(self.run_dir / "report.html")
+        # report.html is the suite's own page, rendered from the run's JSON (conformance/report/);
+        # pytest-html's page stays beside it for those who know it
+        self.config.option.htmlpath = str(self.run_dir / "pytest-report.html")
         self.config.option.self_contained_html = True
         self.config.option.xmlpath = str(self.run_dir / "junit.xml")
         from pytest_metadata.plugin import metadata_key
@@ -348,6 +351,7 @@ class ConformanceRun:
             "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
             "checks": self.results}))
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
+        write_report(self.run_dir)  # from the redacted JSON only
 
     def finish(self) -> None:
         self.session.close()

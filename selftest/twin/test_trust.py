@@ -155,8 +155,8 @@ def test_no_secret_reaches_any_artifact_in_any_encoding(twin, every_check):
     # the search works: without redaction every canary shows, and every encoding shows some
     found = canaries_in(artifact_texts(leaky))
     assert set().union(*found.values()) == set(CANARIES), f"never found: {set(CANARIES) - set().union(*found.values())}"
-    for encoding in ("terminal", "junit.xml", "results.json", "commands.json", "report.html",
-                     "report.html attachments (base64)"):
+    for encoding in ("terminal", "junit.xml", "results.json", "commands.json", "report.html", "pytest-report.html",
+                     "pytest-report.html attachments (base64)"):
         assert found.get(encoding), f"the search finds nothing in {encoding}: it would prove nothing there"
     assert "REDACTION DISABLED" in leaky.output
     # and with redaction, none anywhere
