@@ -38,12 +38,21 @@ import os
 import time
 from pathlib import Path
 
+import sys
+
 import numpy as np
-import openvino as ov
-import openvino.opset13 as op
-from openvino import Type
-from openvino.op import assign, read_value
-from openvino.op.util import Variable, VariableInfo
+
+# `import openvino` sends a usage event to Google Analytics (openvino.tools.ovc, through openvino_telemetry,
+# opt-out: on unless ~/intel/openvino_telemetry says 0 or CI=true). Blocking the package makes OpenVINO use
+# its own no-op stub (openvino/tools/ovc/telemetry_utils.py: `except ImportError: ... telemetry_stub`):
+# no DNS lookup, no ~/intel/ files. It must come before the first import of openvino in the process.
+sys.modules.setdefault("openvino_telemetry", None)
+
+import openvino as ov  # noqa: E402
+import openvino.opset13 as op  # noqa: E402
+from openvino import Type  # noqa: E402
+from openvino.op import assign, read_value  # noqa: E402
+from openvino.op.util import Variable, VariableInfo  # noqa: E402
 
 SEED = 20260
 LAYERS = 2

@@ -43,15 +43,20 @@ import logging
 import os
 import queue
 import socket
+import sys
 import threading
 import time
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
-import openvino_genai as ov_genai
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel
+# twin only: `import openvino` would send a usage event to Google Analytics (openvino_telemetry, on by
+# default); blocked, OpenVINO falls back to its no-op stub. See lab/ovmodel.py.
+sys.modules.setdefault("openvino_telemetry", None)
+
+import openvino_genai as ov_genai  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
 
 REGISTRY_PATH = os.path.expanduser(
     os.environ.get("OV_REGISTRY_PATH", "~/models/converted_models/registry.json")

@@ -21,12 +21,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import openai
-import openvino as ov
-import openvino_genai
 import pytest
 
-from lab import ovmodel
+from lab import ovmodel  # first: it keeps OpenVINO's usage telemetry off in this process
 from lab.paths import STANDINS
+
+import openvino as ov  # noqa: E402  (isort: after lab.ovmodel)
+import openvino_genai  # noqa: E402
 
 MODEL = "qwen2.5-3b-instruct-int4-ov"  # the lab's registry name (lab/catalog.py OV_DEFAULT_MODEL)
 FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter", "function_call"}
