@@ -147,6 +147,17 @@ def test_model_has_the_shape_genai_expects(model_dir):
     assert generation["eos_token_id"], generation
 
 
+def test_openvino_sends_no_usage_telemetry():
+    """lab.ovmodel (and the app, before its first import of OpenVINO) block openvino_telemetry, so OpenVINO's
+    model-conversion API, imported by `import openvino`, uses its no-op stub and sends nothing."""
+    from openvino.tools.ovc import telemetry_utils
+
+    assert sys.modules.get("openvino_telemetry") is None
+    assert telemetry_utils.tm.__name__ == "openvino.tools.ovc.telemetry_stub"
+    app = (STANDINS / "ov_server.py").read_text()
+    assert app.index('sys.modules.setdefault("openvino_telemetry", None)') < app.index("import openvino_genai")
+
+
 def test_builds_are_identical(model_dir, tmp_path):
     ovmodel.build(tmp_path / "again")
     for name in ("openvino_model.bin", "openvino_tokenizer.bin", "openvino_detokenizer.bin"):
