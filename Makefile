@@ -15,10 +15,14 @@ help:
 	@echo "make down   take the twin down"
 
 # The environment is built from Debian's python3 (not a per-user one under /root) because the
-# twin runs it inside its hosts as the lab's owner user.
-$(STAMP): requirements.txt pyproject.toml
+# twin runs it inside its hosts as the lab's owner user. Two pinned files: requirements.txt is the
+# suite alone (what the real Mini needs: `make venv REQUIREMENTS=requirements.txt`, ~120 MB);
+# requirements-twin.txt adds what the twin runs (LiteLLM, uvicorn/fastapi, OpenVINO GenAI) and is
+# the default, for `make demo` and `make test`.
+REQUIREMENTS ?= requirements-twin.txt
+$(STAMP): $(REQUIREMENTS) requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	touch $@
 
 venv: $(STAMP)
@@ -44,9 +48,24 @@ test: deps venv
 down: venv
 	$(PY) -m lab down
 
+# Re-pin both files from the venv as it stands (e.g. after upgrading a package in it):
+# requirements.txt = pyproject's dependencies resolved at the venv's versions in a scratch venv;
+# requirements-twin.txt = everything else in the venv, on top of `-r requirements.txt`.
+LOCK_TMP := $(VENV)/.lock
 lock: venv
-	{ echo "# Pinned environment for the suite and the twin (pip freeze of a working install)."; \
-	  echo "# Regenerate: make lock"; $(PY) -m pip freeze --exclude-editable; } > requirements.txt
+	rm -rf $(LOCK_TMP) && mkdir -p $(LOCK_TMP)
+	$(PY) -m pip freeze --exclude-editable > $(LOCK_TMP)/all.txt
+	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+	  > $(LOCK_TMP)/suite.in
+	$(PYTHON) -m venv $(LOCK_TMP)/suite
+	$(LOCK_TMP)/suite/bin/pip install --quiet --disable-pip-version-check -c $(LOCK_TMP)/all.txt -r $(LOCK_TMP)/suite.in
+	$(LOCK_TMP)/suite/bin/pip freeze --exclude-editable > $(LOCK_TMP)/suite.txt
+	{ echo "# Pinned environment of the suite alone (what it needs on the real hosts): pyproject's dependencies."; \
+	  echo "# Regenerate: make lock"; cat $(LOCK_TMP)/suite.txt; } > requirements.txt
+	{ echo "# Pinned environment of the digital twin: the suite, plus pyproject's twin extra (LiteLLM proxy,"; \
+	  echo "# uvicorn/fastapi, OpenVINO GenAI and what lab/ovmodel.py builds its model with). Regenerate: make lock"; \
+	  echo "-r requirements.txt"; grep -vxiFf $(LOCK_TMP)/suite.txt $(LOCK_TMP)/all.txt; } > requirements-twin.txt
+	rm -rf $(LOCK_TMP)
 
 clean:
 	rm -rf $(VENV)
