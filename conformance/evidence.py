@@ -25,7 +25,7 @@ class CommandRecord:
     batch: int
     batch_seconds: float
     timed_out: bool = False
-
+    test: str | None = None  # the test that sent it (a testinfra-style test's own command); None: the facts
     def mask(self, spans: Iterable[tuple[int, int]]) -> None:
         """Mask exact ranges of stdout (secret values a parser located)."""
         self.stdout = mask_spans(self.stdout, spans)

@@ -52,8 +52,9 @@ class MacFacts:
 
     def commands(self) -> list[list[str]]:
         """The one batch, as it will be sent (also what --dry-run lists)."""
+        paths = self.paths()
         return ([UNAME_COMMAND, SW_VERS_COMMAND, ["id", "-un"]] + [print_command(label) for label, _ in self.jobs]
-                + [NETSTAT_COMMAND, stat_command(self.paths())]
+                + [NETSTAT_COMMAND] + ([stat_command(paths)] if paths else [])
                 + [Binary(read_command(plist, MAX_READ_BYTES)) for _, plist in self.jobs])
 
     def planned(self) -> list[list[list[str]]]:
@@ -72,11 +73,12 @@ class MacFacts:
             outs = self.runner.run(self.commands())
         except BatchFailed as e:
             raise Unavailable(f"the round trip to {e}", "", e.records) from None
-        n = len(self.jobs)
-        return {"uname": outs[0], "sw_vers": outs[1], "id": outs[2],
-                "jobs": {label: out for (label, _), out in zip(self.jobs, outs[3:3 + n])},
-                "netstat": outs[3 + n], "stat": outs[4 + n],
-                "plists": {plist: out for (_, plist), out in zip(self.jobs, outs[5 + n:])}}
+        rest = iter(outs)
+        batch = {"uname": next(rest), "sw_vers": next(rest), "id": next(rest),
+                 "jobs": {label: next(rest) for label, _ in self.jobs}, "netstat": next(rest)}
+        batch["stat"] = next(rest) if self.paths() else None
+        batch["plists"] = {plist: next(rest) for _, plist in self.jobs}
+        return batch
 
     def system(self) -> Fact:
         out = answered(self._batch["uname"])

@@ -63,6 +63,11 @@ VALUES: dict[str, Value] = {
     "label": Value(r"[A-Za-z0-9._-]+"),
     "lines": _at_most(10_000),
     "bytes": _at_most(16 * 1024 * 1024),
+    # for the shapes testinfra's modules generate (conformance/testinfra_host.py)
+    "service": Value(r"[A-Za-z0-9_][A-Za-z0-9@._:-]*"),  # a unit, with or without its suffix (never `-x`)
+    "program": Value(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*"),  # a command name looked up in PATH
+    "package": Value(r"[a-z0-9][a-z0-9+.-]*(?::[a-z0-9-]+)?"),  # a Debian package name [:arch]
+    "pattern": Value(r".*"),  # a grep pattern (after `--`, so never an option); exit status only
 }
 
 _SYSTEMD_SCOPE = "[--user [-M <user>@]]"  # `-M user@` with nothing after the @: that user's manager on THIS host
@@ -100,31 +105,61 @@ RULES: list[tuple[str, str]] = [  # (shape name, shape)
     ("ss -ltn", "ss -ltnH|-ltn"),
     ("netstat -an -p tcp", "netstat -an -p tcp"),
     ("lsof listeners", "lsof -nP -iTCP -sTCP:LISTEN"),
+    # the commands testinfra's modules generate (pytest-testinfra 10.2.2), for the suite's guarded `host`
+    # fixture (conformance/testinfra_host.py): one field, one path or one name each, nothing that writes
+    ("test (testinfra File)", "test -e|-f|-d|-L|-x|-p|-S <path>"),
+    ("realpath", "realpath <path>"),
+    ("stat -Lc (GNU, one field)", "stat -Lc %U|%u|%G|%g|%a|%Y|%s|%i <path>"),
+    ("stat -f (BSD, one field)", "stat -f %Su|%u|%Sg|%g|%Lp|%m|%z <path>"),
+    ("grep -qs (exit status only)", "grep -qs -- <pattern> <file>"),
+    ("ls -1 -q", "ls -1 -q -- <path>"),
+    ("command -v", "command -v <program>|<path>"),
+    ("systemctl is-active|is-enabled (testinfra)", "systemctl is-active|is-enabled <service>"),
+    ("systemctl show (testinfra)", "systemctl show <service>"),
+    ("systemctl list-unit-files", "systemctl list-unit-files --no-pager --no-legend"),
+    ("ss (testinfra Socket)", "ss --numeric --listening|--all [--tcp|--udp|--unix]"),
+    ("id -nu", "id -nu"),
+    ("id <user>", "id [-g|-ng|-G|-nG] <user>"),
+    ("getent passwd|group", "getent passwd|group [<user>]"),
+    ("dpkg-query -W (status)", "dpkg-query -f '${Status}' -W <package>"),
+    ("dpkg-query -W (status and version)", "dpkg-query -f '${Status} ${Version}' -W <package>"),
+    ("lsb_release -a", "lsb_release -a"),
 ]
 
 SHAPES: list[str] = [shape for _, shape in RULES]
 
 _ABSOLUTE = "absolute paths without `..`"
 WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
-    "id": "id: only -un or -Gn",
+    "id": "id: only -un, -Gn, -nu, or [-g|-ng|-G|-nG] <user> (a user name, never an option)",
     "uname": "uname: only -s, -r, -m or -a",
     "sw_vers": "sw_vers takes no arguments",
-    "systemctl": "systemctl: only show, is-active, is-enabled, is-failed, cat, list-units --failed and "
-                 "is-system-running in their listed shapes, on this host (no -H/--host; -M only as <user>@ after --user)",
+    "systemctl": "systemctl: only show, is-active, is-enabled, is-failed, cat, list-units --failed, list-unit-files and "
+                 "is-system-running in their listed shapes (never start, stop, restart, reload, enable, disable, kill, "
+                 "edit, set-property or daemon-reload), on this host (no -H/--host; -M only as <user>@ after --user)",
     "loginctl": "loginctl: only show-user <user> [-p Prop]..., on this host (no -H, no -M)",
     "journalctl": "journalctl must be bounded with -n N (N <= 10000) and read one run (_SYSTEMD_INVOCATION_ID=<32 hex>) "
                   "or one unit (-u), as --no-pager -q -o cat|json|short-iso; nothing else (no -f, --vacuum-*, -M, -D, --file)",
     "launchctl": "launchctl: only print system/<label>, print gui/<uid>/<label> and print-disabled system",
-    "stat": f"stat: only -c '%F|%a|%U|%G|%s|%n' -- (GNU) or -L -f '%HT|%Lp|%Su|%Sg|%z|%N' (BSD), {_ABSOLUTE}",
+    "stat": f"stat: only -c '%F|%a|%U|%G|%s|%n' -- (GNU) or -L -f '%HT|%Lp|%Su|%Sg|%z|%N' (BSD), or one field of one "
+            f"path as testinfra asks: -Lc %U|%u|%G|%g|%a|%Y|%s|%i (GNU) or -f %Su|%u|%Sg|%g|%Lp|%m|%z (BSD); {_ABSOLUTE}",
     "readlink": f"readlink: only `readlink -- <path>`, {_ABSOLUTE}",
     "head": f"head: only -c N (1 <= N <= 16777216) [--] <path>, {_ABSOLUTE}",
     "sha256sum": f"sha256sum: only `sha256sum -- <path>...`, {_ABSOLUTE}",
     "shasum": f"shasum: only `shasum -a 256 <path>...`, {_ABSOLUTE}",
     "base64": f"base64: only `base64 -i <path>` (to stdout), {_ABSOLUTE}",
     "plutil": f"plutil: only -lint or -p <path> (never -convert, which writes), {_ABSOLUTE}",
-    "ss": "ss: only -ltnH or -ltn (no -K/--kill, which kills sockets; no -p)",
+    "ss": "ss: only -ltnH or -ltn, or --numeric --listening|--all [--tcp|--udp|--unix] (no -K/--kill, which kills "
+          "sockets; no -p)",
     "netstat": "netstat: only `netstat -an -p tcp` (no -c or -w, which repeat forever)",
     "lsof": "lsof: only `lsof -nP -iTCP -sTCP:LISTEN` (no +r/-r, which repeat forever; no +D, which walks the disk)",
+    "test": f"test: only one of -e, -f, -d, -L, -x, -p, -S and one path, {_ABSOLUTE}",
+    "realpath": f"realpath: only `realpath <path>`, {_ABSOLUTE}",
+    "grep": f"grep: only `grep -qs -- <pattern> <path>` (exit status only; the path a regular file), {_ABSOLUTE}",
+    "ls": f"ls: only `ls -1 -q -- <path>`, {_ABSOLUTE}",
+    "command": "command: only `command -v <name>` (a lookup; `command <program>` would run anything)",
+    "getent": "getent: only passwd or group [<name>] (never shadow: password hashes are secrets)",
+    "dpkg-query": "dpkg-query: only -f '${Status}' or -f '${Status} ${Version}' -W <package> (never a dpkg action)",
+    "lsb_release": "lsb_release: only -a",
 }
 
 

@@ -74,6 +74,42 @@ ALLOWED = [
     (["plutil", "-lint", PLIST], "plutil -lint|-p", (PLIST,)),
     (["plutil", "-p", PLIST], "plutil -lint|-p", (PLIST,)),
     (["lsof", "-nP", "-iTCP", "-sTCP:LISTEN"], "lsof listeners", ()),
+    # what testinfra's modules generate (pytest-testinfra 10.2.2), for the guarded `host` fixture
+    (["test", "-e", "/etc/passwd"], "test (testinfra File)", ()),  # testinfra/modules/file.py:35
+    (["test", "-f", "/etc/passwd"], "test (testinfra File)", ()),  # file.py:40
+    (["test", "-d", "/run/systemd/system/"], "test (testinfra File)", ()),  # file.py:45, service.py:92
+    (["test", "-L", "/sbin/init"], "test (testinfra File)", ()),  # file.py:65
+    (["test", "-p", "/tmp/fifo"], "test (testinfra File)", ()),  # file.py:55
+    (["realpath", "/sbin/init"], "realpath", ()),  # file.py:74
+    (["stat", "-Lc", "%U", "/etc/passwd"], "stat -Lc (GNU, one field)", ()),  # file.py:226
+    (["stat", "-Lc", "%a", "/etc/passwd"], "stat -Lc (GNU, one field)", ()),  # file.py:244
+    (["stat", "-Lc", "%s", "/etc/os-release"], "stat -Lc (GNU, one field)", ()),  # file.py:253
+    (["stat", "-f", "%Su", "/opt/mlx-launch"], "stat -f (BSD, one field)", ()),  # file.py:271
+    (["stat", "-f", "%Lp", "/opt/mlx-launch"], "stat -f (BSD, one field)", ()),  # file.py:289
+    (["grep", "-qs", "--", "^OLLAMA_HOST=", "/etc/x.conf"], "grep -qs (exit status only)", ("/etc/x.conf",)),  # file.py:135
+    (["ls", "-1", "-q", "--", "/opt/mlx-launch"], "ls -1 -q", ()),  # file.py:193
+    (["command", "-v", "command"], "command -v", ()),  # host.py:40
+    (["command", "-v", "ss"], "command -v", ()),  # host.py:58
+    (["command", "-v", "/sbin/ss"], "command -v", ()),  # host.py:45 (find_command's extra paths)
+    (["systemctl", "is-active", "ollama.service"], "systemctl is-active|is-enabled (testinfra)", ()),  # service.py:189
+    (["systemctl", "is-enabled", "ollama"], "systemctl is-active|is-enabled (testinfra)", ()),  # service.py:197, 224
+    (["systemctl", "show", "ollama.service"], "systemctl show (testinfra)", ()),  # service.py:229
+    (["systemctl", "list-unit-files", "--no-pager", "--no-legend"], "systemctl list-unit-files", ()),  # for service.py:179
+    (["ss", "--numeric", "--listening", "--tcp"], "ss (testinfra Socket)", ()),  # socket.py:208-218
+    (["ss", "--numeric", "--all", "--unix"], "ss (testinfra Socket)", ()),
+    (["ss", "--numeric", "--listening"], "ss (testinfra Socket)", ()),
+    (["id", "-nu"], "id -nu", ()),  # user.py:32
+    (["id", "root"], "id <user>", ()),  # user.py:46 (and user.py:51's uid, read from it)
+    (["id", "-g", "root"], "id <user>", ()),  # user.py:56
+    (["id", "-ng", "root"], "id <user>", ()),  # user.py:61
+    (["id", "-G", "root"], "id <user>", ()),  # user.py:68
+    (["id", "-nG", "christopherbailey"], "id <user>", ()),  # user.py:77
+    (["getent", "passwd", "root"], "getent passwd|group", ()),  # user.py:82, 87, 115
+    (["getent", "passwd"], "getent passwd|group", ()),  # user.py:145
+    (["getent", "group", "systemd-journal"], "getent passwd|group", ()),  # group.py:32
+    (["dpkg-query", "-f", "${Status}", "-W", "bash"], "dpkg-query -W (status)", ()),  # package.py:107
+    (["dpkg-query", "-f", "${Status} ${Version}", "-W", "libc6:amd64"], "dpkg-query -W (status and version)", ()),  # package.py:120
+    (["lsb_release", "-a"], "lsb_release -a", ()),  # systeminfo.py:89
 ]
 
 
@@ -231,6 +267,68 @@ REFUSED = [
     ["cat", "a\nrm -rf /"],
     ["id", "-un\n"],
     ["head", "-c", "10", "--", "/x\0y"],
+    # the testinfra shapes: one field, one path, one name; nothing that writes, follows, or runs something else
+    ["test", "-e", "relative"],
+    ["test", "-e", "/x", "-o", "/y"],
+    ["test", "/x"],
+    ["test", "-w", "/x"],
+    ["realpath", "-e", "/x"],
+    ["realpath", "/a", "/b"],
+    ["realpath", "x"],
+    ["stat", "-Lc", "%U %G", "/x"],
+    ["stat", "-Lc", "%U", "/x", "/y"],
+    ["stat", "-Lc", "%U", "x"],
+    ["stat", "-c", "%U", "/x"],
+    ["stat", "-f", "%Su", "-L"],
+    ["stat", "-Lc", "%U", "/etc/../etc/shadow"],
+    ["grep", "-r", "x", "/"],
+    ["grep", "-qs", "x", "/etc/passwd"],  # no `--`: a pattern could pass for an option
+    ["grep", "-qs", "--", "x", "/a", "/b"],
+    ["grep", "-qs", "--", "x", "relative"],
+    ["grep", "-s", "--", "x", "/etc/passwd"],  # prints what matches
+    ["ls", "-R", "/"],
+    ["ls", "-1", "-q", "/x"],
+    ["ls", "-1", "-q", "--", "/a", "/b"],
+    ["command", "rm", "-rf", "/"],
+    ["command", "-v", "-p"],
+    ["command", "-V", "ls"],
+    ["command", "-v", "ls", "rm"],
+    ["command", "-p", "id"],
+    ["systemctl", "restart", "ollama"],
+    ["systemctl", "is-active", "--user"],
+    ["systemctl", "is-active", "-H", "x"],
+    ["systemctl", "is-active", "ollama.service", "-H", "dietpi"],
+    ["systemctl", "is-enabled", "ollama", "--now"],
+    ["systemctl", "show", "--property=Id"],
+    ["systemctl", "show", "-M", "x"],
+    ["systemctl", "list-unit-files"],
+    ["systemctl", "list-unit-files", "--no-pager", "--no-legend", "-H", "x"],
+    ["systemctl", "enable", "ollama"],
+    ["ss", "--numeric", "--listening", "--tcp", "--kill"],
+    ["ss", "--numeric", "--all", "--processes"],
+    ["ss", "--numeric", "--listening", "-p"],
+    ["ss", "--listening", "--tcp"],
+    ["id", "-g", "-u", "root"],
+    ["id", "-G", "--", "root"],
+    ["id", "-nG", "-x"],
+    ["id", "-nu", "root"],
+    ["getent", "shadow", "root"],
+    ["getent", "shadow"],
+    ["getent", "gshadow", "root"],
+    ["getent", "-s", "files", "passwd"],
+    ["getent", "passwd", "a", "b"],
+    ["dpkg-query", "-W", "bash"],
+    ["dpkg-query", "-f", "${Status}", "-W", "-x"],
+    ["dpkg-query", "--admindir=/tmp", "-W"],
+    ["dpkg-query", "-f", "${Status}", "-W", "bash", "zsh"],
+    ["dpkg", "-i", "x.deb"],
+    ["lsb_release"],
+    ["lsb_release", "-a", "-s"],
+    ["systemd-analyze", "verify", "ollama.service"],  # writes: a test manager's dirs, /run/systemd, man's cache
+    ["service", "ollama", "status"],
+    ["ps", "-Aww", "-o", "pid"],
+    ["find", "-L", "/etc/rc2.d/", "-name", "S??ollama"],
+    ["sudo", "/bin/sh", "-c", "id -un"],
 ]
 
 
@@ -260,6 +358,14 @@ def test_empty_command_is_refused():
     (["cat", "--", "/etc/passwd"], "refused: cat -- /etc/passwd : cat is not on the read-only allowlist"),
     (["sh", "-c", "id; rm -rf /"], "refused: sh -c 'id; rm -rf /' : sh is not"),  # the command as shlex.join shows it
     (["cat", "a\nb"], "refused: cat 'a\\nb' : an argument holds a newline or NUL"),
+    (["systemctl", "restart", "ollama.service"], "(never start, stop, restart, reload, enable, disable, kill, edit, "
+                                                 "set-property or daemon-reload)"),
+    (["getent", "shadow", "root"], "refused: getent shadow root : getent: only passwd or group [<name>] (never shadow"),
+    (["command", "rm", "-rf", "/"], "`command <program>` would run anything"),
+    (["grep", "-s", "--", "x", "/etc/passwd"], "grep: only `grep -qs -- <pattern> <path>` (exit status only"),
+    (["stat", "-Lc", "%U %G", "/x"], "-Lc %U|%u|%G|%g|%a|%Y|%s|%i (GNU) or -f %Su|%u|%Sg|%g|%Lp|%m|%z (BSD)"),
+    (["ss", "--numeric", "--all", "--processes"], "or --numeric --listening|--all [--tcp|--udp|--unix] (no -K/--kill"),
+    (["systemd-analyze", "verify", "x.service"], "systemd-analyze is not on the read-only allowlist"),
 ])
 def test_the_refusal_names_the_command_and_the_rule_it_missed(argv, why):
     with pytest.raises(ReadOnlyViolation) as refused:

@@ -1,0 +1,469 @@
+"""testinfra's idiom, guarded: `host.file(p).exists` goes through the suite's one Runner like every other command.
+
+testinfra's modules build shell strings (`get_command(cmd, *args)` quotes the args). GuardedBackend turns each
+into an argv (POSIX word splitting and quoting only), checks it against the read-only allowlist and runs it
+through the host's Runner: the per-command watchdog on the host, the regular-file guard for reads, the round
+trip's deadline, the same transport (for an SSH host: the same ControlMaster connection and known_hosts), and
+a CommandRecord in the run's evidence, tagged with the test that sent it. Redaction happens where every record
+leaves the process (the plugin's boundary), not here: a test sees what the host answered.
+
+Refused before anything reaches the host, failing the test (RefusedCommand, a pytest Failed: no `except
+Exception` swallows it): a command off the allowlist's exact argv shapes, naming the command and the rule it
+missed; a command that needs a shell (pipes, redirections, `;`, `&&`, `$(`, backticks, globs, `~`), except the
+few testinfra pipelines mapped below to allowed shapes.
+
+What testinfra asks for, and what runs instead (`_MAPPED`):
+- `cat [--] P` (File.content, content_string, system_info's /etc/os-release): `stat` for the size and
+  `head -c 262144 -- P` in one round trip; a file past the bound fails (FileTooLarge), one that is not a
+  regular file is not read (NotRegularFile), so a FIFO never hangs a test;
+- `sha256sum P | cut -d ' ' -f 1` (GNU) and `sha256 < P` (macOS): `sha256sum -- P` / `shasum -a 256 P`;
+- `systemctl list-unit-files | grep -q "^NAME"` (Service.exists): `systemctl list-unit-files --no-pager
+  --no-legend`, the prefix matched here;
+- `id -u USER` (User.uid): `id USER`, the uid read from its answer;
+- DarwinFile.linked_to's shell script: `realpath P`;
+- a program by the absolute path `command -v NAME` answered on this host (Socket runs `/usr/bin/ss ...`):
+  NAME, which the host's PATH resolves to that same path.
+
+testinfra's `get_encoding` would run `python3 -c ...` on the host: the encoding is pinned to UTF-8 (the runner
+decodes every output as UTF-8, invalid bytes becoming U+FFFD, so `File.content` is that text re-encoded).
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+import shlex
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import pytest
+import testinfra.host
+from testinfra.backend.base import BaseBackend, CommandResult
+from testinfra.modules.file import DarwinFile
+
+from .evidence import CommandRecord
+from .facts.base import MAX_READ_BYTES
+from .runner import BatchFailed, Output, ReadOnlyViolation, Runner, check_read_only
+from .runner.runner import NOT_REGULAR
+
+OUTSIDE_A_TEST = "(outside a test)"
+LAUNCHD_GAPS = ("service", "socket", "process")  # testinfra modules with no macOS implementation
+ALLOWLIST = "conformance/runner/allowlist.py"
+
+
+# --- how a command of a test's `host` fails ---------------------------------------------------------------
+
+class HostCommandFailed(pytest.fail.Exception):
+    """A command of a test's `host` was refused, or gave no usable answer: the test fails, saying why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
+
+
+class RefusedCommand(HostCommandFailed):
+    """Refused before it reached the host: off the read-only allowlist, or it needs a shell."""
+
+    def __init__(self, host: str, command: str, why: str) -> None:
+        super().__init__(f"{host}: host.run refused `{command}` (nothing was sent to {host}): {why}")
+        self.host, self.command, self.why = host, command, why
+
+
+class NotRegularFile(HostCommandFailed):
+    """The runner's regular-file guard kept a command from reading a FIFO, device, socket or directory."""
+
+
+class FileTooLarge(HostCommandFailed):
+    """A file a test asked to read whole is larger than the bounded reader reads."""
+
+
+class CommandTimedOut(HostCommandFailed):
+    """The command's watchdog killed it on the host at its deadline."""
+
+
+class HostUnreachable(HostCommandFailed):
+    """The round trip did not complete (transport, deadline); the host is not asked again in this run."""
+
+
+class NeedsShell(Exception):
+    """A command string that only a shell could run as written."""
+
+
+# --- which test is running (set by conformance.host_fixture around each test) --------------------------------
+
+_running: list[str] = []
+
+
+@contextlib.contextmanager
+def attributed_to(nodeid: str) -> Iterator[None]:
+    """Commands sent inside this block are recorded as the test `nodeid`'s."""
+    _running.append(nodeid)
+    try:
+        yield
+    finally:
+        _running.pop()
+
+
+def running_test() -> str:
+    return _running[-1] if _running else OUTSIDE_A_TEST
+
+
+# --- shell words ------------------------------------------------------------------------------------------
+
+_NEEDS_SHELL = {
+    "|": "a pipe (|)", "&": "& or && (background or a command list)", ";": "; (a command list)",
+    "<": "a redirection (<)", ">": "a redirection (>)", "(": "a subshell or $( ) (()", ")": "a subshell ())",
+    "$": "an expansion or substitution ($)", "`": "command substitution (backticks)", "*": "a glob (*)",
+    "?": "a glob (?)", "[": "a glob ([)", "]": "a glob (])", "{": "brace expansion ({)", "}": "brace expansion (})",
+    "\n": "a second line (a command list)", "\r": "a carriage return",
+}
+_AT_WORD_START = {"~": "tilde expansion (~)", "#": "a comment (#)"}
+
+
+def split_command(command: str) -> list[str]:
+    """The argv a POSIX shell builds from `command`, when it needs nothing of the shell but quoting and word
+    splitting (what shlex.quote produces); NeedsShell naming the first construct that needs more."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(command)
+    while i < n:
+        c = command[i]
+        if c in " \t":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+            i += 1
+        elif c == "'":
+            end = command.find("'", i + 1)
+            if end < 0:
+                raise NeedsShell("an unterminated quote (')")
+            word.append(command[i + 1:end])
+            in_word, i = True, end + 1
+        elif c == '"':
+            j = i + 1
+            while j < n and command[j] != '"':
+                d = command[j]
+                if d in "$`":
+                    raise NeedsShell(f'{_NEEDS_SHELL[d]} inside "..."')
+                if d == "\\" and j + 1 < n and command[j + 1] in '$`"\\':
+                    j += 1
+                    d = command[j]
+                word.append(d)
+                j += 1
+            if j >= n:
+                raise NeedsShell('an unterminated quote (")')
+            in_word, i = True, j + 1
+        elif c == "\\":
+            if i + 1 >= n or command[i + 1] == "\n":
+                raise NeedsShell("a backslash at the end of a line")
+            word.append(command[i + 1])
+            in_word, i = True, i + 2
+        elif c in _NEEDS_SHELL:
+            raise NeedsShell(_NEEDS_SHELL[c])
+        elif not in_word and c in _AT_WORD_START:
+            raise NeedsShell(_AT_WORD_START[c])
+        else:
+            word.append(c)
+            in_word, i = True, i + 1
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+def _one_word(text: str) -> str | None:
+    try:
+        words = split_command(text)
+    except NeedsShell:
+        return None
+    return words[0] if len(words) == 1 else None
+
+
+# --- what runs for a testinfra command ---------------------------------------------------------------------
+
+Answer = tuple[int, str, str]  # exit status, stdout, stderr: what testinfra gets back
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The allowed argvs sent for one testinfra command (one round trip), and how their outputs answer it."""
+
+    argvs: tuple[tuple[str, ...], ...]
+    answer: Callable[[list[Output]], Answer]
+    via: str = ""  # for messages: what testinfra asked, when something else runs
+
+
+def _first_refusal(argvs: Sequence[Sequence[str]]) -> str | None:
+    for argv in argvs:
+        try:
+            check_read_only(argv)
+        except ReadOnlyViolation as e:
+            return str(e)
+    return None
+
+
+def _as_is(outputs: list[Output]) -> Answer:
+    return outputs[0].exit_status, outputs[0].stdout, outputs[0].stderr
+
+
+def _first_field(outputs: list[Output]) -> Answer:
+    out = outputs[0]
+    fields = out.stdout.split()
+    return out.exit_status, (fields[0] + "\n") if out.exit_status == 0 and fields else "", out.stderr
+
+
+def _uid(outputs: list[Output]) -> Answer:
+    out = outputs[0]
+    found = re.match(r"uid=(\d+)", out.stdout)
+    if out.exit_status != 0 or not found:
+        return out.exit_status or 1, "", out.stderr
+    return 0, found[1] + "\n", out.stderr
+
+
+class GuardedBackend(BaseBackend):
+    """A testinfra backend whose every command goes through the suite's Runner for one host.
+
+    `by_test` keeps each test's records (nodeid -> records); each record also carries `.test`.
+    """
+
+    NAME = "conformance"
+
+    def __init__(self, runner: Runner, os: str = "linux", *, max_read_bytes: int = MAX_READ_BYTES) -> None:
+        super().__init__(runner.host_id)
+        self.runner = runner
+        self.os = os  # the inventory's `os` of the host: linux | darwin
+        self.max_read_bytes = max_read_bytes
+        self._encoding = "utf-8"  # never probed on the host
+        self.by_test: dict[str, list[CommandRecord]] = {}
+        self.round_trips = 0  # this backend's own, outside the facts' stated budget
+        self._found: dict[str, str] = {}  # absolute path -> the program name `command -v` resolved to it
+        self._failed: str | None = None
+
+    def get_encoding(self) -> str:
+        return "utf-8"
+
+    def run(self, command: str | Sequence[str], *args: str, **kwargs) -> CommandResult:
+        """testinfra's `run(command, *args)`: quote, split, check, send; or fail the test, naming what and why.
+
+        A list or tuple is taken as an argv (no quoting involved)."""
+        __tracebackhide__ = True
+        if isinstance(command, str):
+            shown = self.get_command(command, *args)  # host.sudo() wraps it here, and `sudo` is refused below
+            plan = self._plan(shown)
+        else:
+            shown = shlex.join(command)
+            plan = self._plan_argv(list(command), shown)
+        refused = _first_refusal(plan.argvs)
+        if refused:
+            self._refuse(shown, f"{refused}{plan.via}{_hint(shown)}")
+        outputs = self._send(plan.argvs)
+        for out in outputs:
+            self._judge(out)
+        self._learn(outputs)
+        status, stdout, stderr = plan.answer(outputs)
+        return self.result(status, self.encode(shown), stdout.encode("utf-8"), stderr.encode("utf-8"))
+
+    # --- planning ------------------------------------------------------------------------------------------
+    def _plan(self, command: str) -> Plan:
+        for pattern, build in _MAPPED:
+            m = pattern.fullmatch(command)
+            if m:
+                plan = build(self, m, command)
+                if plan is not None:
+                    return plan
+        try:
+            return self._plan_argv(split_command(command), command)
+        except NeedsShell as e:
+            why = str(e)
+        self._refuse(command, f"it needs a shell: {why}. The guarded host runs one command per call, split into "
+                              f"words, in the read-only allowlist's exact argv shapes ({ALLOWLIST}){_hint(command)}")
+
+    def _plan_argv(self, argv: list[str], command: str) -> Plan:
+        if not argv:
+            self._refuse(command, "an empty command")
+        if argv[0] in self._found:  # `/usr/bin/ss` that `command -v ss` answered: run as `ss`, found the same way
+            argv = [self._found[argv[0]], *argv[1:]]
+        if len(argv) == 3 and argv[:2] == ["id", "-u"]:
+            return Plan((("id", argv[2]),), _uid, f" (asked as `{command}`)")  # user.py:51
+        return Plan((tuple(argv),), _as_is)
+
+    def _read_plan(self, path: str, command: str) -> Plan:
+        """A whole file, through the bounded reader and the regular-file guard; its size checked in the same trip."""
+        size = ("stat", "-L", "-f", "%HT|%Lp|%Su|%Sg|%z|%N", path) if self.os == "darwin" else ("stat", "-Lc", "%s", path)
+        read = ("head", "-c", str(self.max_read_bytes), "--", path)
+
+        def answer(outputs: list[Output]) -> Answer:
+            stat, out = outputs
+            fields = stat.stdout.strip().split("|")
+            found = (fields[4] if len(fields) == 6 else "") if self.os == "darwin" else stat.stdout.strip()
+            if stat.exit_status == 0 and found.isdigit() and int(found) > self.max_read_bytes:
+                raise FileTooLarge(f"{self.hostname}: {path} is {int(found)} bytes: more than the {self.max_read_bytes} "
+                                   f"a test may read whole (`{command}` reads through `{shlex.join(read)}`)")
+            return out.exit_status, out.stdout, out.stderr
+
+        return Plan((size, read), answer, f" (asked as `{command}`)")
+
+    # --- sending and judging -------------------------------------------------------------------------------
+    def _send(self, argvs: Sequence[Sequence[str]]) -> list[Output]:
+        __tracebackhide__ = True
+        if self._failed:
+            raise HostUnreachable(f"{self.hostname}: not sent: an earlier round trip to it failed in this run "
+                                  f"({self._failed})")
+        # A test's own commands come after the facts (make_host asks the session for them first) and
+        # outside the facts' stated round trips: sent unbudgeted, counted in self.round_trips.
+        try:
+            outputs = self.runner.run(argvs, budgeted=False)
+        except BatchFailed as e:
+            self._tag(e.records)
+            self._failed = e.reason
+            raise HostUnreachable(e.reason if e.reason.startswith(self.hostname) else f"{self.hostname}: {e.reason}") from None
+        self.round_trips += 1
+        self._tag([o.record for o in outputs])
+        return outputs
+
+    def _tag(self, records: Sequence[CommandRecord]) -> None:
+        test = running_test()
+        for record in records:
+            record.test = test  # shown under the test in the report
+            self.by_test.setdefault(test, []).append(record)
+
+    def _judge(self, out: Output) -> None:
+        __tracebackhide__ = True
+        if out.timed_out:
+            raise CommandTimedOut(f"{self.hostname}: `{out.command}` was killed on the host after "
+                                  f"{self.runner.command_timeout:g} s (--command-timeout)")
+        if out.exit_status == 126 and NOT_REGULAR in out.stderr:
+            path = out.stderr.split(f": {NOT_REGULAR}")[0].strip().splitlines()[-1]
+            raise NotRegularFile(f"{self.hostname}: {path} is not a regular file (a FIFO, device, socket or directory): "
+                                 f"not read; the runner reads a file only when it is a regular file (`{out.command}`)")
+
+    def _learn(self, outputs: list[Output]) -> None:
+        for out in outputs:
+            if out.argv[:2] == ("command", "-v") and "/" not in out.argv[2] and out.exit_status == 0:
+                path = out.stdout.strip()
+                if path.startswith("/") and "\n" not in path:
+                    self._found[path] = out.argv[2]
+
+    def _refuse(self, command: str, why: str):
+        __tracebackhide__ = True
+        raise RefusedCommand(self.hostname, command, why)
+
+    def commands(self, nodeid: str) -> list[CommandRecord]:
+        """The records of the commands a test sent to this host."""
+        return list(self.by_test.get(nodeid, ()))
+
+
+# --- testinfra's pipelines and scripts, mapped to allowed shapes ---------------------------------------------
+
+def _map_cat(backend: GuardedBackend, m: re.Match, command: str) -> Plan | None:
+    path = _one_word(m["path"])
+    return backend._read_plan(path, command) if path else None
+
+
+def _map_sha256(backend: GuardedBackend, m: re.Match, command: str) -> Plan | None:
+    path = _one_word(m["gnu"] or m["bsd"])
+    if not path:
+        return None
+    argv = ("sha256sum", "--", path) if m["gnu"] else ("shasum", "-a", "256", path)
+    return Plan((argv,), _first_field, f" (asked as `{command}`)")
+
+
+def _map_unit_exists(backend: GuardedBackend, m: re.Match, command: str) -> Plan | None:
+    name = m["name"]
+    pattern = re.compile("".join("." if c == "." else re.escape(c) for c in name))  # grep's ^NAME: `.` is any char
+
+    def answer(outputs: list[Output]) -> Answer:
+        out = outputs[0]
+        if out.exit_status != 0:
+            raise HostCommandFailed(f"{backend.hostname}: `{out.command}` failed (exit {out.exit_status}): "
+                                    f"{out.stderr.strip() or 'no message'} (asked as `{command}`)")
+        return (0 if any(pattern.match(line) for line in out.stdout.splitlines()) else 1), "", ""
+
+    return Plan((("systemctl", "list-unit-files", "--no-pager", "--no-legend"),), answer, f" (asked as `{command}`)")
+
+
+class _Script:
+    """Captures the shell script DarwinFile.linked_to builds for a path."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @staticmethod
+    def check_output(script: str) -> str:
+        return script
+
+
+def _map_darwin_linked_to(backend: GuardedBackend, m: re.Match, command: str) -> Plan | None:
+    path = m["path"]
+    if DarwinFile.linked_to.fget(_Script(path)) != command:  # exactly testinfra's script, nothing else
+        return None
+    return Plan((("realpath", path),), _as_is, " (asked as DarwinFile.linked_to's shell script)")
+
+
+_MAPPED: list[tuple[re.Pattern[str], Callable[[GuardedBackend, re.Match, str], Plan | None]]] = [
+    (re.compile(r"cat (?:-- )?(?P<path>.+)"), _map_cat),  # file.py:148; systeminfo.py:54,72,82; user.py:158
+    (re.compile(r"sha256sum (?P<gnu>.+) \| cut -d ' ' -f 1|sha256 < (?P<bsd>.+)"), _map_sha256),  # file.py:265, 306
+    (re.compile(r'systemctl list-unit-files \| grep -q "\^(?P<name>[A-Za-z0-9@._:-]+)"'), _map_unit_exists),  # service.py:179
+    (re.compile(r"\s*TARGET_FILE='(?P<path>[^']*)'.*", re.DOTALL), _map_darwin_linked_to),  # file.py:312-326
+]
+
+
+# --- why a refused testinfra command is refused by design -----------------------------------------------------
+
+_HINTS = [
+    (re.compile(r"systemd-analyze verify\b"),
+     "host.service(...).is_valid runs `systemd-analyze verify`, which writes (a test manager's directories in /tmp, "
+     "/run/systemd/systemd-units-load, man's page cache): check the unit through host.service(name).systemd_properties "
+     "or the inventory's unit checks"),
+    (re.compile(r"md5sum\b|md5 <"), "use host.file(path).sha256sum"),
+    (re.compile(r"find -L /etc/rc\?\.d/"), "is_enabled fell back to SysV init scripts: name the unit with its suffix "
+                                           "(e.g. `ollama.service`), which systemctl answers"),
+    (re.compile(r"sudo\b"), "the suite never runs a command as another user (host.sudo())"),
+    (re.compile(r"(?:^|/)ps -"), "host.process is not supported: check the unit (host.service) or use host.run"),
+    (re.compile(r"(?:^|/)service \S+ status"), "systemctl did not answer (is-active exit 1), so testinfra fell back "
+                                               "to SysV `service`, which runs an init script"),
+]
+
+
+def _hint(command: str) -> str:
+    return "".join(f". {hint}" for pattern, hint in _HINTS if pattern.search(command))
+
+
+# --- the host ---------------------------------------------------------------------------------------------
+
+class GuardedHost(testinfra.host.Host):
+    """testinfra's Host over a GuardedBackend; on macOS, the modules testinfra has no launchd support for skip."""
+
+    backend: GuardedBackend
+
+    def __getattr__(self, name: str):
+        __tracebackhide__ = True
+        if name in LAUNCHD_GAPS and self.backend.os == "darwin":
+            pytest.skip(f"{self.backend.hostname} is macOS: host.{name}: testinfra has no launchd support; "
+                        "use the suite's launchd checks or host.run")
+        try:
+            return super().__getattr__(name)
+        except NotImplementedError:
+            pytest.skip(f"{self.backend.hostname} ({self.backend.os}): host.{name}: testinfra has no implementation "
+                        "of it for this kind of host; use host.run")
+
+
+def guarded_host(runner: Runner, os: str = "linux", **options) -> GuardedHost:
+    """A testinfra Host whose commands all go through `runner`."""
+    backend = GuardedBackend(runner, os, **options)
+    host = GuardedHost(backend)
+    backend.set_host(host)
+    return host
+
+
+def make_host(session, host_id: str) -> GuardedHost:
+    """The testinfra Host of an inventory host, on the SAME Runner as the suite's facts for it (same transport,
+    SSH connection, host keys and deadlines; its records in the run's evidence). The facts are sent first: they
+    come before any check, in the round trips the README states."""
+    runner = session.runners.get(host_id)
+    if runner is None:
+        try:
+            session.facts(host_id)  # makes the host's one Runner and sends the facts' round trips
+        except Exception:  # the facts' own failure is their checks' to report (as an error); the Runner stands
+            if host_id not in session.runners:
+                raise
+        runner = session.runners[host_id]
+    return guarded_host(runner, session.inventory.host(host_id).os)

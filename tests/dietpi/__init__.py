@@ -1,0 +1,1 @@
+"""Tests of the `dietpi` marker (the folder is the marker); a package, so two folders may hold files of one name."""
