@@ -44,7 +44,7 @@ STANDINS = {
     "macos/python3-shim.sh": "python3",
 }
 # Not in the macOS userland: Python (the Mac's python3 is the stub above), GNU `timeout` (stock macOS has
-# none, studio-contract-facts.md A3), and Linux-only tools a check might reach for by mistake.
+# none: mvanhorn/cli-printing-press #3846, open-gsd #2351), and Linux-only tools a check might reach for by mistake.
 NOT_ON_A_MAC = ("python*", "pydoc*", "pip*", "pygettext*", "2to3*", "idle*", "py3*", "timeout", "systemctl",
                 "journalctl", "loginctl", "busctl", "hostnamectl", "timedatectl", "localectl", "systemd-*",
                 "ss", "ip", "dpkg*", "apt*", "lsb_release")

@@ -3,7 +3,7 @@
 
 Answers `GET /health` and `GET /v1/models` as mlx-openai-server 1.8.1 does in single-model mode. Read in
 cubist38/mlx-openai-server at 4b7d4b61586dd08b5ca1149b73003e85272ff652 (version 1.8.1, pyproject.toml
-line 3; studio-contract-facts.md B5):
+line 3):
 
 - app/cli.py 140-230, 398-475: `launch` options (`--model-path`, `--model-type` lm|multimodal|...,
   `--context-length`, `--served-model-name`, `--port` default 8000 (175), `--host` default 0.0.0.0 (176),

@@ -26,7 +26,7 @@ What is printed comes from /run/launchd-twin/state.json, written by the launchd 
 printed (a system daemon without launch constraints or triggers has none).
 
 Only `print system/<label>` is implemented. `print gui/<uid>/<label>` answers as a Mac does over SSH
-without a GUI login (`Could not find domain for user gui: <uid>`, studio-contract-facts.md A1; its exit
+without a GUI login (`Could not find domain for user gui: <uid>`, Wamphyre/macOS_Silverback-Debloater #2; its exit
 status there is unconfirmed: 113 here). Everything else is a twin limitation and says so (exit 64).
 """
 import json

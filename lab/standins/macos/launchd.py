@@ -6,7 +6,7 @@ supervises every `*.plist` in /Library/LaunchDaemons, with the semantics of laun
 
 - a plist is loaded if it parses, has a Label and ProgramArguments (or Program), and is owned by root and
   not group/world writable ("All system-wide daemons (LaunchDaemons) must be owned by root. Configuration
-  files must disallow group and world writes", launchctl(1), quoted in studio-contract-facts.md A1); a
+  files must disallow group and world writes", launchctl(1), quoted in munkireport/munkireport-php #1468); a
   plist that is not is refused, as launchd refuses it, and the job is simply not loaded;
 - RunAtLoad starts ProgramArguments at load ("The use of [KeepAlive] implicitly implies RunAtLoad");
 - each run gets its own session/process group, stdin /dev/null, stdout/stderr appended to
@@ -20,7 +20,7 @@ supervises every `*.plist` in /Library/LaunchDaemons, with the semantics of laun
   conditions (PathState, OtherJobEnabled, NetworkState) are not implemented and restart nothing;
 - a restart waits until ThrottleInterval seconds (default 10, printed as `minimum runtime = 10`) have
   passed since the last start; while waiting the job's state is `spawn scheduled` (a state value seen in
-  real captures, studio-contract-facts.md A1);
+  third-party fixtures of real output; what a throttled KeepAlive job really shows is unconfirmed);
 - a program that cannot be executed is a spawn failure: `last exit code = 78: EX_CONFIG`,
   `job state = spawn failed` (the pair quoted in selftest/fixtures/darwin/README.md), retried under
   KeepAlive like an exit.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # `uname` stand-in (twin, studio): what macOS 15.5 on a Mac Studio (M2 Ultra) prints.
 #
-# `uname -s` is `Darwin` (testinfra lower-cases it to "darwin", studio-contract-facts.md A4; the suite's
+# `uname -s` is `Darwin` (pytest-testinfra lower-cases it to "darwin", testinfra/modules/systeminfo.py; the suite's
 # bsd.parse_uname). The release `24.5.0` is Darwin's for macOS 15.5 (24F74, see sw_vers), the machine
 # `arm64`, the processor (-p) `arm`; -v and -a carry a version string of that release's form (made up
 # here: no captured `uname -a` of the lab's Studio exists). BSD uname prints the fields asked for in the
