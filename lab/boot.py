@@ -13,7 +13,8 @@ from .wait import http_status, until
 
 BOOT_TIMEOUT = float(os.environ.get("LAB_BOOT_TIMEOUT", 60))
 READY_TIMEOUT = float(os.environ.get("LAB_READY_TIMEOUT", 90))
-REQUIRED_TOOLS = ("systemd-nspawn", "ip", "mount", "umount", "ssh", "ssh-keygen", "useradd")
+REQUIRED_TOOLS = ("systemd-nspawn", "ip", "mount", "umount", "ssh", "ssh-keygen", "useradd",
+                  "zsh", "dropbear", "dropbearkey")  # studio's login shell, dietpi's ssh server (make deps)
 
 
 def _elapsed(t0: float) -> float:

@@ -33,7 +33,7 @@ def install_host_keys(name: str, root: Path, server: str = "openssh") -> list[st
     if server == "dropbear":
         for old in (root / "etc/ssh").glob("ssh_host_*"):
             old.unlink()  # the base image's (the outer machine's) keys: never inside a twin host
-        return _install_dropbear_keys(name, root, keydir)
+        return _install_dropbear_keys(root, keydir)
     procs = [subprocess.Popen(["ssh-keygen", "-q", "-t", t, "-N", "", "-C", f"root@{name}",
                                "-f", keydir / f"ssh_host_{t}_key"], stdin=subprocess.DEVNULL)
              for t in HOST_KEY_TYPES if not (keydir / f"ssh_host_{t}_key.pub").exists()]
@@ -51,7 +51,7 @@ def install_host_keys(name: str, root: Path, server: str = "openssh") -> list[st
     return [" ".join((keydir / f"ssh_host_{t}_key.pub").read_text().split()[:2]) for t in HOST_KEY_TYPES]
 
 
-def _install_dropbear_keys(name: str, root: Path, keydir: Path) -> list[str]:
+def _install_dropbear_keys(root: Path, keydir: Path) -> list[str]:
     """dropbearkey-generated host keys (once, persisted like the OpenSSH ones), public lines via `dropbearkey -y`."""
     target = root / DROPBEAR_KEY_DIR.lstrip("/")
     target.mkdir(mode=0o755, parents=True, exist_ok=True)
