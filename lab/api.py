@@ -79,7 +79,8 @@ def daemon_reload(host: str, scope: str = "system") -> None:
 
 def restart_units(host: str, system_units=(), user_units=(), timeout: float = 60, wait: bool = True) -> None:
     """Restart units (after a daemon-reload, so planted or reverted unit files take effect), then wait until
-    they are active and, for units with a readiness probe (litellm-orch: /health/readiness), until it is 200."""
+    they are active and, for units with a readiness probe (litellm-orch: /health/readiness), until it is 200.
+    On studio, restarting launchd.service (which loads every LaunchDaemon afresh) waits for the MLX ports."""
     todo = {"system": list(system_units), "user": list(user_units)}
     for scope, units in todo.items():
         if units:
@@ -94,7 +95,8 @@ def restart_units(host: str, system_units=(), user_units=(), timeout: float = 60
     spec = topo.host(host)
     restarted = todo["system"] + todo["user"]
     for svc in hosts.layout(spec).SERVICES:
-        if svc.probe and svc.unit in restarted:
+        # launchd-run services (studio's MLX servers) come back when launchd.service does
+        if svc.probe and (svc.unit in restarted or svc.scope == "launchd" and "launchd.service" in restarted):
             t0 = time.monotonic()
             if not until(lambda: http_status(spec.address, svc.port, svc.probe) == 200, timeout, 0.2):
                 raise LabError(f"{host}: {svc.unit} is active but GET :{svc.port}{svc.probe} is not 200 after "

@@ -13,7 +13,8 @@ from .wait import http_status, until
 
 BOOT_TIMEOUT = float(os.environ.get("LAB_BOOT_TIMEOUT", 60))
 READY_TIMEOUT = float(os.environ.get("LAB_READY_TIMEOUT", 90))
-REQUIRED_TOOLS = ("systemd-nspawn", "ip", "mount", "umount", "ssh", "ssh-keygen", "useradd")
+REQUIRED_TOOLS = ("systemd-nspawn", "ip", "mount", "umount", "ssh", "ssh-keygen", "useradd",
+                  "zsh", "dropbear", "dropbearkey")  # studio's login shell, dietpi's ssh server (make deps)
 
 
 def _elapsed(t0: float) -> float:
@@ -60,8 +61,8 @@ def _boot_all(t0: float, timings: dict) -> None:
     # 1. roots and host keys of every host first: each host's known_hosts lists all of them
     roots, host_keys = {}, {}
     for spec in specs:
-        roots[spec.name] = rootfs.mount(spec.name)
-        host_keys[spec.name] = ssh.install_host_keys(spec.name, roots[spec.name])
+        roots[spec.name] = rootfs.mount(spec.name, hosts.option(spec, "ROOT_LINKS"))
+        host_keys[spec.name] = ssh.install_host_keys(spec.name, roots[spec.name], hosts.option(spec, "SSH_SERVER"))
     owner_priv = paths.owner_key().read_text()
     admin_pub = paths.admin_key().with_suffix(".pub").read_text().strip()
     owner_pub = paths.owner_key().with_suffix(".pub").read_text().strip()
@@ -83,7 +84,8 @@ def _boot_all(t0: float, timings: dict) -> None:
         netns = network.attach(spec)
         cg = [] if nspawn.systemd_is_pid1() else cgroups.create(spec.name)
         console = paths.host_dir(spec.name) / "console.log"
-        pid = nspawn.launch(spec, roots[spec.name], netns, console, cgroups.enter(cg) if cg else None)
+        pid = nspawn.launch(spec, roots[spec.name], netns, console, cgroups.enter(cg) if cg else None,
+                            tmpfs=hosts.option(spec, "TMPFS"), bind_checkout=hosts.option(spec, "BIND_CHECKOUT"))
         launched[spec.name] = time.monotonic()
         write_state(spec.name, {
             "name": spec.name, "address": spec.address, "nspawn_pid": pid, "root": str(roots[spec.name]),
@@ -153,6 +155,11 @@ def diagnostics(name: str, services=()) -> str:
     for user in read_state(name).get("users", {}):
         cmds.append(f"systemctl --user -M {user}@ --failed --no-pager")
     for svc in services:
+        if svc.scope == "launchd":
+            label = svc.unit.partition(":")[0]
+            cmds.append(f"/usr/local/macos/bin/launchctl print system/{label}; systemctl status --no-pager -n 20 "
+                        f"launchd.service; tail -n 20 /tmp/mlx-{svc.port}.log /tmp/mlx-launch.err.log")
+            continue
         scope = f"--user -M {topo.OWNER}@ " if svc.scope == "user" else ""
         cmds.append(f"systemctl {scope}status --no-pager -n 20 {svc.unit}")
     for cmd in cmds:

@@ -10,10 +10,14 @@ def systemd_is_pid1() -> bool:
     return Path("/run/systemd/system").exists()
 
 
-def argv(spec: topo.HostSpec, root: Path, netns: Path) -> list[str]:
+def argv(spec: topo.HostSpec, root: Path, netns: Path, tmpfs: str = "/tmp", bind_checkout: bool = True) -> list[str]:
+    """tmpfs: the host's private tmpfs (/tmp; /private/tmp on studio, where /tmp links to it).
+    bind_checkout: the checkout and its .venv at CHECKOUT_IN_TWIN (mini runs the suite and LiteLLM from it)."""
     a = ["systemd-nspawn", "-D", str(root), "-M", spec.name, "--boot", "--link-journal=no",
-         f"--network-namespace-path={netns}", "--tmpfs=/tmp:mode=1777", "--resolv-conf=off", "--timezone=off",
-         "--console=read-only", f"--bind={paths.ROOT}:{topo.CHECKOUT_IN_TWIN}"]
+         f"--network-namespace-path={netns}", f"--tmpfs={tmpfs}:mode=1777", "--resolv-conf=off", "--timezone=off",
+         "--console=read-only"]
+    if bind_checkout:
+        a.append(f"--bind={paths.ROOT}:{topo.CHECKOUT_IN_TWIN}")
     if not systemd_is_pid1():
         # no machined/scope without systemd as PID 1: nspawn keeps the cgroup we start it in (lab.cgroups)
         a[1:1] = ["--register=no", "--keep-unit"]
@@ -21,10 +25,10 @@ def argv(spec: topo.HostSpec, root: Path, netns: Path) -> list[str]:
     return a
 
 
-def launch(spec: topo.HostSpec, root: Path, netns: Path, console: Path, preexec=None) -> int:
+def launch(spec: topo.HostSpec, root: Path, netns: Path, console: Path, preexec=None, **options) -> int:
     """Start nspawn detached (own session, output to the console log) and return its PID."""
     with open(console, "wb") as out:
-        p = subprocess.Popen(argv(spec, root, netns), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        p = subprocess.Popen(argv(spec, root, netns, **options), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              start_new_session=True, preexec_fn=preexec)
     return p.pid
 

@@ -21,7 +21,9 @@ HIDDEN = ("root", "home", "work", "opt", "srv", "mnt", "farm", "old_root", "cont
           "pyenv-installer")
 
 
-def mount(name: str) -> Path:
+def mount(name: str, links: dict[str, str] | None = None) -> Path:
+    """links: top-level entries that are symlinks in this host ({"/tmp": "private/tmp"} on studio), made in
+    the upper before mounting: an upper symlink hides the lower directory of that name whole."""
     d = paths.host_dir(name)
     rw, root = d / "rw", d / "root"
     rw.mkdir(parents=True, exist_ok=True)
@@ -31,6 +33,10 @@ def mount(name: str) -> Path:
     (rw / "upper").mkdir()
     (rw / "work").mkdir()
     _hide(rw / "upper")
+    for entry, target in (links or {}).items():
+        if "/" in entry.strip("/"):
+            raise LabError(f"{name}: only top-level entries can be links here, not {entry}")
+        (rw / "upper" / entry.strip("/")).symlink_to(target)
     run(["mount", "-t", "overlay", f"llmlab-{name}-root", "-o",
          f"lowerdir={LOWER},upperdir={rw / 'upper'},workdir={rw / 'work'}", root])
     run(["mount", "--make-private", root])

@@ -13,6 +13,8 @@ from . import paths, topology as topo
 from .proc import run
 
 HOST_KEY_TYPES = ("ed25519", "ecdsa", "rsa")
+DROPBEAR_KEY_TYPES = ("ed25519", "ecdsa")  # what dropbear 2022.83 offers here; RSA would only slow the first boot
+DROPBEAR_KEY_DIR = "/etc/dropbear"  # Debian's dropbear package keeps them there (dropbear_<type>_host_key)
 
 
 def ensure_client_keys() -> None:
@@ -21,12 +23,17 @@ def ensure_client_keys() -> None:
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", key])
 
 
-def install_host_keys(name: str, root: Path) -> list[str]:
+def install_host_keys(name: str, root: Path, server: str = "openssh") -> list[str]:
     """The host's ssh host keys, kept in LAB_DIR/hostkeys/<name> across boots (as a real host keeps them;
-    RSA generation alone takes 0.1-2 s), installed into its /etc/ssh in place of the base image's.
+    RSA generation alone takes 0.1-2 s), installed into its /etc/ssh in place of the base image's
+    (server "dropbear": dropbear's own keys in /etc/dropbear, and none in /etc/ssh).
     Returns the public key lines."""
     keydir = paths.lab_dir() / "hostkeys" / name
     keydir.mkdir(parents=True, exist_ok=True)
+    if server == "dropbear":
+        for old in (root / "etc/ssh").glob("ssh_host_*"):
+            old.unlink()  # the base image's (the outer machine's) keys: never inside a twin host
+        return _install_dropbear_keys(root, keydir)
     procs = [subprocess.Popen(["ssh-keygen", "-q", "-t", t, "-N", "", "-C", f"root@{name}",
                                "-f", keydir / f"ssh_host_{t}_key"], stdin=subprocess.DEVNULL)
              for t in HOST_KEY_TYPES if not (keydir / f"ssh_host_{t}_key.pub").exists()]
@@ -42,6 +49,25 @@ def install_host_keys(name: str, root: Path) -> list[str]:
             shutil.copyfile(keydir / dst.name, dst)
             os.chmod(dst, mode)
     return [" ".join((keydir / f"ssh_host_{t}_key.pub").read_text().split()[:2]) for t in HOST_KEY_TYPES]
+
+
+def _install_dropbear_keys(root: Path, keydir: Path) -> list[str]:
+    """dropbearkey-generated host keys (once, persisted like the OpenSSH ones), public lines via `dropbearkey -y`."""
+    target = root / DROPBEAR_KEY_DIR.lstrip("/")
+    target.mkdir(mode=0o755, parents=True, exist_ok=True)
+    lines = []
+    for t in DROPBEAR_KEY_TYPES:
+        key = keydir / f"dropbear_{t}_host_key"
+        if not key.exists():
+            run(["dropbearkey", "-t", t, "-f", key])
+        shutil.copyfile(key, target / key.name)
+        os.chmod(target / key.name, 0o600)
+        out = run(["dropbearkey", "-y", "-f", key]).stdout
+        pub = next((ln for ln in out.splitlines() if ln.startswith(("ssh-", "ecdsa-"))), None)
+        if pub is None:
+            raise RuntimeError(f"dropbearkey -y -f {key} printed no public key: {out!r}")
+        lines.append(" ".join(pub.split()[:2]))
+    return lines
 
 
 def write_client_files(host_keys: dict[str, list[str]]) -> None:

@@ -39,8 +39,8 @@ class HostSpec:
 
 HOSTS = {
     "mini": HostSpec("mini", "10.213.0.2", "192.168.1.71", "mini"),
-    "studio": HostSpec("studio", "10.213.0.3", "192.168.1.72", None),
-    "dietpi": HostSpec("dietpi", "10.213.0.4", "192.168.1.70", None),
+    "studio": HostSpec("studio", "10.213.0.3", "192.168.1.72", "studio"),
+    "dietpi": HostSpec("dietpi", "10.213.0.4", "192.168.1.70", "dietpi"),
 }
 
 

@@ -4,6 +4,14 @@
 - ``SERVICES``: what must answer before the host counts as ready (and what restart_units waits for);
 - ``MANAGED_USERS``: users whose systemd user manager must be active (linger).
 
+and may set (see ``option``):
+
+- ``SSH_SERVER``: "openssh" (default: sshd with the twin's host keys) or "dropbear";
+- ``TMPFS``: where nspawn mounts the host's private tmpfs (default "/tmp");
+- ``ROOT_LINKS``: {"/tmp": "private/tmp"}: top-level entries of the root that are symlinks (made in the
+  overlay's upper before it is mounted, so they replace the base image's directories);
+- ``BIND_CHECKOUT``: bind the checkout (and its .venv) at topology.CHECKOUT_IN_TWIN (default False).
+
 Every host first gets lab.hosts.base (identity, sshd, keys, masked base-image units).
 """
 import importlib
@@ -15,7 +23,7 @@ from ..topology import HostSpec
 @dataclass(frozen=True)
 class Service:
     unit: str
-    scope: str  # "system" or "user" (then: of the owner user)
+    scope: str  # "system", "user" (then: of the owner user) or "launchd" (unit = the job's label:port)
     port: int
     probe: str | None = None  # HTTP path that answers 200 once the service is ready
 
@@ -29,5 +37,13 @@ class Context:
     host_keys: dict[str, list[str]] = field(default_factory=dict)  # every twin host being booted -> pub keys
 
 
+DEFAULTS = {"SSH_SERVER": "openssh", "TMPFS": "/tmp", "ROOT_LINKS": {}, "BIND_CHECKOUT": False}
+
+
 def layout(spec: HostSpec):
     return importlib.import_module(f"{__name__}.{spec.layout}")
+
+
+def option(spec: HostSpec, name: str):
+    """A layout's optional setting (DEFAULTS when it sets none)."""
+    return getattr(layout(spec), name, DEFAULTS[name])

@@ -1,4 +1,6 @@
 """What every twin host gets before its own layout: identity, sshd, root's login, the owner user, masks."""
+import os
+
 from .. import topology as topo
 from ..proc import run
 from ..tree import Tree
@@ -37,11 +39,15 @@ def _machine_id() -> str:
         return f.read().strip().replace("-", "") + "\n"
 
 
-def add_owner(tree: Tree, ctx: Context, groups=("systemd-journal",), linger=True) -> None:
+def add_owner(tree: Tree, ctx: Context, groups=("systemd-journal",), linger=True, home: str = topo.OWNER_HOME,
+              shell: str = "/bin/bash") -> None:
     """The lab's owner account with key logins (outer admin key + its own key) and, by default, linger."""
-    run(["useradd", "--root", tree.root, "-m", "-s", "/bin/bash", "-U", "-u", str(topo.OWNER_UID),
+    parent = os.path.dirname(home)
+    if not tree.path(parent).is_dir():
+        tree.mkdir(parent, 0o755)  # e.g. /Users on studio
+    run(["useradd", "--root", tree.root, "-m", "-d", home, "-s", shell, "-U", "-u", str(topo.OWNER_UID),
          "-c", "Christopher Bailey", *(["-G", ",".join(groups)] if groups else []), topo.OWNER])
-    home, own = topo.OWNER_HOME, topo.OWNER
+    own = topo.OWNER
     tree.mkdir(f"{home}/.ssh", 0o700, own)
     tree.write(f"{home}/.ssh/authorized_keys", f"{ctx.admin_pub}\n{ctx.owner_pub}\n", 0o600, own)
     tree.write(f"{home}/.ssh/id_ed25519", ctx.owner_private, 0o600, own)

@@ -26,6 +26,7 @@ SERVICES = [
     Service("ov-server.service", "user", 9000, "/health"),
 ]
 MANAGED_USERS = [OWN]
+BIND_CHECKOUT = True  # LiteLLM, uvicorn and the suite itself run from the checkout's .venv
 
 LITELLM_UNIT = f"""\
 [Unit]
