@@ -77,7 +77,9 @@ def write_client_files(host_keys: dict[str, list[str]]) -> None:
     for name, keys in sorted(host_keys.items()):
         addr = topo.host(name).address
         kh += [f"{name},{addr} {k}" for k in keys]
-        cfg += [f"Host {name}", f"  HostName {addr}", f"  IdentityFile {paths.admin_key()}", "  IdentitiesOnly yes",
+        # User: the owner, as the suite logs in from outside (`--ssh-config` this file); `lab exec` says user@host
+        cfg += [f"Host {name}", f"  HostName {addr}", f"  User {topo.OWNER}", f"  IdentityFile {paths.admin_key()}",
+                "  IdentitiesOnly yes",
                 "  StrictHostKeyChecking yes", f"  UserKnownHostsFile {paths.known_hosts()}",
                 "  GlobalKnownHostsFile /dev/null", "  BatchMode yes",
                 # the default post-quantum kex (sntrup761) costs ~150 ms per connection here; the links are local

@@ -34,6 +34,11 @@ def provision(tree: Tree, ctx: Context) -> list[str]:
     return mask_base_image(tree)
 
 
+def known_hosts(ctx: Context) -> str:
+    """Every twin host's keys, by name and address (as `ssh-keyscan` would have them learned)."""
+    return "".join(f"{n},{topo.host(n).address} {k}\n" for n, keys in sorted(ctx.host_keys.items()) for k in keys)
+
+
 def _machine_id() -> str:
     with open("/proc/sys/kernel/random/uuid") as f:
         return f.read().strip().replace("-", "") + "\n"
@@ -52,8 +57,7 @@ def add_owner(tree: Tree, ctx: Context, groups=("systemd-journal",), linger=True
     tree.write(f"{home}/.ssh/authorized_keys", f"{ctx.admin_pub}\n{ctx.owner_pub}\n", 0o600, own)
     tree.write(f"{home}/.ssh/id_ed25519", ctx.owner_private, 0o600, own)
     tree.write(f"{home}/.ssh/id_ed25519.pub", ctx.owner_pub + "\n", 0o644, own)
-    known = [f"{n},{topo.host(n).address} {k}" for n, keys in sorted(ctx.host_keys.items()) for k in keys]
-    tree.write(f"{home}/.ssh/known_hosts", "".join(line + "\n" for line in known), 0o644, own)
+    tree.write(f"{home}/.ssh/known_hosts", known_hosts(ctx), 0o644, own)
     if linger:
         # a user unit enabled in default.target.wants only starts at boot with lingering on
         tree.write(f"/var/lib/systemd/linger/{own}", "")

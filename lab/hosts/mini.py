@@ -4,6 +4,7 @@ Real systemd units at the documented paths with the documented ExecStart/Restart
 behind them are stand-ins (lab/standins) except LiteLLM, which is the real proxy.
 """
 import json
+import os
 import secrets
 
 from .. import catalog, paths, topology as topo
@@ -139,6 +140,11 @@ def provision(tree: Tree, ctx: Context) -> None:
     # "linger off" drifts only the documented fact (the linger file) and not, 10 s later, ov-server.
     tree.write("/etc/systemd/logind.conf.d/50-twin.conf", "[Login]\nUserStopDelaySec=infinity\n")
     tree.write(f"{H}/.ssh/config", OWNER_SSH_CONFIG, 0o600, OWN)
+    # Twin-only: root on mini reaches the other hosts as the owner does (the same config, key and known
+    # hosts), so the suite can run as root on the Mini against every host.
+    tree.write("/root/.ssh/config", OWNER_SSH_CONFIG, 0o600)
+    tree.write("/root/.ssh/id_ed25519", ctx.owner_private, 0o600)
+    tree.write("/root/.ssh/known_hosts", base.known_hosts(ctx), 0o644)
     tree.install(paths.STANDINS / "uv.py", UV, 0o755, OWN)
     _litellm_orch(tree)
     _open_webui(tree)
@@ -200,6 +206,12 @@ def _open_webui(tree: Tree) -> None:
 def _ov_server(tree: Tree) -> None:
     model_path = f"{OV_MODELS}/{catalog.OV_DEFAULT_MODEL}"
     tree.mkdir(model_path, 0o755, OWN)
+    from .. import ovmodel  # the twin's venv only: OpenVINO is no dependency of the suite
+    built = tree.path(model_path)
+    ovmodel.build(built)  # ~1 s: the tiny model ov-llm-server really answers with (real OpenVINO GenAI inference)
+    uid, gid = tree.ids(OWN)
+    for path in [built, *built.rglob("*")]:
+        os.chown(path, uid, gid)
     registry = {"default_model": catalog.OV_DEFAULT_MODEL,
                 "models": {catalog.OV_DEFAULT_MODEL: {"path": model_path, "device": "CPU"}}}
     tree.write(f"{OV_MODELS}/registry.json", json.dumps(registry, indent=2) + "\n", 0o644, OWN)
