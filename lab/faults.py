@@ -9,6 +9,7 @@ more by hand. The suite never plants anything: this module runs as root through 
 from __future__ import annotations
 
 import shlex
+import subprocess
 from dataclasses import dataclass
 
 HOME = "/home/christopherbailey"
@@ -23,9 +24,11 @@ BACKUP = ".fault-orig"
 class Fault:
     id: str
     description: str
-    plant: str  # sh script, run as root in mini
+    plant: str  # sh script, run as root on `host`
     revert: str
-    expect: frozenset[str]
+    expect: frozenset[str]  # the checks that must fail
+    not_applicable: frozenset[str] = frozenset()  # documented optional and absent now: shown, never failed
+    host: str = "mini"  # the twin host the drift is planted on
     reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert (in its script)
     restart: tuple[str, ...] = ()  # system units to restart after plant and after revert
     start_after_revert: tuple[str, ...] = ()  # system units the plant stopped
@@ -74,9 +77,10 @@ def command(plant: str, revert: str = "true") -> tuple[str, str]:
     return plant, revert
 
 
-def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], **kw) -> Fault:
+def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], *,
+          not_applicable: set[str] = frozenset(), **kw) -> Fault:
     plant, revert = (step.replace("{fault}", id) for step in steps)
-    return Fault(id, description, plant, revert, frozenset(expect), **kw)
+    return Fault(id, description, plant, revert, frozenset(expect), frozenset(not_applicable), **kw)
 
 
 OLLAMA_UNIT = "/etc/systemd/system/ollama.service"
@@ -91,6 +95,28 @@ AS_OWNER = f"systemctl --user -M {OWNER}@"
 LOG_NOWHERE = "s/^\\[Service\\]$/[Service]\\nStandardOutput=null/"
 
 # In catalog order, each planted alone: the next fault's run proves the previous revert.
+
+# --- studio and dietpi (planted on those hosts), and reaching them (planted on mini) ---
+PLIST = "/Library/LaunchDaemons/com.bebop.mlx-launch.plist"
+JOB = "mlx-servers::launchd:com.bebop.mlx-launch"
+LAUNCH_SCRIPT = "/opt/mlx-launch/bin/launch-mlx.sh"
+MLX_PORTS = (8100, 8101, 8102, 8103, 8109)
+MLX_OPTIONAL = {f"mlx-servers::{a}:{p}" for p in MLX_PORTS for a in ("listen", "health")}  # routes marked optional
+STUDIO_CHECKS = ({"mlx-servers::host:os", "mlx-servers::path:runtime-dir", "mlx-servers::logs"}
+                 | {f"{JOB}:{a}" for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner")}
+                 | MLX_OPTIONAL)
+LAUNCHCTL = "/usr/local/macos/bin/launchctl"  # root's PATH on studio is Debian's; the macOS stand-ins live here
+MLX_PORTS_CLOSED = ("for i in $(seq 50); do ss -ltnH | grep -qE ':81(0[0-9]) ' || break; sleep 0.1; done; "
+                    "! ss -ltnH | grep -qE ':81(0[0-9]) '")
+HA_UNIT = "/etc/systemd/system/home-assistant.service"
+HA_CONFIG = "/mnt/dietpi_userdata/homeassistant/configuration.yaml"
+OWNER_KNOWN_HOSTS = f"{HOME}/.ssh/known_hosts"
+OUTER = "outer"  # a fault planted from the outer machine (the twin's network, its processes), not inside a host
+# from the outer machine (a stopped sshd cannot be reached to be continued): studio's listening sshd
+SSHD_LISTENER = ("for p in $(ip netns pids llmlab-studio); do grep -qa 'listener' /proc/$p/cmdline 2>/dev/null "
+                 "&& kill -{signal} $p; done; true")
+OTHER_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIICgWHNYxQQDYbD9HzNtXytjwJx4X36korCDE+QL/aM7"  # not studio's
+
 CATALOG: tuple[Fault, ...] = (
     # --- litellm-orch ---------------------------------------------------------------------
     fault("litellm-restart-sec", "litellm-orch RestartSec 2 -> 5", edit(LITELLM_UNIT, "s/^RestartSec=2$/RestartSec=5/"),
@@ -269,7 +295,74 @@ CATALOG: tuple[Fault, ...] = (
           {"mlx-servers::script:run-mlx-test-model.sh:present", "mlx-servers::script:run-mlx-test-model.sh:launch-flags"}),
     fault("dietpi-ssh-config", "the owner's ssh config no longer knows the DietPi's address",
           edit(f"{HOME}/.ssh/config", "s/HostName 10.213.0.4/HostName 10.213.0.40/"),
-          {"home-assistant::ssh-config:dietpi"}),
+          # the suite finds the DietPi through that entry: every check it asks over SSH fails with it (not HTTP)
+          {"home-assistant::ssh-config:dietpi", "home-assistant::enabled", "home-assistant::active",
+           "home-assistant::run-as", "home-assistant::logs", "home-assistant::listen:8123"}),
+    # --- the Mac Studio (planted on studio) ------------------------------------------------------
+    fault("studio-plist-missing", "the LaunchDaemon plist is gone (the job stays loaded until launchd re-reads)",
+          hide(PLIST), {f"{JOB}:plist", f"{JOB}:program", f"{JOB}:keepalive", f"{JOB}:plist-owner"}, host="studio"),
+    fault("studio-plist-label", "the plist's Label names another job",
+          edit(PLIST, "s#<string>com.bebop.mlx-launch</string>#<string>com.bebop.mlx-other</string>#"),
+          {f"{JOB}:plist"}, host="studio"),
+    fault("studio-plist-program", "the plist's ProgramArguments run a program outside /opt/mlx-launch",
+          edit(PLIST, f"s#<string>{LAUNCH_SCRIPT}</string>#<string>/usr/local/bin/launch-mlx.sh</string>#"),
+          {f"{JOB}:program"}, host="studio"),
+    fault("studio-keepalive-removed", "KeepAlive is gone from the plist: launchd would not restart the job",
+          edit(PLIST, "/<key>KeepAlive<\\/key>/{N;d}"), {f"{JOB}:keepalive"}, host="studio"),
+    fault("studio-plist-group-writable", "the plist is group-writable (launchd refuses such a plist)",
+          command(f"chmod 664 {PLIST}", f"chmod 644 {PLIST}"), {f"{JOB}:plist-owner"}, host="studio"),
+    fault("studio-job-unloaded", "the job is unloaded (plist moved away, launchd re-reads): every MLX port closes",
+          (f"mv {PLIST} {PLIST}{BACKUP}-{{fault}} && systemctl reload launchd.service && {MLX_PORTS_CLOSED}",
+           f"mv {PLIST}{BACKUP}-{{fault}} {PLIST}"),
+          {f"{JOB}:{a}" for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner")},
+          not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    fault("studio-crash-looping", "the launch script exits 1 at once: launchd restarts it every 10 s, no MLX port opens",
+          (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
+           f"sed -i 's/^source .venv\\/bin\\/activate$/&\\nexit 1/' {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
+           f"for i in $(seq 50); do {LAUNCHCTL} print system/com.bebop.mlx-launch | grep -q 'last exit code = 1' && break; "
+           f"sleep 0.1; done && {MLX_PORTS_CLOSED}",
+           f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    fault("studio-runtime-dir-missing", "/opt/mlx-launch is gone (the running servers keep running)",
+          hide("/opt/mlx-launch"), {"mlx-servers::path:runtime-dir"}, host="studio"),
+    fault("studio-log-missing", "port 8101 listens without its /tmp/mlx-8101.log",
+          hide("/private/tmp/mlx-8101.log"), {"mlx-servers::logs"}, host="studio"),
+    fault("studio-optional-port-down", "the MLX server on 8103 (route jerry-weak, optional) is down: not applicable, not a failure",
+          command("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
+                  "for i in $(seq 50); do ss -ltnH 'sport = :8103' | grep -q . || break; sleep 0.1; done"),
+          set(), not_applicable={"mlx-servers::listen:8103", "mlx-servers::health:8103"}, host="studio",
+          start_after_revert=("launchd.service",)),
+    # --- the DietPi (planted on dietpi) --------------------------------------------------------------
+    fault("dietpi-ha-stopped", "Home Assistant stopped", command("systemctl stop home-assistant.service"),
+          {"home-assistant::active", "home-assistant::listen:8123", "home-assistant::http:frontend"}, host="dietpi",
+          start_after_revert=("home-assistant.service",)),
+    fault("dietpi-ha-other-port", "Home Assistant serves on 8124 (configuration.yaml), restarted",
+          (f"cp -a {HA_CONFIG} {HA_CONFIG}{BACKUP}-{{fault}} && printf 'http:\\n  server_port: 8124\\n' >> {HA_CONFIG} && "
+           "systemctl restart home-assistant.service && "
+           "for i in $(seq 100); do ss -ltnH 'sport = :8124' | grep -q . && break; sleep 0.1; done",
+           f"mv -f {HA_CONFIG}{BACKUP}-{{fault}} {HA_CONFIG}"),
+          {"home-assistant::listen:8123", "home-assistant::http:frontend"}, host="dietpi",
+          start_after_revert=("home-assistant.service",)),
+    fault("dietpi-ha-other-user", "Home Assistant runs as homeassistant, not root",
+          edit(HA_UNIT, "s/^\\[Service\\]$/[Service]\\nUser=homeassistant/"), {"home-assistant::run-as"},
+          host="dietpi", reload={"system"}, restart=("home-assistant.service",)),
+    fault("dietpi-ha-disabled", "Home Assistant is not enabled (wants symlink gone)",
+          hide("/etc/systemd/system/multi-user.target.wants/home-assistant.service"), {"home-assistant::enabled"},
+          host="dietpi", reload={"system"}),
+    fault("dietpi-ha-logs-nowhere", "Home Assistant's output no longer goes to journald", edit(HA_UNIT, LOG_NOWHERE),
+          {"home-assistant::logs"}, host="dietpi", reload={"system"}),
+    # --- reaching the Studio (planted on mini, where the suite runs) ------------------------------------
+    fault("studio-unreachable", "mini's packets to the Studio go nowhere (a neighbour no host answers): connect times out",
+          command("ip -n llmlab-mini neigh replace 10.213.0.3 lladdr 02:00:5e:00:53:99 dev eth0 nud permanent",
+                  "ip -n llmlab-mini neigh del 10.213.0.3 dev eth0"),
+          STUDIO_CHECKS, host=OUTER),
+    fault("studio-sshd-stopped", "the Studio's sshd accepts TCP and never answers (its listener SIGSTOPped)",
+          command(SSHD_LISTENER.format(signal="STOP"), SSHD_LISTENER.format(signal="CONT")), STUDIO_CHECKS, host=OUTER),
+    fault("studio-host-key-changed", "the owner's known_hosts has another key for the Studio",
+          (f"cp -a {OWNER_KNOWN_HOSTS} {OWNER_KNOWN_HOSTS}{BACKUP}-{{fault}} && sed -i '/^studio,/d' {OWNER_KNOWN_HOSTS} && "
+           f"echo 'studio,10.213.0.3 {OTHER_HOST_KEY}' >> {OWNER_KNOWN_HOSTS}",
+           f"mv -f {OWNER_KNOWN_HOSTS}{BACKUP}-{{fault}} {OWNER_KNOWN_HOSTS}"),
+          STUDIO_CHECKS),
 )
 
 
@@ -316,19 +409,30 @@ def by_id(ids: list[str]) -> list[Fault]:
     return [known[i] for i in ids]
 
 
-def plant(api, faults: list[Fault], host: str = "mini") -> None:
+def _host(faults: list[Fault]) -> str:
+    hosts = {f.host for f in faults}
+    if len(hosts) != 1:
+        raise ValueError(f"faults planted together must share a host, not {sorted(hosts)}")
+    return hosts.pop()
+
+
+def plant(api, faults: list[Fault], host: str | None = None) -> None:
     """Plant the drifts in the twin and make them take effect (reload, restart)."""
     _apply(api, host, faults, plant_script(faults), restarts(faults), [])
 
 
-def revert(api, faults: list[Fault], host: str = "mini") -> None:
+def revert(api, faults: list[Fault], host: str | None = None) -> None:
     """Undo the drifts (in reverse order) and bring stopped or restarted units back."""
     _apply(api, host, faults, revert_script(faults), restarts(faults) + starts_after_revert(faults),
            user_starts_after_revert(faults))
 
 
-def _apply(api, host: str, faults: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:
-    result = api.exec_in(host, ["sh", "-c", script])  # the drifts and the daemon-reloads they need
+def _apply(api, host: str | None, faults: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:
+    host = host or _host(faults)
+    if host == OUTER:
+        result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
+    else:
+        result = api.exec_in(host, ["sh", "-c", script])  # the drifts and the daemon-reloads they need
     if result.returncode != 0:
         raise RuntimeError(f"{host}: {result.stderr.strip() or 'script failed'}")
     if units or user_units:

@@ -1,5 +1,5 @@
-"""The fault catalog proves every local check: each check id is failed on purpose by some planted drift."""
-from conformance.checks.catalog import local_checks
+"""The fault catalog proves every check of every twin host: each check id is failed on purpose by some drift."""
+from conformance.checks.catalog import host_checks
 from conformance.docs import ROOT
 from conformance.inventory import load_inventory, load_site
 from conformance.site import SiteView
@@ -9,16 +9,20 @@ from lab.faults import CATALOG
 def _check_ids() -> set[str]:
     inventory = load_inventory(ROOT / "inventory.yaml")
     site = load_site(ROOT / "lab" / "site-twin.yaml", inventory)
-    return {c.id for c in local_checks(inventory, SiteView(inventory, site), "mini")}
+    return {c.id for host in ("mini", "studio", "dietpi") for c in host_checks(inventory, SiteView(inventory, site), host)}
 
 
-def test_every_local_check_is_failed_by_some_fault():
+def test_every_check_is_failed_by_some_fault():
     covered = set().union(*(f.expect for f in CATALOG))
     assert sorted(_check_ids() - covered) == [], "checks no fault proves: add a drift to lab/faults.py"
 
 
 def test_faults_expect_only_existing_checks():
-    assert sorted(set().union(*(f.expect for f in CATALOG)) - _check_ids()) == []
+    assert sorted(set().union(*(f.expect | f.not_applicable for f in CATALOG)) - _check_ids()) == []
+
+
+def test_a_fault_expects_each_check_one_way():
+    assert [f.id for f in CATALOG if f.expect & f.not_applicable] == []
 
 
 def test_catalog_ids_are_unique():

@@ -71,6 +71,7 @@ class Runner:
         self.round_trip_timeout = round_trip_timeout
         self.max_round_trips = max_round_trips  # what the README states for this kind of host
         self.records: list[CommandRecord] = []
+        self.unreachable: str | None = None  # why a round trip failed: the host is not asked again this run
         self.batches = 0  # every round trip
         self.fact_batches = 0  # the facts' round trips, the ones max_round_trips bounds
 
@@ -89,6 +90,9 @@ class Runner:
         if budgeted and self.max_round_trips is not None and self.fact_batches >= self.max_round_trips:
             raise RuntimeError(f"{self.host_id}: a round trip beyond the stated {self.max_round_trips} was asked for")
         self.fact_batches += budgeted
+        if self.unreachable:  # remembered, never retried: a dead host costs its deadline once per run
+            records = tuple(self._record(argv, -1, "", f"not sent: {self.unreachable}", 0.0) for argv in argvs)
+            raise BatchFailed(self.host_id, self.unreachable, records)
         marker = f"@@conformance-{secrets.token_hex(6)}"
         script = batch_script(argvs, marker, self.command_timeout, reads)
         self.batches += 1
@@ -99,6 +103,7 @@ class Runner:
         except (RoundTripFailed, BatchProtocolError) as e:
             seconds = round(time.monotonic() - started, 4)
             records = tuple(self._record(argv, -1, "", f"round trip failed: {e}", seconds) for argv in argvs)
+            self.unreachable = str(e)
             raise BatchFailed(self.host_id, str(e), records) from None
         seconds = round(time.monotonic() - started, 4)
         results = []

@@ -213,3 +213,20 @@ def test_a_binary_output_arrives_byte_for_byte_and_is_not_kept_as_evidence(tmp_p
     assert out.data == blob and out.exit_status == 0
     assert out.record.stdout == f"({len(blob)} bytes, sent base64; not kept as evidence)"
     assert "sk-hidden" not in out.record.render()
+
+
+def test_a_host_whose_round_trip_failed_is_not_asked_again_this_run():
+    class Dead:
+        user = "tester"
+        calls = 0
+
+        def run(self, script, deadline):
+            Dead.calls += 1
+            raise RoundTripFailed("studio unreachable: connect timed out after 5 s")
+
+    runner = Runner("studio", Dead())
+    for _ in range(3):
+        with pytest.raises(BatchFailed, match="connect timed out"):
+            runner.run([["uname", "-s"]])
+    assert Dead.calls == 1
+    assert runner.records[-1].stderr == "not sent: studio unreachable: connect timed out after 5 s"
