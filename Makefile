@@ -6,12 +6,13 @@ STAMP   := $(VENV)/.installed
 APT_PKGS := systemd-container openssh-server iproute2 dbus libpam-systemd python3-venv strace time zsh dropbear-bin chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help deps venv demo test unit twin-test down lock clean
+.PHONY: help deps venv demo test unit bench twin-test down lock clean
 
 help:
 	@echo "make demo   boot the twin, run the suite in it, print the report path (root)"
 	@echo "make test   self-tests: unit tests, then the twin proof with the fault catalog (root)"
 	@echo "make unit   unit self-tests only (no root, no twin)"
+	@echo "make bench  the Studio's facts: the suite's way vs idiomatic testinfra (root; boots the twin if needed)"
 	@echo "make down   take the twin down"
 
 # The environment is built from Debian's python3 (not a per-user one under /root) because the
@@ -44,6 +45,9 @@ unit: venv
 
 test: deps venv
 	$(PY) -m pytest selftest -q
+
+bench: deps venv
+	$(PY) -m lab.bench
 
 down: venv
 	$(PY) -m lab down

@@ -351,7 +351,7 @@ class ConformanceRun:
             "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
             "checks": self.results}))
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
-        write_report(self.run_dir)  # from the redacted JSON only
+        write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
 
     def finish(self) -> None:
         self.session.close()

@@ -42,7 +42,7 @@ def test_a_fault_run_must_fail_exactly_the_expected_checks(tmp_path):
     run = _run(tmp_path, 1, [("a::one", "failed"), ("a::two", "passed"), ("b::three", "failed")])
     assert run.problems(IDS, failing={"a::one", "b::three"}, exit_status=1) == []
     too_few = run.problems(IDS, failing={"a::one", "a::two", "b::three"}, exit_status=1)
-    assert too_few == ["expected to fail, but passed:\n  a::two: passed: expected 'x', found 'x'"]
+    assert too_few == ["expected to fail, but did not:\n  a::two: passed: expected 'x', found 'x'"]
     too_many = run.problems(IDS, failing={"a::one"}, exit_status=1)
     assert too_many == ["did not pass, not expected to fail:\n  b::three: failed: expected 'x', found 'y'"]
 

@@ -6,6 +6,7 @@ and service, evidence collapsed; the commands the run sent.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .diff import Pair, RunDiff, compare, find_previous
@@ -112,13 +113,36 @@ def render_report(run: Run, previous: Run | None = None) -> str:
     return page(title, body, css=CSS, scripts=[SCRIPT])
 
 
-def write_report(run_dir: Path | str, reports_dir: Path | str | None = None) -> Path:
+def write_report(run_dir: Path | str, reports_dir: Path | str | None = None, redact=None) -> Path:
     """(Re)write RUN_DIR/report.html from its results.json and commands.json, compared with the last
-    complete run of the same site and markers in `reports_dir` (default: the run directory's parent)."""
+    complete run of the same site and markers in `reports_dir` (default: the run directory's parent).
+
+    `redact` (the run's Redactor) is applied to the previous run's values too: they were redacted by that
+    run, and what this run learned to hide must not come back through the comparison.
+    """
     run, previous = load_with_previous(run_dir, reports_dir)
+    if redact is not None and previous is not None:
+        previous = redacted(previous, redact)
     out = run.path / REPORT
     write_text_atomic(out, render_report(run, previous))
     return out
+
+
+_TEXT_FIELDS = ("title", "expected", "found", "missing", "extra", "evidence_source", "note", "evidence")
+
+
+def redacted(run: Run, redact) -> Run:
+    """The run with every value a host printed passed through `redact` (a conformance.redaction.Redactor)."""
+    checks = tuple(replace(c, **{f: _as_before(getattr(c, f), redact.data(getattr(c, f))) for f in _TEXT_FIELDS})
+                   for c in run.checks)
+    commands = tuple(replace(c, **{f: redact(getattr(c, f)) for f in ("command", "stdout", "stderr")
+                                   if isinstance(getattr(c, f, None), str)}) for c in run.commands)
+    return replace(run, checks=checks, commands=commands)
+
+
+def _as_before(old, new):
+    """redact.data turns tuples into lists; keep each field's own type."""
+    return tuple(new) if isinstance(old, tuple) else new
 
 
 def load_with_previous(run_dir: Path | str, reports_dir: Path | str | None = None) -> tuple[Run, Run | None]:

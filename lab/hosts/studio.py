@@ -54,6 +54,9 @@ ZSHENV = f"""\
 # twin's macOS userland: the stand-ins of macOS tools first, then Debian's tools minus Python and Linux-only
 # ones (lab/hosts/studio.py). A non-interactive `ssh studio /bin/sh -s` reads only this file.
 export PATH={PATH}
+# twin only: every session sshd starts for the owner (each runs this login shell) leaves a line here, so
+# `make bench` counts round trips on the studio itself (sshd's own session log reaches no journal here)
+[[ -n $SSH_CONNECTION ]] && print -r -- "$SSH_CONNECTION" >> ~/.twin-ssh-sessions
 """
 
 LAUNCHD_UNIT = f"""\

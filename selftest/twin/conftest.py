@@ -120,7 +120,7 @@ class SuiteRun:
         if unexpected := self.not_passed - failing - not_applicable:
             wrong.append(f"did not pass, not expected to fail:\n{self.explain(unexpected)}")
         if missed := failing - self.ids("failed"):
-            wrong.append(f"expected to fail:\n{self.explain(missed)}")
+            wrong.append(f"expected to fail, but did not:\n{self.explain(missed)}")
         if missed := not_applicable - self.ids("not applicable"):
             wrong.append(f"expected to be not applicable (documented optional, absent now):\n{self.explain(missed)}")
         return wrong

@@ -535,3 +535,27 @@ def test_verdict_wording(tmp_path, checks, extra, words):
     """verdict() is a plain function of a loaded run (and, optionally, its comparison)."""
     from conformance.report.summary import verdict
     assert verdict(load_run(write_run(tmp_path, T0, checks, **extra))).text == words
+
+
+def test_the_previous_runs_values_pass_this_runs_redactor(tmp_path):
+    """A value the previous run printed (found, evidence) must not come back unredacted through the comparison."""
+    import json
+
+    from conformance.redaction import Redactor
+    from conformance.report.render import write_report
+
+    def run(name, found, status):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "results.json").write_text(json.dumps({
+            "site": "twin", "site_id": "twin", "exit_status": 1, "markers": "local", "started": f"2026-11-2{name[-1]}T03:00:00+00:00",
+            "finished": f"2026-11-2{name[-1]}T03:00:10+00:00", "checks": [
+                {"id": "litellm-orch::exec-start", "host": "mini", "kind": "exec-start", "title": "ExecStart", "status": status,
+                 "expected": "uv run litellm", "found": found, "evidence": [f"$ systemctl show\nExecStart={found}"]}]}))
+        (d / "commands.json").write_text("[]")
+        return d
+
+    run("20261127T030000Z-7", "uv run litellm --api-key sk9f8e7d6c5b4a", "failed")
+    now = run("20261128T030000Z-8", "uv run litellm", "passed")
+    page = write_report(now, tmp_path, redact=Redactor(enabled=True)).read_text()
+    assert "sk9f8e7d6c5b4a" not in page and "fixed" in page.lower()
