@@ -23,7 +23,7 @@ status = _status.status
 
 SUITE_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -p no:cacheprovider "
                  "--site lab/site-twin.yaml --baseline lab/baseline-twin.yaml {args}")
-DEFAULT_SUITE_ARGS = ["-m", "local"]
+DEFAULT_SUITE_ARGS = ["-m", "local or studio or dietpi"]  # every host of the twin, from inside mini
 
 
 def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root", input: str | None = None,

@@ -12,7 +12,7 @@ python -m lab up [--keep-on-failure]   boot the twin (cleans up leftovers first)
 python -m lab down                     remove everything of the twin, report leftovers
 python -m lab status [--json]          what is up (exit 0 up, 3 not up)
 python -m lab exec HOST [--user U] -- CMD...   run CMD on a twin host (root by default)
-python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default args: -m local)
+python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default: -m "local or studio or dietpi")
 python -m lab demo                     up, then the suite in mini; prints timings and the report path
 python -m lab fault list | plant ID... | revert ID...   the fault catalog, by hand
 """

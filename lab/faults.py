@@ -297,7 +297,7 @@ CATALOG: tuple[Fault, ...] = (
           edit(f"{HOME}/.ssh/config", "s/HostName 10.213.0.4/HostName 10.213.0.40/"),
           # the suite finds the DietPi through that entry: every check it asks over SSH fails with it (not HTTP)
           {"home-assistant::ssh-config:dietpi", "home-assistant::enabled", "home-assistant::active",
-           "home-assistant::run-as", "home-assistant::logs", "home-assistant::listen:8123"}),
+           "home-assistant::run-as", "home-assistant::logs", "home-assistant::unit-file", "home-assistant::listen:8123"}),
     # --- the Mac Studio (planted on studio) ------------------------------------------------------
     fault("studio-plist-missing", "the LaunchDaemon plist is gone (the job stays loaded until launchd re-reads)",
           hide(PLIST), {f"{JOB}:plist", f"{JOB}:program", f"{JOB}:keepalive", f"{JOB}:plist-owner"}, host="studio"),
@@ -346,6 +346,8 @@ CATALOG: tuple[Fault, ...] = (
     fault("dietpi-ha-other-user", "Home Assistant runs as homeassistant, not root",
           edit(HA_UNIT, "s/^\\[Service\\]$/[Service]\\nUser=homeassistant/"), {"home-assistant::run-as"},
           host="dietpi", reload={"system"}, restart=("home-assistant.service",)),
+    fault("dietpi-ha-unit-shadowed", "a copy of home-assistant.service in /run/systemd/system.control shadows DietPi's",
+          shadow(HA_UNIT, "/run/systemd/system.control"), {"home-assistant::unit-file"}, host="dietpi", reload={"system"}),
     fault("dietpi-ha-disabled", "Home Assistant is not enabled (wants symlink gone)",
           hide("/etc/systemd/system/multi-user.target.wants/home-assistant.service"), {"home-assistant::enabled"},
           host="dietpi", reload={"system"}),

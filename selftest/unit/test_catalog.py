@@ -90,7 +90,7 @@ def test_other_hosts_get_only_their_own_checks():
     inventory = real_inventory()
     assert [c.id for c in local_checks(inventory, SiteView(inventory), "dietpi")] == [
         "home-assistant::enabled", "home-assistant::active", "home-assistant::run-as", "home-assistant::logs",
-        "home-assistant::listen:8123", "home-assistant::http:frontend"]
+        "home-assistant::unit-file", "home-assistant::listen:8123", "home-assistant::http:frontend"]
     studio = [c.id for c in local_checks(inventory, SiteView(inventory), "studio")]
     assert studio[:2] == ["mlx-servers::host:os", "mlx-servers::launchd:com.bebop.mlx-launch:loaded"]
     assert {f"mlx-servers::listen:{p}" for p in (8100, 8101, 8102, 8103, 8109)} <= set(studio)
