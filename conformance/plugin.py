@@ -194,6 +194,7 @@ class ConformanceRun:
         self.session = session
         self.redact: Redactor = session.redactor
         self.results: list[dict] = []
+        self.own_tests: list[dict] = []  # the owner's own tests (testinfra's idiom), not checks
         self.require_verified = config.getoption("--require-verified")
         self.started = datetime.now(timezone.utc)
         self.run_dir: Path | None = None
@@ -276,9 +277,27 @@ class ConformanceRun:
     def pytest_runtest_makereport(self, item: pytest.Item, call):
         report = yield
         self._redact_report(report)
-        if report.when == "call" or (report.failed and FINDING not in item.stash):
+        is_check = isinstance(getattr(item, "callspec", None) and item.callspec.params.get("check"), Check)
+        if not is_check:
+            if report.when == "call" or (report.when == "setup" and not report.passed):
+                self._record_own_test(item, report)
+        elif report.when == "call" or (report.failed and FINDING not in item.stash):
             self._record(item, report)
         return report
+
+    def _record_own_test(self, item: pytest.Item, report) -> None:
+        """A test of the owner's own: its outcome, and its commands as evidence under it."""
+        message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr or "")
+        lines = [line for line in message.strip().splitlines() if line.strip()]
+        self.own_tests.append({"test": item.nodeid, "outcome": report.outcome, "message": lines[-1] if lines else ""})
+        sent = [r for r in self.session.records() if getattr(r, "test", None) == item.nodeid]
+        if sent:
+            try:
+                from pytest_html import extras
+            except ImportError:
+                return
+            text = "\n\n".join(r.render() for r in sent)
+            report.extras = getattr(report, "extras", []) + [extras.text(self.redact(text), name="commands")]
 
     def _redact_report(self, report) -> None:
         """The report feeds the terminal, junit.xml and report.html: redact what they will show."""
@@ -349,7 +368,7 @@ class ConformanceRun:
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
-            "checks": self.results}))
+            "checks": self.results, "tests": self.own_tests}))
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
 

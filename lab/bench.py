@@ -8,6 +8,7 @@ not self-reported. Printed, never asserted.
 """
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -47,6 +48,43 @@ else:
 print(json.dumps({"seconds": time.monotonic() - started, "batches": n}))
 '''
 
+# The guarded `host` fixture (testinfra's idiom through the suite's runner) against raw testinfra on the same
+# host: per command, locally in mini and over SSH to studio (both OpenSSH with a ControlMaster).
+OVERHEAD = r'''
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+sys.path.insert(0, ".")
+import testinfra
+from conformance.runner import LocalBackend, Runner, ssh_backend_for
+from conformance.testinfra_host import guarded_host
+
+N = 20
+where = sys.argv[1]
+if where == "local":
+    guarded = guarded_host(Runner("mini", LocalBackend()))
+    raw = testinfra.get_host("local://")
+else:
+    guarded = guarded_host(Runner("studio", ssh_backend_for("studio", "10.213.0.3", "studio")), "darwin")
+    raw = testinfra.get_host("ssh://studio")
+raw.backend.get_encoding = lambda: "utf-8"
+def per_command(host):
+    host.run("uname -s")  # the connection is made outside the timing, for both
+    t = time.monotonic()
+    for _ in range(N):
+        host.run("uname -s")
+    return (time.monotonic() - t) / N
+print(json.dumps({"guarded": per_command(guarded), "raw": per_command(raw)}))
+'''
+
+
+def overhead(where: str) -> tuple[float, float]:
+    command = f"cd {topo.CHECKOUT_IN_TWIN} && .venv/bin/python -c {shlex.quote(OVERHEAD)} {where}"
+    p = subprocess.run(ssh.argv("mini", command, user=topo.OWNER), capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise SystemExit(f"bench overhead {where} failed:\n{p.stdout}\n{p.stderr}")
+    found = json.loads(p.stdout.strip().splitlines()[-1])
+    return found["guarded"], found["raw"]
+
 
 SESSIONS = f"/Users/{topo.OWNER}/.twin-ssh-sessions"  # one line per session sshd started for the owner
 
@@ -80,6 +118,11 @@ def main() -> int:
     print(f"  idiomatic testinfra (paramiko, 1:1):      {idiom_s * 1000:7.0f} ms  {idiom_trips:3d} round trip(s)")
     print(f"  ratio: {idiom_s / suite_s:.1f}x less wall time, {idiom_trips / max(suite_trips, 1):.0f}x fewer round trips "
           f"(targets: at most 2 round trips, at least 5x less wall time)")
+    print("testinfra's idiom, per command (host.run), guarded `host` fixture vs raw testinfra, mean of 20 after the first:")
+    for where, label in (("local", "locally in mini"), ("ssh", "over SSH to studio")):
+        guarded, raw = overhead(where)
+        print(f"  {label:22s} guarded {guarded * 1000:6.1f} ms  raw {raw * 1000:6.1f} ms  "
+              f"overhead {100 * (guarded - raw) / raw:+.0f}% (target over SSH: under 10%)")
     return 0
 
 

@@ -96,6 +96,15 @@ class HostStats:
 
 
 @dataclass(frozen=True)
+class OwnTest:
+    """A test of the owner's own (testinfra's idiom): not a documented fact, shown with the commands it sent."""
+
+    test: str
+    outcome: str  # passed | failed | skipped
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class Command:
     host: str
     user: str
@@ -106,6 +115,7 @@ class Command:
     batch: int | None
     batch_seconds: float | None
     timed_out: bool
+    test: str = ""  # the owner's test that sent it; "" for the facts' own commands
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,7 @@ class Run:
     finished: datetime | None = None
     hosts: dict[str, HostStats] = field(default_factory=dict)
     checks: tuple[CheckResult, ...] = ()
+    tests: tuple[OwnTest, ...] = ()  # the owner's own tests (testinfra's idiom)
     commands: tuple[Command, ...] = ()
     commands_problem: str | None = None  # commands.json unreadable (the report still renders)
 
@@ -187,7 +198,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) 
         path=path, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
         exit_status=_int(data.get("exit_status")), require_verified=bool(data.get("require_verified")),
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
-        started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks))
+        started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
+        tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
+                    for t in data.get("tests") or () if isinstance(t, dict)))
     if not commands:
         return run
     records, commands_problem = _commands(path / COMMANDS)
@@ -244,7 +257,8 @@ def _commands(path: Path) -> tuple[tuple[Command, ...], str | None]:
         records.append(Command(
             host=_str(r.get("host")), user=_str(r.get("user")), command=_str(r.get("command")),
             exit_status=_int(r.get("exit_status")), stdout=_str(r.get("stdout")), stderr=_str(r.get("stderr")),
-            batch=_int(r.get("batch")), batch_seconds=_float(r.get("batch_seconds")), timed_out=bool(r.get("timed_out"))))
+            batch=_int(r.get("batch")), batch_seconds=_float(r.get("batch_seconds")), timed_out=bool(r.get("timed_out")),
+            test=_str(r.get("test"))))
     return tuple(records), None
 
 

@@ -108,6 +108,7 @@ def render_report(run: Run, previous: Run | None = None) -> str:
         contract_latency_section(run),
         topology_section(run),
         checks_section(run),
+        own_tests_section(run),
         commands_section(run),
     ) if s)
     return page(title, body, css=CSS, scripts=[SCRIPT])
@@ -399,6 +400,23 @@ def check_block(c: CheckResult) -> str:
             f'<div class="head"><span class="badge {state_class(c.state)}">{h(c.state)}</span> '
             f'<code>{h(c.id)}</code> {h(c.title)}</div>\n<table class="kv">{table}</table>\n'
             f'<details><summary>evidence ({plural(n, "command")})</summary>{evidence}</details></div>')
+
+
+def own_tests_section(run: Run) -> str:
+    """The owner's own tests (testinfra's idiom), each with the commands it sent; absent when there are none."""
+    if not run.tests:
+        return ""
+    items = []
+    for t in run.tests:
+        sent = [c for c in run.commands if c.test == t.test]
+        commands = "".join(f"<li><code>{h(c.command)}</code> on {h(c.host)}: "
+                           f"{'killed (deadline)' if c.timed_out else 'exit ' + h(c.exit_status)}</li>" for c in sent)
+        items.append(f'<li class="own {h(t.outcome)}"><b>{h(t.outcome)}</b> <code>{h(t.test)}</code>'
+                     + (f" {h(t.message)}" if t.message else "")
+                     + (f"<details><summary>{plural(len(sent), 'command')}</summary><ul>{commands}</ul></details>" if sent else "")
+                     + "</li>")
+    return (f'<section id="own-tests"><h2>Your own tests</h2><p>Tests in testinfra\'s idiom (not documented facts: '
+            f'no row in the matrix), with the commands each sent.</p><ul>{"".join(items)}</ul></section>')
 
 
 def commands_section(run: Run) -> str:

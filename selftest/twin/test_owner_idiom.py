@@ -56,6 +56,10 @@ def test_a_careless_test_is_refused_or_bounded_and_the_host_is_unchanged(twin, r
     sent = [c for c in run.commands if (c.get("test") or "").endswith("test_looks_around")]
     assert [c["command"] for c in sent][-1] == "test -d /etc/open-webui"  # a test's own commands are evidence
     assert not any("restart" in c["command"] for c in run.commands)  # never sent
+    own = {t["test"].rsplit("::", 1)[-1]: t["outcome"] for t in run.results["tests"]}
+    assert own == {"test_restarts_ollama": "failed", "test_reads_a_fifo": "failed", "test_looks_around": "passed"}
+    page = (run.run_dir / "report.html").read_text()
+    assert "Your own tests" in page and "test -d /etc/open-webui" in page  # shown under the test in the report
 
 
 def test_the_owners_examples_fail_on_their_drift(twin, run_suite):
