@@ -144,7 +144,7 @@ def dry_run(session: SuiteSession) -> str:
     for marker, checks in session.checks.items():
         hosts = list(dict.fromkeys(c.host for c in checks))
         for host in hosts:
-            backend = session._backend(host)
+            backend = session.backend(host)
             how = "locally" if host == session.local_host else getattr(getattr(backend, "target", None), "how", None) \
                 or getattr(backend, "reason", "over ssh")
             make, _ = FACTS[session.inventory.host(host).os]

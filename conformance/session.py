@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .facts import darwin, linux
 from .facts.http import HttpProbe
@@ -62,7 +61,7 @@ class SuiteSession:
         """The host's facts, every round trip sent (and every secret learned) before the first check."""
         if host_id not in self._facts:
             make, round_trips = FACTS[self.inventory.host(host_id).os]
-            runner = Runner(host_id, self._backend(host_id), command_timeout=self.command_timeout,
+            runner = Runner(host_id, self.backend(host_id), command_timeout=self.command_timeout,
                             round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips)
             self.runners[host_id] = runner
             facts = make(self.inventory, host_id, runner, self.redactor, self.http)
@@ -70,7 +69,8 @@ class SuiteSession:
             self._facts[host_id] = facts
         return self._facts[host_id]
 
-    def _backend(self, host_id: str):
+    def backend(self, host_id: str):
+        """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used)."""
         if host_id == self.local_host:
             _reach_own_user_manager()
             return LocalBackend()
@@ -102,7 +102,3 @@ def _reach_own_user_manager() -> None:
     runtime = f"/run/user/{os.getuid()}"
     if "XDG_RUNTIME_DIR" not in os.environ and os.getuid() != 0 and os.path.isdir(runtime):
         os.environ["XDG_RUNTIME_DIR"] = runtime
-
-
-def default_ssh_config() -> str:
-    return str(Path.home() / ".ssh" / "config")
