@@ -3,6 +3,11 @@
 The previous run is the last COMPLETE run (results.json read whole) in the same reports
 directory, with the same site_id and markers, that started before this one. Checks are matched
 by (host, id); a check present on one side only is "not run" on the other.
+
+Values that changed while passing: a check's `found`, and a contract route's latency. A route
+whose total latency through LiteLLM at least doubled (LATENCY_FACTOR), and grew by at least
+LATENCY_MARGIN_SECONDS so that jitter on a 5 ms call does not count, is listed when the route
+passed in both runs.
 """
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import PASSED, WAIVED, CheckResult, Run, load_run
+from .model import PASSED, WAIVED, CheckResult, RouteLatency, Run, load_run
 from .rundir import run_dirs, stamp_of
 
 
@@ -30,6 +35,18 @@ class Pair:
         return self.before is not None and self.after is not None and not _same(self.before.found, self.after.found)
 
 
+LATENCY_FACTOR = 2.0
+LATENCY_MARGIN_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class SlowerRoute:
+    """A contract route that passed in both runs and got slower through LiteLLM (see LATENCY_FACTOR)."""
+
+    before: RouteLatency
+    after: RouteLatency
+
+
 @dataclass(frozen=True)
 class RunDiff:
     previous: Run | None
@@ -43,11 +60,12 @@ class RunDiff:
     only_now: list[Pair] = field(default_factory=list)  # not run before
     new_security: list[Pair] = field(default_factory=list)  # a security note now that was not there (or not the same) before
     gone_security: list[Pair] = field(default_factory=list)  # a security note before, checked now without one
+    slower_routes: list[SlowerRoute] = field(default_factory=list)  # total latency through LiteLLM at least doubled
 
     @property
     def changed(self) -> bool:
         return any((self.newly_failing, self.fixed, self.changed_values, self.other_status, self.only_before,
-                    self.only_now, self.new_security, self.gone_security,
+                    self.only_now, self.new_security, self.gone_security, self.slower_routes,
                     [p for p in self.waived if p.before is None or p.before.state != WAIVED]))
 
 
@@ -84,7 +102,24 @@ def compare(previous: Run | None, run: Run, values: bool = True) -> RunDiff:
         elif b is not None and b.security and not a.security:
             diff.gone_security.append(pair)
     diff.only_before.extend(Pair(b, None) for key, b in before.items() if key not in now)
+    if values:
+        diff.slower_routes.extend(slower_routes(previous, run))
     return diff
+
+
+def slower_routes(previous: Run, run: Run) -> list[SlowerRoute]:
+    """Routes that passed in both runs whose total through LiteLLM at least doubled, by LATENCY_MARGIN_SECONDS or more."""
+    if previous.contract is None or run.contract is None:
+        return []
+    found = []
+    for after in run.contract.routes:
+        before = previous.contract.route(after.route)
+        if before is None or before.outcome != PASSED or after.outcome != PASSED:
+            continue
+        b, a = before.proxy.total_seconds, after.proxy.total_seconds
+        if a is not None and b is not None and a >= LATENCY_FACTOR * b and a - b >= LATENCY_MARGIN_SECONDS:
+            found.append(SlowerRoute(before, after))
+    return found
 
 
 def find_previous(run: Run, reports_dir: Path | None = None) -> Run | None:

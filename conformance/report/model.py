@@ -2,12 +2,14 @@
 
 Loading never raises for what is in the directory: a missing, truncated or foreign results.json
 gives a Run whose `problem` says what is wrong (a corrupt run is a value, not an exception).
-Older runs that lack fields the plugin added later (site_id, markers, started, evidence) load
-with empty defaults.
+Older runs that lack fields the plugin added later (site_id, markers, started, evidence, contract,
+topology) load with empty defaults; so does any field of the contract's latency record that is missing
+or of the wrong type (it shows as absent, never as an error).
 """
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -25,6 +27,8 @@ NOT_RUN = "not run"  # only in comparisons: the check is in one of the two runs
 STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR)
 STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, PASSED)  # worst first
 FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
+# How bad a state is, worst first: a matrix cell, a topology node or edge shows its worst check.
+SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, NOT_RUN: 4, NOT_APPLICABLE: 5, PASSED: 6}
 SECURITY_PREFIX = "security:"
 IMPACTS = {0.3: "low", 0.5: "medium", 0.7: "high", 0.9: "critical"}
 
@@ -119,6 +123,44 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """One chat request of the contract run, to the backend directly or through LiteLLM (None: not measured)."""
+
+    status: int | None = None  # HTTP status of the answer
+    ttft_seconds: float | None = None  # time to the first token
+    total_seconds: float | None = None
+    tokens_per_second: float | None = None
+
+
+@dataclass(frozen=True)
+class RouteLatency:
+    """A route of the contract run: who answers it, whether it answered as documented, and how fast."""
+
+    route: str
+    backend: str = ""  # the inventory's service id
+    host: str = ""
+    expected: str = ""  # up | optional
+    outcome: str = ""  # passed | failed | not applicable
+    layer: str = ""  # where a failure sits ("backend down", ...); "" when it passed
+    direct: Timing = Timing()
+    proxy: Timing = Timing()
+    overhead_seconds: float | None = None  # what LiteLLM adds: through minus direct
+    route_seconds: float | None = None  # the route's whole share of the contract run
+
+
+@dataclass(frozen=True)
+class Contract:
+    """results.json's "contract": the OpenAI API through LiteLLM, route by route."""
+
+    proxy: str = ""  # the base URL the run called
+    wall_seconds: float | None = None
+    routes: tuple[RouteLatency, ...] = ()
+
+    def route(self, name: str) -> RouteLatency | None:
+        return next((r for r in self.routes if r.route == name), None)
+
+
+@dataclass(frozen=True)
 class Run:
     path: Path
     problem: str | None = None  # None: results.json was read whole; else why the run cannot be shown
@@ -135,6 +177,8 @@ class Run:
     tests: tuple[OwnTest, ...] = ()  # the owner's own tests (testinfra's idiom)
     commands: tuple[Command, ...] = ()
     commands_problem: str | None = None  # commands.json unreadable (the report still renders)
+    contract: Contract | None = None  # None: the run made no contract calls (no section in the report)
+    topology: dict | None = None  # the inventory's hosts, services and routes (conformance/report/topology.py)
 
     @property
     def name(self) -> str:
@@ -200,7 +244,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) 
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
         started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
-                    for t in data.get("tests") or () if isinstance(t, dict)))
+                    for t in data.get("tests") or () if isinstance(t, dict)),
+        contract=_contract(data.get("contract")),
+        topology=data.get("topology") if isinstance(data.get("topology"), dict) else None)
     if not commands:
         return run
     records, commands_problem = _commands(path / COMMANDS)
@@ -260,6 +306,37 @@ def _commands(path: Path) -> tuple[tuple[Command, ...], str | None]:
             batch=_int(r.get("batch")), batch_seconds=_float(r.get("batch_seconds")), timed_out=bool(r.get("timed_out")),
             test=_str(r.get("test"))))
     return tuple(records), None
+
+
+def _contract(raw) -> Contract | None:
+    if not isinstance(raw, dict):
+        return None
+    routes = tuple(RouteLatency(
+        route=_str(r.get("route")), backend=_str(r.get("backend")), host=_str(r.get("host")),
+        expected=_str(r.get("expected")), outcome=_str(r.get("outcome")), layer=_str(r.get("layer")),
+        direct=_timing(r.get("direct")), proxy=_timing(r.get("proxy")),
+        overhead_seconds=_finite(r.get("overhead_seconds")), route_seconds=_measure(r.get("route_seconds")))
+        for r in _list(raw.get("routes")) if isinstance(r, dict) and _str(r.get("route")))
+    return Contract(proxy=_str(raw.get("proxy")), wall_seconds=_measure(raw.get("wall_seconds")), routes=routes)
+
+
+def _timing(raw) -> Timing:
+    if not isinstance(raw, dict):
+        return Timing()
+    return Timing(status=_int(raw.get("status")), ttft_seconds=_measure(raw.get("ttft_seconds")),
+                  total_seconds=_measure(raw.get("total_seconds")), tokens_per_second=_measure(raw.get("tokens_per_second")))
+
+
+def _finite(v) -> float | None:
+    """A number that can be shown (NaN and infinity, which Python's JSON accepts, cannot)."""
+    f = _float(v)
+    return f if f is not None and math.isfinite(f) else None
+
+
+def _measure(v) -> float | None:
+    """A duration or a rate: finite and not negative (an overhead may be negative: the proxy was faster)."""
+    f = _finite(v)
+    return f if f is not None and f >= 0 else None
 
 
 def _hosts(raw) -> dict[str, HostStats]:

@@ -50,6 +50,32 @@ def show(value: object) -> str:
     return str(value)
 
 
+def seconds(value: float | None) -> str:
+    """A duration as a person writes it: "0.4 ms", "35 ms" under a second, "1.4 s" from a second on; None: "—"."""
+    if value is None:
+        return "—"
+    ms = value * 1000
+    if ms < 9.95:
+        return f"{ms:.2g} ms" if ms >= 0.01 else ("0 ms" if ms == 0 else "<0.01 ms")
+    if ms < 999.5:
+        return f"{ms:.0f} ms"
+    return f"{value:.3g} s" if value < 100 else f"{value:.0f} s"
+
+
+def signed_seconds(value: float | None) -> str:
+    """A difference of durations (an overhead): "+15 ms", "−2.5 ms"."""
+    if value is None:
+        return "—"
+    return ("−" if value < 0 else "+") + seconds(abs(value))
+
+
+def rate(value: float | None, unit: str = "tok/s") -> str:
+    """A rate as a person writes it: "42 tok/s", "3.5 tok/s"; None: "—"."""
+    if value is None:
+        return "—"
+    return f"{value:.2g} {unit}" if value < 10 else f"{value:.0f} {unit}"
+
+
 def utc(t: datetime | None) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if t else "\u2014"
 

@@ -1,18 +1,19 @@
 """The morning report: one self-contained report.html from a run (and the previous run, if any).
 
 Top to bottom: the verdict; what changed since the previous run; a matrix per host (services x
-aspects); security findings; [reserved: contract latency, topology]; every check grouped by host
-and service, evidence collapsed; the commands the run sent.
+aspects); security findings; the contract's latency per route (when the run called the API); the
+lab's topology coloured by this run (when results.json holds it); every check grouped by host and
+service, evidence collapsed; the commands the run sent.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
-from .diff import Pair, RunDiff, compare, find_previous
-from .model import (CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SECURITY_PREFIX, WAIVED,
-                    CheckResult, Run, load_run)
-from .page import BASE_CSS, duration, h, page, show, slug, utc
+from .diff import LATENCY_FACTOR, LATENCY_MARGIN_SECONDS, Pair, RunDiff, SlowerRoute, compare, find_previous
+from .model import (CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SECURITY_PREFIX, SEVERITY, WAIVED,
+                    CheckResult, RouteLatency, Run, Timing, load_run)
+from .page import BASE_CSS, duration, h, page, rate, seconds, show, signed_seconds, slug, utc
 from .rundir import write_text_atomic
 from .summary import Counts, count, plural, verdict
 
@@ -35,8 +36,7 @@ KIND_COLUMN = {
     "host": "other", "ssh-config": "other",
 }
 
-# How bad a state is, worst first (a matrix cell shows its worst check), and its mark in a cell.
-SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, NOT_RUN: 4, NOT_APPLICABLE: 5, PASSED: 6}
+# The mark of a state in a matrix cell (a cell shows its worst check: model.SEVERITY).
 MARK = {ERROR: "\u2717", FAILED: "\u2717", WAIVED: "W", CANNOT_VERIFY: "?", NOT_RUN: "\u00b7",
         NOT_APPLICABLE: "\u2013", PASSED: "\u2713"}
 
@@ -75,6 +75,8 @@ details.changes summary h3{display:inline;color:#1f2328}
 .sec{color:var(--bad);font-weight:600}.new{background:var(--badbg);color:var(--bad);border-radius:3px;padding:0 4px;font-size:12px}
 body.problems-only .check.st-passed,body.problems-only .check.st-not-applicable{display:none}
 .commands td{font-size:12.5px}.commands td.cmd{font-family:var(--mono);word-break:break-all}
+.latency td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.latency th{text-align:center}
+.latency .badge a{color:inherit}
 """
 
 # Open the evidence of the check a link (a matrix cell, a change) points to; "only problems" filter.
@@ -101,11 +103,7 @@ def render_report(run: Run, previous: Run | None = None) -> str:
         changes_section(run, diff),
         matrix_section(run, diff),
         security_section(run, diff),
-        # Reserved for the contract latency table and the topology SVG. Each returns "" while the
-        # run holds no such data, and its section is then left out entirely.
-        "<!-- reserved: contract latency table (render.contract_latency_section) and topology SVG "
-        "(render.topology_section); each shown only when the run has data for it -->",
-        contract_latency_section(run),
+        contract_latency_section(run),  # each of these two is "" (left out) when the run holds no data for it
         topology_section(run),
         checks_section(run),
         own_tests_section(run),
@@ -171,9 +169,11 @@ def header(run: Run, text: str, level: str) -> str:
     for host, stats in run.hosts.items():
         if stats.round_trips is not None:
             facts.append(f"{h(host)}: {plural(stats.round_trips, 'round trip')}, {plural(stats.commands or 0, 'command')}")
-    links = [f'<a href="#{a}">{t}</a>' for a, t in (("changes", "since the previous run"), ("matrix", "matrix"),
-                                                  ("security", "security"), ("checks", "every check"),
-                                                  ("commands", "commands"))] if run.complete else []
+    sections = [("changes", "since the previous run"), ("matrix", "matrix"), ("security", "security")]
+    sections += [("latency", "latency")] if run.contract is not None else []
+    sections += [("topology", "topology")] if run.topology is not None else []
+    sections += [("checks", "every check"), ("commands", "commands")]
+    links = [f'<a href="#{a}">{t}</a>' for a, t in sections] if run.complete else []
     files = [f'<a href="{f}">{f}</a>' for f in ("results.json", "commands.json", "junit.xml") if (run.path / f).exists()]
     files.append('<a href="../index.html">all runs</a>')
     dot = " \u00b7 "
@@ -227,6 +227,11 @@ def changes_section(run: Run, diff: RunDiff) -> str:
                        f'<ul class="changes">{items}</ul></details>')
         else:
             out.append(f'<h3>{h(title)} ({len(pairs)})</h3>\n<ul class="changes">{items}</ul>')
+    if diff.slower_routes:
+        items = "\n".join(f"<li>{_slower(r)}</li>" for r in diff.slower_routes)
+        out.append(f"<h3>Slower through LiteLLM while passing ({len(diff.slower_routes)})</h3>\n"
+                   f'<p class="muted">total latency at least {LATENCY_FACTOR:g}\u00d7 the previous run\'s, and '
+                   f"{h(seconds(LATENCY_MARGIN_SECONDS))} or more slower</p>\n<ul class=\"changes\">{items}</ul>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -236,6 +241,18 @@ def _pair_link(p: Pair) -> str:
     target = anchor(c) if p.after else "gone-" + anchor(c)
     ident = f' id="{target}"' if p.after is None else ""
     return f'<a{ident} href="#{target}"><code>{h(c.host)} {h(c.id)}</code></a> <span class="muted">{h(c.title)}</span>'
+
+
+def _slower(r: SlowerRoute) -> str:
+    a, b = r.after, r.before
+    return (f'<a href="#{route_anchor(a.route)}">route <code>{h(a.route)}</code></a>{_served_by(a)}: total through '
+            f"LiteLLM {h(seconds(b.proxy.total_seconds))} \u2192 {h(seconds(a.proxy.total_seconds))} "
+            f"(direct {h(seconds(b.direct.total_seconds))} \u2192 {h(seconds(a.direct.total_seconds))})")
+
+
+def _served_by(r: RouteLatency) -> str:
+    where = " on ".join(x for x in (r.backend, r.host) if x)
+    return f' <span class="muted">({h(where)})</span>' if where else ""
 
 
 def _newly_failing(p: Pair) -> str:
@@ -333,10 +350,62 @@ def security_section(run: Run, diff: RunDiff) -> str:
     return "\n".join(out)
 
 
+def route_anchor(route: str) -> str:
+    return "route-" + slug(route)
+
+
+def contract_checks(run: Run, route: str) -> list[CheckResult]:
+    """The contract checks of one route (ids like `ov-server::contract:lil-jerry:chat`), worst first."""
+    mine = [c for c in run.checks if c.kind == "contract" and c.aspect.startswith(f"contract:{route}:")]
+    return sorted(mine, key=lambda c: SEVERITY.get(c.state, 0))
+
+
 def contract_latency_section(run: Run) -> str:
-    """Reserved: the contract checks' latency table (route, backend that answered, latency). Return
-    the whole <section> when the run has such data; "" leaves the section out."""
-    return ""
+    """The contract run's latency per route: who answered, how it ended, TTFT and total directly and
+    through LiteLLM, what the proxy adds, tokens per second. "" (no section) when the run made no contract calls."""
+    contract = run.contract
+    if contract is None:
+        return ""
+    facts = [f"through <code>{h(contract.proxy)}</code>" if contract.proxy else "",
+             f"{plural(len(contract.routes), 'route')}" + (f" in {h(seconds(contract.wall_seconds))}"
+                                                            if contract.wall_seconds is not None else "")]
+    out = ['<section id="latency"><h2>Contract latency, per route</h2>',
+           f'<p class="muted">{", ".join(f for f in facts if f)}. Direct: the backend itself; through: the same '
+           "request to LiteLLM. Overhead: through minus direct (total). TTFT: time to the first token.</p>"]
+    if not contract.routes:
+        out.append("<p>The contract run recorded no route.</p></section>")
+        return "\n".join(out)
+    out.append('<table class="latency"><thead><tr><th rowspan="2">route</th><th rowspan="2">backend (host)</th>'
+               '<th rowspan="2">outcome</th><th colspan="2">TTFT</th><th colspan="2">total</th>'
+               '<th rowspan="2">proxy overhead</th><th colspan="2">tokens/s</th></tr>'
+               "<tr><th>direct</th><th>through</th><th>direct</th><th>through</th><th>direct</th><th>through</th>"
+               "</tr></thead><tbody>")
+    for r in contract.routes:
+        out.append(_latency_row(run, r))
+    out.append("</tbody></table></section>")
+    return "\n".join(out)
+
+
+def _latency_row(run: Run, r: RouteLatency) -> str:
+    state = r.outcome if r.outcome in SEVERITY else (ERROR if r.outcome else NOT_RUN)
+    outcome = h(r.outcome or "not recorded") + (f": {h(r.layer)}" if r.layer else "")
+    checks = contract_checks(run, r.route)
+    if checks:
+        outcome = f'<a href="#{anchor(checks[0])}">{outcome}</a>'
+    expected = f' <span class="muted">({h(r.expected)})</span>' if r.expected and r.expected != "up" else ""
+    backend = h(r.backend or "\u2014") + (f" ({h(r.host)})" if r.host else "")
+
+    def timing(t: Timing, value: float | None) -> str:
+        status = f' title="HTTP {h(t.status)}"' if t.status is not None else ""
+        return f'<td class="num"{status}>{h(seconds(value))}</td>'
+
+    return (f'<tr id="{route_anchor(r.route)}" data-route="{h(r.route)}" data-state="{h(state)}">'
+            f"<td><code>{h(r.route)}</code>{expected}</td><td>{backend}</td>"
+            f'<td><span class="badge {state_class(state)}">{outcome}</span></td>'
+            f"{timing(r.direct, r.direct.ttft_seconds)}{timing(r.proxy, r.proxy.ttft_seconds)}"
+            f"{timing(r.direct, r.direct.total_seconds)}{timing(r.proxy, r.proxy.total_seconds)}"
+            f'<td class="num">{h(signed_seconds(r.overhead_seconds))}</td>'
+            f'<td class="num">{h(rate(r.direct.tokens_per_second))}</td><td class="num">{h(rate(r.proxy.tokens_per_second))}</td></tr>')
 
 
 def topology_section(run: Run) -> str:

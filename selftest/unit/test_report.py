@@ -41,7 +41,8 @@ def check(cid: str, status: str = "passed", *, host: str = "mini", kind: str = "
 
 def write_run(reports: Path, when: datetime, checks: list[dict], *, site_id: str = "lab", markers: str = "local",
               exit_status: int | None = None, require_verified: bool = False, commands: list[dict] | None = None,
-              seconds: int = 40, suffix: str = "") -> Path:
+              seconds: int = 40, suffix: str = "", extra: dict | None = None) -> Path:
+    """A run directory as the plugin leaves it; `extra`: more top-level keys of results.json (contract, topology)."""
     run = reports / (when.strftime("%Y%m%dT%H%M%SZ") + suffix)
     run.mkdir(parents=True)
     failing = any(c["status"] in ("failed", "error") and not c.get("waiver") for c in checks)
@@ -51,7 +52,7 @@ def write_run(reports: Path, when: datetime, checks: list[dict], *, site_id: str
         "exit_status": exit_status if exit_status is not None else int(failing), "require_verified": require_verified,
         "markers": markers, "inventory": "inventory.yaml", "started": when.isoformat(timespec="seconds"),
         "finished": (when + timedelta(seconds=seconds)).isoformat(timespec="seconds"),
-        "hosts": {h: {"round_trips": 3, "commands": 18} for h in hosts}, "checks": checks})
+        "hosts": {h: {"round_trips": 3, "commands": 18} for h in hosts}, "checks": checks, **(extra or {})})
     write_json(run / "commands.json", commands if commands is not None else [
         {"host": "mini", "user": "owner", "command": "systemctl show --no-pager -p Restart -- a.service", "exit_status": 0,
          "stdout": "Restart=always\n", "stderr": "", "batch": 1, "batch_seconds": 0.02, "timed_out": False}])
@@ -409,10 +410,11 @@ def test_the_page_is_self_contained(tmp_path):
     assert all(s.attrs.get("src") is None for s in page.find_all("script"))
 
 
-def test_reserved_sections_are_marked_and_absent_without_data(tmp_path):
-    _, text, _ = report_of(tmp_path, GREEN)
-    assert "<!-- reserved: contract latency table" in text
-    assert 'id="contract-latency"' not in text and 'id="topology"' not in text
+def test_the_latency_and_topology_sections_are_absent_without_their_data(tmp_path):
+    page, text, _ = report_of(tmp_path, GREEN)
+    assert 'id="latency"' not in text and 'id="topology"' not in text
+    assert [a.attrs["href"] for a in page.find_all("nav")[0].find_all("a")][:4] == \
+        ["#changes", "#matrix", "#security", "#checks"]
 
 
 def test_rerendering_is_deterministic_and_the_cli_writes_the_report(tmp_path):
