@@ -25,6 +25,7 @@ from .inventory import InventoryError, load_baseline, load_inventory, load_site,
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
 from .report.render import write_report
+from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
 from .session import FACTS, SuiteSession
@@ -368,7 +369,8 @@ class ConformanceRun:
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
-            "checks": self.results, "tests": self.own_tests}))
+            "checks": self.results, "tests": self.own_tests,
+            "topology": topology_of(self.session.inventory, self.session.site)}))
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
 

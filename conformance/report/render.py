@@ -15,6 +15,7 @@ from .model import (CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSE
                     CheckResult, RouteLatency, Run, Timing, load_run)
 from .page import BASE_CSS, duration, h, page, rate, seconds, show, signed_seconds, slug, utc
 from .rundir import write_text_atomic
+from .topology import render_topology_svg
 from .summary import Counts, count, plural, verdict
 
 REPORT = "report.html"
@@ -76,7 +77,7 @@ details.changes summary h3{display:inline;color:#1f2328}
 body.problems-only .check.st-passed,body.problems-only .check.st-not-applicable{display:none}
 .commands td{font-size:12.5px}.commands td.cmd{font-family:var(--mono);word-break:break-all}
 .latency td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.latency th{text-align:center}
-.latency .badge a{color:inherit}
+.latency .badge a{color:inherit}div.topology{overflow-x:auto}div.topology svg{max-width:none}
 """
 
 # Open the evidence of the check a link (a matrix cell, a change) points to; "only problems" filter.
@@ -409,9 +410,19 @@ def _latency_row(run: Run, r: RouteLatency) -> str:
 
 
 def topology_section(run: Run) -> str:
-    """Reserved: an inline SVG of the lab's topology (hosts, services, routes) coloured by this run.
-    Return the whole <section> when there is something to draw; "" leaves the section out."""
-    return ""
+    """An inline SVG of the lab's topology (results.json's "topology": hosts, services, routes) coloured by
+    this run's checks. "" (no section) for a run that did not store it."""
+    if run.topology is None:
+        return ""
+    present = {(c.host, c.service) for c in run.checks}
+    svg = render_topology_svg(run.topology, run.checks,
+                              href=lambda host, service: f"#{service_anchor(host, service)}" if (host, service) in present else None)
+    legend = " ".join(f'<span class="badge {state_class(s)}">{h(s)}</span>'
+                      for s in (PASSED, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, NOT_RUN))
+    return (f'<section id="topology"><h2>Topology</h2>\n<p class="muted">Drawn from the inventory: each box a '
+            "documented service on its host, coloured by its worst check in this run; each arrow a LiteLLM route "
+            "(coloured by its contract checks) or a documented URL (by its check). Grey or dashed: not run, "
+            f'not verified or not applicable.</p>\n<div class="topology">{svg}</div>\n<p class="legend">{legend}</p></section>')
 
 
 def checks_section(run: Run) -> str:
