@@ -86,7 +86,13 @@ def test_the_report_renders_without_console_errors(tmp_path, request):
                    check("mlx::listen:8101", "failed", host="studio", kind="mlx-listen", found="nothing listens")]
     reports = tmp_path / "reports"
     write_run(reports, T0, GREEN + [check("ov-server::restart", kind="restart")])
-    report = write_report(write_run(reports, T0 + timedelta(days=1), now))
+    from conformance.inventory import load_inventory
+    from conformance.report.topology import topology_of
+
+    from ._support import INVENTORY
+    from .test_report_contract import JERRY_CHAT, LIL_JERRY, contract
+    extra = {"topology": topology_of(load_inventory(INVENTORY)), **contract(LIL_JERRY, JERRY_CHAT)}
+    report = write_report(write_run(reports, T0 + timedelta(days=1), now, extra=extra))
     shot = tmp_path / "report.png"
     seen = browse(report, tmp_path, screenshot=shot)
     assert seen.console == []
@@ -97,6 +103,10 @@ def test_the_report_renders_without_console_errors(tmp_path, request):
     assert [t.attrs["data-host"] for t in matrices] == ["mini", "studio"]
     assert {td.attrs["data-state"] for td in matrices[0].find_all("td", class_="cell")} >= {"passed", "failed", "waived",
                                                                                              "cannot verify", "not run"}
+    assert [tr.attrs["data-route"] for tr in page_.by_id("latency").find_all("tr") if "data-route" in tr.attrs] == \
+        ["lil-jerry", "jerry-chat"]
+    assert {g.attrs["data-node"]: g.attrs["data-state"] for g in page_.by_id("topology").find_all("g", class_="node")
+            }["litellm-orch"] == "failed"
     block = next(d for d in page_.find_all("div", class_="check") if d.find_all("code")[0].text() == "litellm-orch::restart-sec")
     assert "RestartUSec=5s <not markup>" in block.find_all("details")[0].text()
     assert "open" not in block.find_all("details")[0].attrs
