@@ -18,6 +18,7 @@ from .rundir import stamp_of
 
 RESULTS = "results.json"
 COMMANDS = "commands.json"
+NOTIFICATION = "notification.json"
 MAX_JSON_BYTES = 64 * 1024 * 1024  # far above any real run (a few hundred KiB); a runaway file is a problem, not a hang
 
 # The state a check is shown in: its status, with a failure under an unexpired waiver shown as "waived".
@@ -179,6 +180,7 @@ class Run:
     commands_problem: str | None = None  # commands.json unreadable (the report still renders)
     contract: Contract | None = None  # None: the run made no contract calls (no section in the report)
     topology: dict | None = None  # the inventory's hosts, services and routes (conformance/report/topology.py)
+    notification: dict | None = None  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
 
     @property
     def name(self) -> str:
@@ -250,7 +252,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) 
     if not commands:
         return run
     records, commands_problem = _commands(path / COMMANDS)
-    return replace(run, commands=records, commands_problem=commands_problem)
+    notification, _ = _read_json(path / NOTIFICATION) if (path / NOTIFICATION).exists() else (None, None)
+    return replace(run, commands=records, commands_problem=commands_problem,
+                   notification=notification if isinstance(notification, dict) else None)
 
 
 def _read_json(path: Path) -> tuple[object, str | None]:

@@ -78,6 +78,7 @@ body.problems-only .check.st-passed,body.problems-only .check.st-not-applicable{
 .commands td{font-size:12.5px}.commands td.cmd{font-family:var(--mono);word-break:break-all}
 .latency td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.latency th{text-align:center}
 .latency .badge a{color:inherit}div.topology{overflow-x:auto}div.topology svg{max-width:none}
+.notify.bad{color:var(--bad)}.notify.ok{color:var(--ok)}
 """
 
 # Open the evidence of the check a link (a matrix cell, a change) points to; "only problems" filter.
@@ -102,6 +103,7 @@ def render_report(run: Run, previous: Run | None = None) -> str:
     body = "\n".join(s for s in (
         header(run, v.text, v.level),
         changes_section(run, diff),
+        notification_section(run.notification) if run.notification is not None else NOTIFICATION_MARK,
         matrix_section(run, diff),
         security_section(run, diff),
         contract_latency_section(run),  # each of these two is "" (left out) when the run holds no data for it
@@ -287,6 +289,33 @@ def counts_text(n: Counts) -> str:
         if value:
             parts.append(f"{value} {word}")
     return ", ".join(parts)
+
+
+# Where the notification's outcome goes: conformance/notify.py replaces this comment in report.html after it
+# POSTed (or decided not to); a later re-render reads notification.json instead.
+NOTIFICATION_MARK = "<!-- notification: filled in by python -m conformance.notify -->"
+
+
+def notification_section(outcome: dict) -> str:
+    """What the nightly job's notification did (notification.json; already redacted by notify)."""
+    def text(key: str) -> str:
+        value = outcome.get(key)
+        return value if isinstance(value, str) else ""
+
+    reasons = [r for r in outcome.get("reasons") or [] if isinstance(r, str)]
+    about = f" ({h(', '.join(reasons))})" if reasons else ""
+    if not outcome.get("sent"):
+        line = f"Not sent{about}: {h(text('why_not') or 'no reason recorded')}."
+        level = "muted"
+    elif outcome.get("delivered"):
+        line = f"Sent to <code>{h(text('target'))}</code>{about}: HTTP {h(outcome.get('status'))}."
+        level = "ok"
+    else:
+        line = f"<b>Not delivered</b> to <code>{h(text('target'))}</code>{about}: {h(text('error') or 'no answer')}."
+        level = "bad"
+    warning = f' <span class="sec">{h(text("warning"))}</span>' if text("warning") else ""
+    return (f'<section id="notification"><h2>Notification</h2><p class="notify {level}">{line}{warning} '
+            f'<span class="muted">(notification.json, {h(text("at"))})</span></p></section>')
 
 
 def matrix_section(run: Run, diff: RunDiff) -> str:

@@ -34,8 +34,20 @@ and the code that makes it:
   `%(asctime)s.%(msecs)03d %(levelname)s (%(threadName)s) [%(name)s] %(message)s` (the index's older
   bootstrap.py has it without the milliseconds; current releases print them).
 
+- homeassistant/components/webhook/__init__.py (the index's copy @ed7f0714cba35a97791d5eab8aaaa1d92fd0c963,
+  and the current form, which the code index gives without a commit): WebhookView, `url =
+  "/api/webhook/{webhook_id}"`, `requires_auth = False`, handles GET, HEAD, POST and PUT (the older copy:
+  HEAD, POST, PUT); async_handle_webhook: "Always respond successfully to not give away if a hook exists or
+  not": an id no automation registered is logged (`Received message for unregistered webhook %s from %s`,
+  INFO in the current form, WARNING in the older) and answered `Response(status=200)`: 200, no body,
+  `application/octet-stream`. A registered webhook trigger's handler returns None: the same 200. Here no
+  automation exists, so every id is answered that way.
+
 Twin-only: no user can authenticate (every /api/ request is 401); no integrations, websocket,
-home-assistant.log or .storage writes; the index page is a stub of the real frontend's.
+home-assistant.log or .storage writes; the index page is a stub of the real frontend's. Each webhook request
+with a body (POST, PUT) is recorded, one JSON line {time, method, webhook_id, remote, content_type, body}, in
+WEBHOOK_RECORD (env HASS_TWIN_WEBHOOK_RECORD; 0600), so the twin proof can read what the suite's nightly job
+sent; the real Home Assistant would hand it to an automation instead.
 """
 import argparse
 import json
@@ -78,6 +90,9 @@ INDEX_HTML = (b'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="mani
               b"<body><home-assistant></home-assistant></body></html>")
 ONBOARDING_HTML = (b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Home Assistant</title></head>'
                    b"<body><ha-onboarding></ha-onboarding></body></html>")
+WEBHOOK_PREFIX = "/api/webhook/"
+WEBHOOK_RECORD = os.environ.get("HASS_TWIN_WEBHOOK_RECORD", "/run/hass-twin/webhooks.jsonl")
+MAX_WEBHOOK_BODY = 1024 * 1024
 SECURITY_HEADERS = (("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"),
                     ("X-Frame-Options", "SAMEORIGIN"))
 
@@ -154,7 +169,24 @@ def make_handler(config_dir: str):
             if self.command != "HEAD":
                 self.wfile.write(body)
 
+        def _webhook(self) -> bool:
+            """POST/PUT/GET/HEAD /api/webhook/<id>: 200 with no body (and a record of what came)."""
+            path = self.path.split("?", 1)[0]
+            webhook_id = path[len(WEBHOOK_PREFIX):] if path.startswith(WEBHOOK_PREFIX) else ""
+            if not webhook_id or "/" in webhook_id:
+                return False
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(min(length, MAX_WEBHOOK_BODY)) if length else b""
+            log("INFO", "homeassistant.components.webhook",
+                f"Received message for unregistered webhook {webhook_id} from {self.client_address[0]}")
+            if self.command in ("POST", "PUT"):
+                record_webhook(self.command, webhook_id, self.client_address[0], self.headers.get("Content-Type", ""), body)
+            self._send(200, b"", "application/octet-stream")
+            return True
+
         def do_GET(self):
+            if self._webhook():
+                return
             path = self.path.split("?", 1)[0]
             first = path.strip("/").split("/", 1)[0]
             if path == "/manifest.json":
@@ -177,6 +209,8 @@ def make_handler(config_dir: str):
         do_HEAD = do_GET
 
         def do_POST(self):
+            if self._webhook():
+                return
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
@@ -185,10 +219,25 @@ def make_handler(config_dir: str):
             else:
                 self._send(405, b"405: Method Not Allowed", "text/plain; charset=utf-8", secure=False)
 
+        do_PUT = do_POST
+
         def log_message(self, fmt, *args):  # HA logs no access lines at INFO
             pass
 
     return Handler
+
+
+def record_webhook(method: str, webhook_id: str, remote: str, content_type: str, body: bytes) -> None:
+    """Append one received webhook request to WEBHOOK_RECORD (twin-only; see the docstring)."""
+    line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "method": method, "webhook_id": webhook_id,
+                       "remote": remote, "content_type": content_type, "body": body.decode("utf-8", "replace")})
+    try:
+        os.makedirs(os.path.dirname(WEBHOOK_RECORD), mode=0o700, exist_ok=True)
+        fd = os.open(WEBHOOK_RECORD, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    except OSError as e:
+        log("ERROR", "homeassistant.components.webhook", f"twin: cannot record the webhook request: {e}")
 
 
 class Server(ThreadingHTTPServer):

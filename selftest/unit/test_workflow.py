@@ -6,6 +6,7 @@ run here for real on a small inventory (on this machine its checks fail, as a dr
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ._support import FIXTURES, ROOT, environ_without_pytest_vars
+from .test_notify import Receiver
 
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
 LINT = ROOT / "tools" / "actionlint" / "lint.mjs"
@@ -70,18 +72,26 @@ def test_the_job_runs_deploy_nightly_on_the_self_hosted_runner_and_uploads_the_r
     assert "--require-verified" in script and "local or studio or dietpi" in script
 
 
-def test_deploy_nightly_runs_the_suite_writes_the_index_and_tells_ci_the_run_directory(tmp_path):
-    reports, output = tmp_path / "reports", tmp_path / "github-output"
+def test_deploy_nightly_runs_the_suite_writes_the_index_notifies_and_tells_ci_the_run_directory(tmp_path):
+    reports, output, canary = tmp_path / "reports", tmp_path / "github-output", "canary" + secrets.token_hex(16)
     output.write_text("")
+    receiver = Receiver()
     env = {**environ_without_pytest_vars(), "HOME": str(tmp_path), "NIGHTLY_REPORTS": str(reports),
            "NIGHTLY_MARKERS": "local", "NIGHTLY_ARGS": f"--inventory={FIXTURES / 'inventory-small.yaml'}",
-           "GITHUB_OUTPUT": str(output)}
-    env.pop("LLM_LAB_WEBHOOK_URL", None)
+           "GITHUB_OUTPUT": str(output), "LLM_LAB_WEBHOOK_URL": receiver.url(canary)}
     env.pop("LLM_LAB_WEBHOOK_URL_FILE", None)
-    done = subprocess.run([str(ROOT / "deploy" / "nightly")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    try:
+        done = subprocess.run([str(ROOT / "deploy" / "nightly")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300)
+    finally:
+        receiver.close()
     assert done.returncode == 1, done.stdout + done.stderr  # this machine is not the lab: its checks fail
     run = Path(output.read_text().strip().removeprefix("run_dir="))
     assert run.parent == reports.resolve() and (run / "results.json").exists() and (run / "report.html").exists()
     assert json.loads((run / "results.json").read_text())["require_verified"] is True
     assert run.name in (reports / "index.html").read_text()
+    # the first run of its kind, failing: one notification, whose outcome is in the run directory
+    assert len(receiver.requests) == 1 and json.loads(receiver.requests[0]["body"])["run"] == run.name
+    assert json.loads((run / "notification.json").read_text())["delivered"] is True
+    assert "notification: sent to http://127.0.0.1:" in done.stdout
+    assert canary not in done.stdout + done.stderr + "".join(p.read_text() for p in run.iterdir())
