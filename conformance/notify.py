@@ -136,7 +136,8 @@ def news(run: Run | None, previous: Run | None, exit_status: int | None) -> News
         if run is None:
             payload["verdict"] = f"The run crashed before it made a run directory (exit status {status})"
         elif not run.complete:
-            payload["verdict"] = f"The run crashed: {run.problem} (exit status {status})"
+            said = "" if run.unfinished and run.exit_status == status else f" (exit status {status})"
+            payload["verdict"] = f"The run crashed: {run.problem}{said}"
         else:
             said = "" if run.exit_status == status else f" (exit status {status})"
             payload["verdict"] = f"The run crashed: {verdict(run).text}{said}"

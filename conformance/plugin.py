@@ -24,6 +24,7 @@ from .checks.waivers import Verdict, judge
 from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
+from .report.model import UNFINISHED
 from .report.render import write_report
 from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
@@ -201,6 +202,7 @@ class ConformanceRun:
         self.require_verified = config.getoption("--require-verified")
         self.started = datetime.now(timezone.utc)
         self.run_dir: Path | None = None
+        self.exit_status: int | None = None
         if not config.getoption("--no-report") and not config.option.collectonly:
             self._open_run_dir(Path(config.getoption("--report-dir") or Path(config.rootpath) / "reports"))
 
@@ -364,8 +366,11 @@ class ConformanceRun:
             terminalreporter.write_line(f"conformance: report {self.run_dir / 'report.html'}")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
+        self.exit_status = int(exitstatus)
         if self.run_dir is None:
             return
+        # commands.json first: results.json (each written whole) is what makes the directory a complete run
+        write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
         write_json(self.run_dir / "results.json", self.redact.data({
             "site": self.session.site.name, "site_id": self.session.site.id, "exit_status": int(exitstatus),
             "require_verified": self.require_verified, "markers": self.config.getoption("markexpr") or "",
@@ -375,12 +380,13 @@ class ConformanceRun:
             "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
             "checks": self.results, "tests": self.own_tests,
             "topology": topology_of(self.session.inventory, self.session.site)}))
-        write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
 
     def finish(self) -> None:
         self.session.close()
-        if self.run_dir and (self.run_dir / "report.html").exists():
+        # `latest` moves only to a run that finished (the lab matched or drifted), never an interrupted or crashed one
+        finished = self.exit_status is not None and self.exit_status not in UNFINISHED
+        if self.run_dir and finished and (self.run_dir / "report.html").exists():
             point_latest(self.run_dir)
 
 

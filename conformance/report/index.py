@@ -4,8 +4,9 @@ The index lists every run directory, newest first, with its verdict and counts, 
 the last 30 runs, and how long ago the last complete run finished. That age is computed by the
 browser when the page is opened (a few lines of inline JS read the ISO time embedded in the
 page), so a nightly job that silently stopped shows as stale (past 36 h) even though no one
-rewrote the page. A corrupt or partial run (results.json missing or unreadable) is listed as
-such.
+rewrote the page. A corrupt or partial run (results.json missing or unreadable) and an unfinished
+one (interrupted or crashed: its exit status says so) are listed as such, and never count as the
+last complete run.
 """
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def render_index(runs: list[Run], title: str = "LLM-lab conformance runs") -> st
     if rows and not rows[-1].run.complete:
         newest = rows[-1].run
         body.append(f'<p class="verdict corrupt" id="newest-unreadable">The newest run, {_run_link(newest)}, '
-                    f"cannot be shown: {h(newest.problem)}.</p>")
+                    f"{'did not finish' if newest.unfinished else 'cannot be shown'}: {h(newest.problem)}.</p>")
     groups = {}
     for r in complete:
         groups[r.run.group] = r
@@ -250,8 +251,8 @@ def _table(rows: list[RunRow]) -> str:
         if not run.complete:
             out.append(f'<tr class="corrupt" id="run-{h(run.name)}"><td>{_run_link(run)}</td>'
                        f'<td>{h(utc(run.when))}</td><td></td><td></td><td></td>'
-                       f'<td class="verdict-cell"><span class="badge st-corrupt">unreadable</span> {h(run.problem)}</td>'
-                       "<td></td><td></td></tr>")
+                       f'<td class="verdict-cell"><span class="badge st-corrupt">{"unfinished" if run.unfinished else "unreadable"}'
+                       f"</span> {h(run.problem)}</td><td></td><td></td></tr>")
             continue
         took = duration(run.started, run.finished)
         out.append(f'<tr id="run-{h(run.name)}"><td>{_run_link(run)}</td><td>{h(utc(run.started or run.when))}</td>'

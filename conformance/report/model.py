@@ -28,6 +28,11 @@ NOT_RUN = "not run"  # only in comparisons: the check is in one of the two runs
 STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR)
 STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, PASSED)  # worst first
 FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
+# pytest's exit status says whether the run finished: 0 (the lab matches) and 1 (it drifted) did. These did not:
+# their results.json, when they wrote one, holds only what they got to, so they are never compared with, never
+# `latest`, and never counted as a complete run.
+UNFINISHED = {2: "the run was interrupted", 3: "the run stopped on an internal error",
+              4: "the run stopped on a usage error", 5: "the run collected no test"}
 # How bad a state is, worst first: a matrix cell, a topology node or edge shows its worst check.
 SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, NOT_RUN: 4, NOT_APPLICABLE: 5, PASSED: 6}
 SECURITY_PREFIX = "security:"
@@ -164,7 +169,7 @@ class Contract:
 @dataclass(frozen=True)
 class Run:
     path: Path
-    problem: str | None = None  # None: results.json was read whole; else why the run cannot be shown
+    problem: str | None = None  # None: a complete run; else why not (unreadable results.json, or the run did not finish)
     site: str = ""
     site_id: str | None = None
     exit_status: int | None = None
@@ -185,6 +190,11 @@ class Run:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def unfinished(self) -> bool:
+        """results.json was read, but the run did not finish (interrupted, crashed): see UNFINISHED."""
+        return self.exit_status in UNFINISHED
 
     @property
     def complete(self) -> bool:
@@ -240,9 +250,12 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) 
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
             return Run(path=path, problem=f"{RESULTS}: check #{n} has no id")
         checks.append(_check(raw, day, evidence))
+    exit_status = _int(data.get("exit_status"))
+    if exit_status in UNFINISHED:
+        problem = f"{UNFINISHED[exit_status]} (exit status {exit_status}) after {len(checks)} check" + "s" * (len(checks) != 1)
     run = Run(
-        path=path, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
-        exit_status=_int(data.get("exit_status")), require_verified=bool(data.get("require_verified")),
+        path=path, problem=problem, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
+        exit_status=exit_status, require_verified=bool(data.get("require_verified")),
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
         started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))

@@ -98,8 +98,11 @@ def render_report(run: Run, previous: Run | None = None) -> str:
     diff = compare(previous, run) if run.complete else RunDiff(None)
     v = verdict(run, diff)
     title = f"LLM-lab conformance: {run.site or 'unknown site'}, {run.name}"
-    if not run.complete:
-        return page(title, header(run, v.text, v.level) + unreadable_section(run), css=CSS)
+    if not run.complete:  # what there is: an unfinished run still shows the checks it got to
+        parts = [header(run, v.text, v.level), unreadable_section(run)]
+        if run.unfinished:
+            parts += [checks_section(run), commands_section(run)]
+        return page(title, "\n".join(parts), css=CSS, scripts=[SCRIPT] if run.unfinished else [])
     body = "\n".join(s for s in (
         header(run, v.text, v.level),
         changes_section(run, diff),
@@ -191,7 +194,10 @@ def unreadable_section(run: Run) -> str:
         present = sorted(p.name for p in run.path.iterdir())
     except OSError:
         present = []
-    return (f'<section id="unreadable"><h2>This run cannot be shown</h2>\n<p>{h(run.problem)}.</p>\n'
+    heading = "This run did not finish" if run.unfinished else "This run cannot be shown"
+    note = (" It is not compared with, not the run <code>latest</code> points to, and not counted as complete; "
+            "below are the checks it recorded before it stopped.") if run.unfinished else ""
+    return (f'<section id="unreadable"><h2>{heading}</h2>\n<p>{h(run.problem)}.{note}</p>\n'
             f'<p>Files in {h(run.path)}: {h(", ".join(present) or "none")}</p></section>')
 
 

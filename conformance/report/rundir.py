@@ -1,8 +1,10 @@
 """Run directories: reports/<UTC timestamp>/ with report.html, junit.xml, results.json, commands.json.
 
 A run directory's name is its UTC start stamp (`20261128T030000Z`, or `...Z-2` for a second run
-in the same second); `reports/latest` is a symlink to the newest. Only directories named so are
-run directories: the index lists them and prune() removes nothing else.
+in the same second); `reports/latest` is a symlink to the newest run that finished. Only
+directories named so are run directories: the index lists them and prune() removes nothing else.
+A run is complete when its results.json is (written atomically, after commands.json) and its
+exit status says it finished (model.UNFINISHED).
 """
 from __future__ import annotations
 
@@ -18,19 +20,27 @@ RUN_NAME = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 
 
 def new_run_dir(reports: Path) -> Path:
+    """A new run directory named by the UTC second; runs started in the same second (two at once) get
+    `-2`, `-3`, ...: mkdir is the lock, so two processes never share one."""
+    reports.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime(STAMP)
-    run = reports / stamp
     n = 1
-    while run.exists():  # two runs in one second
-        n += 1
-        run = reports / f"{stamp}-{n}"
-    run.mkdir(parents=True)
-    return run
+    while True:
+        run = reports / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            run.mkdir()
+            return run
+        except FileExistsError:
+            n += 1
 
 
 def point_latest(run: Path) -> None:
-    """reports/latest -> run, replaced atomically so a reader never sees it missing."""
+    """reports/latest -> run, replaced atomically so a reader never sees it missing. Never backwards: when
+    `latest` already points to a run that started later (two runs at once, this one finishing last), it stays."""
     link = run.parent / LATEST
+    current, mine = latest_target(run.parent), stamp_of(run.name)
+    if current is not None and current != run.resolve() and mine and (stamp_of(current.name) or mine) > mine:
+        return
     tmp = run.parent / f".{LATEST}.{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
@@ -39,7 +49,8 @@ def point_latest(run: Path) -> None:
 
 
 def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    """Written whole or not at all (a run killed while writing leaves no half a results.json)."""
+    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def write_text_atomic(path: Path, text: str) -> None:

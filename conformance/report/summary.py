@@ -2,6 +2,7 @@
 
 Wording rules (see verdict()):
   - unreadable run:  "Unreadable run: <what is wrong>"
+  - unfinished run (interrupted, crashed: model.UNFINISHED): "Unfinished run: the run was interrupted (exit status 2) after 3 checks"
   - nothing ran:     "No checks ran"
   - failing (failed or error, a waived failure excluded):
         "3 checks failing on 2 hosts" / "1 check failing on mini" (one host is named),
@@ -66,7 +67,7 @@ def _hosts(names: list[str]) -> str:
 
 def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
     if not run.complete:
-        return Verdict(f"Unreadable run: {run.problem}", "corrupt")
+        return Verdict(f"{'Unfinished' if run.unfinished else 'Unreadable'} run: {run.problem}", "corrupt")
     n = count(run.checks)
     compared = diff is not None and diff.previous is not None
     if n.total == 0:

@@ -156,7 +156,7 @@ def test_a_crashed_run_is_posted(tmp_path, receiver, canary, case):
         assert body[0]["verdict"].startswith("The run crashed: no results.json (the run was interrupted")
         assert json.loads((run / OUTCOME).read_text())["reasons"] == ["crashed"]
     else:
-        assert body[0]["verdict"] == "The run crashed: All 3 checks pass on mini; the run exited with status 3"
+        assert body[0]["verdict"] == "The run crashed: the run stopped on an internal error (exit status 3) after 3 checks"
 
 
 def test_nothing_new_sends_nothing_and_says_so(tmp_path, receiver, canary):

@@ -230,8 +230,24 @@ def test_require_verified_makes_unverified_checks_fail_the_run_in_words(tmp_path
 
 
 def test_an_exit_status_nothing_explains_is_said(tmp_path):
-    page, _, _ = report_of(tmp_path, GREEN, exit_status=2)
-    assert section(page, "verdict") == "All 3 checks pass on mini; the run exited with status 2"
+    page, _, _ = report_of(tmp_path, GREEN, exit_status=1)  # e.g. one of the owner's own tests failed
+    assert section(page, "verdict") == "All 3 checks pass on mini; the run exited with status 1"
+
+
+def test_an_unfinished_run_says_so_and_still_shows_what_it_recorded(tmp_path):
+    write_run(tmp_path / "reports", T0, GREEN)
+    run = write_run(tmp_path / "reports", T0 + timedelta(days=1), GREEN[:2], exit_status=2)
+    page = dom(write_report(run).read_text())
+    assert section(page, "verdict") == "Unfinished run: the run was interrupted (exit status 2) after 2 checks"
+    assert "This run did not finish" in section(page, "unreadable")
+    assert [d.find_all("code")[0].text() for d in page.find_all("div", class_="check")] == \
+        ["litellm-orch::restart", "litellm-orch::listen:4000"]
+    assert not load_run(run).complete
+    later = write_run(run.parent, T0 + timedelta(days=2), GREEN)
+    assert find_previous(load_run(later)).name == "20261128T030000Z"  # the unfinished run is skipped
+    for status, words in ((3, "an internal error"), (4, "a usage error"), (5, "collected no test")):
+        crashed = write_run(tmp_path / str(status), T0, GREEN, exit_status=status)
+        assert words in load_run(crashed).problem
 
 
 def test_security_findings_have_their_own_section_and_new_ones_are_marked(tmp_path):
