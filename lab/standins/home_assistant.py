@@ -91,7 +91,8 @@ INDEX_HTML = (b'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="mani
 ONBOARDING_HTML = (b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Home Assistant</title></head>'
                    b"<body><ha-onboarding></ha-onboarding></body></html>")
 WEBHOOK_PREFIX = "/api/webhook/"
-WEBHOOK_RECORD = os.environ.get("HASS_TWIN_WEBHOOK_RECORD", "/run/hass-twin/webhooks.jsonl")
+DEFAULT_WEBHOOK_RECORD = "/run/hass-twin/webhooks.jsonl"
+WEBHOOK_RECORD = os.environ.get("HASS_TWIN_WEBHOOK_RECORD", DEFAULT_WEBHOOK_RECORD)
 MAX_WEBHOOK_BODY = 1024 * 1024
 SECURITY_HEADERS = (("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"),
                     ("X-Frame-Options", "SAMEORIGIN"))

@@ -1,16 +1,24 @@
 """The nightly job, for real in mini: installed as the owner's user units, started by systemd; a report appears,
 `latest` moves and the index lists it; a planted fault is new in the next report and the service ends failed;
-reverted, the next report says fixed."""
+reverted, the next report says fixed. The Home Assistant stand-in on dietpi is the webhook: configured with a
+canary webhook id, it gets exactly one notification for the fault (naming its check as new, holding no secret
+and not the id) and one for the recovery; no artifact of the run and not the service's journal holds the id.
+"""
 from __future__ import annotations
 
 import json
+import secrets
 
 from lab import topology as topo
 from lab.faults import CATALOG, plant, revert
+from lab.standins.home_assistant import DEFAULT_WEBHOOK_RECORD
 from selftest.twin.conftest import ROOT
 
 SERVICE = "llm-lab-conformance.service"
 TWIN_ARGS = "--site=lab/site-twin.yaml --baseline=lab/baseline-twin.yaml --command-timeout=5"
+WEBHOOK_FILE = f"{topo.OWNER_HOME}/.config/llm-lab-conformance/webhook-url"
+PAYLOAD_KEYS = {"suite", "reasons", "site", "run", "verdict", "exit_status", "new_failures", "fixed", "previous_run",
+                "report"}
 
 
 def _owner(twin, command: str, check: bool = True):
@@ -26,8 +34,29 @@ def _night(twin) -> tuple[int, dict, str]:
     return started.returncode, json.loads((after / "results.json").read_text()), (after / "report.html").read_text()
 
 
-def test_the_nightly_job_runs_reports_and_fails_on_drift(twin):
+def _received(twin) -> list[dict]:
+    """Every webhook request the Home Assistant stand-in on dietpi recorded, oldest first."""
+    text = twin.exec_in("dietpi", ["sh", "-c", f"cat {DEFAULT_WEBHOOK_RECORD} 2>/dev/null || true"], check=True).stdout
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _new_notification(twin, before: int, canary: str) -> dict:
+    """The one notification received since `before`: to the canary's webhook, JSON, without the id or a secret."""
+    received = _received(twin)[before:]
+    assert len(received) == 1, f"expected exactly one notification, got {len(received)}: {received}"
+    got = received[0]
+    assert (got["method"], got["webhook_id"], got["content_type"]) == ("POST", canary, "application/json")
+    assert canary not in got["body"] and "sk-twin" not in got["body"]  # not the id, not the twin's secret keys
+    body = json.loads(got["body"])
+    assert set(body) == PAYLOAD_KEYS
+    return body
+
+
+def test_the_nightly_job_runs_reports_fails_on_drift_and_notifies(twin):
     twin.prepare_reports()
+    canary = "llmlabcanary" + secrets.token_hex(16)  # the secret part of a Home Assistant webhook URL
+    url = f"http://{topo.HOSTS['dietpi'].address}:8123/api/webhook/{canary}"
+    _owner(twin, f"umask 077 && mkdir -p $(dirname {WEBHOOK_FILE}) && printf '%s\\n' '{url}' > {WEBHOOK_FILE}")
     _owner(twin, f'.venv/bin/python -m conformance.deploy install --args "{TWIN_ARGS}"')
     try:
         timer = _owner(twin, "systemctl --user is-enabled llm-lab-conformance.timer").stdout.strip()
@@ -39,6 +68,7 @@ def test_the_nightly_job_runs_reports_and_fails_on_drift(twin):
         assert (ROOT / "reports" / "latest").resolve().name in index
 
         fault = next(f for f in CATALOG if f.id == "litellm-restart-sec")
+        before = len(_received(twin))
         plant(twin, [fault])
         try:
             status, results, report = _night(twin)
@@ -49,8 +79,25 @@ def test_the_nightly_job_runs_reports_and_fails_on_drift(twin):
         assert failed == "failed"  # `systemctl --user --failed` shows the drift
         assert {c["id"] for c in results["checks"] if c["status"] == "failed"} == {"litellm-orch::restart-sec"}
         assert "1 new since the previous run" in report and "litellm-orch::restart-sec" in report
+        body = _new_notification(twin, before, canary)
+        run = (ROOT / "reports" / "latest").resolve()
+        assert body["reasons"] == ["new failure"] and body["new_failures"] == ["litellm-orch::restart-sec"]
+        assert body["run"] == run.name and body["verdict"].startswith("1 check failing on mini, 1 new since")
+        # the URL's secret part is in no artifact of the run, nor in what the service printed
+        artifacts = {p.name: p.read_text(errors="replace") for p in run.iterdir() if p.is_file()}
+        assert {"report.html", "results.json", "commands.json", "junit.xml", "notification.json"} <= set(artifacts)
+        assert [name for name, text in artifacts.items() if canary in text] == []
+        outcome = json.loads(artifacts["notification.json"])
+        assert outcome["delivered"] and outcome["target"] == f"http://{topo.HOSTS['dietpi'].address}:8123/<redacted>"
+        journal = _owner(twin, f"journalctl --user -u {SERVICE} -o cat --no-pager").stdout  # as the owner reads it
+        assert f"notification: sent to http://{topo.HOSTS['dietpi'].address}:8123/<redacted>" in journal
+        assert canary not in journal
 
+        before = len(_received(twin))
         status, _, report = _night(twin)
         assert status == 0 and "fixed since the previous run" in report
+        body = _new_notification(twin, before, canary)
+        assert body["reasons"] == ["recovery"] and body["fixed"] == ["litellm-orch::restart-sec"]
     finally:
         _owner(twin, ".venv/bin/python -m conformance.deploy remove", check=False)
+        _owner(twin, f"rm -f {WEBHOOK_FILE}", check=False)
