@@ -1,8 +1,11 @@
-"""`python -m lab demo` (`make demo`): boot the twin, run the whole suite in it, print where the report is."""
+"""`python -m lab demo` (`make demo`): boot the twin, run the whole suite in it, print where the report is, and
+how long its report and an index of a year of such runs take to make (conformance/report/bench.py)."""
 from __future__ import annotations
 
 import json
 import time
+
+from conformance.report import bench
 
 from . import api, paths, topology as topo
 
@@ -33,6 +36,10 @@ def demo() -> int:
     print("checks:             " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
     print(f"report:             {run / 'report.html'}")
     print(f"total:              {time.monotonic() - started:.1f} s")
+    print(f"\n== benchmark of the report and the index (printed, never asserted; {bench.NIGHTS} synthetic nights "
+          "made from this run) ==")
+    for line in bench.measure(run).lines():
+        print(line)
     print("the twin is still up: `python -m lab status`, `python -m lab exec mini -- ...`; "
           "take it down with `make down` (python -m lab down)")
     return status

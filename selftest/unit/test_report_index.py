@@ -184,3 +184,18 @@ def test_the_cache_follows_the_run_directories_and_is_never_trusted_blindly(tmp_
     (tmp_path / CACHE).unlink()
     assert write_index(tmp_path).read_text() == with_cache
     assert with_cache == render_index(list_runs(tmp_path, cache=False))
+
+
+def test_the_benchmark_measures_a_run_and_rewrites_nothing_of_it(tmp_path):
+    """conformance/report/bench.py (what `make demo` prints): numbers, never asserted; here only that it works."""
+    from conformance.report.bench import measure
+    write_run(tmp_path, T0, GREEN)
+    run = write_run(tmp_path, T0 + timedelta(days=1), GREEN + [check("a::b", "failed", found="x")])
+    before = {p.name: p.stat().st_mtime_ns for p in run.iterdir()}
+    measured = measure(run, nights=4, tries=2)
+    assert {p.name: p.stat().st_mtime_ns for p in run.iterdir()} == before and not (tmp_path / "index.html").exists()
+    assert (measured.checks, measured.index_runs) == (4, 4)
+    assert measured.report_bytes > 1000 and measured.index_bytes > 1000
+    lines = measured.lines()
+    assert lines[0].startswith("report.html:") and "target < 1 s and < 2 MB" in lines[0]
+    assert lines[1].startswith("index.html:") and "over 4 runs" in lines[1]
