@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .diff import compare
-from .model import RESULTS, CheckResult, HostStats, Run, load_run
+from .model import RESULTS, UNFINISHED, CheckResult, HostStats, Run, load_run
 from .page import BASE_CSS, duration, h, iso, page, utc
 from .render import REPORT, counts_text
 from .rundir import latest_target, run_dirs, stamp_of, write_text_atomic
@@ -163,7 +163,7 @@ def prune(reports_dir: Path | str, keep_days: int = 30, now: datetime | None = N
 
 # --- the cache of what the index needs of each run ---------------------------------------------------
 CACHE = ".index-cache.json"
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: a run with an unfinished exit status is not complete (model.UNFINISHED)
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -199,6 +199,8 @@ def _to_cache(run: Run, stat: list[int]) -> dict:
 
 
 def _from_cache(path: Path, e: dict) -> Run | None:
+    if not isinstance(e, dict) or e.get("exit_status") in UNFINISHED:  # never cached as complete: read it again
+        return None
     try:
         return Run(path=path, site=e["site"], site_id=e["site_id"], exit_status=e["exit_status"],
                    require_verified=e["require_verified"], markers=e["markers"], inventory=e["inventory"],

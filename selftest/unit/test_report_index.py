@@ -199,3 +199,18 @@ def test_the_benchmark_measures_a_run_and_rewrites_nothing_of_it(tmp_path):
     lines = measured.lines()
     assert lines[0].startswith("report.html:") and "target < 1 s and < 2 MB" in lines[0]
     assert lines[1].startswith("index.html:") and "over 4 runs" in lines[1]
+
+
+def test_an_unfinished_run_is_listed_as_such_even_through_the_cache(tmp_path):
+    write_run(tmp_path, T0, GREEN)
+    interrupted = write_run(tmp_path, T0 + timedelta(days=1), GREEN[:1], exit_status=2)
+    page = dom(write_index(tmp_path).read_text())
+    assert "unfinished the run was interrupted (exit status 2) after 1 check" in rows(page)[0]
+    assert "20261128T030000Z" in page.by_id("last-complete").text()
+    assert "did not finish: the run was interrupted" in page.by_id("newest-unreadable").text()
+    # a cache written before unfinished runs existed, claiming it complete, is not believed
+    entry = {"stat": _stat(interrupted / "results.json"), "site": "lab", "site_id": "lab", "exit_status": 2,
+             "require_verified": False, "markers": "local", "inventory": "inventory.yaml", "started": None,
+             "finished": None, "hosts": {}, "checks": []}
+    (tmp_path / CACHE).write_text(json.dumps({"version": CACHE_VERSION, "runs": {interrupted.name: entry}}))
+    assert [r.complete for r in list_runs(tmp_path)] == [True, False]
