@@ -9,9 +9,9 @@ route (litellm.routes: LiteLLM -> the backend's port) or a documented env entry 
 http URL that reaches another documented listener (Open WebUI's OPENAI_API_BASE_URL -> LiteLLM).
 
 Colours come from the run's checks: a node shows the worst state of its service's checks on its
-host (a port node: the checks that name its port, and those that name no routed port); a route
-edge the worst of its contract checks (`<backend>::contract:<route>:...`); an env edge its env
-check. Grey when nothing of it ran. The renderer reads only this data and the checks, so an old
+host (a port node: the checks that name its port, and those that name no routed port; a route's
+contract checks count for the node its edge leads to); a route edge the worst of its contract
+checks (`<backend>::contract:<route>:...`); an env edge its env check. Grey when nothing of it ran. The renderer reads only this data and the checks, so an old
 run directory renders as it was; malformed data draws what it can and never raises.
 """
 from __future__ import annotations
@@ -110,8 +110,10 @@ COLUMN_W = NODE_W + 2 * PAD_X
 
 
 def node_states(topology: dict, checks: Iterable[CheckResult]) -> dict[str, tuple[str, int]]:
-    """Each node's worst check state and how many checks it has (NOT_RUN, 0 when none)."""
+    """Each node's worst check state and how many checks it has (NOT_RUN, 0 when none). A route's contract
+    checks count for the node its edge leads to (jerry-chat's for the MLX server on 8100, not for all five)."""
     checks = list(checks)
+    route_to = {e["route"]: e["to"] for e in _edges(topology) if e["route"]}
     out = {}
     for host in _hosts(topology):
         nodes = _nodes(host)
@@ -120,10 +122,21 @@ def node_states(topology: dict, checks: Iterable[CheckResult]) -> dict[str, tupl
             siblings.setdefault(n["service"], set()).update(n["ports"] if len(_of_service(nodes, n["service"])) > 1 else ())
         for n in nodes:
             mine = [c for c in checks if c.host == host["id"] and c.service == n["service"]]
+            routed = {c.id for c in mine if _route_of(c, route_to) is not None}
+            mine = [c for c in mine if c.id not in routed or route_to[_route_of(c, route_to)] == n["id"]]
             if siblings.get(n["service"]):
-                mine = [c for c in mine if _names_port(c, n["ports"]) or not _names_port(c, siblings[n["service"]])]
+                mine = [c for c in mine if c.id in routed or _names_port(c, n["ports"])
+                        or not _names_port(c, siblings[n["service"]])]
             out[n["id"]] = (worst(c.state for c in mine), len(mine))
     return out
+
+
+def _route_of(c: CheckResult, routes: dict[str, str]) -> str | None:
+    """The route a contract check is about (`<backend>::contract:<route>:<what>`), if it names one of `routes`."""
+    if c.kind != "contract" or not c.aspect.startswith("contract:"):
+        return None
+    name = c.aspect[len("contract:"):].rsplit(":", 1)[0]
+    return name if name in routes else None
 
 
 def edge_state(edge: dict, checks: Iterable[CheckResult]) -> tuple[str, int]:

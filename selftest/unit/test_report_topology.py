@@ -111,6 +111,18 @@ def test_nodes_show_their_services_worst_check_and_port_nodes_their_own_port(top
     assert failed.find(f".//{SVG}rect").get("stroke") == COLOURS["failed"][1]
 
 
+def test_a_routes_contract_checks_colour_the_node_its_edge_leads_to_only(topology):
+    checks = all_checks(extra=[contract("mlx-servers::contract:jerry-chat:direct", "failed", host="studio"),
+                               contract("mlx-servers::contract:jerry-editor:direct", "passed", host="studio"),
+                               contract("ov-server::contract:lil-jerry:backend", "failed", host="mini")])
+    states = nodes(svg_of(topology, checks))
+    assert states["mlx-servers:8100"] == "failed" and states["ov-server"] == "failed"
+    assert {states[f"mlx-servers:{p}"] for p in MLX_PORTS[1:]} == {"passed"}  # not every MLX port
+    counts = {g.get("data-node"): "".join(g.itertext()) for g in svg_of(topology, checks).iter(f"{SVG}g")
+              if g.get("class") == "node"}
+    assert "failed (12 checks)" in counts["mlx-servers:8100"] and "passed (12 checks)" in counts["mlx-servers:8101"]
+
+
 def test_a_node_whose_host_did_not_run_is_grey(topology):
     mini_only = [c for c in all_checks() if c.host == "mini"]
     states = nodes(svg_of(topology, mini_only))
