@@ -67,6 +67,9 @@ class SuiteSession:
     def contract(self) -> ContractFacts:
         """The contract's answers (asked on first use, once): the proxy and every route's backend."""
         if self._contract is None:
+            key = os.environ.get(self.inventory.litellm.master_key.key_env) if self.inventory.litellm else None
+            if key:
+                self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted
             self._contract = ContractFacts(self.inventory, self.site, self.local_host, self.http,
                                            deadline=self.request_timeout, host_facts=self.facts,
                                            environ=dict(os.environ))

@@ -213,12 +213,12 @@ def _backend(facts: ContractFacts, route: str) -> Finding:
     if skip:
         return skip
     plan = answers.plan
-    answered = [a for a in (*answers.proxy.chats, answers.proxy.stream) if a is not None and a.ok]
+    answered = [a for a in (*answers.proxy.chats, answers.proxy.stream) if a is not None and a.ok and a.ids]
     expected = f"api_base {plan.api_base}, answers fingerprinted {plan.api.id}, no retry or fallback"
     evidence = tuple(r for a in answered for r in a.evidence)
     if not answered:
         first = answers.proxy.first_failure()
-        why = first.shown() if first else "no answer through the proxy"
+        why = first.shown() if first else "no answer through the proxy carried an id"
         return failed(expected, _with_layer(_route_layer(facts, answers, [first] if first else []),
                                             f"nothing to fingerprint: {why}"),
                       first.what if first else facts.proxy_base, first.evidence if first else ())

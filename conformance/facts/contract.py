@@ -29,7 +29,7 @@ from ..evidence import CommandRecord
 from ..inventory.schema import Api, Inventory, Route
 from ..site import SiteView
 from .base import Unavailable
-from .http import EXCHANGE, HttpProbe, reason_of, record_of, request_of
+from .http import EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, request_of
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 UNKNOWN_MODEL = "conformance-no-such-route"
@@ -394,7 +394,9 @@ def _client_failure(answer: Answer, error: Exception, timeout) -> None:
         _fail(answer, Failure.AUTH if error.status_code in (401, 403) else Failure.STATUS,
               f"answered {error.status_code}: {text}")
     elif isinstance(error, openai.APITimeoutError):
-        _fail(answer, Failure.TIMEOUT, f"no answer within {deadline:g} s" if deadline else "timed out")
+        cause = error.__cause__
+        _fail(answer, Failure.TIMEOUT, reason_of(cause, deadline) if isinstance(cause, DeadlineExceeded)
+              else f"no answer within {deadline:g} s" if deadline else "timed out")
         answer.evidence = answer.evidence or _records(error.request)
     elif isinstance(error, openai.APIConnectionError):
         cause = error.__cause__
