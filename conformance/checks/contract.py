@@ -33,6 +33,8 @@ class Layer(str, Enum):
     PROXY_DOWN = "proxy down"
     PROXY_MISROUTES = "proxy misroutes"
     PROXY_FAILS = "proxy fails the route"
+    PROXY_REFUSES_KEY = "proxy refuses the key"
+    PROXY_ERROR = "proxy error"
     BACKEND_DOWN = "backend down"
     BACKEND_HANGS = "backend hangs"
     BACKEND_REFUSES_KEY = "backend refuses the key"
@@ -144,7 +146,9 @@ def _open_webui(facts: ContractFacts) -> Finding:
     base, answer = facts.open_webui()
     routes = [p.route.name for p in facts.plans]
     if not answer.ok:
-        return failed(routes, _with_layer(_proxy_layer(facts, answer), answer.shown()), answer.what, answer.evidence)
+        # without a database, LiteLLM answers a key that is not the master key with 400 "No connected db."
+        layer = Layer.PROXY_REFUSES_KEY if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)
+        return failed(routes, _with_layer(layer, answer.shown() + " (Open WebUI's key)"), answer.what, answer.evidence)
     return compare_sets(routes, answer.model_ids, f"{answer.what} (Open WebUI's key)", answer.evidence)
 
 
@@ -336,7 +340,9 @@ def _proxy_down(facts: ContractFacts) -> bool:
 def _proxy_layer(facts: ContractFacts, answer: Answer) -> Layer | None:
     if _proxy_down(facts) or answer.failure is Failure.REFUSED:
         return Layer.PROXY_DOWN
-    return None
+    if answer.failure is Failure.AUTH:
+        return Layer.PROXY_REFUSES_KEY
+    return Layer.PROXY_ERROR if answer.failure else None
 
 
 def _backend_layer(way: Way) -> Layer | None:
@@ -354,6 +360,8 @@ def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answ
         return Layer.PROXY_DOWN
     if _way_problems(answers.direct, answers.plan, direct=True):
         return _backend_layer(answers.direct)
+    if any(a.failure is Failure.AUTH for a in through):
+        return Layer.PROXY_REFUSES_KEY
     return Layer.PROXY_FAILS
 
 

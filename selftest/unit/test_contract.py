@@ -314,6 +314,8 @@ def test_a_route_missing_from_the_proxy():
 def test_an_undocumented_master_key_is_named():
     _, findings = _run(_lab(master_key="sk-planted-master-0001"))
     assert "an undocumented master key is enabled" in findings["litellm-orch::contract:master-key"].message
+    assert "proxy refuses the key" in findings["mlx-servers::contract:jerry-chat:chat"].message
+    assert "proxy refuses the key" in findings["litellm-orch::contract:models"].message
 
 
 def test_a_documented_master_key_is_read_from_the_environment_only():
