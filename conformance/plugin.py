@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from .checks.catalog import evaluate, host_checks
+from .checks.contract import Layer, contract_checks, latency_summary
 from .checks.finding import Check, Finding, Status
 from .checks.waivers import Verdict, judge
 from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
@@ -68,6 +69,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="a check that cannot be verified (a missing privilege or baseline) fails the run (nightly runs)")
     group.addoption("--command-timeout", type=float, default=COMMAND_TIMEOUT,
                     help=f"seconds a command may run on a host before it is killed there (default {COMMAND_TIMEOUT:g})")
+    group.addoption("--request-timeout", type=float, default=None,
+                    help="seconds every contract request may take, overriding the inventory's deadlines "
+                         "(default: the inventory's, per route)")
     group.addoption("--round-trip-timeout", type=float, default=ROUND_TRIP_TIMEOUT,
                     help=f"seconds to wait for one batched round trip to a host (default {ROUND_TRIP_TIMEOUT:g})")
     # --ssh-config=FILE is testinfra's own option (same meaning): the remote hosts' ssh config,
@@ -117,7 +121,8 @@ def _load_session(config: pytest.Config, root: Path) -> SuiteSession:
     session = SuiteSession(inventory, SiteView(inventory, site), local_host,
                            command_timeout=config.getoption("--command-timeout"),
                            round_trip_timeout=config.getoption("--round-trip-timeout"),
-                           ssh_config=config.getoption("--ssh-config"))
+                           ssh_config=config.getoption("--ssh-config"),
+                           request_timeout=config.getoption("--request-timeout"))
     baseline = _optional_file(config, "--baseline", root / "baseline.yaml")
     if baseline:
         session.baseline = load_baseline(baseline)
@@ -138,6 +143,7 @@ def checks_by_marker(session: SuiteSession) -> dict[str, list[Check]]:
     for host in inv.hosts:
         if host.id != session.local_host:
             found[host.checks_marker] = host_checks(inv, site, host.id, session.baseline)
+    found["contract"] = list(contract_checks(inv))
     return found
 
 
@@ -146,6 +152,11 @@ def dry_run(session: SuiteSession) -> str:
     an SSH backend only reads the ssh config to say where it would connect."""
     lines = [f"dry run against site {session.site.name}: nothing is sent"]
     for marker, checks in session.checks.items():
+        if marker == "contract":
+            if checks:
+                lines.append("\n[contract] from this host, with the openai client (no retries):")
+                lines += [f"  {line}" for line in session.contract().planned()]
+            continue
         hosts = list(dict.fromkeys(c.host for c in checks))
         for host in hosts:
             backend = session.backend(host)
@@ -255,7 +266,7 @@ class ConformanceRun:
     # --- running: one check -> a verdict -> a redacted report --------------------------------
     def verify(self, item: pytest.Item, check: Check) -> Finding:
         try:
-            finding = evaluate(check, self.session.facts(check.host))
+            finding = evaluate(check, self.session.facts_for(check))
         except Exception as e:  # the host's facts could not even be set up: an error of this check, kept
             finding = Finding(Status.ERROR, check.title, f"{type(e).__name__}: {e}", "the suite")
         item.stash[FINDING] = (check, finding)
@@ -362,8 +373,22 @@ class ConformanceRun:
         if errors:
             terminalreporter.write_line(f"conformance: {len(errors)} check(s) raised an error: "
                                         + ", ".join(r["id"] for r in errors))
+        for line in self._latency_lines():
+            terminalreporter.write_line(line)
         if self.run_dir:
             terminalreporter.write_line(f"conformance: report {self.run_dir / 'report.html'}")
+
+    def _latency_lines(self) -> list[str]:
+        if not self.session.contract_gathered:
+            return []
+        summary = latency_summary(self.session.contract())
+        lines = [f"contract: {len(summary['routes'])} route(s) in {summary['wall_seconds']:.2f} s (concurrently); "
+                 "per route: TTFT / total, direct -> through LiteLLM"]
+        for r in summary["routes"]:
+            d, p = r["direct"], r["proxy"]
+            lines.append(f"  {r['route']:<18} {_ms(d['ttft_seconds'])} / {_ms(d['total_seconds'])} -> "
+                         f"{_ms(p['ttft_seconds'])} / {_ms(p['total_seconds'])}  overhead {_ms(r['overhead_seconds'])}")
+        return lines
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         self.exit_status = int(exitstatus)
@@ -378,9 +403,24 @@ class ConformanceRun:
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
-            "checks": self.results, "tests": self.own_tests,
+            "checks": self.results, "tests": self.own_tests, **self._contract_summary(),
             "topology": topology_of(self.session.inventory, self.session.site)}))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
+
+    def _contract_summary(self) -> dict:
+        """results.json's "contract": per route, latency both ways and the outcome of its checks."""
+        if not self.session.contract_gathered:
+            return {}
+        summary = latency_summary(self.session.contract())
+        for route in summary["routes"]:
+            prefix = f"{route['backend']}::contract:{route['route']}:"
+            mine = [r for r in self.results if r["id"].startswith(prefix)]
+            states = {r["status"] for r in mine}
+            route["outcome"] = next((s for s in ("error", "failed", "cannot verify", "not applicable") if s in states),
+                                    "passed" if mine else "not run")
+            route["layer"] = next((str(r["found"]).split(":", 1)[0] for r in mine
+                                   if r["status"] == "failed" and str(r["found"]).split(":", 1)[0] in LAYERS), "")
+        return {"contract": summary}
 
     def finish(self) -> None:
         self.session.close()
@@ -388,6 +428,13 @@ class ConformanceRun:
         finished = self.exit_status is not None and self.exit_status not in UNFINISHED
         if self.run_dir and finished and (self.run_dir / "report.html").exists():
             point_latest(self.run_dir)
+
+
+LAYERS = {layer.value for layer in Layer}
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def _waiver_record(waiver) -> dict | None:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 
 from .facts import darwin, linux
+from .facts.contract import ContractFacts
 from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
@@ -54,8 +55,29 @@ class SuiteSession:
     ssh_config: str | None = None  # --ssh-config; default: the invoking user's ~/.ssh/config
     checks: dict = field(default_factory=dict)  # marker -> the checks of its host, in inventory order
     http: HttpProbe = field(default_factory=HttpProbe)
+    request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
     _facts: dict = field(default_factory=dict)
+    _contract: ContractFacts | None = None
+
+    def facts_for(self, check):
+        """Where a check's facts come from: the OpenAI API for contract checks, else its host."""
+        return self.contract() if check.kind == "contract" else self.facts(check.host)
+
+    def contract(self) -> ContractFacts:
+        """The contract's answers (asked on first use, once): the proxy and every route's backend."""
+        if self._contract is None:
+            key = os.environ.get(self.inventory.litellm.master_key.key_env) if self.inventory.litellm else None
+            if key:
+                self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted
+            self._contract = ContractFacts(self.inventory, self.site, self.local_host, self.http,
+                                           deadline=self.request_timeout, host_facts=self.facts,
+                                           environ=dict(os.environ))
+        return self._contract
+
+    @property
+    def contract_gathered(self) -> bool:
+        return self._contract is not None and bool(self._contract.routes)
 
     def facts(self, host_id: str):
         """The host's facts, every round trip sent (and every secret learned) before the first check."""

@@ -23,7 +23,7 @@ status = _status.status
 
 SUITE_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -p no:cacheprovider "
                  "--site lab/site-twin.yaml --baseline lab/baseline-twin.yaml {args}")
-DEFAULT_SUITE_ARGS = ["-m", "local or studio or dietpi"]  # every host of the twin, from inside mini
+DEFAULT_SUITE_ARGS = ["-m", "local or studio or dietpi or contract"]  # every host and the contract, from inside mini
 
 
 def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root", input: str | None = None,
@@ -37,9 +37,12 @@ def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root",
     return cp
 
 
-def suite_command(pytest_args: list[str] | None = None) -> str:
+def suite_command(pytest_args: list[str] | None = None, env: dict[str, str] | None = None) -> str:
     args = list(pytest_args) if pytest_args else DEFAULT_SUITE_ARGS
-    return SUITE_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args))
+    command = SUITE_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args))
+    if env:  # twin canaries only (e.g. a documented master key): a real run takes them from its own environment
+        command = "export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " && " + command
+    return command
 
 
 def prepare_reports() -> None:
@@ -55,12 +58,12 @@ def prepare_reports() -> None:
     os.chown(reports, ids["uid"], ids["gid"])
 
 
-def run_suite(pytest_args: list[str] | None = None, as_root: bool = False) -> int:
+def run_suite(pytest_args: list[str] | None = None, as_root: bool = False, env: dict[str, str] | None = None) -> int:
     """Run the suite inside mini, as the owner in a real ssh login session (or as root); pytest's exit status."""
     require_up("mini")
     prepare_reports()
     user = "root" if as_root else topo.OWNER
-    return subprocess.call(ssh.argv("mini", suite_command(pytest_args), user=user), stdin=subprocess.DEVNULL)
+    return subprocess.call(ssh.argv("mini", suite_command(pytest_args, env), user=user), stdin=subprocess.DEVNULL)
 
 
 def _systemctl(host: str, scope: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:

@@ -4,7 +4,9 @@ Both run inside mini as the owner, over SSH to the twin's studio, connect time i
 MacFacts (one batched round trip over OpenSSH), and the same facts listed 1:1 with testinfra's default
 paramiko backend (`paramiko://studio`, one connection, one host.run / host.file per fact). Round trips are
 counted on the studio (every session its sshd starts for the owner runs his login shell, which notes it),
-not self-reported. Printed, never asserted.
+not self-reported. Then the contract (`-m contract`) with every MLX server answering after a fixed delay:
+its wall time against its slowest route's own requests (routes run concurrently), and per route the p50
+latency directly and through LiteLLM. Printed, never asserted.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 
-from . import api, ssh, topology as topo
+from . import api, paths, ssh, topology as topo
 
 MEASURE = r'''
 import json, sys, time
@@ -108,6 +111,43 @@ def measure(which: str, repeat: int = 3) -> tuple[float, int]:
     return best, trips
 
 
+MLX_DELAY = 1.0  # seconds every MLX stand-in waits before answering a chat: the benchmark measures concurrency
+
+
+def contract(runs: int = 3) -> None:
+    """The contract run against its slowest route, with every MLX server answering after a fixed delay."""
+    from statistics import median
+    api.exec_in("studio", ["sh", "-c", f"mkdir -p /var/lib/mlx-twin && echo {MLX_DELAY} > /var/lib/mlx-twin/delay"],
+                check=True)
+    summaries, walls = [], []
+    try:
+        for _ in range(runs):
+            started = time.monotonic()
+            status = api.run_suite(["-m", "contract", "-q"])
+            walls.append(time.monotonic() - started)
+            results = json.loads((paths.ROOT / "reports" / "latest" / "results.json").read_text())
+            if status != 0:
+                print(f"  (a contract run exited {status}: see {(paths.ROOT / 'reports' / 'latest').resolve()})")
+            summaries.append(results["contract"])
+    finally:
+        api.exec_in("studio", ["rm", "-f", "/var/lib/mlx-twin/delay"])
+    print(f"contract (-m contract inside mini; MLX servers answer after {MLX_DELAY:g} s; median of {runs} runs):")
+    contract_s = median(s["wall_seconds"] for s in summaries)
+    slowest = median(max(r["route_seconds"] for r in s["routes"]) for s in summaries)
+    print(f"  the contract's requests, all routes:  {contract_s:6.2f} s  (pytest with ssh login: {median(walls):.2f} s)")
+    print(f"  its slowest route's own requests:     {slowest:6.2f} s  -> {contract_s / slowest:.2f}x (target: at most 1.5x)")
+    print("  per route, p50 of total latency, direct -> through LiteLLM (overhead):")
+    for name in [r["route"] for r in summaries[0]["routes"]]:
+        rows = [next(r for r in s["routes"] if r["route"] == name) for s in summaries]
+        direct = [r["direct"]["total_seconds"] for r in rows if r["direct"]["total_seconds"] is not None]
+        proxy = [r["proxy"]["total_seconds"] for r in rows if r["proxy"]["total_seconds"] is not None]
+        if direct and proxy:
+            print(f"    {name:16} {median(direct) * 1000:7.1f} ms -> {median(proxy) * 1000:7.1f} ms "
+                  f"({(median(proxy) - median(direct)) * 1000:+.1f} ms)")
+        else:
+            print(f"    {name:16} not measured (a failed route)")
+
+
 def main() -> int:
     if api.status().get("up") is False:
         api.up()
@@ -123,6 +163,7 @@ def main() -> int:
         guarded, raw = overhead(where)
         print(f"  {label:22s} guarded {guarded * 1000:6.1f} ms  raw {raw * 1000:6.1f} ms  "
               f"overhead {100 * (guarded - raw) / raw:+.0f}% (target over SSH: under 10%)")
+    contract()
     return 0
 
 

@@ -12,7 +12,7 @@ python -m lab up [--keep-on-failure]   boot the twin (cleans up leftovers first)
 python -m lab down                     remove everything of the twin, report leftovers
 python -m lab status [--json]          what is up (exit 0 up, 3 not up)
 python -m lab exec HOST [--user U] -- CMD...   run CMD on a twin host (root by default)
-python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default: -m "local or studio or dietpi")
+python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default: -m "local or studio or dietpi or contract")
 python -m lab demo                     up, then the suite in mini; prints timings and the report path
 python -m lab fault list | plant ID... | revert ID...   the fault catalog, by hand
 """
@@ -71,8 +71,9 @@ def cmd_status(args) -> int:
 def cmd_fault(args) -> int:
     from . import api, faults
     if args.action == "list":
-        for f in faults.CATALOG:
-            print(f"{f.id:32} {f.description}\n{'':32} must fail: {', '.join(sorted(f.expect))}")
+        for f in faults.CATALOG + faults.CONTRACT_CATALOG:
+            print(f"{f.id:32} {f.description}\n{'':32} must fail: {', '.join(sorted(f.expect)) or 'nothing'}"
+                  + (f"\n{'':32} not applicable: {', '.join(sorted(f.not_applicable))}" if f.not_applicable else ""))
         return 0
     if not args.ids:
         print(f"lab fault {args.action}: name the fault(s), see `python -m lab fault list`", file=sys.stderr)

@@ -33,6 +33,9 @@ class Fault:
     restart: tuple[str, ...] = ()  # system units to restart after plant and after revert
     start_after_revert: tuple[str, ...] = ()  # system units the plant stopped
     start_user_after_revert: tuple[str, ...] = ()  # the owner's user units the plant stopped
+    # contract faults: the inventory as the run reads it, edited by this sed expression (a variant written
+    # beside the run, passed as --inventory), for drifts that are about what is documented
+    inventory_sed: str | None = None
 
 
 def edit(path: str, sed: str) -> tuple[str, str]:
@@ -368,6 +371,65 @@ CATALOG: tuple[Fault, ...] = (
 )
 
 
+# --- the OpenAI-API contract (`-m contract`): each drift planted alone, judged on the contract checks ---
+MLX_TWIN = "/var/lib/mlx-twin"  # studio: the MLX stand-ins' twin-only controls (lab/standins/mlx_openai_server.py)
+CONTRACT_ASPECTS = ("direct", "chat", "stream", "backend")
+PROXY_CONTRACT = {f"litellm-orch::contract:{a}" for a in ("readiness", "models", "unknown-model", "master-key")}
+WEBUI_CONTRACT = "open-webui::contract:models"
+ROUTE_BACKENDS = {**{r: "mlx-servers" for r in ROUTES if r != "lil-jerry"}, "lil-jerry": "ov-server"}
+
+
+def contract_checks(route: str, *aspects: str) -> set[str]:
+    """The contract checks of a route (all four when no aspect is named)."""
+    return {f"{ROUTE_BACKENDS[route]}::contract:{route}:{a}" for a in aspects or CONTRACT_ASPECTS}
+
+
+def mlx_misbehaves(port: int, how: str) -> tuple[str, str]:
+    """The MLX stand-in on this port misbehaves (read per request: no restart): malformed | hang |
+    endless-stream | reject-key."""
+    path = shlex.quote(f"{MLX_TWIN}/fault-{port}")
+    return f"printf %s {how} > {path}", f"rm -f {path}"
+
+
+ALL_THROUGH_PROXY = {c for r in ROUTES for c in contract_checks(r, "chat", "stream", "backend")}
+KILL_8103 = ("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
+             "for i in $(seq 50); do ss -ltnH 'sport = :8103' | grep -q . || break; sleep 0.1; done")
+
+CONTRACT_CATALOG: tuple[Fault, ...] = (
+    fault("contract-route-to-other-backend", "env.local sends jerry-test to the MLX server of 8103 (proxy restarted)",
+          edit(ENV_LOCAL, "s#^\\(JERRY_TEST_API_BASE=.*\\):8109/v1#\\1:8103/v1#"),
+          contract_checks("jerry-test", "backend"), restart=("litellm-orch.service",)),
+    fault("contract-ov-server-down", "ov-server (route lil-jerry, documented up) stopped",
+          command(f"{AS_OWNER} stop ov-server.service"), contract_checks("lil-jerry"),
+          start_user_after_revert=("ov-server.service",)),
+    fault("contract-mlx-optional-down", "the MLX server of jerry-weak (documented optional) is down: skipped, not failed",
+          command(KILL_8103), set(), not_applicable=contract_checks("jerry-weak"), host="studio",
+          start_after_revert=("launchd.service",)),
+    fault("contract-mlx-up-route-down", "the MLX server of jerry-weak is down, and the inventory says the route is up",
+          command(KILL_8103), contract_checks("jerry-weak"), host="studio", start_after_revert=("launchd.service",),
+          inventory_sed="/name: jerry-weak,/{n;s/expected: optional/expected: up/}"),
+    fault("contract-backend-malformed", "the MLX server of jerry-chat answers chat with a body that is not JSON",
+          mlx_misbehaves(8100, "malformed"), contract_checks("jerry-chat"), host="studio"),
+    fault("contract-backend-hangs", "the MLX server of jerry-editor never answers a chat request",
+          mlx_misbehaves(8101, "hang"), contract_checks("jerry-editor"), host="studio"),
+    fault("contract-stream-never-ends", "the MLX server of jerry-architect streams forever, never a final chunk",
+          mlx_misbehaves(8102, "endless-stream"), contract_checks("jerry-architect", "direct", "stream"), host="studio"),
+    fault("contract-upstream-key-rejected", "the MLX server of jerry-test rejects the upstream key (401)",
+          mlx_misbehaves(8109, "reject-key"), contract_checks("jerry-test"), host="studio"),
+    fault("contract-litellm-stopped", "LiteLLM stopped: every request through the proxy fails, the backends answer",
+          command("systemctl stop litellm-orch.service"), PROXY_CONTRACT | {WEBUI_CONTRACT} | ALL_THROUGH_PROXY,
+          start_after_revert=("litellm-orch.service",)),
+    fault("contract-route-removed", "jerry-test's route removed from router.yaml (proxy restarted)",
+          edit(ROUTER, "/^  - model_name: jerry-test$/,+4d"),
+          {"litellm-orch::contract:models", WEBUI_CONTRACT} | contract_checks("jerry-test", "chat", "stream", "backend"),
+          restart=("litellm-orch.service",)),
+    fault("contract-master-key-enabled", "a master key enabled in router.yaml (proxy restarted); documented: none",
+          edit(ROUTER, "s/^general_settings:.*$/general_settings:\\n  master_key: sk-twin-planted-master-key-0003/"),
+          (PROXY_CONTRACT - {"litellm-orch::contract:readiness"}) | {WEBUI_CONTRACT} | ALL_THROUGH_PROXY,
+          restart=("litellm-orch.service",)),
+)
+
+
 # daemon-reload in the plant's or revert's own script (one ssh round trip, not one per scope)
 RELOAD = {"system": "systemctl daemon-reload", "user": f"{AS_OWNER} daemon-reload"}
 
@@ -404,7 +466,7 @@ def user_starts_after_revert(faults: list[Fault]) -> list[str]:
 
 
 def by_id(ids: list[str]) -> list[Fault]:
-    known = {f.id: f for f in CATALOG}
+    known = {f.id: f for f in CATALOG + CONTRACT_CATALOG}
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise KeyError(f"unknown fault(s): {', '.join(unknown)} (see `python -m lab fault list`)")

@@ -1,8 +1,8 @@
-"""The README's check table is the inventory's: regenerate with `python -m conformance.docs --write`."""
-from conformance.docs import BEGIN, END, ROOT, checks_table, readme_with_table
+"""The README's check tables are the inventory's: regenerate with `python -m conformance.docs --write`."""
+from conformance.docs import BEGIN, CONTRACT_BEGIN, CONTRACT_END, END, ROOT, readme_with_tables
 
 
-def test_readme_table_matches_the_inventory():
+def test_readme_tables_match_the_inventory():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert BEGIN in readme and END in readme
-    assert readme == readme_with_table(readme, checks_table()), "README table is stale: run python -m conformance.docs --write"
+    assert all(marker in readme for marker in (BEGIN, END, CONTRACT_BEGIN, CONTRACT_END))
+    assert readme == readme_with_tables(readme), "a README table is stale: run python -m conformance.docs --write"

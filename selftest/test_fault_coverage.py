@@ -3,7 +3,7 @@ from conformance.checks.catalog import host_checks
 from conformance.docs import ROOT
 from conformance.inventory import load_inventory, load_site
 from conformance.site import SiteView
-from lab.faults import CATALOG
+from lab.faults import CATALOG, CONTRACT_CATALOG
 
 
 def _check_ids() -> set[str]:
@@ -27,3 +27,17 @@ def test_a_fault_expects_each_check_one_way():
 
 def test_catalog_ids_are_unique():
     assert len({f.id for f in CATALOG}) == len(CATALOG) >= 20
+
+
+def _contract_ids() -> set[str]:
+    from conformance.checks.contract import contract_checks
+    return {c.id for c in contract_checks(load_inventory(ROOT / "inventory.yaml"))}
+
+
+def test_every_contract_check_is_failed_by_some_contract_fault():
+    covered = set().union(*(f.expect for f in CONTRACT_CATALOG))
+    assert sorted(_contract_ids() - covered) == [], "contract checks no drift proves: add one to CONTRACT_CATALOG"
+    assert sorted(set().union(*(f.expect | f.not_applicable for f in CONTRACT_CATALOG)) - _contract_ids()) == []
+    assert [f.id for f in CONTRACT_CATALOG if f.expect & f.not_applicable] == []
+    assert len({f.id for f in CATALOG + CONTRACT_CATALOG}) == len(CATALOG) + len(CONTRACT_CATALOG)
+    assert len(CONTRACT_CATALOG) >= 10

@@ -169,6 +169,11 @@ class Route(Entry):
     api_base: str  # may name a host as {host-id}, resolved per site
     backend: str  # service id of the upstream
     expected: Literal["up", "optional"] = "up"
+    api: str | None = None  # the backend's API flavour (contract.apis): how its answers look
+    # per-route contract budget (a 120B model is not a 3B one); unset: the contract's defaults
+    deadline: float | None = Field(default=None, gt=0)  # seconds per request
+    max_tokens: int | None = Field(default=None, ge=1)
+    requests: int | None = Field(default=None, ge=1)  # chat requests per run, each way (direct, through LiteLLM)
 
     @property
     def env_prefix(self) -> str:
@@ -177,6 +182,8 @@ class Route(Entry):
 
 class MasterKey(Entry):
     enabled: bool
+    # where a run finds the key when one is enabled: an environment variable, never a file of the suite
+    key_env: str = Field(default="LLM_LAB_LITELLM_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
 
 
 class LiteLLM(Entry):
@@ -187,6 +194,55 @@ class LiteLLM(Entry):
     router_settings: list[str] = []
     master_key: MasterKey
     routes: list[Route]
+
+
+class IdShapes(Strict):
+    chat: str  # regular expression the `id` of a whole answer matches
+    stream: str  # ... and of every chunk of a streamed one
+
+
+class Api(Entry):
+    """How one backend flavour answers (its quirks are data, not code): what proves that an answer
+    came from it, and what its answers may legitimately lack."""
+
+    id: str = Field(pattern=SLUG)
+    health: str = Field(default="/health", pattern=r"^/")
+    ids: IdShapes
+    usage: Literal["present", "absent"]  # absent: LiteLLM fills in zeros
+    stream_usage: bool = False  # usage arrives in the final stream chunk
+    finish_reasons: list[str] = ["stop", "length"]
+    honours_max_tokens: bool = True
+    provider_headers: list[str] = []  # upstream headers LiteLLM passes on as llm_provider-<name>, lower case
+
+    @field_validator("ids")
+    @classmethod
+    def _patterns_compile(cls, v: IdShapes) -> IdShapes:
+        for pattern in (v.chat, v.stream):
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"not a regular expression: {pattern!r} ({e})") from None
+        return v
+
+
+class OpenWebUiPath(Entry):
+    """The path the lab's users take: Open WebUI's own key and base URL, from its env file."""
+
+    service: str
+    env_file: str
+    base_url_key: str = "OPENAI_API_BASE_URL"
+    api_key_key: str = "OPENAI_API_KEY"
+
+
+class Contract(Entry):
+    """The OpenAI-API contract, through the proxy and directly against each backend."""
+
+    proxy: str  # the proxy's /v1 as the suite calls it; may name a host as {host-id}
+    deadline: float = Field(default=30, gt=0)  # seconds per request
+    max_tokens: int = Field(default=8, ge=1)
+    requests: int = Field(default=1, ge=1, le=10)
+    apis: list[Api]
+    open_webui: OpenWebUiPath | None = None
 
 
 class LaunchScripts(Entry):
@@ -263,6 +319,7 @@ class Inventory(Strict):
     launch_scripts: LaunchScripts | None = None
     launchd: list[LaunchdJob] = []
     ssh_config: list[SshConfigEntry] = []
+    contract: Contract | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self):
@@ -279,6 +336,18 @@ class Inventory(Strict):
             for i, r in enumerate(routes):
                 _known(r.backend, service_ids, "service", ("litellm", "routes", i, "backend"))
                 _located(_only_placeholders, r.api_base, host_ids, loc=("litellm", "routes", i, "api_base"))
+        if self.contract:
+            if not self.litellm:
+                raise LocatedError("a contract needs the `litellm:` section (its routes)", ("contract", "proxy"))
+            _located(_only_placeholders, self.contract.proxy, host_ids, loc=("contract", "proxy"))
+            api_ids = _unique([(("contract", "apis", i, "id"), a.id) for i, a in enumerate(self.contract.apis)], "api id")
+            for i, r in enumerate(self.litellm.routes if self.litellm else []):
+                if r.api is None:
+                    raise LocatedError("a route needs `api:` (one of contract.apis) when the inventory has a contract",
+                                       ("litellm", "routes", i, "name"))
+                _known(r.api, api_ids, "api", ("litellm", "routes", i, "api"))
+            if self.contract.open_webui:
+                _known(self.contract.open_webui.service, service_ids, "service", ("contract", "open_webui", "service"))
         _one_listener_per_port(self.services)
         for i, e in enumerate(self.ssh_config):
             _known(e.target_host, host_ids, "host", ("ssh_config", i, "target_host"))
@@ -293,6 +362,9 @@ class Inventory(Strict):
 
     def service(self, service_id: str) -> Service:
         return next(s for s in self.services if s.id == service_id)
+
+    def api(self, api_id: str) -> Api:
+        return next(a for a in self.contract.apis if a.id == api_id)
 
 
 class LocatedError(ValueError):

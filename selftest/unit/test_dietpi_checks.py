@@ -1,5 +1,5 @@
 """The DietPi's checks on a fake Linux host: Home Assistant's unit, port, and its answer over HTTP."""
-import httpx
+import httpx2 as httpx
 import pytest
 
 from conformance.checks.catalog import evaluate, host_checks

@@ -2,7 +2,7 @@
 trip, the launchd job and its plist, the MLX ports (optional ones may be down), their logs, /health."""
 import plistlib
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from conformance.checks.catalog import evaluate, host_checks

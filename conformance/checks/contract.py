@@ -1,0 +1,391 @@
+"""The OpenAI-API contract's checks: every route answers through LiteLLM, from the backend it should, in
+the shape clients expect; and where it does not, which layer broke.
+
+Per route (ids `<backend service>::contract:<route>:<aspect>`):
+- direct: the backend itself keeps the contract (health, model list, chat, stream, its documented quirks);
+- chat / stream: the same through LiteLLM, with the official openai client;
+- backend: the answer came from the documented backend: LiteLLM's x-litellm-model-api-base equals the
+  route's api_base AND the answer's fingerprint is that backend's (id shape, usage, the headers it
+  sends), with no retry or fallback in between. The body's `model` is not evidence (LiteLLM rewrites it).
+Proxy-wide: readiness, the model list, an unknown model, the master key, Open WebUI's own path.
+
+A failure names its layer (`Layer`) by comparing the two ways: a backend that fails directly too is
+the backend's fault; one that answers directly but not through the proxy is the proxy's. A route
+documented `optional` whose backend is down is not applicable (a skip with a warning). Wording of
+answers is never judged: real models answer anything.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from enum import Enum
+from functools import partial
+
+from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, Way
+from ..inventory.schema import Api, Inventory
+from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
+
+NOT_EVIDENCE = "the body's `model` is not evidence: LiteLLM rewrites it to the route's name"
+UNAUTHENTICATED = "security: the proxy answered a request that carried no key (no master key, as documented)"
+
+
+class Layer(str, Enum):
+    PROXY_DOWN = "proxy down"
+    PROXY_MISROUTES = "proxy misroutes"
+    PROXY_FAILS = "proxy fails the route"
+    PROXY_REFUSES_KEY = "proxy refuses the key"
+    PROXY_ERROR = "proxy error"
+    BACKEND_DOWN = "backend down"
+    BACKEND_HANGS = "backend hangs"
+    BACKEND_REFUSES_KEY = "backend refuses the key"
+    BACKEND_MALFORMED = "backend malformed"
+
+
+def contract_checks(inventory: Inventory) -> Iterator[Check]:
+    if inventory.contract is None or inventory.litellm is None:
+        return
+    proxy_service = inventory.litellm.service
+    proxy_host = inventory.service(proxy_service).host
+    proxy = partial(Check, host=proxy_host, kind="contract", source=inventory.contract.source)
+    yield proxy(id=f"{proxy_service}::contract:readiness", impact=Impact.CRITICAL,
+                title="the proxy answers GET /health/readiness with 200 (no model is called)",
+                evaluate=_readiness)
+    yield proxy(id=f"{proxy_service}::contract:models", impact=Impact.HIGH,
+                title="the proxy's GET /v1/models (openai client) lists every documented route, and only those",
+                evaluate=_models)
+    yield proxy(id=f"{proxy_service}::contract:unknown-model", impact=Impact.MEDIUM,
+                title="a chat request for an unknown model is refused with 400 'Invalid model name'",
+                evaluate=_unknown_model)
+    key = inventory.litellm.master_key
+    yield proxy(id=f"{proxy_service}::contract:master-key", impact=Impact.HIGH, source=key.source,
+                title=(f"a master key is enforced: without it 401, with it (${key.key_env}) answers" if key.enabled
+                       else "no master key is enabled, as documented: a request without a key is answered"),
+                evaluate=_master_key)
+    webui = inventory.contract.open_webui
+    if webui:
+        yield Check(id=f"{webui.service}::contract:models", host=inventory.service(webui.service).host, kind="contract",
+                    source=webui.source, impact=Impact.HIGH,
+                    title=f"with Open WebUI's own key and base URL ({webui.env_file}), every route is listed",
+                    evaluate=_open_webui)
+    for route in inventory.litellm.routes:
+        svc = inventory.service(route.backend)
+        per_route = partial(Check, host=svc.host, kind="contract", source=route.source)
+        prefix = f"{route.backend}::contract:{route.name}"
+        yield per_route(id=f"{prefix}:direct", impact=Impact.HIGH, evaluate=partial(_direct, route=route.name),
+                        title=f"{route.name}'s backend ({route.api}) answers directly: health, models, chat and "
+                              "stream, as its API documents")
+        yield per_route(id=f"{prefix}:chat", impact=Impact.CRITICAL, evaluate=partial(_chat, route=route.name),
+                        title=f"{route.name} through LiteLLM: a well-formed chat completion")
+        yield per_route(id=f"{prefix}:stream", impact=Impact.HIGH, evaluate=partial(_stream, route=route.name),
+                        title=f"{route.name} through LiteLLM: a stream of chunks that assembles and ends")
+        yield per_route(id=f"{prefix}:backend", impact=Impact.CRITICAL, evaluate=partial(_backend, route=route.name),
+                        title=f"{route.name} is answered by its documented backend ({route.api} at {route.api_base})")
+
+
+# --- proxy-wide ---------------------------------------------------------------------------------
+
+def _readiness(facts: ContractFacts) -> Finding:
+    facts.gather()
+    answer = facts.proxy.readiness
+    if answer.ok and answer.status == 200:
+        return Finding(Status.PASSED, 200, 200, answer.what, answer.evidence)
+    return failed(200, _with_layer(Layer.PROXY_DOWN if _proxy_down(facts) else None, answer.shown()),
+                  answer.what, answer.evidence)
+
+
+def _models(facts: ContractFacts) -> Finding:
+    facts.gather()
+    answer = facts.proxy.models
+    routes = [p.route.name for p in facts.plans]
+    if not answer.ok:
+        return failed(routes, _with_layer(_proxy_layer(facts, answer), answer.shown()), answer.what, answer.evidence)
+    return compare_sets(routes, answer.model_ids, answer.what, answer.evidence)
+
+
+def _unknown_model(facts: ContractFacts) -> Finding:
+    facts.gather()
+    answer = facts.proxy.unknown_model
+    expected = "400 with 'Invalid model name'"
+    text = str(answer.body) if answer.body is not None else answer.reason
+    if answer.status == 400 and "Invalid model name" in text:
+        return Finding(Status.PASSED, expected, expected, answer.what, answer.evidence)
+    if answer.ok:
+        found = f"{answer.status}: answered as if the model existed"
+    else:
+        found = _with_layer(_proxy_layer(facts, answer), answer.shown())
+    return failed(expected, found, answer.what, answer.evidence)
+
+
+def _master_key(facts: ContractFacts) -> Finding:
+    facts.gather()
+    models = facts.proxy.models
+    if not facts.key_documented:
+        if models.ok:
+            return Finding(Status.PASSED, "answered without a key", "answered without a key", models.what,
+                           models.evidence, note=UNAUTHENTICATED)
+        if models.failure is Failure.AUTH:
+            return failed("answered without a key", f"an undocumented master key is enabled: {models.shown()}",
+                          models.what, models.evidence)
+        return failed("answered without a key", _with_layer(_proxy_layer(facts, models), models.shown()),
+                      models.what, models.evidence)
+    if facts.master_key() is None:
+        from ..facts.base import CannotVerify  # a missing key is a missing privilege of the run
+        raise CannotVerify(f"the inventory documents a master key; set ${facts.key_env} to it for the run "
+                           "(it is never read from a file and never written out)")
+    without = facts.proxy.without_key
+    expected = "without the key: 401; with it: answered"
+    found = (f"without the key: {without.status if without.status else without.reason}; "
+             f"with it: {'answered' if models.ok else models.shown()}")
+    ok = without.failure is Failure.AUTH and without.status == 401 and models.ok
+    return Finding(Status.PASSED if ok else Status.FAILED, expected, expected if ok else found, models.what,
+                   without.evidence + models.evidence)
+
+
+def _open_webui(facts: ContractFacts) -> Finding:
+    facts.gather()
+    base, answer = facts.open_webui()
+    routes = [p.route.name for p in facts.plans]
+    if not answer.ok:
+        # without a database, LiteLLM answers a key that is not the master key with 400 "No connected db."
+        layer = Layer.PROXY_REFUSES_KEY if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)
+        return failed(routes, _with_layer(layer, answer.shown() + " (Open WebUI's key)"), answer.what, answer.evidence)
+    return compare_sets(routes, answer.model_ids, f"{answer.what} (Open WebUI's key)", answer.evidence)
+
+
+# --- per route ----------------------------------------------------------------------------------
+
+def _route(facts: ContractFacts, route: str) -> RouteAnswers:
+    facts.gather()
+    return facts.routes[route]
+
+
+def _optional_and_down(answers: RouteAnswers) -> Finding | None:
+    plan = answers.plan
+    down = answers.direct.health
+    if plan.route.expected == "optional" and down is not None and down.failure is Failure.REFUSED:
+        return not_applicable(f"{plan.route.name}'s backend is down (documented optional): {down.shown()}",
+                              down.what, down.evidence)
+    return None
+
+
+def _direct(facts: ContractFacts, route: str) -> Finding:
+    answers = _route(facts, route)
+    skip = _optional_and_down(answers)
+    if skip:
+        return skip
+    plan, way = answers.plan, answers.direct
+    expected = f"{plan.api.id}'s contract at {plan.direct_base}"
+    problems = _way_problems(way, plan, direct=True)
+    if not problems:
+        return Finding(Status.PASSED, expected, expected, _way_source(way), way.evidence)
+    return failed(expected, _with_layer(_backend_layer(way), "; ".join(problems)), _way_source(way), way.evidence)
+
+
+def _chat(facts: ContractFacts, route: str) -> Finding:
+    return _through(facts, route, stream=False)
+
+
+def _stream(facts: ContractFacts, route: str) -> Finding:
+    return _through(facts, route, stream=True)
+
+
+def _through(facts: ContractFacts, route: str, stream: bool) -> Finding:
+    answers = _route(facts, route)
+    skip = _optional_and_down(answers)
+    if skip:
+        return skip
+    plan = answers.plan
+    answered = [answers.proxy.stream] if stream else answers.proxy.chats
+    answered = [a for a in answered if a is not None]
+    expected = ("a stream that assembles to content, with one final finish_reason, and ends" if stream
+                else "a well-formed chat completion")
+    problems = [p for a in answered for p in _answer_problems(a, plan.api, plan, direct=False)]
+    if not answered:
+        problems = ["no request was sent (the earlier one failed)"]
+    evidence = tuple(r for a in answered for r in a.evidence)
+    source = answered[0].what if answered else facts.proxy_base
+    if not problems:
+        return Finding(Status.PASSED, expected, expected, source, evidence)
+    layer = _route_layer(facts, answers, answered)
+    return failed(expected, _with_layer(layer, "; ".join(dict.fromkeys(problems))), source,
+                  evidence + (answers.direct.evidence if layer and layer.name.startswith("BACKEND") else ()))
+
+
+def _backend(facts: ContractFacts, route: str) -> Finding:
+    answers = _route(facts, route)
+    skip = _optional_and_down(answers)
+    if skip:
+        return skip
+    plan = answers.plan
+    answered = [a for a in (*answers.proxy.chats, answers.proxy.stream) if a is not None and a.ok and a.ids]
+    expected = f"api_base {plan.api_base}, answers fingerprinted {plan.api.id}, no retry or fallback"
+    evidence = tuple(r for a in answered for r in a.evidence)
+    if not answered:
+        first = answers.proxy.first_failure()
+        why = first.shown() if first else "no answer through the proxy carried an id"
+        return failed(expected, _with_layer(_route_layer(facts, answers, [first] if first else []),
+                                            f"nothing to fingerprint: {why}"),
+                      first.what if first else facts.proxy_base, first.evidence if first else ())
+    found = []
+    for a in answered:
+        said = a.headers.get("x-litellm-model-api-base")
+        if said != plan.api_base:
+            direct_fine = answers.direct.first_failure() is None
+            found.append(f"{Layer.PROXY_MISROUTES.value}: LiteLLM called {said or 'no api_base (header missing)'}"
+                         + (" (the documented backend answers fine directly)" if direct_fine else ""))
+        found += [f"{Layer.PROXY_MISROUTES.value}: {p}" for p in fingerprint_problems(a, plan.api)]
+        for header in ("x-litellm-attempted-retries", "x-litellm-attempted-fallbacks"):
+            if a.headers.get(header, "0") not in ("0", ""):
+                found.append(f"{header}: {a.headers[header]} (a retry or fallback hides a failure; "
+                             "an undocumented fallback is a misroute)")
+    found = list(dict.fromkeys(found))
+    if not found:
+        return Finding(Status.PASSED, expected, expected, f"x-litellm-model-api-base of {answered[0].what}", evidence)
+    return failed(expected, "; ".join(found), f"x-litellm-model-api-base of {answered[0].what}", evidence)
+
+
+# --- what makes an answer right ------------------------------------------------------------------
+
+def fingerprint_problems(answer: Answer, api: Api) -> list[str]:
+    """What in this answer (through the proxy) says it did not come from a backend of this API."""
+    problems = []
+    stream = answer.what.endswith("(stream)")
+    pattern = api.ids.stream if stream else api.ids.chat
+    wrong = sorted({i for i in answer.ids if not re.fullmatch(pattern, i or "")})
+    if wrong:
+        problems.append(f"id {wrong[0]!r} is not {api.id}'s ({pattern})")
+    if not stream:
+        tokens = sum((answer.usage or {}).get(k) or 0 for k in ("prompt_tokens", "completion_tokens"))
+        if api.usage == "absent" and tokens:
+            problems.append(f"usage {answer.usage} where {api.id} reports none")
+        if api.usage == "present" and not tokens:
+            problems.append(f"no usage where {api.id} always reports it")
+    for header in api.provider_headers:
+        if f"llm_provider-{header}" not in answer.headers:
+            problems.append(f"no {header} header from upstream (llm_provider-{header}), which {api.id} always sends")
+    return problems
+
+
+def _answer_problems(answer: Answer, api: Api, plan: RoutePlan, direct: bool) -> list[str]:
+    if not answer.ok:
+        return [answer.shown()]
+    stream = answer.what.endswith("(stream)")
+    problems = []
+    if not answer.content.strip():
+        problems.append("no content")
+    if "assistant" not in answer.roles:
+        problems.append(f"role {answer.roles[:1] or 'missing'}, expected assistant")
+    if len(answer.finish_reasons) != 1:
+        problems.append(f"{len(answer.finish_reasons)} finish_reason(s), expected exactly one")
+    elif answer.finish_reasons[0] not in api.finish_reasons:
+        problems.append(f"finish_reason {answer.finish_reasons[0]!r}, expected one of {api.finish_reasons}")
+    if stream:
+        if not answer.done_marker:
+            problems.append("the stream did not end with data: [DONE]")
+        if direct and api.stream_usage and not (answer.usage_in_last_chunk and answer.usage):
+            problems.append(f"no usage in the final chunk, which {api.id} sends")
+    else:
+        obj = answer.body.get("object") if isinstance(answer.body, dict) else None
+        if obj != "chat.completion":
+            problems.append(f"object {obj!r}, expected 'chat.completion'")
+    usage = answer.usage or {}
+    if api.usage == "present" and (not stream or direct):
+        p, c, t = (usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
+        if not all(isinstance(v, int) for v in (p, c, t)):
+            problems.append(f"usage {usage or None}, which {api.id} always reports")
+        elif p + c != t:
+            problems.append(f"usage inconsistent: prompt {p} + completion {c} != total {t}")
+        elif api.honours_max_tokens and c > plan.budget.max_tokens:
+            problems.append(f"{c} completion tokens, more than max_tokens {plan.budget.max_tokens}")
+    if direct:
+        pattern = api.ids.stream if stream else api.ids.chat
+        wrong = sorted({i for i in answer.ids if not re.fullmatch(pattern, i or "")})
+        if wrong:
+            problems.append(f"id {wrong[0]!r} is not {api.id}'s ({pattern})")
+    return problems
+
+
+def _way_problems(way: Way, plan: RoutePlan, direct: bool) -> list[str]:
+    problems = []
+    if way.health is not None and not (way.health.ok and way.health.status == 200):
+        problems.append(way.health.shown())
+        if way.health.failure in (Failure.REFUSED, Failure.TIMEOUT):
+            return problems
+    if way.models is not None:
+        if not way.models.ok:
+            problems.append(way.models.shown())
+        elif not way.models.model_ids:
+            problems.append(f"{way.models.what}: no model listed")
+    for answer in (*way.chats, way.stream):
+        if answer is not None:
+            problems += _answer_problems(answer, plan.api, plan, direct)
+    return list(dict.fromkeys(problems))
+
+
+def _way_source(way: Way) -> str:
+    answers = way.answers()
+    return answers[0].what if answers else "no request"
+
+
+# --- which layer broke ---------------------------------------------------------------------------
+
+def _with_layer(layer: Layer | None, text: str) -> str:
+    return f"{layer.value}: {text}" if layer else text
+
+
+def _proxy_down(facts: ContractFacts) -> bool:
+    return facts.proxy.readiness.failure in (Failure.REFUSED, Failure.TIMEOUT)
+
+
+def _proxy_layer(facts: ContractFacts, answer: Answer) -> Layer | None:
+    if _proxy_down(facts) or answer.failure is Failure.REFUSED:
+        return Layer.PROXY_DOWN
+    if answer.failure is Failure.AUTH:
+        return Layer.PROXY_REFUSES_KEY
+    return Layer.PROXY_ERROR if answer.failure else None
+
+
+def _backend_layer(way: Way) -> Layer | None:
+    """What the direct answers say about the backend."""
+    first = way.first_failure()
+    if first is None:
+        return Layer.BACKEND_MALFORMED if way.answers() else None  # answered, but not as documented
+    return {Failure.REFUSED: Layer.BACKEND_DOWN, Failure.TIMEOUT: Layer.BACKEND_HANGS,
+            Failure.AUTH: Layer.BACKEND_REFUSES_KEY}.get(first.failure, Layer.BACKEND_MALFORMED)
+
+
+def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answer]) -> Layer | None:
+    """Through-the-proxy trouble: the proxy's when the backend keeps its contract directly, else the backend's."""
+    if _proxy_down(facts) or any(a.failure is Failure.REFUSED for a in through):
+        return Layer.PROXY_DOWN
+    if _way_problems(answers.direct, answers.plan, direct=True):
+        return _backend_layer(answers.direct)
+    if any(a.failure is Failure.AUTH for a in through):
+        return Layer.PROXY_REFUSES_KEY
+    return Layer.PROXY_FAILS
+
+
+def latency_summary(facts: ContractFacts) -> dict:
+    """Per route: TTFT, total and tokens/s directly and through LiteLLM, and the proxy's overhead (results.json)."""
+    routes = []
+    for name, answers in facts.routes.items():
+        direct, proxy = _timings(answers.direct), _timings(answers.proxy)
+        overhead = (round(proxy["total_seconds"] - direct["total_seconds"], 4)
+                    if proxy.get("total_seconds") is not None and direct.get("total_seconds") is not None else None)
+        routes.append({"route": name, "backend": answers.plan.route.backend, "host": answers.plan.host,
+                       "api": answers.plan.api.id, "expected": answers.plan.route.expected,
+                       "direct": direct, "proxy": proxy, "overhead_seconds": overhead,
+                       "route_seconds": round(answers.seconds, 4)})
+    return {"proxy": facts.proxy_base, "wall_seconds": round(facts.wall_seconds, 4), "routes": routes}
+
+
+def _timings(way: Way) -> dict:
+    chats = [a for a in way.chats if a.ok]
+    totals = sorted(a.seconds for a in chats)
+    stream = way.stream if way.stream is not None and way.stream.ok else None
+    rates = [r for r in (stream.tokens_per_second if stream else None, *(a.tokens_per_second for a in chats)) if r]
+    first = next(iter(way.chats), None)
+    return {"status": first.status if first else None,
+            "ttft_seconds": round(stream.ttft, 4) if stream and stream.ttft is not None else None,
+            "total_seconds": round(totals[len(totals) // 2], 4) if totals else None,
+            "tokens_per_second": rates[0] if rates else None}

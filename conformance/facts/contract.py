@@ -1,0 +1,463 @@
+"""The OpenAI-API contract's facts: what the proxy and each backend answered, asked once per run.
+
+Every request is the official `openai` client's (chat, streams, model lists) or a plain GET of a
+health endpoint, on the run's one recording HTTP path (facts/http.py): each has a deadline, no
+retries, and is evidence. Nothing here judges; checks/contract.py compares.
+
+Per route, in its own thread (routes answer concurrently, so a run costs about its slowest route):
+the backend directly (health, model list, chat, stream), then the same through LiteLLM. A way whose
+first request finds the backend refusing or silent is not asked again: the failure is remembered.
+Proxy-wide requests (readiness, the model list, an unknown model, the key) go first.
+
+Only the request policy's endpoints are called: GET /v1/models, /health/readiness and the backends'
+/health (no model calls), and POST /v1/chat/completions with a small max_tokens. LiteLLM's /health
+calls every backend, so it is never used.
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+import openai
+
+from ..evidence import CommandRecord
+from ..inventory.schema import Api, Inventory, Route
+from ..site import SiteView
+from .base import Unavailable
+from .http import EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, request_of
+
+PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
+UNKNOWN_MODEL = "conformance-no-such-route"
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+class Failure(str, Enum):
+    """How a request failed, in the words the layer diagnosis uses."""
+
+    REFUSED = "refused"  # nothing listens: down
+    TIMEOUT = "timeout"  # no answer (or no end of it) within the deadline: hangs
+    AUTH = "auth"  # 401/403
+    STATUS = "status"  # another error status
+    MALFORMED = "malformed"  # 2xx, but not an OpenAI answer
+
+
+@dataclass(frozen=True)
+class Budget:
+    deadline: float
+    max_tokens: int
+    requests: int
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    route: Route
+    api: Api
+    host: str  # the backend service's host
+    api_base: str  # as documented, resolved for this site: what LiteLLM must say it called
+    direct_base: str  # where the suite reaches the backend itself
+    budget: Budget
+
+    @property
+    def direct_root(self) -> str:
+        parts = urlsplit(self.direct_base)
+        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+@dataclass
+class Answer:
+    """One request's outcome: an OpenAI answer (parsed), or how it failed. Never raises."""
+
+    what: str  # "POST http://.../chat/completions (stream)"
+    failure: Failure | None = None
+    reason: str = ""
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: object = None  # the parsed JSON of a whole answer; the last chunk of a stream
+    ids: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    content: str = ""
+    finish_reasons: list[str] = field(default_factory=list)  # every non-null finish_reason seen
+    usage: dict | None = None
+    usage_in_last_chunk: bool = False
+    chunks: int = 0
+    done_marker: bool = False  # a stream ended with data: [DONE]
+    model_ids: list[str] = field(default_factory=list)  # a model list's ids
+    ttft: float | None = None  # seconds to the first content
+    seconds: float = 0.0
+    evidence: tuple[CommandRecord, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def completion_tokens(self) -> int | None:
+        value = (self.usage or {}).get("completion_tokens")
+        return value if isinstance(value, int) else None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        tokens = self.completion_tokens
+        generating = self.seconds - (self.ttft or 0)
+        return round(tokens / generating, 1) if tokens and generating > 0 else None
+
+    def shown(self) -> str:
+        """The failure in one line, for a message."""
+        return f"{self.what}: {self.reason}" if self.failure else f"{self.what}: {self.status}"
+
+
+@dataclass
+class Way:
+    """The answers of one way to a route: directly, or through the proxy."""
+
+    health: Answer | None = None
+    models: Answer | None = None
+    chats: list[Answer] = field(default_factory=list)
+    stream: Answer | None = None
+
+    def answers(self) -> list[Answer]:
+        return [a for a in (self.health, self.models, *self.chats, self.stream) if a is not None]
+
+    def first_failure(self) -> Answer | None:
+        return next((a for a in self.answers() if not a.ok), None)
+
+    @property
+    def evidence(self) -> tuple[CommandRecord, ...]:
+        return tuple(r for a in self.answers() for r in a.evidence)
+
+
+@dataclass
+class RouteAnswers:
+    plan: RoutePlan
+    direct: Way
+    proxy: Way
+    seconds: float  # wall time of the route's requests, both ways
+
+
+@dataclass
+class ProxyAnswers:
+    readiness: Answer
+    models: Answer
+    unknown_model: Answer
+    without_key: Answer | None  # documented key: the same list asked without it
+
+
+class ContractFacts:
+    """The contract's answers, gathered once per run (`gather`), concurrently per route."""
+
+    def __init__(self, inventory: Inventory, site: SiteView, run_host: str, http: HttpProbe,
+                 deadline: float | None = None, host_facts=None, environ: dict | None = None) -> None:
+        self.inventory = inventory
+        self.site = site
+        self.run_host = run_host  # the host the suite runs on: loopback addresses mean it only there
+        self.http = http
+        self.deadline_override = deadline
+        self.host_facts = host_facts  # host id -> that host's facts (for Open WebUI's env file)
+        self.environ = environ if environ is not None else {}
+        contract = inventory.contract
+        self.proxy_base = self._reachable(site.render(contract.proxy), inventory.litellm and
+                                          inventory.service(inventory.litellm.service).host)
+        self.proxy_deadline = deadline or contract.deadline
+        self.plans = [self._plan(r) for r in inventory.litellm.routes]
+        self.proxy: ProxyAnswers | None = None
+        self.routes: dict[str, RouteAnswers] = {}
+        self.wall_seconds = 0.0
+        self._gathered = False
+
+    # --- what is asked, and where ----------------------------------------------------------------
+    def _plan(self, route: Route) -> RoutePlan:
+        contract = self.inventory.contract
+        host = self.inventory.service(route.backend).host
+        api_base = self.site.render(route.api_base)
+        proxy_host = self.inventory.service(self.inventory.litellm.service).host
+        budget = Budget(self.deadline_override or route.deadline or contract.deadline,
+                        route.max_tokens or contract.max_tokens, route.requests or contract.requests)
+        # a loopback api_base is loopback on the proxy's host, not on the run's
+        return RoutePlan(route, self.inventory.api(route.api), host, api_base,
+                         self._reachable(api_base, proxy_host), budget)
+
+    def _reachable(self, url: str, host_id: str | None) -> str:
+        """A loopback URL is reached at its host's address unless the run stands on that host."""
+        parts = urlsplit(url)
+        if host_id is None or host_id == self.run_host or parts.hostname not in LOOPBACK:
+            return url
+        netloc = self.site.address(host_id) + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+    @property
+    def key_env(self) -> str:
+        return self.inventory.litellm.master_key.key_env
+
+    @property
+    def key_documented(self) -> bool:
+        return self.inventory.litellm.master_key.enabled
+
+    def master_key(self) -> str | None:
+        """The key from the environment variable the inventory names (never from a file of the suite)."""
+        return self.environ.get(self.key_env) or None
+
+    def planned(self) -> list[str]:
+        """Every request a run sends, for --dry-run."""
+        lines = [f"GET {_root(self.proxy_base)}/health/readiness", f"GET {self.proxy_base}/models",
+                 f"POST {self.proxy_base}/chat/completions (model {UNKNOWN_MODEL}: must be refused)"]
+        if self.key_documented:
+            lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
+        if self.inventory.contract.open_webui:
+            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key")
+        for p in self.plans:
+            b = p.budget
+            lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
+                      f"max_tokens {b.max_tokens}, {b.requests} chat + 1 stream each way):",
+                      f"  GET {p.direct_root}{p.api.health}", f"  GET {p.direct_base}/models",
+                      f"  POST {p.direct_base}/chat/completions", f"  POST {self.proxy_base}/chat/completions"]
+        return lines
+
+    # --- asking --------------------------------------------------------------------------------
+    def gather(self) -> None:
+        if self._gathered:
+            return
+        self._gathered = True
+        started = time.monotonic()
+        self.proxy = self._ask_proxy()
+        with ThreadPoolExecutor(max_workers=max(1, len(self.plans))) as pool:
+            for answers in pool.map(self._ask_route, self.plans):
+                self.routes[answers.plan.route.name] = answers
+        self.wall_seconds = time.monotonic() - started
+
+    def _client(self, base_url: str, deadline: float, api_key: str | None) -> openai.OpenAI:
+        return openai.OpenAI(base_url=base_url, api_key=api_key, _enforce_credentials=api_key is not None,
+                             max_retries=0, timeout=deadline, http_client=self.http.client(deadline))
+
+    def _key_headers(self, api_key: str | None) -> dict:
+        # no key: no Authorization header at all (the openai client otherwise insists on one)
+        return {} if api_key else {"Authorization": openai.omit}
+
+    def _ask_proxy(self) -> ProxyAnswers:
+        key = self.master_key() if self.key_documented else None
+        client = self._client(self.proxy_base, self.proxy_deadline, key)
+        readiness = self._get(f"{_root(self.proxy_base)}/health/readiness", self.proxy_deadline)
+        models = self._models(client, key)
+        unknown = self._chat(client, key, UNKNOWN_MODEL, 1, stream=False)
+        without = None
+        if self.key_documented:
+            without = self._models(self._client(self.proxy_base, self.proxy_deadline, None), None)
+        return ProxyAnswers(readiness, models, unknown, without)
+
+    def _ask_route(self, plan: RoutePlan) -> RouteAnswers:
+        started = time.monotonic()
+        b = plan.budget
+        direct = Way()
+        direct.health = self._get(f"{plan.direct_root}{plan.api.health}", b.deadline)
+        if direct.health.failure not in (Failure.REFUSED, Failure.TIMEOUT):
+            client = self._client(plan.direct_base, b.deadline, None)
+            direct.models = self._models(client, None)
+            model = (direct.models.model_ids or [plan.route.name])[0]
+            self._chats(direct, client, None, model, b)
+        key = self.master_key() if self.key_documented else None
+        proxy = Way()
+        client = self._client(self.proxy_base, b.deadline, key)
+        self._chats(proxy, client, key, plan.route.name, b)
+        return RouteAnswers(plan, direct, proxy, time.monotonic() - started)
+
+    def _chats(self, way: Way, client: openai.OpenAI, key: str | None, model: str, b: Budget) -> None:
+        for _ in range(b.requests):
+            way.chats.append(self._chat(client, key, model, b.max_tokens, stream=False))
+            if way.chats[-1].failure in (Failure.REFUSED, Failure.TIMEOUT):
+                return  # remembered: the backend is down or silent; asking again only costs the deadline
+        way.stream = self._chat(client, key, model, b.max_tokens, stream=True)
+
+    def open_webui(self) -> tuple[str, Answer]:
+        """Open WebUI's own path: its env file's base URL and key, asking for the model list."""
+        path = self.inventory.contract.open_webui
+        service = self.inventory.service(path.service)
+        facts = self.host_facts(service.host)
+        values, text = facts.env_file(path.env_file)  # CannotVerify when the run may not read it
+        if text.problem:
+            raise Unavailable(f"{path.env_file}: {text.problem}", text.source, text.evidence)
+        base = values.get(path.base_url_key)
+        key = values.get(path.api_key_key) or None
+        if not base:
+            raise Unavailable(f"{path.env_file} sets no {path.base_url_key}", text.source, text.evidence)
+        base = self._reachable(base.rstrip("/"), service.host)
+        answer = self._models(self._client(base, self.proxy_deadline, key), key)
+        return base, answer
+
+    # --- one request each: never raises, the failure is the answer ----------------------------------
+    def _get(self, url: str, deadline: float) -> Answer:
+        answer = Answer(f"GET {url}")
+        started = time.monotonic()
+        try:
+            with self.http.client(deadline) as client, client.stream("GET", url) as response:
+                response.read()
+                answer.status, answer.headers = response.status_code, dict(response.headers)
+                answer.evidence = _records(response.request)
+                try:
+                    answer.body = json.loads(response.content)
+                except ValueError:
+                    answer.body = None
+            if answer.status >= 400:
+                _fail(answer, Failure.AUTH if answer.status in (401, 403) else Failure.STATUS,
+                      f"answered {answer.status}")
+        except httpx2.HTTPError as e:
+            _transport_failure(answer, e, deadline)
+        answer.seconds = time.monotonic() - started
+        return answer
+
+    def _models(self, client: openai.OpenAI, key: str | None) -> Answer:
+        answer = Answer(f"GET {client.base_url}models")
+        started = time.monotonic()
+        try:
+            raw = client.models.with_raw_response.list(extra_headers=self._key_headers(key))
+            answer.status, answer.headers = raw.status_code, dict(raw.headers)
+            answer.evidence = _records(raw.http_request)
+            page = raw.parse()
+            answer.model_ids = [m.id for m in page.data]
+        except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
+            _client_failure(answer, e, client.timeout)
+        answer.seconds = time.monotonic() - started
+        return answer
+
+    def _chat(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool) -> Answer:
+        answer = Answer(f"POST {client.base_url}chat/completions" + (" (stream)" if stream else ""))
+        started = time.monotonic()
+        request = None
+        try:
+            if stream:
+                with client.chat.completions.with_streaming_response.create(
+                        model=model, messages=PROMPT, max_tokens=max_tokens, stream=True,
+                        extra_headers=self._key_headers(key)) as raw:
+                    request = raw.http_request
+                    answer.status, answer.headers = raw.status_code, dict(raw.headers)
+                    for chunk in raw.parse():
+                        _take_chunk(answer, chunk, started)
+                answer.done_marker = _saw_done(request)
+                answer.evidence = _records(request)
+            else:
+                raw = client.chat.completions.with_raw_response.create(
+                    model=model, messages=PROMPT, max_tokens=max_tokens, extra_headers=self._key_headers(key))
+                request = raw.http_request
+                answer.status, answer.headers = raw.status_code, dict(raw.headers)
+                answer.evidence = _records(request)
+                _take_completion(answer, raw)
+                answer.ttft = time.monotonic() - started
+        except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
+            if request is not None and not answer.evidence:
+                answer.evidence = _records(request)
+            _client_failure(answer, e, client.timeout)
+        answer.seconds = time.monotonic() - started
+        return answer
+
+
+# --- reading answers ----------------------------------------------------------------------------
+
+def _root(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def _records(request) -> tuple[CommandRecord, ...]:
+    record = record_of(request)
+    return (record,) if record else ()
+
+
+def _saw_done(request) -> bool:
+    exchange = request.extensions.get(EXCHANGE) if request is not None else None
+    return exchange is not None and b"data: [DONE]" in exchange.tail
+
+
+def _fail(answer: Answer, failure: Failure, reason: str) -> None:
+    answer.failure, answer.reason = failure, reason
+
+
+def _transport_failure(answer: Answer, error: httpx2.HTTPError, deadline: float) -> None:
+    refused = isinstance(error, httpx2.ConnectError)
+    timeout = isinstance(error, httpx2.TimeoutException)
+    _fail(answer, Failure.REFUSED if refused else Failure.TIMEOUT if timeout else Failure.MALFORMED,
+          reason_of(error, deadline))
+    if not answer.evidence:
+        answer.evidence = _records(request_of(error))
+
+
+def _client_failure(answer: Answer, error: Exception, timeout) -> None:
+    deadline = timeout if isinstance(timeout, (int, float)) else getattr(timeout, "read", None)
+    if isinstance(error, openai.APIStatusError):
+        answer.status = error.status_code
+        answer.headers = dict(error.response.headers)
+        answer.body = error.body
+        answer.evidence = answer.evidence or _records(error.response.request)
+        text = _error_text(error)
+        _fail(answer, Failure.AUTH if error.status_code in (401, 403) else Failure.STATUS,
+              f"answered {error.status_code}: {text}")
+    elif isinstance(error, openai.APITimeoutError):
+        cause = error.__cause__
+        _fail(answer, Failure.TIMEOUT, reason_of(cause, deadline) if isinstance(cause, DeadlineExceeded)
+              else f"no answer within {deadline:g} s" if deadline else "timed out")
+        answer.evidence = answer.evidence or _records(error.request)
+    elif isinstance(error, openai.APIConnectionError):
+        cause = error.__cause__
+        if isinstance(cause, httpx2.HTTPError):
+            _transport_failure(answer, cause, deadline)
+        else:
+            _fail(answer, Failure.REFUSED, f"cannot connect ({error})")
+        answer.evidence = answer.evidence or _records(error.request)
+    elif isinstance(error, httpx2.HTTPError):  # raised while a stream was being read
+        _transport_failure(answer, error, deadline)
+    elif isinstance(error, openai.APIError):  # an error event inside a stream
+        _fail(answer, Failure.MALFORMED, f"an error inside the stream: {error.message}")
+    else:  # a body the client could not read as an OpenAI answer
+        _fail(answer, Failure.MALFORMED, f"not an OpenAI answer ({type(error).__name__}: {str(error)[:200]})")
+
+
+def _error_text(error: openai.APIStatusError) -> str:
+    body = error.body
+    if isinstance(body, dict):
+        message = body.get("message", body)
+        return str(message)[:300]
+    return str(body or error.message)[:300]
+
+
+def _take_completion(answer: Answer, raw) -> None:
+    """A whole answer: read as JSON first (what the client parses is lenient), then its fields."""
+    text = raw.http_response.text
+    try:
+        body = json.loads(text)
+    except ValueError:
+        _fail(answer, Failure.MALFORMED, f"not JSON: {text[:120]!r}")
+        return
+    answer.body = body
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        _fail(answer, Failure.MALFORMED, f"no `choices` list in {text[:120]!r}")
+        return
+    completion = raw.parse()
+    answer.ids = [completion.id]
+    for choice in completion.choices:
+        answer.roles.append(choice.message.role)
+        answer.content += choice.message.content or ""
+        if choice.finish_reason:
+            answer.finish_reasons.append(choice.finish_reason)
+    answer.usage = completion.usage.model_dump() if completion.usage else None
+
+
+def _take_chunk(answer: Answer, chunk, started: float) -> None:
+    answer.chunks += 1
+    answer.ids.append(chunk.id)
+    answer.body = chunk.model_dump()
+    answer.usage_in_last_chunk = chunk.usage is not None
+    if chunk.usage is not None:
+        answer.usage = chunk.usage.model_dump()
+    for choice in chunk.choices:
+        if choice.delta.role:
+            answer.roles.append(choice.delta.role)
+        if choice.delta.content:
+            if answer.ttft is None:
+                answer.ttft = time.monotonic() - started
+            answer.content += choice.delta.content
+        if choice.finish_reason:
+            answer.finish_reasons.append(choice.finish_reason)
+
+

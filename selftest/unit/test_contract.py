@@ -1,0 +1,358 @@
+"""The contract's facts and checks against a fake lab answering over httpx's MockTransport: a LiteLLM-like
+proxy (its routing headers, its 400 for an unknown model) in front of backends that answer the way
+ov-llm-server and mlx-openai-server do. No socket is opened. Each drift fails its checks and the
+message names the layer; an optional route whose backend is down is not applicable."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx2
+import pytest
+
+from conformance.checks.catalog import evaluate
+from conformance.checks.contract import contract_checks, latency_summary
+from conformance.checks.finding import Status
+from conformance.facts.base import CannotVerify
+from conformance.facts.contract import ContractFacts
+from conformance.facts.envfile import parse_env_file
+from conformance.facts.http import HttpProbe
+from conformance.inventory import load_site
+from conformance.site import SiteView
+
+from ._support import ROOT, real_inventory
+
+MINI, STUDIO = "10.213.0.2", "10.213.0.3"
+PROXY = f"http://{MINI}:4000"
+WEBUI_KEY = "sk-webui-canary-4b1d"
+
+
+@dataclass
+class Backend:
+    api: str  # "ov" | "mlx"
+    model: str
+    mode: str = "ok"  # ok | down | malformed | endless | reject-key | bad-id
+
+
+@dataclass
+class FakeLab:
+    """Backends by (host, port); a proxy that routes a model name to an api_base (which may be wrong)."""
+
+    backends: dict[tuple[str, int], Backend]
+    routes: dict[str, str]  # route -> api_base the proxy really calls
+    proxy_up: bool = True
+    master_key: str | None = None
+    seen: list[str] = field(default_factory=list)
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.seen.append(f"{request.method} {request.url}")  # what the suite sent
+        return self.answer(request)
+
+    def answer(self, request: httpx2.Request) -> httpx2.Response:
+        url = request.url
+        if (url.host, url.port) == (MINI, 4000):
+            return self.proxy(request)
+        host = MINI if url.host == "localhost" else url.host
+        backend = self.backends.get((host, url.port))
+        if backend is None or backend.mode == "down":
+            raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
+        return self.backend(backend, request, url.path)
+
+    # --- a backend as its API answers -----------------------------------------------------------
+    def backend(self, b: Backend, request: httpx2.Request, path: str) -> httpx2.Response:
+        headers = {"server": "uvicorn"} | ({"x-process-time": "0.01"} if b.api == "mlx" else {})
+        if path == "/health":
+            return httpx2.Response(200, json={"status": "ok"}, headers=headers)
+        if b.mode == "reject-key":
+            return httpx2.Response(401, json={"error": {"message": "Invalid API key", "code": "invalid_api_key"}},
+                                   headers=headers)
+        if path == "/v1/models":
+            return httpx2.Response(200, json={"object": "list", "data": [{"id": b.model, "object": "model"}]},
+                                   headers=headers)
+        body = json.loads(request.content)
+        n = body.get("max_tokens") or 8
+        ident = ("chatcmpl-stream" if body.get("stream") else "chatcmpl-0") if b.api == "ov" \
+            else f"chatcmpl_{uuid.uuid4().hex}"
+        if b.mode == "bad-id":
+            ident = "cmpl-other"
+        usage = {"prompt_tokens": 5, "completion_tokens": n, "total_tokens": 5 + n} if b.api == "mlx" else None
+        if b.mode == "malformed":
+            return httpx2.Response(200, content=b"{not json", headers=headers | {"content-type": "application/json"})
+        if body.get("stream"):
+            return httpx2.Response(200, stream=_Sse(ident, n, usage, endless=b.mode == "endless"),
+                                   headers=headers | {"content-type": "text/event-stream"})
+        answer = {"id": ident, "object": "chat.completion", "created": 1, "model": body["model"],
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello " * n},
+                               "finish_reason": "stop"}]}
+        if usage:
+            answer["usage"] = usage
+        return httpx2.Response(200, json=answer, headers=headers)
+
+    # --- the proxy: routes, headers, its own errors ----------------------------------------------------
+    def proxy(self, request: httpx2.Request) -> httpx2.Response:
+        if not self.proxy_up:
+            raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
+        path = request.url.path
+        if path == "/health/readiness":
+            return httpx2.Response(200, json={"status": "connected"})
+        if self.master_key and request.headers.get("authorization") != f"Bearer {self.master_key}":
+            return httpx2.Response(401, json={"error": {"message": "Authentication Error", "code": "401"}})
+        if path == "/v1/models":
+            return httpx2.Response(200, json={"object": "list", "data": [{"id": r} for r in self.routes]})
+        body = json.loads(request.content)
+        model = body["model"]
+        if model not in self.routes:
+            return httpx2.Response(400, json={"error": {"message": f"/chat/completions: Invalid model name passed in "
+                                                                   f"model={model}.", "code": "400"}})
+        api_base = self.routes[model]
+        upstream = httpx2.Request("POST", f"{api_base}/chat/completions", json=body)
+        try:
+            answer = self.answer(upstream)
+        except httpx2.ConnectError:
+            return httpx2.Response(500, json={"error": {"message": "APIConnectionError", "code": "500"}})
+        if answer.status_code != 200:
+            return httpx2.Response(answer.status_code, json={"error": {"message": "upstream", "code": str(answer.status_code)}})
+        headers = {"x-litellm-model-api-base": api_base, "x-litellm-model-group": model,
+                   "x-litellm-attempted-retries": "0", "content-type": answer.headers["content-type"]}
+        headers |= {f"llm_provider-{k}": v for k, v in answer.headers.items() if k in ("server", "x-process-time")}
+        if body.get("stream"):
+            return httpx2.Response(200, stream=answer.stream, headers=headers)
+        data = json.loads(answer.read())
+        data["model"] = model  # LiteLLM rewrites it
+        data.setdefault("usage", {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0})
+        return httpx2.Response(200, json=data, headers=headers)
+
+
+class _Sse(httpx2.SyncByteStream):
+    def __init__(self, ident: str, n: int, usage: dict | None, endless: bool = False) -> None:
+        self.ident, self.n, self.usage, self.endless = ident, n, usage, endless
+
+    def __iter__(self):
+        def event(delta, finish=None, usage=None):
+            chunk = {"id": self.ident, "object": "chat.completion.chunk", "created": 1, "model": "m",
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            if usage:
+                chunk["usage"] = usage
+            return f"data: {json.dumps(chunk)}\n\n".encode()
+
+        yield event({"role": "assistant"})
+        i = 0
+        while self.endless or i < self.n:
+            yield event({"content": "hello "})
+            i += 1
+            if self.endless:
+                time.sleep(0.02)
+        yield event({}, "stop", self.usage)
+        yield b"data: [DONE]\n\n"
+
+
+ROUTES = {"jerry-chat": 8100, "jerry-editor": 8101, "jerry-architect": 8102, "jerry-weak": 8103, "jerry-test": 8109}
+
+
+def _lab(**changes) -> FakeLab:
+    backends = {(STUDIO, port): Backend("mlx", f"/opt/mlx-launch/models/{name}") for name, port in ROUTES.items()}
+    backends[(MINI, 9000)] = Backend("ov", "qwen2.5-3b-instruct-int4-ov")
+    routes = {name: f"http://{STUDIO}:{port}/v1" for name, port in ROUTES.items()} | {"lil-jerry": "http://localhost:9000/v1"}
+    lab = FakeLab(backends, routes)
+    for key, value in changes.items():
+        setattr(lab, key, value)
+    return lab
+
+
+class FakeMini:
+    """The Mini's facts, as far as the contract asks them: Open WebUI's env file."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def env_file(self, path):
+        if self.text is None:
+            raise CannotVerify(f"{path}: permission denied (the run's user may not read it)")
+        values = parse_env_file(self.text)
+        return values, type("Text", (), {"problem": None, "source": f"cat {path}", "evidence": ()})()
+
+
+WEBUI_ENV = f"OPENAI_API_BASE_URL=http://127.0.0.1:4000/v1\nOPENAI_API_KEY={WEBUI_KEY}\n"
+
+
+def _run(lab: FakeLab, inventory=None, deadline=None, env=None, webui_env=WEBUI_ENV):
+    inventory = inventory or real_inventory()
+    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    http = HttpProbe(transport=httpx2.MockTransport(lab))
+    facts = ContractFacts(inventory, site, "studio", http, deadline=deadline, host_facts=lambda host: FakeMini(webui_env),
+                          environ=env or {})
+    checks = list(contract_checks(inventory))
+    return facts, {c.id: evaluate(c, facts) for c in checks}
+
+
+def _not(findings, status=Status.PASSED):
+    return {i for i, f in findings.items() if f.status is not status}
+
+
+def test_a_lab_that_keeps_its_contract_passes_every_check():
+    facts, findings = _run(_lab())
+    assert len(findings) == 5 + 4 * 6
+    assert not _not(findings), {i: findings[i].message for i in _not(findings)}
+    assert findings["litellm-orch::contract:master-key"].note.startswith("security:")
+    summary = latency_summary(facts)
+    assert {r["route"] for r in summary["routes"]} == set(ROUTES) | {"lil-jerry"}
+    assert all(r["proxy"]["total_seconds"] is not None and r["direct"]["ttft_seconds"] is not None
+               for r in summary["routes"])
+
+
+def test_loopback_urls_are_reached_at_their_hosts_address_from_another_host():
+    facts, _ = _run(_lab())
+    lil = next(p for p in facts.plans if p.route.name == "lil-jerry")
+    assert lil.api_base == "http://localhost:9000/v1" and lil.direct_base == f"http://{MINI}:9000/v1"
+    assert facts.proxy_base == f"{PROXY}/v1"
+
+
+def test_every_request_is_evidence_and_no_key_reaches_it():
+    lab = _lab()
+    facts, findings = _run(lab)
+    records = facts.http.records
+    assert sorted(r.command for r in records) == sorted(lab.seen)
+    text = "\n".join(r.render() for r in records)
+    assert WEBUI_KEY not in text and "authorization" not in text.lower()
+    assert "x-litellm-model-api-base: http://localhost:9000/v1" in text
+
+
+def test_a_route_pointed_at_another_backend_is_a_misroute():
+    lab = _lab()
+    lab.routes["jerry-test"] = f"http://{STUDIO}:8103/v1"
+    _, findings = _run(lab)
+    assert _not(findings) == {"mlx-servers::contract:jerry-test:backend"}
+    assert "proxy misroutes: LiteLLM called http://10.213.0.3:8103/v1" in findings[
+        "mlx-servers::contract:jerry-test:backend"].message
+
+
+def test_a_backend_of_another_kind_at_the_documented_address_is_caught_by_its_fingerprint():
+    lab = _lab()
+    lab.backends[(MINI, 9000)] = Backend("mlx", "some-model")  # an MLX server where ov-llm-server should answer
+    _, findings = _run(lab)
+    assert "ov-server::contract:lil-jerry:backend" in _not(findings)
+    message = findings["ov-server::contract:lil-jerry:backend"].message
+    assert "proxy misroutes" in message and "is not ov-llm-server's" in message
+
+
+def test_an_optional_route_whose_backend_is_down_is_not_applicable():
+    lab = _lab()
+    lab.backends[(STUDIO, 8103)].mode = "down"
+    _, findings = _run(lab)
+    weak = {f"mlx-servers::contract:jerry-weak:{a}" for a in ("direct", "chat", "stream", "backend")}
+    assert _not(findings) == weak
+    assert all(findings[i].status is Status.NOT_APPLICABLE for i in weak)
+    assert "documented optional" in findings["mlx-servers::contract:jerry-weak:chat"].message
+
+
+def test_a_route_documented_up_whose_backend_is_down_fails_naming_the_backend():
+    lab = _lab()
+    lab.backends[(MINI, 9000)].mode = "down"
+    _, findings = _run(lab)
+    lil = {f"ov-server::contract:lil-jerry:{a}" for a in ("direct", "chat", "stream", "backend")}
+    assert _not(findings) == lil and all(findings[i].status is Status.FAILED for i in lil)
+    assert all("backend down" in findings[i].message for i in lil)
+
+
+def test_the_proxy_down_fails_every_proxy_check_and_names_the_proxy():
+    _, findings = _run(_lab(proxy_up=False))
+    direct = {i for i in findings if i.endswith(":direct")}
+    assert _not(findings) == set(findings) - direct
+    assert all("proxy down" in findings[i].message for i in _not(findings)), \
+        [findings[i].message for i in _not(findings) if "proxy down" not in findings[i].message]
+
+
+def test_a_malformed_backend_is_named():
+    lab = _lab()
+    lab.backends[(STUDIO, 8100)].mode = "malformed"
+    _, findings = _run(lab)
+    chat = {f"mlx-servers::contract:jerry-chat:{a}" for a in ("direct", "chat", "stream", "backend")}
+    assert _not(findings) == chat
+    assert "backend malformed" in findings["mlx-servers::contract:jerry-chat:direct"].message
+    assert "backend malformed" in findings["mlx-servers::contract:jerry-chat:chat"].message
+
+
+def test_a_stream_that_never_ends_is_cut_at_its_deadline():
+    lab = _lab()
+    lab.backends[(STUDIO, 8102)].mode = "endless"
+    started = time.monotonic()
+    _, findings = _run(lab, deadline=0.5)
+    assert time.monotonic() - started < 5
+    assert _not(findings) == {"mlx-servers::contract:jerry-architect:direct", "mlx-servers::contract:jerry-architect:stream"}
+    assert "still coming after the deadline of 0.5 s" in findings["mlx-servers::contract:jerry-architect:stream"].message
+
+
+def test_a_backend_that_rejects_the_key_is_named():
+    lab = _lab()
+    lab.backends[(STUDIO, 8109)].mode = "reject-key"
+    _, findings = _run(lab)
+    assert "backend refuses the key" in findings["mlx-servers::contract:jerry-test:direct"].message
+    assert "backend refuses the key" in findings["mlx-servers::contract:jerry-test:chat"].message
+
+
+def test_an_id_not_of_the_backends_shape_fails_direct():
+    lab = _lab()
+    lab.backends[(STUDIO, 8100)].mode = "bad-id"
+    _, findings = _run(lab)
+    assert "mlx-servers::contract:jerry-chat:direct" in _not(findings)
+    assert "is not mlx-openai-server's" in findings["mlx-servers::contract:jerry-chat:direct"].message
+
+
+def test_a_route_missing_from_the_proxy():
+    lab = _lab()
+    del lab.routes["jerry-test"]
+    _, findings = _run(lab)
+    assert _not(findings) == {"litellm-orch::contract:models", "open-webui::contract:models",
+                              *(f"mlx-servers::contract:jerry-test:{a}" for a in ("chat", "stream", "backend"))}
+    assert findings["litellm-orch::contract:models"].missing == ("jerry-test",)
+    assert "proxy fails the route" in findings["mlx-servers::contract:jerry-test:chat"].message
+
+
+def test_an_undocumented_master_key_is_named():
+    _, findings = _run(_lab(master_key="sk-planted-master-0001"))
+    assert "an undocumented master key is enabled" in findings["litellm-orch::contract:master-key"].message
+    assert "proxy refuses the key" in findings["mlx-servers::contract:jerry-chat:chat"].message
+    assert "proxy refuses the key" in findings["litellm-orch::contract:models"].message
+
+
+def test_a_documented_master_key_is_read_from_the_environment_only():
+    inventory = real_inventory()
+    key = inventory.litellm.master_key.model_copy(update={"enabled": True})
+    inventory = inventory.model_copy(update={"litellm": inventory.litellm.model_copy(update={"master_key": key})})
+    lab = _lab(master_key="sk-documented-master-0042")
+    _, without_env = _run(lab, inventory=inventory)
+    assert without_env["litellm-orch::contract:master-key"].status is Status.CANNOT_VERIFY
+    assert "LLM_LAB_LITELLM_KEY" in without_env["litellm-orch::contract:master-key"].message
+    facts, findings = _run(lab, inventory=inventory, env={"LLM_LAB_LITELLM_KEY": "sk-documented-master-0042"})
+    assert findings["litellm-orch::contract:master-key"].status is Status.PASSED
+    assert findings["mlx-servers::contract:jerry-chat:chat"].status is Status.PASSED
+    assert "sk-documented-master-0042" not in "\n".join(r.render() for r in facts.http.records)
+
+
+def test_open_webui_path_uses_its_own_base_url_and_key():
+    lab = _lab(master_key=WEBUI_KEY)  # only Open WebUI's key opens the proxy
+    _, findings = _run(lab)
+    assert findings["open-webui::contract:models"].status is Status.PASSED
+    _, findings = _run(_lab(), webui_env="OPENAI_API_BASE_URL=http://127.0.0.1:4001/v1\n")
+    assert findings["open-webui::contract:models"].status is Status.FAILED
+    _, findings = _run(_lab(), webui_env=None)
+    assert findings["open-webui::contract:models"].status is Status.CANNOT_VERIFY
+
+
+def test_the_unknown_model_must_be_refused():
+    lab = _lab()
+    lab.routes["conformance-no-such-route"] = f"http://{STUDIO}:8100/v1"
+    _, findings = _run(lab)
+    assert findings["litellm-orch::contract:unknown-model"].status is Status.FAILED
+
+
+@pytest.mark.parametrize("api", ["ov-llm-server", "mlx-openai-server"])
+def test_the_id_shapes_in_the_inventory_match_the_backends_as_documented(api):
+    shapes = real_inventory().api(api).ids
+    examples = {"ov-llm-server": ("chatcmpl-0", "chatcmpl-stream"),
+                "mlx-openai-server": (f"chatcmpl_{uuid.uuid4().hex}",) * 2}[api]
+    assert re.fullmatch(shapes.chat, examples[0]) and re.fullmatch(shapes.stream, examples[1])
+    assert not re.fullmatch(shapes.chat, "chatcmpl-abc123")
