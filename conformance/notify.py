@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
 from .redaction import Redactor
 from .report.diff import compare, find_previous
@@ -165,7 +165,7 @@ def _capped(ids: list[str]) -> list[str]:
 
 # --- the one POST -----------------------------------------------------------------------------------
 def post(webhook: Webhook, payload: dict, deadline: float = DEADLINE,
-         transport: httpx.BaseTransport | None = None) -> dict:
+         transport: httpx2.BaseTransport | None = None) -> dict:
     """POST the payload once; the outcome (status or error), with the URL redacted. Never raises."""
     redact = webhook.redactor()
     body = json.dumps(redact.data(payload), sort_keys=True).encode()
@@ -176,12 +176,12 @@ def post(webhook: Webhook, payload: dict, deadline: float = DEADLINE,
             if urlsplit(webhook.url).scheme not in ("http", "https"):
                 result["error"] = "not an http(s) URL"
                 return
-            with httpx.Client(timeout=deadline, follow_redirects=False, trust_env=False, transport=transport) as client:
+            with httpx2.Client(timeout=deadline, follow_redirects=False, trust_env=False, transport=transport) as client:
                 response = client.post(webhook.url, content=body, headers={"Content-Type": "application/json"})
                 result["status"] = response.status_code
-        except httpx.TimeoutException:
+        except httpx2.TimeoutException:
             result["error"] = f"no answer within {deadline:g} s"
-        except httpx.ConnectError as e:
+        except httpx2.ConnectError as e:
             text = str(e)
             result["error"] = "connection refused" if "refused" in text.lower() else f"cannot connect ({text or type(e).__name__})"
         except Exception as e:  # an invalid URL, a TLS failure, ...: said, never raised
@@ -207,7 +207,7 @@ def post(webhook: Webhook, payload: dict, deadline: float = DEADLINE,
 
 # --- the command ------------------------------------------------------------------------------------
 def notify(run_dir: Path | None, exit_status: int | None, env: dict[str, str] | None = None,
-           transport: httpx.BaseTransport | None = None, deadline: float = DEADLINE) -> dict:
+           transport: httpx2.BaseTransport | None = None, deadline: float = DEADLINE) -> dict:
     """Decide, send (or not), record in RUN_DIR/notification.json and in its report.html. The outcome."""
     run = load_run(run_dir) if run_dir is not None and Path(run_dir).is_dir() else None
     previous = find_previous(run) if run is not None and run.complete else None

@@ -15,7 +15,7 @@ from lab.standins.home_assistant import DEFAULT_WEBHOOK_RECORD
 from selftest.twin.conftest import ROOT
 
 SERVICE = "llm-lab-conformance.service"
-TWIN_ARGS = "--site=lab/site-twin.yaml --baseline=lab/baseline-twin.yaml --command-timeout=5"
+TWIN_ARGS = "--site=lab/site-twin.yaml --baseline=lab/baseline-twin.yaml --command-timeout=5 --request-timeout=5"
 WEBHOOK_FILE = f"{topo.OWNER_HOME}/.config/llm-lab-conformance/webhook-url"
 PAYLOAD_KEYS = {"suite", "reasons", "site", "run", "verdict", "exit_status", "new_failures", "fixed", "previous_run",
                 "report"}
@@ -63,7 +63,8 @@ def test_the_nightly_job_runs_reports_fails_on_drift_and_notifies(twin):
         assert timer == "enabled"
         status, results, _ = _night(twin)
         assert status == 0 and results["require_verified"] and results["exit_status"] == 0
-        assert "local or studio or dietpi" == results["markers"]
+        assert "local or studio or dietpi or contract" == results["markers"]
+        assert results["contract"]["routes"] and {c["kind"] for c in results["checks"]} >= {"contract"}
         index = (ROOT / "reports" / "index.html").read_text()
         assert (ROOT / "reports" / "latest").resolve().name in index
 

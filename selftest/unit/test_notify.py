@@ -279,8 +279,8 @@ def test_the_home_assistant_stand_in_answers_a_webhook_200_and_records_it(tmp_pa
         run = nights(tmp_path / "r", GREEN, GREEN + [FAILING])
         outcome = notify(run, 1, env={ENV_URL: f"http://127.0.0.1:{port}/api/webhook/{canary}"})
         assert outcome["delivered"] and outcome["status"] == 200
-        import httpx
-        with httpx.Client(trust_env=False) as client:
+        import httpx2
+        with httpx2.Client(trust_env=False) as client:
             answer = client.post(f"http://127.0.0.1:{port}/api/webhook/unknown-id", content=b"{}")
             assert (answer.status_code, answer.content, answer.headers["Content-Type"]) == (200, b"", "application/octet-stream")
             assert client.get(f"http://127.0.0.1:{port}/api/webhook/{canary}").status_code == 200

@@ -69,7 +69,7 @@ def test_the_job_runs_deploy_nightly_on_the_self_hosted_runner_and_uploads_the_r
     assert len(upload) == 1 and "always()" in upload[0]["if"]
     assert upload[0]["with"]["path"] == "${{ steps.nightly.outputs.run_dir }}"
     script = (ROOT / "deploy" / "nightly").read_text()
-    assert "--require-verified" in script and "local or studio or dietpi" in script
+    assert "--require-verified" in script and '"${NIGHTLY_MARKERS:-local or studio or dietpi or contract}"' in script
 
 
 def test_deploy_nightly_runs_the_suite_writes_the_index_notifies_and_tells_ci_the_run_directory(tmp_path):
