@@ -116,7 +116,7 @@ Twin-only controls, invisible to a client that does not know them (the real serv
   measures concurrency, not CPU.
 - MLX_TWIN_FAULT_FILE (env, a file path), read on every request; absent = normal. Its one word:
   `malformed`: chat answers 200, `content-type: application/json`, with a body that is not JSON (the
-      normal answer cut in half);
+      non-stream answer cut in half), streamed or not;
   `hang`: chat reads the request and never answers, holding the connection until the client closes it;
       other requests and /health are served meanwhile (one thread per connection);
   `endless-stream`: a streamed chat sends the role chunk, then a content chunk every 0.2 s, forever: never
@@ -567,7 +567,7 @@ def make_handler(model_id: str, created: int, port: int, default_max_tokens: int
                 time.sleep(delay)
             sent: list[str] = []  # the pieces the client was sent, for the record
             try:
-                if request["stream"]:
+                if request["stream"] and fault != "malformed":
                     self._stream(answer_id, request["model"], pieces, len(prompt), started, sent,
                                  endless=fault == "endless-stream")
                 else:

@@ -308,6 +308,10 @@ def test_fault_malformed_answers_200_json_that_is_not_json(mlx, fault):
         json.loads(raw.text)
     with pytest.raises((json.JSONDecodeError, openai.APIError)):  # openai 3.x lets json's own error through
         mlx.chat(max_tokens=3)
+    streamed = httpx.post(f"{mlx.base}/v1/chat/completions", timeout=5.0, json={
+        "model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3, "stream": True})
+    assert streamed.status_code == 200 and streamed.headers["content-type"] == "application/json"
+    assert not streamed.text.startswith("data:") and streamed.text.startswith('{"id":"chatcmpl_')
 
 
 def test_fault_hang_holds_the_request_while_health_still_answers(mlx, fault):
