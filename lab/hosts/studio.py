@@ -96,10 +96,29 @@ export PATH
 
 LAUNCH = ('mlx-openai-server launch --model-path {model} --host 0.0.0.0 --port {port} '
           '--log-file "/tmp/mlx-{port}.log"')
+# Twin only: the MLX stand-ins' controls (lab/standins/mlx_openai_server.py), outside the paths the suite
+# reads (/tmp, /opt/mlx-launch, /Library), so planting a fault or a delay changes no studio check.
+TWIN_CONTROLS = "/var/lib/mlx-twin"
+DELAY_FILE = f"{TWIN_CONTROLS}/delay"  # seconds before each chat answer, every server (absent: 0)
+
+
+def request_record(port: int) -> str:
+    return f"{TWIN_CONTROLS}/requests-{port}.jsonl"
+
+
+def fault_file(port: int) -> str:
+    return f"{TWIN_CONTROLS}/fault-{port}"
+
+
+def twin_env(port: int) -> str:
+    """The environment prefix that hands one server its twin-only controls (argv stays as on the Mac)."""
+    return (f"MLX_REQUEST_RECORD={request_record(port)} MLX_TWIN_FAULT_FILE={fault_file(port)} "
+            f"MLX_TWIN_DELAY_FILE={DELAY_FILE} ")
 
 
 def launch_script() -> str:
-    launches = "".join(LAUNCH.format(model=r.upstream, port=r.port) + " &\n" for r in catalog.mlx_routes())
+    launches = "".join(twin_env(r.port) + LAUNCH.format(model=r.upstream, port=r.port) + " &\n"
+                       for r in catalog.mlx_routes())
     return f"""\
 #!/bin/bash
 # Start the lab's MLX OpenAI servers (launchd job {LABEL}): one mlx-openai-server per routed port,
@@ -108,6 +127,7 @@ set -euo pipefail
 cd {RUNTIME}
 source .venv/bin/activate
 
+# twin only: each server's MLX_* variables name its request record, fault switch and delay ({TWIN_CONTROLS})
 {launches}wait
 """
 
@@ -162,5 +182,6 @@ def _mlx_launch(tree: Tree) -> None:
     tree.write(LAUNCH_SCRIPT, launch_script(), 0o755)
     tree.write(f"{RUNTIME}/.venv/bin/activate", ACTIVATE, 0o644)
     tree.install(paths.STANDINS / "mlx_openai_server.py", f"{RUNTIME}/.venv/bin/mlx-openai-server", 0o755)
+    tree.mkdir(TWIN_CONTROLS, 0o755)  # root's, as the servers are (launchd runs the job as root)
     for route in catalog.mlx_routes():
         tree.write(f"{route.upstream}/config.json", '{"twin": "stand-in model: no weights"}\n', 0o644)

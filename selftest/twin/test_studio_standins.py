@@ -16,6 +16,7 @@ import plistlib
 import re
 import shlex
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -258,6 +259,36 @@ def test_mlx_server_health_and_models_as_mlx_openai_server_1_8_1(twin, route):
     log = as_root(twin, f"cat /private/tmp/mlx-{route.port}.log").stdout
     assert f"| INFO | Starting server on 0.0.0.0:{route.port}\n" in log
     assert f"| INFO | Initializing MLX handler with model path: {route.upstream}\n" in log
+
+
+def post_chat(port: int, payload: dict):
+    request = urllib.request.Request(f"http://{topo.HOSTS[HOST].address}:{port}/v1/chat/completions",
+                                     data=json.dumps(payload).encode(), headers={"content-type": "application/json"})
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_mlx_server_chat_and_its_twin_only_controls(twin):
+    """A chat answered as 1.8.1 answers it, recorded in the server's own record; a planted fault bites."""
+    route = catalog.mlx_routes()[-1]
+    chat = {"model": route.upstream, "messages": [{"role": "user", "content": "hello studio"}], "max_tokens": 4}
+    status, body = post_chat(route.port, chat)
+    assert status == 200 and re.fullmatch(r"chatcmpl_[0-9a-f]{32}", body["id"]) and body["model"] == route.upstream
+    assert body["usage"]["completion_tokens"] == 4 and body["choices"][0]["finish_reason"] == "stop"
+    lines = as_root(twin, f"cat {studio.request_record(route.port)}").stdout.splitlines()
+    record = next(json.loads(line) for line in lines if body["id"] in line)
+    assert (record["port"], record["status"], record["completion_tokens"]) == (route.port, 200, 4)
+    as_root(twin, f"echo reject-key > {studio.fault_file(route.port)}")
+    try:
+        status, body = post_chat(route.port, chat)
+        assert (status, body["error"]["code"]) == (401, "invalid_api_key")
+        assert get_json(route.port, "/health")[0] == 200, "/health stays up under reject-key"
+    finally:
+        as_root(twin, f"rm -f {studio.fault_file(route.port)}")
+    assert post_chat(route.port, chat)[0] == 200
 
 
 # --- launchd's supervision (what fault records drive) ----------------------------------------------------
