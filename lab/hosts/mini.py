@@ -42,6 +42,8 @@ Group={OWN}
 WorkingDirectory={ORCH}
 EnvironmentFile={ORCH}/config/env.local
 Environment=LITELLM_LOCAL_MODEL_COST_MAP=True
+# twin only: no network, so no Hugging Face download (LiteLLM fetches a tokenizer for a llama-3 model's stream)
+Environment=HF_HUB_OFFLINE=1
 # twin only: this LiteLLM release refuses to start without a master key; the lab documents none (planned)
 Environment=LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true
 ExecStart={UV} run litellm --config {ORCH}/config/router.yaml --host 0.0.0.0 --port 4000

@@ -15,7 +15,7 @@ from lab.standins.home_assistant import DEFAULT_WEBHOOK_RECORD
 from selftest.twin.conftest import ROOT
 
 SERVICE = "llm-lab-conformance.service"
-TWIN_ARGS = "--site=lab/site-twin.yaml --baseline=lab/baseline-twin.yaml --command-timeout=5 --request-timeout=5"
+TWIN_ARGS = "--site=lab/site-twin.yaml --baseline=lab/baseline-twin.yaml --command-timeout=5"
 WEBHOOK_FILE = f"{topo.OWNER_HOME}/.config/llm-lab-conformance/webhook-url"
 PAYLOAD_KEYS = {"suite", "reasons", "site", "run", "verdict", "exit_status", "new_failures", "fixed", "previous_run",
                 "report"}
