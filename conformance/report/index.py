@@ -50,7 +50,7 @@ def list_runs(reports_dir: Path | str, *, cache: bool = True) -> list[Run]:
         hit = cached.get(path.name)
         run = _from_cache(path, hit) if stat and isinstance(hit, dict) and hit.get("stat") == stat else None
         if run is None:
-            run = load_run(path, evidence=False, commands=False)
+            run = load_run(path, summary=True)
             hit = _to_cache(run, stat) if stat and run.complete else None
         runs.append(run)
         if hit is not None:

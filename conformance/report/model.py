@@ -227,9 +227,11 @@ class Run:
         return list(dict.fromkeys([c.host for c in self.checks] + list(self.hosts)))
 
 
-def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) -> Run:
+def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, summary: bool = False) -> Run:
     """Read a run directory. Never raises for the directory's contents; see Run.problem.
-    evidence=False / commands=False skip what an index does not show (faster over hundreds of runs)."""
+    evidence=False / commands=False skip what an index does not show (faster over hundreds of runs);
+    summary=True keeps of each check only what the index shows (host, id, kind, status, state, note), and
+    no contract or topology: the index reads a year of runs."""
     path = Path(path)
     if path.is_symlink():  # reports/latest: the run is the directory it points to
         path = path.resolve()
@@ -249,7 +251,7 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) 
     for n, raw in enumerate(data["checks"], 1):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
             return Run(path=path, problem=f"{RESULTS}: check #{n} has no id")
-        checks.append(_check(raw, day, evidence))
+        checks.append(_summary(raw, day) if summary else _check(raw, day, evidence))
     exit_status = _int(data.get("exit_status"))
     if exit_status in UNFINISHED:
         problem = f"{UNFINISHED[exit_status]} (exit status {exit_status}) after {len(checks)} check" + "s" * (len(checks) != 1)
@@ -260,9 +262,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True) 
         started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
                     for t in data.get("tests") or () if isinstance(t, dict)),
-        contract=_contract(data.get("contract")),
-        topology=data.get("topology") if isinstance(data.get("topology"), dict) else None)
-    if not commands:
+        contract=None if summary else _contract(data.get("contract")),
+        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None)
+    if not commands or summary:
         return run
     records, commands_problem = _commands(path / COMMANDS)
     notification, _ = _read_json(path / NOTIFICATION) if (path / NOTIFICATION).exists() else (None, None)
@@ -290,14 +292,24 @@ def _read_json(path: Path) -> tuple[object, str | None]:
         return None, f"{path.name} is nested too deeply"
 
 
-def _check(raw: dict, day: date | None, evidence: bool) -> CheckResult:
+def _state(raw: dict, day: date | None) -> tuple[str, Waiver | None, str]:
+    """status as recorded, the waiver, and the state shown (a failure under an unexpired waiver is WAIVED)."""
     status = _str(raw.get("status"))
     waiver = raw.get("waiver")
     waiver = Waiver(_str(waiver.get("reason")), _str(waiver.get("expires"))) if isinstance(waiver, dict) else None
     if status == FAILED and waiver is not None and not waiver.expired_on(day):
-        state = WAIVED
-    else:
-        state = status if status in STATUSES else ERROR
+        return status, waiver, WAIVED
+    return status, waiver, status if status in STATUSES else ERROR
+
+
+def _summary(raw: dict, day: date | None) -> CheckResult:
+    status, _, state = _state(raw, day)
+    return CheckResult(id=raw["id"], host=_str(raw.get("host")), kind=_str(raw.get("kind")), status=status,
+                       note=_str(raw.get("note")), state=state)
+
+
+def _check(raw: dict, day: date | None, evidence: bool) -> CheckResult:
+    status, waiver, state = _state(raw, day)
     return CheckResult(
         id=raw["id"], host=_str(raw.get("host")), kind=_str(raw.get("kind")), title=_str(raw.get("title")),
         source=_str(raw.get("source")), impact=_float(raw.get("impact")), status=status,
