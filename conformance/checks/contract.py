@@ -133,9 +133,10 @@ def _master_key(facts: ContractFacts) -> Finding:
         raise CannotVerify(f"the inventory documents a master key; set ${facts.key_env} to it for the run "
                            "(it is never read from a file and never written out)")
     without = facts.proxy.without_key
-    expected = "without the key: 401; with it: answered"
-    found = (f"without the key: {without.status if without.status else without.reason}; "
-             f"with it: {'answered' if models.ok else models.shown()}")
+    # worded so that no value follows "key:" (the redactor would take it for a secret)
+    expected = "401 when no key is sent; answered when the master key is sent"
+    found = (f"{without.status or without.reason} when no key is sent; "
+             f"{'answered' if models.ok else models.shown()} when the master key is sent")
     ok = without.failure is Failure.AUTH and without.status == 401 and models.ok
     return Finding(Status.PASSED if ok else Status.FAILED, expected, expected if ok else found, models.what,
                    without.evidence + models.evidence)

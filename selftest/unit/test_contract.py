@@ -328,6 +328,7 @@ def test_a_documented_master_key_is_read_from_the_environment_only():
     assert "LLM_LAB_LITELLM_KEY" in without_env["litellm-orch::contract:master-key"].message
     facts, findings = _run(lab, inventory=inventory, env={"LLM_LAB_LITELLM_KEY": "sk-documented-master-0042"})
     assert findings["litellm-orch::contract:master-key"].status is Status.PASSED
+    assert findings["litellm-orch::contract:master-key"].found == "401 when no key is sent; answered when the master key is sent"
     assert findings["mlx-servers::contract:jerry-chat:chat"].status is Status.PASSED
     assert "sk-documented-master-0042" not in "\n".join(r.render() for r in facts.http.records)
 
