@@ -45,6 +45,7 @@ class FakeLab:
     routes: dict[str, str]  # route -> api_base the proxy really calls
     proxy_up: bool = True
     master_key: str | None = None
+    cooling: set = field(default_factory=set)  # routes LiteLLM has cooled down
     seen: list[str] = field(default_factory=list)
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
@@ -107,6 +108,10 @@ class FakeLab:
         if model not in self.routes:
             return httpx2.Response(400, json={"error": {"message": f"/chat/completions: Invalid model name passed in "
                                                                    f"model={model}.", "code": "400"}})
+        if model in self.cooling:
+            return httpx2.Response(429, json={"error": {"message": f"No deployments available for selected model, "
+                                                                   f"Try again in 30 seconds. Passed model={model}.",
+                                                        "code": "429"}})
         api_base = self.routes[model]
         upstream = httpx2.Request("POST", f"{api_base}/chat/completions", json=body)
         try:
@@ -368,3 +373,11 @@ def test_no_layer_name_is_taken_for_a_secret_by_the_redactor():
     for layer in Layer:
         text = f"{layer.value}: POST http://10.213.0.2:4000/v1/chat/completions: nothing to fingerprint"
         assert redact(text) == text
+
+
+def test_a_route_in_litellm_cooldown_says_so():
+    lab = _lab()
+    lab.cooling.add("jerry-chat")
+    _, findings = _run(lab)
+    assert _not(findings) == {f"mlx-servers::contract:jerry-chat:{a}" for a in ("chat", "stream", "backend")}
+    assert "cooled this route down after an earlier failure" in findings["mlx-servers::contract:jerry-chat:chat"].message
