@@ -12,7 +12,7 @@ help:
 	@echo "make demo   boot the twin, run the suite in it, print the report path (root)"
 	@echo "make test   self-tests: unit tests, then the twin proof with the fault catalog (root)"
 	@echo "make unit   unit self-tests only (no root, no twin)"
-	@echo "make bench  the Studio's facts: the suite's way vs idiomatic testinfra (root; boots the twin if needed)"
+	@echo "make bench  the Studio's facts the suite's way vs idiomatic testinfra; the contract's concurrency (root; boots the twin if needed)"
 	@echo "make down   take the twin down"
 
 # The environment is built from Debian's python3 (not a per-user one under /root) because the
