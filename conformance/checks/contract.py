@@ -33,11 +33,11 @@ class Layer(str, Enum):
     PROXY_DOWN = "proxy down"
     PROXY_MISROUTES = "proxy misroutes"
     PROXY_FAILS = "proxy fails the route"
-    PROXY_REFUSES_KEY = "proxy refuses the key"
+    PROXY_REFUSES_ACCESS = "proxy refuses access"
     PROXY_ERROR = "proxy error"
     BACKEND_DOWN = "backend down"
     BACKEND_HANGS = "backend hangs"
-    BACKEND_REFUSES_KEY = "backend refuses the key"
+    BACKEND_REFUSES_ACCESS = "backend refuses access"
     BACKEND_MALFORMED = "backend malformed"
 
 
@@ -133,9 +133,10 @@ def _master_key(facts: ContractFacts) -> Finding:
         raise CannotVerify(f"the inventory documents a master key; set ${facts.key_env} to it for the run "
                            "(it is never read from a file and never written out)")
     without = facts.proxy.without_key
-    expected = "without the key: 401; with it: answered"
-    found = (f"without the key: {without.status if without.status else without.reason}; "
-             f"with it: {'answered' if models.ok else models.shown()}")
+    # worded so that no value follows "key:" (the redactor would take it for a secret)
+    expected = "401 when no key is sent; answered when the master key is sent"
+    found = (f"{without.status or without.reason} when no key is sent; "
+             f"{'answered' if models.ok else models.shown()} when the master key is sent")
     ok = without.failure is Failure.AUTH and without.status == 401 and models.ok
     return Finding(Status.PASSED if ok else Status.FAILED, expected, expected if ok else found, models.what,
                    without.evidence + models.evidence)
@@ -147,7 +148,7 @@ def _open_webui(facts: ContractFacts) -> Finding:
     routes = [p.route.name for p in facts.plans]
     if not answer.ok:
         # without a database, LiteLLM answers a key that is not the master key with 400 "No connected db."
-        layer = Layer.PROXY_REFUSES_KEY if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)
+        layer = Layer.PROXY_REFUSES_ACCESS if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)
         return failed(routes, _with_layer(layer, answer.shown() + " (Open WebUI's key)"), answer.what, answer.evidence)
     return compare_sets(routes, answer.model_ids, f"{answer.what} (Open WebUI's key)", answer.evidence)
 
@@ -341,7 +342,7 @@ def _proxy_layer(facts: ContractFacts, answer: Answer) -> Layer | None:
     if _proxy_down(facts) or answer.failure is Failure.REFUSED:
         return Layer.PROXY_DOWN
     if answer.failure is Failure.AUTH:
-        return Layer.PROXY_REFUSES_KEY
+        return Layer.PROXY_REFUSES_ACCESS
     return Layer.PROXY_ERROR if answer.failure else None
 
 
@@ -351,7 +352,7 @@ def _backend_layer(way: Way) -> Layer | None:
     if first is None:
         return Layer.BACKEND_MALFORMED if way.answers() else None  # answered, but not as documented
     return {Failure.REFUSED: Layer.BACKEND_DOWN, Failure.TIMEOUT: Layer.BACKEND_HANGS,
-            Failure.AUTH: Layer.BACKEND_REFUSES_KEY}.get(first.failure, Layer.BACKEND_MALFORMED)
+            Failure.AUTH: Layer.BACKEND_REFUSES_ACCESS}.get(first.failure, Layer.BACKEND_MALFORMED)
 
 
 def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answer]) -> Layer | None:
@@ -361,7 +362,7 @@ def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answ
     if _way_problems(answers.direct, answers.plan, direct=True):
         return _backend_layer(answers.direct)
     if any(a.failure is Failure.AUTH for a in through):
-        return Layer.PROXY_REFUSES_KEY
+        return Layer.PROXY_REFUSES_ACCESS
     return Layer.PROXY_FAILS
 
 

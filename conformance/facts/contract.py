@@ -16,6 +16,7 @@ calls every backend, so it is never used.
 from __future__ import annotations
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from .http import EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, r
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 UNKNOWN_MODEL = "conformance-no-such-route"
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+# LiteLLM's words when a deployment is cooling down after failures (router.py: "No deployments available ...")
+COOLDOWN = re.compile(r"No deployments available|cooldown", re.IGNORECASE)
 
 
 class Failure(str, Enum):
@@ -391,6 +394,8 @@ def _client_failure(answer: Answer, error: Exception, timeout) -> None:
         answer.body = error.body
         answer.evidence = answer.evidence or _records(error.response.request)
         text = _error_text(error)
+        if COOLDOWN.search(text):  # LiteLLM's cooldown carries an earlier failure into this request: say so
+            text += " (LiteLLM cooled this route down after an earlier failure; the first failure is the cause)"
         _fail(answer, Failure.AUTH if error.status_code in (401, 403) else Failure.STATUS,
               f"answered {error.status_code}: {text}")
     elif isinstance(error, openai.APITimeoutError):

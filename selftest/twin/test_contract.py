@@ -107,10 +107,13 @@ def test_no_key_reaches_any_artifact_with_a_documented_master_key(twin, run_cont
     and neither it nor Open WebUI's key nor an upstream key of env.local is in any artifact."""
     master = "sk-twin-documented-master-7c1e55a9d0"
     router = "/home/christopherbailey/litellm-orch/config/router.yaml"
+    # the owner enables it, and gives Open WebUI a key the proxy accepts (without a database: the master key)
     planted = Fault("documented-master-key", "a documented master key",
-                    f"cp -a {router} {router}.contract-key && "
-                    f"sed -i 's/^general_settings:.*$/general_settings:\\n  master_key: {master}/' {router}",
-                    f"mv -f {router}.contract-key {router}", frozenset(), restart=("litellm-orch.service",))
+                    f"cp -a {router} {router}.contract-key && cp -a {WEBUI_ENV} {WEBUI_ENV}.contract-key && "
+                    f"sed -i 's/^general_settings:.*$/general_settings:\\n  master_key: {master}/' {router} && "
+                    f"sed -i 's/^OPENAI_API_KEY=.*$/OPENAI_API_KEY={master}/' {WEBUI_ENV}",
+                    f"mv -f {router}.contract-key {router} && mv -f {WEBUI_ENV}.contract-key {WEBUI_ENV}",
+                    frozenset(), restart=("litellm-orch.service",))
     variant = _inventory_variant("master-key-documented",
                                  "s/master_key: {enabled: false, source: companion}/master_key: {enabled: true, source: companion}/")
     keys = {master} | _secret_values(twin)
@@ -121,7 +124,7 @@ def test_no_key_reaches_any_artifact_with_a_documented_master_key(twin, run_cont
         revert(twin, [planted])
     run.assert_green(contract_ids(), "the contract with a documented master key")
     master_key_check = next(c for c in run.checks if c["id"] == "litellm-orch::contract:master-key")
-    assert master_key_check["found"] == "without the key: 401; with it: answered"
+    assert master_key_check["found"] == "401 when no key is sent; answered when the master key is sent"
     for artifact in run.run_dir.iterdir():
         if artifact.is_file():
             text = artifact.read_bytes().decode("utf-8", "replace")

@@ -45,6 +45,7 @@ class FakeLab:
     routes: dict[str, str]  # route -> api_base the proxy really calls
     proxy_up: bool = True
     master_key: str | None = None
+    cooling: set = field(default_factory=set)  # routes LiteLLM has cooled down
     seen: list[str] = field(default_factory=list)
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
@@ -107,6 +108,10 @@ class FakeLab:
         if model not in self.routes:
             return httpx2.Response(400, json={"error": {"message": f"/chat/completions: Invalid model name passed in "
                                                                    f"model={model}.", "code": "400"}})
+        if model in self.cooling:
+            return httpx2.Response(429, json={"error": {"message": f"No deployments available for selected model, "
+                                                                   f"Try again in 30 seconds. Passed model={model}.",
+                                                        "code": "429"}})
         api_base = self.routes[model]
         upstream = httpx2.Request("POST", f"{api_base}/chat/completions", json=body)
         try:
@@ -289,8 +294,8 @@ def test_a_backend_that_rejects_the_key_is_named():
     lab = _lab()
     lab.backends[(STUDIO, 8109)].mode = "reject-key"
     _, findings = _run(lab)
-    assert "backend refuses the key" in findings["mlx-servers::contract:jerry-test:direct"].message
-    assert "backend refuses the key" in findings["mlx-servers::contract:jerry-test:chat"].message
+    assert "backend refuses access" in findings["mlx-servers::contract:jerry-test:direct"].message
+    assert "backend refuses access" in findings["mlx-servers::contract:jerry-test:chat"].message
 
 
 def test_an_id_not_of_the_backends_shape_fails_direct():
@@ -314,8 +319,8 @@ def test_a_route_missing_from_the_proxy():
 def test_an_undocumented_master_key_is_named():
     _, findings = _run(_lab(master_key="sk-planted-master-0001"))
     assert "an undocumented master key is enabled" in findings["litellm-orch::contract:master-key"].message
-    assert "proxy refuses the key" in findings["mlx-servers::contract:jerry-chat:chat"].message
-    assert "proxy refuses the key" in findings["litellm-orch::contract:models"].message
+    assert "proxy refuses access" in findings["mlx-servers::contract:jerry-chat:chat"].message
+    assert "proxy refuses access" in findings["litellm-orch::contract:models"].message
 
 
 def test_a_documented_master_key_is_read_from_the_environment_only():
@@ -328,6 +333,7 @@ def test_a_documented_master_key_is_read_from_the_environment_only():
     assert "LLM_LAB_LITELLM_KEY" in without_env["litellm-orch::contract:master-key"].message
     facts, findings = _run(lab, inventory=inventory, env={"LLM_LAB_LITELLM_KEY": "sk-documented-master-0042"})
     assert findings["litellm-orch::contract:master-key"].status is Status.PASSED
+    assert findings["litellm-orch::contract:master-key"].found == "401 when no key is sent; answered when the master key is sent"
     assert findings["mlx-servers::contract:jerry-chat:chat"].status is Status.PASSED
     assert "sk-documented-master-0042" not in "\n".join(r.render() for r in facts.http.records)
 
@@ -356,3 +362,22 @@ def test_the_id_shapes_in_the_inventory_match_the_backends_as_documented(api):
                 "mlx-openai-server": (f"chatcmpl_{uuid.uuid4().hex}",) * 2}[api]
     assert re.fullmatch(shapes.chat, examples[0]) and re.fullmatch(shapes.stream, examples[1])
     assert not re.fullmatch(shapes.chat, "chatcmpl-abc123")
+
+
+def test_no_layer_name_is_taken_for_a_secret_by_the_redactor():
+    """A message is `<layer>: <what failed>`; a layer ending in a secret's name (`... the key: POST`) would have
+    the redactor swallow the next word."""
+    from conformance.checks.contract import Layer
+    from conformance.redaction import Redactor
+    redact = Redactor(enabled=True)
+    for layer in Layer:
+        text = f"{layer.value}: POST http://10.213.0.2:4000/v1/chat/completions: nothing to fingerprint"
+        assert redact(text) == text
+
+
+def test_a_route_in_litellm_cooldown_says_so():
+    lab = _lab()
+    lab.cooling.add("jerry-chat")
+    _, findings = _run(lab)
+    assert _not(findings) == {f"mlx-servers::contract:jerry-chat:{a}" for a in ("chat", "stream", "backend")}
+    assert "cooled this route down after an earlier failure" in findings["mlx-servers::contract:jerry-chat:chat"].message
