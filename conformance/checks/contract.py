@@ -384,7 +384,7 @@ def _timings(way: Way) -> dict:
     chats = [a for a in way.chats if a.ok]
     totals = sorted(a.seconds for a in chats)
     stream = way.stream if way.stream is not None and way.stream.ok else None
-    rates = [r for r in (stream.tokens_per_second if stream else None, *(a.tokens_per_second for a in chats)) if r]
+    rates = [r for r in (*(a.tokens_per_second for a in chats), stream.tokens_per_second if stream else None) if r]
     first = next(iter(way.chats), None)
     return {"status": first.status if first else None,
             "ttft_seconds": round(stream.ttft, 4) if stream and stream.ttft is not None else None,

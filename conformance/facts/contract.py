@@ -105,9 +105,10 @@ class Answer:
 
     @property
     def tokens_per_second(self) -> float | None:
+        """Completion tokens over the whole answer's time (a proxy may buffer a stream, so the time after
+        the first token says nothing)."""
         tokens = self.completion_tokens
-        generating = self.seconds - (self.ttft or 0)
-        return round(tokens / generating, 1) if tokens and generating > 0 else None
+        return round(tokens / self.seconds, 1) if tokens and self.seconds > 0 else None
 
     def shown(self) -> str:
         """The failure in one line, for a message."""

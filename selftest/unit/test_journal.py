@@ -75,14 +75,14 @@ def _journal_finding(tmp_path, journal: str, stderr: str = "", status: int = 0, 
 def test_check_passes_on_a_json_logs_journal(tmp_path):
     finding = _journal_finding(tmp_path, fixture("litellm-journal-json.txt"))
     assert finding.status is Status.PASSED
-    assert finding.found == "18 JSON line(s) of 18 after start-up"  # the banner (16 lines) is not counted
+    assert finding.found == "100% JSON lines after start-up"  # the banner (16 lines) is not counted
     assert "_SYSTEMD_INVOCATION_ID=0b178876d9ba4a6481b9e0e46bb47c8d" in finding.source
 
 
 def test_check_fails_on_a_plain_journal(tmp_path):
     finding = _journal_finding(tmp_path, fixture("litellm-journal-plain.txt"))
     assert finding.status is Status.FAILED
-    assert finding.found == "0 JSON line(s) of 57 after start-up"
+    assert finding.found == "0% JSON lines after start-up (0 of 57)"
 
 
 def test_denied_journal_cannot_be_verified(tmp_path):
@@ -134,5 +134,7 @@ JSON_LINE = '{"message": "GET /v1/models", "level": "INFO"}'
 ])
 def test_the_json_share_after_start_up(tmp_path, lines, json_count, counted, passes):
     finding = _journal_finding(tmp_path, "\n".join(lines) + "\n")
-    assert finding.found == f"{json_count} JSON line(s) of {counted} after start-up"
+    # passing: the share only (stable night after night); failing: the counts too
+    shown = f"{json_count / counted:.0%} JSON lines after start-up" if counted else "no line after start-up"
+    assert finding.found == shown + (f" ({json_count} of {counted})" if counted and not passes else "")
     assert (finding.status is Status.PASSED) == passes
