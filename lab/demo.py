@@ -34,6 +34,11 @@ def demo() -> int:
     print("commands per host:  " + ", ".join(
         f"{h}: {len(b)} round trip(s), {sum(c['host'] == h for c in commands)} command(s)" for h, b in counts.items()))
     print("checks:             " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    contract = results.get("contract")
+    if contract and contract.get("routes"):
+        slowest = max(contract["routes"], key=lambda r: r["route_seconds"])
+        print(f"contract:           {len(contract['routes'])} routes in {contract['wall_seconds']:.2f} s, concurrently "
+              f"(slowest: {slowest['route']} {slowest['route_seconds']:.2f} s); latency per route in the report")
     print(f"report:             {run / 'report.html'}")
     print(f"total:              {time.monotonic() - started:.1f} s")
     print(f"\n== benchmark of the report and the index (printed, never asserted; {bench.NIGHTS} synthetic nights "
