@@ -214,6 +214,7 @@ class ConformanceRun:
         self.started = datetime.now(timezone.utc)
         self.run_dir: Path | None = None
         self.exit_status: int | None = None
+        self.stopped_early = ""  # why pytest stopped before the end (-x, --maxfail), if it did
         if not config.getoption("--no-report") and not config.option.collectonly:
             self._open_run_dir(Path(config.getoption("--report-dir") or Path(config.rootpath) / "reports"))
 
@@ -392,12 +393,16 @@ class ConformanceRun:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         self.exit_status = int(exitstatus)
+        # -x / --maxfail: exit status 1 like a drift, but the checks after the stop were never run
+        stop = session.shouldfail or session.shouldstop
+        self.stopped_early = str(stop) if stop else ""
         if self.run_dir is None:
             return
         # commands.json first: results.json (each written whole) is what makes the directory a complete run
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
         write_json(self.run_dir / "results.json", self.redact.data({
             "site": self.session.site.name, "site_id": self.session.site.id, "exit_status": int(exitstatus),
+            "stopped_early": self.stopped_early,
             "require_verified": self.require_verified, "markers": self.config.getoption("markexpr") or "",
             "inventory": Path(self.config.getoption("--inventory") or "inventory.yaml").name,
             "started": self.started.isoformat(timespec="seconds"),
@@ -425,7 +430,7 @@ class ConformanceRun:
     def finish(self) -> None:
         self.session.close()
         # `latest` moves only to a run that finished (the lab matched or drifted), never an interrupted or crashed one
-        finished = self.exit_status is not None and self.exit_status not in UNFINISHED
+        finished = self.exit_status is not None and self.exit_status not in UNFINISHED and not self.stopped_early
         if self.run_dir and finished and (self.run_dir / "report.html").exists():
             point_latest(self.run_dir)
 

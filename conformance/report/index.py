@@ -163,7 +163,7 @@ def prune(reports_dir: Path | str, keep_days: int = 30, now: datetime | None = N
 
 # --- the cache of what the index needs of each run ---------------------------------------------------
 CACHE = ".index-cache.json"
-CACHE_VERSION = 3  # 3: a run with an unfinished exit status is not complete (model.UNFINISHED)
+CACHE_VERSION = 4  # 3: a run with an unfinished exit status is not complete (model.UNFINISHED); 4: nor one stopped early
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -192,6 +192,7 @@ def _write_cache(reports_dir: Path, entries: dict) -> None:
 
 def _to_cache(run: Run, stat: list[int]) -> dict:
     return {"stat": stat, "site": run.site, "site_id": run.site_id, "exit_status": run.exit_status,
+            "stopped_early": run.stopped_early,
             "require_verified": run.require_verified, "markers": run.markers, "inventory": run.inventory,
             "started": run.started and run.started.isoformat(), "finished": run.finished and run.finished.isoformat(),
             "hosts": {h: [s.round_trips, s.commands] for h, s in run.hosts.items()},
@@ -199,7 +200,7 @@ def _to_cache(run: Run, stat: list[int]) -> dict:
 
 
 def _from_cache(path: Path, e: dict) -> Run | None:
-    if not isinstance(e, dict) or e.get("exit_status") in UNFINISHED:  # never cached as complete: read it again
+    if not isinstance(e, dict) or e.get("exit_status") in UNFINISHED or e.get("stopped_early"):  # read it again
         return None
     try:
         return Run(path=path, site=e["site"], site_id=e["site_id"], exit_status=e["exit_status"],

@@ -186,6 +186,7 @@ class Run:
     contract: Contract | None = None  # None: the run made no contract calls (no section in the report)
     topology: dict | None = None  # the inventory's hosts, services and routes (conformance/report/topology.py)
     notification: dict | None = None  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
+    stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
 
     @property
     def name(self) -> str:
@@ -194,7 +195,7 @@ class Run:
     @property
     def unfinished(self) -> bool:
         """results.json was read, but the run did not finish (interrupted, crashed): see UNFINISHED."""
-        return self.exit_status in UNFINISHED
+        return self.exit_status in UNFINISHED or bool(self.stopped_early)
 
     @property
     def complete(self) -> bool:
@@ -253,11 +254,14 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
             return Run(path=path, problem=f"{RESULTS}: check #{n} has no id")
         checks.append(_summary(raw, day) if summary else _check(raw, day, evidence))
     exit_status = _int(data.get("exit_status"))
+    stopped_early = _str(data.get("stopped_early"))
     if exit_status in UNFINISHED:
         problem = f"{UNFINISHED[exit_status]} (exit status {exit_status}) after {len(checks)} check" + "s" * (len(checks) != 1)
+    elif stopped_early:
+        problem = f"the run stopped early ({stopped_early}) after {len(checks)} check" + "s" * (len(checks) != 1)
     run = Run(
         path=path, problem=problem, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
-        exit_status=exit_status, require_verified=bool(data.get("require_verified")),
+        exit_status=exit_status, stopped_early=stopped_early, require_verified=bool(data.get("require_verified")),
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
         started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))

@@ -49,7 +49,9 @@ def start(reports: Path, tmp_path: Path, fault: str | None = None) -> subprocess
     env = environ_without_pytest_vars()
     args = [sys.executable, "-m", "pytest", "-m", "local", "-p", "no:cacheprovider", "-q", f"--inventory={SMALL}",
             f"--report-dir={reports}"]
-    if fault:
+    if fault == "stop-early":
+        args.append("-x")  # pytest stops at the first failure: exit status 1, like a drift
+    elif fault:
         (tmp_path / "faulty_plugin.py").write_text(FAULTY)
         env.update(FAULT=fault, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")])))
         args += ["-p", "faulty_plugin"]
@@ -157,3 +159,17 @@ def test_results_json_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert json.loads(target.read_text()) == {"checks": [1, 2, 3]}  # the old content, whole
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
+
+
+def test_a_run_stopped_early_never_replaces_latest_nor_counts_as_complete(tmp_path):
+    """-x / --maxfail end with exit status 1 like a drift; the checks after the stop were never run."""
+    reports = tmp_path / "reports"
+    _, _, first = run(reports, tmp_path)
+    got, out, stopped = run(reports, tmp_path, "stop-early")
+    assert got == 1, out
+    assert latest(reports) == first.name
+    loaded = load_run(stopped)
+    assert loaded.unfinished and loaded.problem == "the run stopped early (stopping after 1 failures) after 1 check"
+    page = dom(write_index(reports).read_text())
+    assert "unfinished" in page.by_id(f"run-{stopped.name}").text()
+    assert first.name in page.by_id("last-complete").text()
