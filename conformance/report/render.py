@@ -23,7 +23,7 @@ REPORT = "report.html"
 # Matrix columns, and the check kinds (conformance/checks/*: Check.kind) each one shows.
 # A kind not listed here is shown in "other"; selftest/unit/test_report.py lists every kind the
 # catalog generates, so a new kind is a decision, not an accident.
-COLUMNS = ("unit", "exec", "restart", "env", "paths", "ports", "logs", "launchd", "contract", "other")
+COLUMNS = ("unit", "exec", "restart", "env", "config", "paths", "ports", "logs", "launchd", "contract", "other")
 KIND_COLUMN = {
     "unit-file": "unit", "enabled": "unit", "active": "unit", "drop-ins": "unit", "run-as": "unit", "unit-absent": "unit",
     "exec-start": "exec", "script": "exec",
@@ -33,7 +33,8 @@ KIND_COLUMN = {
     "listen": "ports", "mlx-listen": "ports", "mlx-health": "ports", "http": "ports",
     "logs": "logs", "journal": "logs", "mlx-logs": "logs",
     "launchd": "launchd",
-    "route": "contract", "litellm-config": "contract", "contract": "contract",
+    "route": "config", "litellm-config": "config",  # router.yaml + env.local as read on the host
+    "contract": "contract",  # what the API answers (pytest -m contract)
     "host": "other", "ssh-config": "other",
 }
 
