@@ -22,6 +22,7 @@ from conformance.facts.envfile import parse_env_file
 from conformance.facts.http import HttpProbe
 from conformance.inventory import load_site
 from conformance.site import SiteView
+from lab.faults import contract_checks as route_checks
 
 from ._support import ROOT, real_inventory
 
@@ -247,7 +248,7 @@ def test_an_optional_route_whose_backend_is_down_is_not_applicable():
     lab = _lab()
     lab.backends[(STUDIO, 8103)].mode = "down"
     _, findings = _run(lab)
-    weak = {f"mlx-servers::contract:jerry-weak:{a}" for a in ("direct", "chat", "stream", "backend")}
+    weak = route_checks("jerry-weak")
     assert _not(findings) == weak
     assert all(findings[i].status is Status.NOT_APPLICABLE for i in weak)
     assert "documented optional" in findings["mlx-servers::contract:jerry-weak:chat"].message
@@ -257,7 +258,7 @@ def test_a_route_documented_up_whose_backend_is_down_fails_naming_the_backend():
     lab = _lab()
     lab.backends[(MINI, 9000)].mode = "down"
     _, findings = _run(lab)
-    lil = {f"ov-server::contract:lil-jerry:{a}" for a in ("direct", "chat", "stream", "backend")}
+    lil = route_checks("lil-jerry")
     assert _not(findings) == lil and all(findings[i].status is Status.FAILED for i in lil)
     assert all("backend down" in findings[i].message for i in lil)
 
@@ -274,7 +275,7 @@ def test_a_malformed_backend_is_named():
     lab = _lab()
     lab.backends[(STUDIO, 8100)].mode = "malformed"
     _, findings = _run(lab)
-    chat = {f"mlx-servers::contract:jerry-chat:{a}" for a in ("direct", "chat", "stream", "backend")}
+    chat = route_checks("jerry-chat")
     assert _not(findings) == chat
     assert "backend malformed" in findings["mlx-servers::contract:jerry-chat:direct"].message
     assert "backend malformed" in findings["mlx-servers::contract:jerry-chat:chat"].message
@@ -311,7 +312,7 @@ def test_a_route_missing_from_the_proxy():
     del lab.routes["jerry-test"]
     _, findings = _run(lab)
     assert _not(findings) == {"litellm-orch::contract:models", "open-webui::contract:models",
-                              *(f"mlx-servers::contract:jerry-test:{a}" for a in ("chat", "stream", "backend"))}
+                              *route_checks("jerry-test", "chat", "stream", "backend")}
     assert findings["litellm-orch::contract:models"].missing == ("jerry-test",)
     assert "proxy fails the route" in findings["mlx-servers::contract:jerry-test:chat"].message
 
@@ -379,5 +380,5 @@ def test_a_route_in_litellm_cooldown_says_so():
     lab = _lab()
     lab.cooling.add("jerry-chat")
     _, findings = _run(lab)
-    assert _not(findings) == {f"mlx-servers::contract:jerry-chat:{a}" for a in ("chat", "stream", "backend")}
+    assert _not(findings) == route_checks("jerry-chat", "chat", "stream", "backend")
     assert "cooled this route down after an earlier failure" in findings["mlx-servers::contract:jerry-chat:chat"].message
