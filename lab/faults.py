@@ -120,6 +120,10 @@ SSHD_LISTENER = ("for p in $(ip netns pids llmlab-studio); do grep -qa 'listener
                  "&& kill -{signal} $p; done; true")
 OTHER_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIICgWHNYxQQDYbD9HzNtXytjwJx4X36korCDE+QL/aM7"  # not studio's
 
+# the MLX server of 8103 (route jerry-weak, documented optional) killed; the faults' revert starts launchd again
+KILL_8103 = ("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
+             "for i in $(seq 50); do ss -ltnH 'sport = :8103' | grep -q . || break; sleep 0.1; done")
+
 CATALOG: tuple[Fault, ...] = (
     # --- litellm-orch ---------------------------------------------------------------------
     fault("litellm-restart-sec", "litellm-orch RestartSec 2 -> 5", edit(LITELLM_UNIT, "s/^RestartSec=2$/RestartSec=5/"),
@@ -331,8 +335,7 @@ CATALOG: tuple[Fault, ...] = (
     fault("studio-log-missing", "port 8101 listens without its /tmp/mlx-8101.log",
           hide("/private/tmp/mlx-8101.log"), {"mlx-servers::logs"}, host="studio"),
     fault("studio-optional-port-down", "the MLX server on 8103 (route jerry-weak, optional) is down: not applicable, not a failure",
-          command("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
-                  "for i in $(seq 50); do ss -ltnH 'sport = :8103' | grep -q . || break; sleep 0.1; done"),
+          command(KILL_8103),
           set(), not_applicable={"mlx-servers::listen:8103", "mlx-servers::health:8103"}, host="studio",
           start_after_revert=("launchd.service",)),
     # --- the DietPi (planted on dietpi) --------------------------------------------------------------
@@ -392,9 +395,6 @@ def mlx_misbehaves(port: int, how: str) -> tuple[str, str]:
 
 
 ALL_THROUGH_PROXY = {c for r in ROUTES for c in contract_checks(r, "chat", "stream", "backend")}
-KILL_8103 = ("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
-             "for i in $(seq 50); do ss -ltnH 'sport = :8103' | grep -q . || break; sleep 0.1; done")
-
 CONTRACT_CATALOG: tuple[Fault, ...] = (
     fault("contract-route-to-other-backend", "env.local sends jerry-test to the MLX server of 8103 (proxy restarted)",
           edit(ENV_LOCAL, "s#^\\(JERRY_TEST_API_BASE=.*\\):8109/v1#\\1:8103/v1#"),

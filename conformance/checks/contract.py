@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from enum import Enum
 from functools import partial
 
+from ..facts.base import CannotVerify
 from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, Way
 from ..inventory.schema import Api, Inventory
 from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
@@ -129,7 +130,7 @@ def _master_key(facts: ContractFacts) -> Finding:
         return failed("answered without a key", _with_layer(_proxy_layer(facts, models), models.shown()),
                       models.what, models.evidence)
     if facts.master_key() is None:
-        from ..facts.base import CannotVerify  # a missing key is a missing privilege of the run
+        # a missing key is a missing privilege of the run
         raise CannotVerify(f"the inventory documents a master key; set ${facts.key_env} to it for the run "
                            "(it is never read from a file and never written out)")
     without = facts.proxy.without_key

@@ -67,8 +67,7 @@ class RoutePlan:
 
     @property
     def direct_root(self) -> str:
-        parts = urlsplit(self.direct_base)
-        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        return _root(self.direct_base)
 
 
 @dataclass
@@ -164,8 +163,8 @@ class ContractFacts:
         self.host_facts = host_facts  # host id -> that host's facts (for Open WebUI's env file)
         self.environ = environ if environ is not None else {}
         contract = inventory.contract
-        self.proxy_base = self._reachable(site.render(contract.proxy), inventory.litellm and
-                                          inventory.service(inventory.litellm.service).host)
+        self.proxy_host = inventory.service(inventory.litellm.service).host  # a contract requires litellm:
+        self.proxy_base = self._reachable(site.render(contract.proxy), self.proxy_host)
         self.proxy_deadline = deadline or contract.deadline
         self.plans = [self._plan(r) for r in inventory.litellm.routes]
         self.proxy: ProxyAnswers | None = None
@@ -178,17 +177,16 @@ class ContractFacts:
         contract = self.inventory.contract
         host = self.inventory.service(route.backend).host
         api_base = self.site.render(route.api_base)
-        proxy_host = self.inventory.service(self.inventory.litellm.service).host
         budget = Budget(self.deadline_override or route.deadline or contract.deadline,
                         route.max_tokens or contract.max_tokens, route.requests or contract.requests)
         # a loopback api_base is loopback on the proxy's host, not on the run's
         return RoutePlan(route, self.inventory.api(route.api), host, api_base,
-                         self._reachable(api_base, proxy_host), budget)
+                         self._reachable(api_base, self.proxy_host), budget)
 
-    def _reachable(self, url: str, host_id: str | None) -> str:
+    def _reachable(self, url: str, host_id: str) -> str:
         """A loopback URL is reached at its host's address unless the run stands on that host."""
         parts = urlsplit(url)
-        if host_id is None or host_id == self.run_host or parts.hostname not in LOOPBACK:
+        if host_id == self.run_host or parts.hostname not in LOOPBACK:
             return url
         netloc = self.site.address(host_id) + (f":{parts.port}" if parts.port else "")
         return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
@@ -296,17 +294,11 @@ class ContractFacts:
         answer = Answer(f"GET {url}")
         started = time.monotonic()
         try:
-            with self.http.client(deadline) as client, client.stream("GET", url) as response:
-                response.read()
-                answer.status, answer.headers = response.status_code, dict(response.headers)
-                answer.evidence = _records(response.request)
-                try:
-                    answer.body = json.loads(response.content)
-                except ValueError:
-                    answer.body = None
-            if answer.status >= 400:
-                _fail(answer, Failure.AUTH if answer.status in (401, 403) else Failure.STATUS,
-                      f"answered {answer.status}")
+            got = self.http.fetch(url, deadline)
+            answer.status, answer.headers, answer.body = got.status, got.headers, got.json()
+            answer.evidence = got.evidence
+            if got.status >= 400:
+                _fail(answer, Failure.AUTH if got.status in (401, 403) else Failure.STATUS, f"answered {got.status}")
         except httpx2.HTTPError as e:
             _transport_failure(answer, e, deadline)
         answer.seconds = time.monotonic() - started

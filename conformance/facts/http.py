@@ -263,19 +263,24 @@ class HttpProbe:
         return answer
 
     def _get(self, url: str) -> HttpAnswer | Unavailable:
-        started = time.monotonic()
         try:
-            with self._client.stream("GET", url) as response:
-                body = b""
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_body:
-                        body = body[:self.max_body]
-                        break
-                status, headers = response.status_code, dict(response.headers)
+            return self.fetch(url)
         except httpx2.HTTPError as e:
             record = record_of(request_of(e))
             return Unavailable(f"GET {url}: {reason_of(e, self.timeout)}", f"GET {url}", (record,) if record else ())
+
+    def fetch(self, url: str, timeout: float | None = None) -> HttpAnswer:
+        """GET url now (not remembered), within `timeout` (default: the probe's); raises httpx2.HTTPError."""
+        started = time.monotonic()
+        client = self._client if timeout is None else self.client(timeout)
+        with client.stream("GET", url) as response:
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_body:
+                    body = body[:self.max_body]
+                    break
+            status, headers = response.status_code, dict(response.headers)
         return HttpAnswer(url, status, headers, body, time.monotonic() - started, record_of(response.request))
 
     def close(self) -> None:
