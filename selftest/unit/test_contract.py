@@ -382,3 +382,28 @@ def test_a_route_in_litellm_cooldown_says_so():
     _, findings = _run(lab)
     assert _not(findings) == route_checks("jerry-chat", "chat", "stream", "backend")
     assert "cooled this route down after an earlier failure" in findings["mlx-servers::contract:jerry-chat:chat"].message
+
+
+def test_every_request_of_a_contract_run_is_a_model_list_a_health_check_or_a_small_chat():
+    """The request policy: nothing else is sent (LiteLLM's /health, which calls every model, never)."""
+    lab = _lab()
+    _run(lab)
+    allowed = re.compile(r"^(GET http://[^/]+(/v1/models|/health/readiness|/health)|POST http://[^/]+/v1/chat/completions)$")
+    assert lab.seen and [r for r in lab.seen if not allowed.match(r)] == []
+    assert not [r for r in lab.seen if r.endswith(":4000/health")]
+
+
+def test_an_answer_past_the_size_limit_is_an_error_not_read_to_its_end():
+    from conformance.facts import http as http_facts
+
+    class Huge(httpx2.SyncByteStream):
+        def __iter__(self):
+            while True:  # would never end; the limit ends it
+                yield b"x" * 65536
+
+    probe = HttpProbe(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, stream=Huge())))
+    with pytest.raises(http_facts.AnswerTooLarge, match="larger than 4 MiB"):  # what the openai client meets
+        probe.client(5).post(f"http://{MINI}:9000/v1/chat/completions", json={"model": "m"})
+    assert "larger than 4 MiB" in probe.records[-1].stderr
+    # a GET probe keeps only the first 64 KiB of an answer, and stops reading there
+    assert len(probe.fetch(f"http://{MINI}:9000/health", 5).body) == http_facts.MAX_BODY_BYTES
