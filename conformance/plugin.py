@@ -30,6 +30,7 @@ from .report.render import write_report
 from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
+from .replay import Recorder, Recording, RecordingError, Replay, write as write_recording
 from .session import FACTS, SuiteSession
 from .site import SiteView
 
@@ -60,7 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "LLM-lab conformance suite")
     group.addoption("--inventory", default=None, help="inventory file (default: inventory.yaml at the root)")
     group.addoption("--site", default=None, help="site override file mapping documented addresses (e.g. lab/site-twin.yaml)")
-    group.addoption("--local-host", default="mini", help="inventory host that `-m local` runs on (default: mini)")
+    group.addoption("--local-host", default=None,
+                    help="inventory host that `-m local` runs on (default: mini, or the replayed run's)")
     group.addoption("--waivers", default=None,
                     help="waivers file: check id, reason, expiry (default: waivers.yaml at the root, if present)")
     group.addoption("--baseline", default=None,
@@ -82,6 +84,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-report", action="store_true", help="write no run directory")
     group.addoption("--run-dir-file", default=None,
                     help="write the run directory's path to this file as soon as it exists (for scripts: the nightly job, CI)")
+    group.addoption("--replay", default=None, metavar="RUN_DIR",
+                    help="judge a recorded run again with this code and no host: every answer comes from RUN_DIR's "
+                         "recording, and its inventory, site, baseline, waivers, markers and local host unless given "
+                         "anew; the new run directory says it is a replay")
+    group.addoption("--no-record", action="store_true",
+                    help="keep no recording of the hosts' and backends' answers in the run directory")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,7 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_conformance_run(config):
         return
     try:
-        session = _load_session(config, Path(config.rootpath))
+        session = _load_session(config, Path(config.rootpath), _open_replay(config))
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     if config.getoption("--dry-run"):
@@ -108,13 +116,31 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         config.pluginmanager.unregister(run, PLUGIN_NAME)
 
 
-def _load_session(config: pytest.Config, root: Path) -> SuiteSession:
-    """Inventory, site, baseline and waivers; any broken file raises InventoryError (FILE:LINE)."""
-    inventory_path = config.getoption("--inventory") or root / "inventory.yaml"
+def _open_replay(config: pytest.Config) -> Replay | None:
+    """--replay RUN_DIR: its recording, whose markers and verification rule apply unless given anew."""
+    run_dir = config.getoption("--replay")
+    if not run_dir:
+        return None
+    try:
+        replay = Replay.of(run_dir)
+    except RecordingError as e:
+        raise pytest.UsageError(f"--replay: {e}") from None
+    if not config.option.markexpr and replay.option("markers"):
+        config.option.markexpr = replay.option("markers")
+    if replay.option("require_verified"):
+        config.option.require_verified = True
+    return replay
+
+
+def _load_session(config: pytest.Config, root: Path, replay: Replay | None = None) -> SuiteSession:
+    """Inventory, site, baseline and waivers (a replay's own, unless given anew); any broken file raises
+    InventoryError (FILE:LINE)."""
+    recorded = (lambda name: replay.input(name)) if replay else (lambda name: None)
+    inventory_path = config.getoption("--inventory") or recorded("inventory") or root / "inventory.yaml"
     inventory = load_inventory(inventory_path)
-    site_path = config.getoption("--site")
+    site_path = config.getoption("--site") or recorded("site")
     site = load_site(site_path, inventory) if site_path else None
-    local_host = config.getoption("--local-host")
+    local_host = config.getoption("--local-host") or (replay.option("local_host") if replay else None) or "mini"
     if local_host not in {h.id for h in inventory.hosts}:
         raise pytest.UsageError(f"--local-host={local_host}: no such host in {inventory_path} "
                                 f"(hosts: {', '.join(h.id for h in inventory.hosts)})")
@@ -122,17 +148,20 @@ def _load_session(config: pytest.Config, root: Path) -> SuiteSession:
                            command_timeout=config.getoption("--command-timeout"),
                            round_trip_timeout=config.getoption("--round-trip-timeout"),
                            ssh_config=config.getoption("--ssh-config"),
-                           request_timeout=config.getoption("--request-timeout"))
-    baseline = _optional_file(config, "--baseline", root / "baseline.yaml")
+                           request_timeout=config.getoption("--request-timeout"), replay=replay)
+    baseline = _optional_file(config, "--baseline", root / "baseline.yaml", recorded("baseline") if replay else None)
     if baseline:
         session.baseline = load_baseline(baseline)
     session.checks = checks_by_marker(session)
     checks = [c for marker_checks in session.checks.values() for c in marker_checks]
     if not checks:
         raise pytest.UsageError(f"{inventory_path}: the inventory documents nothing to check on {local_host}")
-    waivers = _optional_file(config, "--waivers", root / "waivers.yaml")
+    waivers = _optional_file(config, "--waivers", root / "waivers.yaml", recorded("waivers") if replay else None)
     if waivers:
         session.waivers = {w.check: w for w in load_waivers(waivers, [c.id for c in checks]).waivers}
+    session.inputs = {name: str(path) for name, path in
+                      (("inventory", inventory_path), ("site", site_path), ("baseline", baseline), ("waivers", waivers))
+                      if path}
     return session
 
 
@@ -176,10 +205,15 @@ def dry_run(session: SuiteSession) -> str:
     return "\n".join(lines)
 
 
-def _optional_file(config: pytest.Config, option: str, default: Path) -> Path | None:
-    """The file the option names (which must then exist), else the default when it exists."""
+def _optional_file(config: pytest.Config, option: str, default: Path, replayed: Path | None = None) -> Path | None:
+    """The file the option names (which must then exist), else a replay's recorded one (which may be none),
+    else the default when it exists."""
     given = config.getoption(option)
-    return Path(given) if given else (default if default.exists() else None)
+    if given:
+        return Path(given)
+    if config.getoption("--replay"):
+        return replayed
+    return default if default.exists() else None
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
@@ -235,10 +269,15 @@ class ConformanceRun:
             metadata["Baseline"] = f"site {self.session.baseline.site}, recorded {self.session.baseline.recorded:%Y-%m-%d}"
         if not self.redact.enabled:
             metadata["REDACTION"] = f"DISABLED by {DISABLE_SWITCH} (self-test only): this report may hold secrets"
+        if self.session.replay:
+            metadata["Replay of"] = f"run {self.session.replay.recording.run} (no host was contacted)"
 
     # --- collection ------------------------------------------------------------------------
     def pytest_report_header(self) -> list[str]:
         lines = [f"conformance: site {self.session.site.name}, local host {self.session.local_host}"]
+        if self.session.replay:
+            lines.append(f"conformance: REPLAY of run {self.session.replay.recording.run} "
+                         f"({self.session.replay.source}): every answer comes from its recording, no host is contacted")
         if not self.redact.enabled:
             lines.append(f"conformance: REDACTION DISABLED by {DISABLE_SWITCH} (self-test only)")
         return lines
@@ -273,7 +312,7 @@ class ConformanceRun:
         item.stash[FINDING] = (check, finding)
         if finding.status is Status.ERROR:
             pytest.fail(self.redact(f"{check.id}: {finding.message}"), pytrace=False)
-        outcome = judge(check.id, finding, self.session.waivers.get(check.id), date.today())
+        outcome = judge(check.id, finding, self.session.waivers.get(check.id), self.session.as_of)
         message = self.redact(outcome.message)
         if outcome.verdict is Verdict.FAIL:
             pytest.fail(message, pytrace=False)
@@ -400,8 +439,11 @@ class ConformanceRun:
             return
         # commands.json first: results.json (each written whole) is what makes the directory a complete run
         write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
+        if not self.config.getoption("--no-record"):
+            write_recording(self.run_dir, self._recording(int(exitstatus)))
         write_json(self.run_dir / "results.json", self.redact.data({
             "site": self.session.site.name, "site_id": self.session.site.id, "exit_status": int(exitstatus),
+            **self._replay_of(),
             "stopped_early": self.stopped_early,
             "require_verified": self.require_verified, "markers": self.config.getoption("markexpr") or "",
             "inventory": Path(self.config.getoption("--inventory") or "inventory.yaml").name,
@@ -411,6 +453,29 @@ class ConformanceRun:
             "checks": self.results, "tests": self.own_tests, **self._contract_summary(),
             "topology": topology_of(self.session.inventory, self.session.site)}))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
+
+    def _recording(self, exit_status: int) -> Recording:
+        """What a later --replay needs, through this run's Redactor (conformance/replay/recording.py)."""
+        recorder = Recorder(self.redact)
+        key_env = self.session.inventory.litellm.master_key.key_env if self.session.inventory.litellm else None
+        recording = Recording(
+            run=self.run_dir.name, started=self.started.isoformat(timespec="seconds"),
+            options={"markers": self.config.getoption("markexpr") or "", "local_host": self.session.local_host,
+                     "require_verified": self.require_verified, "exit_status": exit_status,
+                     "master_key_given": bool(key_env and self.session.contract_environ().get(key_env))},
+            inputs={name: recorder.input(Path(path)) for name, path in self.session.inputs.items()},
+            hosts={host: {"user": runner.user, "round_trips": [recorder.round_trip(t) for t in runner.round_trips]}
+                   for host, runner in self.session.runners.items()})
+        recording.not_kept = recorder.not_kept
+        return recording
+
+    def _replay_of(self) -> dict:
+        """results.json's "replay_of": which run this one judged again (absent for a run of the lab)."""
+        replay = self.session.replay
+        if not replay:
+            return {}
+        return {"replay_of": {"run": replay.recording.run, "started": replay.recording.started,
+                              "exit_status": replay.option("exit_status")}}
 
     def _contract_summary(self) -> dict:
         """results.json's "contract": per route, latency both ways and the outcome of its checks."""
@@ -431,7 +496,8 @@ class ConformanceRun:
         self.session.close()
         # `latest` moves only to a run that finished (the lab matched or drifted), never an interrupted or crashed one
         finished = self.exit_status is not None and self.exit_status not in UNFINISHED and not self.stopped_early
-        if self.run_dir and finished and (self.run_dir / "report.html").exists():
+        # nor to a replay: `latest` is the lab's last night, not a judgement of an old one
+        if self.run_dir and finished and not self.session.replay and (self.run_dir / "report.html").exists():
             point_latest(self.run_dir)
 
 

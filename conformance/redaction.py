@@ -63,13 +63,20 @@ class Redactor:
             if len(piece) >= LEARN_EVERYWHERE:
                 self._known.add(piece)
 
+    def learned(self, text: str) -> str:
+        """Only the learned values replaced (for text whose secret-looking names are not secrets, e.g. a schema)."""
+        if not text or not self.enabled:
+            return text
+        for value in sorted(self._known, key=len, reverse=True):
+            text = text.replace(value, REDACTED)
+        return text
+
     def __call__(self, text: str) -> str:
         if not text or not self.enabled:
             return text
         if not isinstance(text, str):
             text = str(text)
-        for value in sorted(self._known, key=len, reverse=True):
-            text = text.replace(value, REDACTED)
+        text = self.learned(text)
         text = _URL_USERINFO.sub(_url_userinfo, text)
         text = _AUTH_HEADER.sub(lambda m: m["head"] + REDACTED, text)
         text = _BEARER.sub(lambda m: m["head"] + REDACTED, text)

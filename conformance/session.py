@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
 from .facts import darwin, linux
 from .facts.contract import ContractFacts
@@ -18,6 +20,9 @@ from .redaction import Redactor
 from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
+
+if TYPE_CHECKING:
+    from .replay import Replay
 
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
 
@@ -57,8 +62,15 @@ class SuiteSession:
     http: HttpProbe = field(default_factory=HttpProbe)
     request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
+    replay: Replay | None = None  # --replay: every host answers from this recording
+    inputs: dict[str, str] = field(default_factory=dict)  # inventory, site, baseline, waivers: the files read
     _facts: dict = field(default_factory=dict)
     _contract: ContractFacts | None = None
+
+    @property
+    def as_of(self) -> date:
+        """The day the lab is judged as of: today, or a replayed run's night (waivers expire by it)."""
+        return self.replay.as_of if self.replay else date.today()
 
     def facts_for(self, check):
         """Where a check's facts come from: the OpenAI API for contract checks, else its host."""
@@ -67,13 +79,24 @@ class SuiteSession:
     def contract(self) -> ContractFacts:
         """The contract's answers (asked on first use, once): the proxy and every route's backend."""
         if self._contract is None:
-            key = os.environ.get(self.inventory.litellm.master_key.key_env) if self.inventory.litellm else None
+            environ = self.contract_environ()
+            key_env = self.inventory.litellm.master_key.key_env if self.inventory.litellm else None
+            key = environ.get(key_env) if key_env else None
             if key:
                 self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted
             self._contract = ContractFacts(self.inventory, self.site, self.local_host, self.http,
-                                           deadline=self.request_timeout, host_facts=self.facts,
-                                           environ=dict(os.environ))
+                                           deadline=self.request_timeout, host_facts=self.facts, environ=environ)
         return self._contract
+
+    def contract_environ(self) -> dict[str, str]:
+        """Where the contract finds the master key: the run's environment; in a replay, whether the night had it."""
+        environ = dict(os.environ)
+        key_env = self.inventory.litellm.master_key.key_env if self.inventory.litellm else None
+        if self.replay and key_env:  # the night's run had the key or not; its answers are in the recording
+            environ.pop(key_env, None)
+            if self.replay.option("master_key_given"):
+                environ[key_env] = "<recorded run's key>"
+        return environ
 
     @property
     def contract_gathered(self) -> bool:
@@ -92,7 +115,10 @@ class SuiteSession:
         return self._facts[host_id]
 
     def backend(self, host_id: str):
-        """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used)."""
+        """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used);
+        in a replay, every host answers from the recording."""
+        if self.replay:
+            return self.replay.backend(host_id)
         if host_id == self.local_host:
             _reach_own_user_manager()
             return LocalBackend()
@@ -108,6 +134,8 @@ class SuiteSession:
             if close:
                 close()
         self.http.close()
+        if self.replay:
+            self.replay.close()
 
     def command_counts(self) -> dict[str, tuple[int, int]]:
         """host -> (round trips, commands)."""

@@ -36,7 +36,9 @@ def _unavailable(e: BatchFailed) -> Unavailable:
 
 
 def answered(out: Output) -> Output:
-    """The output, unless its command was killed at its deadline."""
+    """The output, unless its command was killed at its deadline (or, in a replay, is not in the recording)."""
+    if out.not_recorded:
+        raise CannotVerify(f"not in the recording: `{out.command}` ({out.stderr.strip()})", (out.record,))
     if out.timed_out:
         raise Unavailable(f"`{out.command}` did not finish within its deadline on {out.record.host}", out.command,
                           (out.record,))

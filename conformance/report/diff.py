@@ -123,14 +123,18 @@ def slower_routes(previous: Run, run: Run) -> list[SlowerRoute]:
 
 
 def find_previous(run: Run, reports_dir: Path | None = None) -> Run | None:
-    """The last complete run before `run` in its reports directory with the same site_id and markers."""
+    """The last complete run of the lab before `run` in its reports directory with the same site_id and
+    markers (replays are never one); for a replay, the run it judged again (what changed is today's code)."""
     reports_dir = reports_dir or run.path.parent
+    if run.replay_of:
+        replayed = load_run(reports_dir / run.replay_of, evidence=False, commands=False)
+        return replayed if replayed.complete else None
     here = run.path.resolve()
     for path in reversed(run_dirs(reports_dir)):  # newest first; usually the first complete one matches
         if path.resolve() == here or stamp_of(path.name) >= run.order:
             continue
         candidate = load_run(path, evidence=False, commands=False)
-        if candidate.complete and candidate.group == run.group:
+        if candidate.night and candidate.group == run.group:
             return candidate
     return None
 

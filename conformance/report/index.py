@@ -64,14 +64,19 @@ def summarize(runs: list[Run]) -> list[RunRow]:
     """Each run's verdict, compared (for "new since the previous run") with the last complete run
     before it of the same site and markers. `runs` oldest first; the rows come back in that order."""
     last: dict[tuple, Run] = {}
+    by_name: dict[str, Run] = {}
     rows = []
     for run in sorted(runs, key=lambda r: r.order):
         if not run.complete:
             rows.append(RunRow(run, verdict(run), Counts()))
             continue
-        diff = compare(last.get(run.group), run, values=False)
+        # a replay is compared with the run it judged again, and is never the previous run of another
+        previous = by_name.get(run.replay_of) if run.replay_of else last.get(run.group)
+        diff = compare(previous, run, values=False)
         rows.append(RunRow(run, verdict(run, diff), count(run.checks)))
-        last[run.group] = run
+        by_name[run.name] = run
+        if run.night:
+            last[run.group] = run
     return rows
 
 
@@ -83,6 +88,7 @@ CSS = BASE_CSS + """
 .strip a{display:block;width:14px;height:22px;border-radius:2px}
 .strip a.ok{background:var(--ok)}.strip a.warn{background:#e0a800}.strip a.bad{background:var(--bad)}
 .strip a.corrupt{background:repeating-linear-gradient(45deg,#3c4043 0 3px,#bdc1c6 3px 6px)}
+.runs tr.replay td{color:var(--grey)}.badge.st-replay{background:#e8eaed;color:#3c4043}
 .runs td{font-size:13px}.runs tr.corrupt td{color:var(--grey);font-style:italic}
 .runs td.verdict-cell{max-width:460px}.runs td:nth-child(-n+3){white-space:nowrap}.legend{font-size:12.5px}
 """
@@ -105,7 +111,7 @@ def render_index(runs: list[Run], title: str = "LLM-lab conformance runs") -> st
     """index.html over `runs` (any order). Deterministic: no time of rendering is written in it."""
     rows = summarize(runs)
     body = [f"<h1>{h(title)}</h1>"]
-    complete = [r for r in rows if r.run.complete]
+    complete = [r for r in rows if r.run.night]  # the lab's own runs: a replay is never the night's run
     if not rows:
         body.append('<p class="age-line stale">No runs yet in this directory.</p>')
     elif not complete:
@@ -163,7 +169,8 @@ def prune(reports_dir: Path | str, keep_days: int = 30, now: datetime | None = N
 
 # --- the cache of what the index needs of each run ---------------------------------------------------
 CACHE = ".index-cache.json"
-CACHE_VERSION = 4  # 3: a run with an unfinished exit status is not complete (model.UNFINISHED); 4: nor one stopped early
+CACHE_VERSION = 5  # 3: a run with an unfinished exit status is not complete (model.UNFINISHED); 4: nor one stopped
+# early; 5: a replay says which run it replays
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -192,7 +199,7 @@ def _write_cache(reports_dir: Path, entries: dict) -> None:
 
 def _to_cache(run: Run, stat: list[int]) -> dict:
     return {"stat": stat, "site": run.site, "site_id": run.site_id, "exit_status": run.exit_status,
-            "stopped_early": run.stopped_early,
+            "stopped_early": run.stopped_early, "replay_of": run.replay_of,
             "require_verified": run.require_verified, "markers": run.markers, "inventory": run.inventory,
             "started": run.started and run.started.isoformat(), "finished": run.finished and run.finished.isoformat(),
             "hosts": {h: [s.round_trips, s.commands] for h, s in run.hosts.items()},
@@ -203,7 +210,7 @@ def _from_cache(path: Path, e: dict) -> Run | None:
     if not isinstance(e, dict) or e.get("exit_status") in UNFINISHED or e.get("stopped_early"):  # read it again
         return None
     try:
-        return Run(path=path, site=e["site"], site_id=e["site_id"], exit_status=e["exit_status"],
+        return Run(path=path, site=e["site"], site_id=e["site_id"], exit_status=e["exit_status"], replay_of=e["replay_of"],
                    require_verified=e["require_verified"], markers=e["markers"], inventory=e["inventory"],
                    started=e["started"] and datetime.fromisoformat(e["started"]),
                    finished=e["finished"] and datetime.fromisoformat(e["finished"]),
@@ -258,7 +265,9 @@ def _table(rows: list[RunRow]) -> str:
                        f"</span> {h(run.problem)}</td><td></td><td></td></tr>")
             continue
         took = duration(run.started, run.finished)
-        out.append(f'<tr id="run-{h(run.name)}"><td>{_run_link(run)}</td><td>{h(utc(run.started or run.when))}</td>'
+        replay = (f' <span class="badge st-replay" title="judged again from the recording of run {h(run.replay_of)}">'
+                  f"replay of {h(run.replay_of)}</span>") if run.replay_of else ""
+        out.append(f'<tr id="run-{h(run.name)}"{" class=replay" if replay else ""}><td>{_run_link(run)}{replay}</td><td>{h(utc(run.started or run.when))}</td>'
                    f'<td>{h(utc(run.finished))}{" (" + h(took) + ")" if took else ""}</td>'
                    f"<td>{h(run.site)}</td><td>{h(run.markers or '(none)')}</td>"
                    f'<td class="verdict-cell"><span class="badge st-{_level_state(r.verdict.level)}">{h(r.verdict.level)}</span> '

@@ -187,10 +187,16 @@ class Run:
     topology: dict | None = None  # the inventory's hosts, services and routes (conformance/report/topology.py)
     notification: dict | None = None  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
     stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
+    replay_of: str | None = None  # a replay (pytest --replay): the run directory whose recording it judged again
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def night(self) -> bool:
+        """A complete run of the lab itself: not a replay of one (a replay is never the night's run)."""
+        return self.complete and not self.replay_of
 
     @property
     def unfinished(self) -> bool:
@@ -262,6 +268,7 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
     run = Run(
         path=path, problem=problem, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
         exit_status=exit_status, stopped_early=stopped_early, require_verified=bool(data.get("require_verified")),
+        replay_of=_replay_of(data.get("replay_of")),
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
         started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
@@ -274,6 +281,11 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
     notification, _ = _read_json(path / NOTIFICATION) if (path / NOTIFICATION).exists() else (None, None)
     return replace(run, commands=records, commands_problem=commands_problem,
                    notification=notification if isinstance(notification, dict) else None)
+
+
+def _replay_of(raw) -> str | None:
+    run = raw.get("run") if isinstance(raw, dict) else None
+    return run if isinstance(run, str) and run else None
 
 
 def _read_json(path: Path) -> tuple[object, str | None]:

@@ -184,8 +184,11 @@ def header(run: Run, text: str, level: str) -> str:
     files = [f'<a href="{f}">{f}</a>' for f in ("results.json", "commands.json", "junit.xml") if (run.path / f).exists()]
     files.append('<a href="../index.html">all runs</a>')
     dot = " \u00b7 "
+    replay = (f'<p class="verdict warn" id="replay">A REPLAY of run {h(run.replay_of)}: its recorded answers judged '
+              "again with this suite's code; no host was contacted. It is not the lab's run of that night.</p>\n"
+              if run.replay_of else "")
     return (f'<header>\n<h1>LLM-lab conformance \u2014 site {h(run.site or "unknown")}</h1>\n'
-            f'<div class="muted">{dot.join(facts)}</div>\n'
+            f'{replay}<div class="muted">{dot.join(facts)}</div>\n'
             f'<p class="verdict {level}" id="verdict">{h(text)}</p>\n'
             f'<nav>{"".join(links)} <span class="muted">files:</span> {" ".join(files)}</nav>\n</header>')
 
@@ -206,8 +209,13 @@ COLLAPSE_OVER = 15  # a longer list of changes is collapsed (the matrix below sh
 
 
 def changes_section(run: Run, diff: RunDiff) -> str:
-    out = ['<section id="changes"><h2>Since the previous run</h2>']
+    out = ['<section id="changes"><h2>' + ("Since the run it replays" if run.replay_of else "Since the previous run")
+           + "</h2>"]
     prev = diff.previous
+    if prev is None and run.replay_of:
+        out.append(f"<p>The replayed run {h(run.replay_of)} is not in this reports directory (or is not complete): "
+                   "nothing to compare with.</p></section>")
+        return "\n".join(out)
     if prev is None:
         out.append(f"<p>No previous run to compare with: no earlier complete run of site {h(run.site_id or run.site or '?')} "
                    f"with markers <code>{h(run.markers or '(none)')}</code> in this reports directory.</p></section>")

@@ -3,6 +3,7 @@
 Wording rules (see verdict()):
   - unreadable run:  "Unreadable run: <what is wrong>"
   - unfinished run (interrupted, crashed: model.UNFINISHED): "Unfinished run: the run was interrupted (exit status 2) after 3 checks"
+  - a replay (pytest --replay): "Replay of <run>: " before its own verdict, compared with that run
   - nothing ran:     "No checks ran"
   - failing (failed or error, a waived failure excluded):
         "3 checks failing on 2 hosts" / "1 check failing on mini" (one host is named),
@@ -18,7 +19,7 @@ Level: "bad" (something failing, or a non-zero exit), "warn" (waived or not veri
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .diff import RunDiff
 from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, PASSED, WAIVED, CheckResult, Run
@@ -68,6 +69,10 @@ def _hosts(names: list[str]) -> str:
 def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
     if not run.complete:
         return Verdict(f"{'Unfinished' if run.unfinished else 'Unreadable'} run: {run.problem}", "corrupt")
+    if run.replay_of:  # said first: a replay must never read as the lab's own run
+        judged = verdict(replace(run, replay_of=None), diff)
+        text = judged.text.replace("since the previous run", f"since run {run.replay_of}")
+        return Verdict(f"Replay of {run.replay_of}: {text}", judged.level)
     n = count(run.checks)
     compared = diff is not None and diff.previous is not None
     if n.total == 0:

@@ -24,6 +24,7 @@ from .backends import Backend, RoundTripFailed
 COMMAND_TIMEOUT = 10.0  # seconds a command may run on the host before its watchdog kills it
 ROUND_TRIP_TIMEOUT = 60.0  # seconds the controller waits for a whole batch (connect included)
 NOT_REGULAR = "not a regular file (not read)"
+NOT_RECORDED = -100  # a replay's exit status for a command its recording does not hold (conformance/replay)
 
 
 class Binary(tuple):
@@ -47,6 +48,37 @@ class Output:
     @property
     def command(self) -> str:
         return shlex.join(self.argv)
+
+    @property
+    def not_recorded(self) -> bool:
+        """A replay's answer to a command the recording does not hold."""
+        return self.exit_status == NOT_RECORDED
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """One round trip as sent and answered: what a recording keeps (conformance/replay/recording.py)."""
+
+    argvs: tuple[tuple[str, ...], ...]
+    outputs: tuple[Output, ...] = ()  # in the order of argvs; empty when the round trip failed
+    stderrs: tuple[str, ...] = ()  # each command's stderr as the host wrote it (Output.stderr may say more)
+    failure: str | None = None  # why the round trip did not complete
+
+
+class BatchScript(str):
+    """The batch's shell script, which also says what it asks: the argvs and the fence marker.
+
+    A process backend sends the text; a replay backend answers the argvs from a recording,
+    fenced with the same marker (see fence_batch), so both go through split_batch alike.
+    """
+
+    argvs: tuple[tuple[str, ...], ...]
+    marker: str
+
+    def __new__(cls, text: str, argvs, marker: str) -> "BatchScript":
+        script = super().__new__(cls, text)
+        script.argvs, script.marker = tuple(tuple(a) for a in argvs), marker
+        return script
 
 
 class BatchProtocolError(Exception):
@@ -73,6 +105,7 @@ class Runner:
         self.records: list[CommandRecord] = []
         self.unreachable: str | None = None  # why a round trip failed: the host is not asked again this run
         self.batches = 0  # every round trip
+        self.round_trips: list[RoundTrip] = []  # what was sent and answered, for the run's recording
         self.fact_batches = 0  # the facts' round trips, the ones max_round_trips bounds
 
     @property
@@ -104,6 +137,7 @@ class Runner:
             seconds = round(time.monotonic() - started, 4)
             records = tuple(self._record(argv, -1, "", f"round trip failed: {e}", seconds) for argv in argvs)
             self.unreachable = str(e)
+            self.round_trips.append(RoundTrip(tuple(argvs), failure=str(e)))
             raise BatchFailed(self.host_id, str(e), records) from None
         seconds = round(time.monotonic() - started, 4)
         results = []
@@ -115,6 +149,7 @@ class Runner:
                 data, stdout = _unbase64(stdout)
             record = self._record(argv, status, stdout, stderr, seconds, timed_out)
             results.append(Output(tuple(argv), status, stdout, stderr, record, timed_out, data))
+        self.round_trips.append(RoundTrip(tuple(argvs), tuple(results), tuple(err for _, _, err, _ in outs)))
         return results
 
     def run_one(self, argv: Sequence[str]) -> Output:
@@ -142,7 +177,7 @@ __regular() { if [ -f "$1" ] || [ ! -e "$1" ]; then return 0; fi; printf '%s: %s
 
 
 def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float = COMMAND_TIMEOUT,
-                 reads: Sequence[Sequence[str]] | None = None) -> str:
+                 reads: Sequence[Sequence[str]] | None = None) -> BatchScript:
     """A POSIX sh script that runs each command under a watchdog and fences its stdout, stderr and status."""
     seconds = max(1, math.ceil(timeout))
     lines = [_PRELUDE]
@@ -161,7 +196,17 @@ def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float =
             f"printf '\\n%s %s\\n' {shlex.quote(f'{marker} {i} end')} \"$__rc\"; "
             f"printf '\\n%s\\n' {shlex.quote(f'{marker} {i} end')} >&2",
         ]
-    return "\n".join(lines) + "\n"
+    return BatchScript("\n".join(lines) + "\n", argvs, marker)
+
+
+def fence_batch(answers: Sequence[tuple[int, str, str, bool]], marker: str) -> tuple[bytes, bytes]:
+    """What the batch script prints for these (status, stdout, stderr, timed out) answers: split_batch's inverse."""
+    out, err = [], []
+    for i, (status, stdout, stderr, timed_out) in enumerate(answers):
+        out.append(f"{marker} {i}\n{stdout}\n{marker} {i} end {status}\n")
+        timeout = f"\n{marker} {i} timeout\n" if timed_out else ""
+        err.append(f"{marker} {i}\n{stderr}{timeout}\n{marker} {i} end\n")
+    return "".join(out).encode(), "".join(err).encode()
 
 
 def _unbase64(text: str) -> tuple[bytes | None, str]:
