@@ -28,6 +28,7 @@ class Fault:
     revert: str
     expect: frozenset[str]  # the checks that must fail
     not_applicable: frozenset[str] = frozenset()  # documented optional and absent now: shown, never failed
+    cannot_verify: frozenset[str] = frozenset()  # the suite's user may not read the fact now: skipped, never passed
     host: str = "mini"  # the twin host the drift is planted on
     reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert (in its script)
     restart: tuple[str, ...] = ()  # system units to restart after plant and after revert
@@ -81,9 +82,10 @@ def command(plant: str, revert: str = "true") -> tuple[str, str]:
 
 
 def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], *,
-          not_applicable: set[str] = frozenset(), **kw) -> Fault:
+          not_applicable: set[str] = frozenset(), cannot_verify: set[str] = frozenset(), **kw) -> Fault:
     plant, revert = (step.replace("{fault}", id) for step in steps)
-    return Fault(id, description, plant, revert, frozenset(expect), frozenset(not_applicable), **kw)
+    return Fault(id, description, plant, revert, frozenset(expect), frozenset(not_applicable),
+                 frozenset(cannot_verify), **kw)
 
 
 OLLAMA_UNIT = "/etc/systemd/system/ollama.service"
@@ -109,8 +111,8 @@ STUDIO_CHECKS = ({"mlx-servers::host:os", "mlx-servers::path:runtime-dir", "mlx-
                  | {f"{JOB}:{a}" for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner")}
                  | MLX_OPTIONAL)
 LAUNCHCTL = "/usr/local/macos/bin/launchctl"  # root's PATH on studio is Debian's; the macOS stand-ins live here
-MLX_PORTS_CLOSED = ("for i in $(seq 50); do ss -ltnH | grep -qE ':81(0[0-9]) ' || break; sleep 0.1; done; "
-                    "! ss -ltnH | grep -qE ':81(0[0-9]) '")
+MLX_PORTS_CLOSED = ("{ for i in $(seq 50); do ss -ltnH | grep -qE ':81(0[0-9]) ' || break; sleep 0.1; done; "
+                    "! ss -ltnH | grep -qE ':81(0[0-9]) '; }")
 HA_UNIT = "/etc/systemd/system/home-assistant.service"
 HA_CONFIG = "/mnt/dietpi_userdata/homeassistant/configuration.yaml"
 OWNER_KNOWN_HOSTS = f"{HOME}/.ssh/known_hosts"
@@ -119,6 +121,18 @@ OUTER = "outer"  # a fault planted from the outer machine (the twin's network, i
 SSHD_LISTENER = ("for p in $(ip netns pids llmlab-studio); do grep -qa 'listener' /proc/$p/cmdline 2>/dev/null "
                  "&& kill -{signal} $p; done; true")
 OTHER_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIICgWHNYxQQDYbD9HzNtXytjwJx4X36korCDE+QL/aM7"  # not studio's
+
+# studio: the job as `launchctl print` shows it (the launchctl stand-in), waited for after launchd restarts
+def job_shows(*lines: str) -> str:
+    """sh: wait (10 s at most) until `launchctl print` of the lab's job shows every line; fail if it never does."""
+    greps = " && ".join(f"printf '%s\\n' \"$out\" | grep -qF {shlex.quote(line)}" for line in lines)
+    return (f"{{ for i in $(seq 100); do out=$({LAUNCHCTL} print system/com.bebop.mlx-launch); {greps} && break; "
+            f"sleep 0.1; done; {greps}; }}")
+
+
+UNSIGNED = "/var/lib/launchd-twin/unsigned"  # twin only: programs the launchd stand-in fails for code signing
+MLX_LISTENING = ("{ for i in $(seq 100); do [ \"$(ss -ltnH | grep -cE ':81(0[0-9]) ')\" = 5 ] && break; sleep 0.1; done; "
+                 "[ \"$(ss -ltnH | grep -cE ':81(0[0-9]) ')\" = 5 ]; }")  # the 5 MLX ports listen
 
 # the MLX server of 8103 (route jerry-weak, documented optional) killed; the faults' revert starts launchd again
 KILL_8103 = ("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
@@ -323,13 +337,51 @@ CATALOG: tuple[Fault, ...] = (
            f"mv {PLIST}{BACKUP}-{{fault}} {PLIST}"),
           {f"{JOB}:{a}" for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner")},
           not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
-    fault("studio-crash-looping", "the launch script exits 1 at once: launchd restarts it every 10 s, no MLX port opens",
+    fault("studio-crash-looping", "the launch script exits 1 at once: launchd respawns it every 10 s, no MLX port opens",
           (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
            f"sed -i 's/^source .venv\\/bin\\/activate$/&\\nexit 1/' {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
-           f"for i in $(seq 50); do {LAUNCHCTL} print system/com.bebop.mlx-launch | grep -q 'last exit code = 1' && break; "
-           f"sleep 0.1; done && {MLX_PORTS_CLOSED}",
+           f"{job_shows('state = spawn scheduled', 'last exit code = 1')} && {MLX_PORTS_CLOSED}",
            f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
           {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    # `spawn scheduled` with `last exit code = 0`: the state, not the exit code, says it is not healthy
+    fault("studio-respawning-after-exit-0", "the launch script exits 0 at once: KeepAlive respawns it every 10 s "
+          "(state = spawn scheduled, last exit code = 0), no MLX port opens",
+          (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
+           f"sed -i 's/^source .venv\\/bin\\/activate$/&\\nexit 0/' {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
+           f"{job_shows('state = spawn scheduled', 'last exit code = 0')} && {MLX_PORTS_CLOSED}",
+           f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    fault("studio-exec-failure", "the launch script is not executable: launchd cannot exec it "
+          "(last exit reason = OS_REASON_EXEC, no exit code), retried every 10 s, no MLX port opens",
+          (f"chmod 644 {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
+           f"{job_shows('state = spawn scheduled', 'last exit reason = OS_REASON_EXEC')} && {MLX_PORTS_CLOSED}",
+           f"chmod 755 {LAUNCH_SCRIPT}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    fault("studio-code-signing-failure", "the launch script fails code signing (twin: listed in "
+          f"{UNSIGNED}): last exit reason = OS_REASON_CODESIGNING, no exit code, retried every 10 s",
+          (f"test ! -e {UNSIGNED} && mkdir -p {UNSIGNED.rsplit('/', 1)[0]} && echo {LAUNCH_SCRIPT} > {UNSIGNED} && "
+           f"systemctl restart launchd.service && "
+           f"{job_shows('state = spawn scheduled', 'last exit reason = OS_REASON_CODESIGNING')} && {MLX_PORTS_CLOSED}",
+           f"rm -f {UNSIGNED}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    # must pass: the job runs the documented script through an interpreter (a form :program reads through)
+    fault("studio-plist-interpreter", "the plist runs the launch script through /bin/bash "
+          "(ProgramArguments = /bin/bash, the script): the program is still the script under /opt/mlx-launch",
+          edit(PLIST, f"s#<string>{LAUNCH_SCRIPT}</string>#<string>/bin/bash</string><string>{LAUNCH_SCRIPT}</string>#"),
+          set(), host="studio", restart=("launchd.service",)),
+    fault("studio-port-loopback-only", "the MLX server of 8101 (route jerry-editor) listens on 127.0.0.1 only: "
+          "up on the Studio, unreachable from the Mini",
+          (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
+           f"sed -i 's/--host 0.0.0.0 --port 8101 /--host 127.0.0.1 --port 8101 /' {LAUNCH_SCRIPT} && "
+           f"! cmp -s {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && systemctl restart launchd.service && "
+           f"{MLX_LISTENING} && ss -ltnH 'sport = :8101' | grep -q '127.0.0.1:8101 '",
+           f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
+          {"mlx-servers::listen:8101", "mlx-servers::health:8101"}, host="studio",
+          start_after_revert=("launchd.service",)),
+    # launchd accepts a root-owned 0600 plist; the suite runs as the owner, who then cannot read it
+    fault("studio-plist-unreadable", "the plist is 0600 (root's, as launchd accepts it): the owner cannot read it",
+          command(f"chmod 600 {PLIST}", f"chmod 644 {PLIST}"), set(),
+          cannot_verify={f"{JOB}:{a}" for a in ("plist", "program", "keepalive")}, host="studio"),
     fault("studio-runtime-dir-missing", "/opt/mlx-launch is gone (the running servers keep running)",
           hide("/opt/mlx-launch"), {"mlx-servers::path:runtime-dir"}, host="studio"),
     fault("studio-log-missing", "port 8101 listens without its /tmp/mlx-8101.log",
