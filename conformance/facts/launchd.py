@@ -2,14 +2,16 @@
 
 Where the formats come from (the fixtures in selftest/fixtures/darwin/ are these captures):
 
-- `launchctl print`: real captures of macOS 27.0 (sglavoie/dev-helpers,
-  swift/heartbeat/Tests/HeartbeatCoreTests/LaunchctlFixtures.swift): a `<domain>/<label> = {` line, then
+- `launchctl print`: real captures of the system domain (macOS 15 and 26) and of the gui domain
+  (macOS 26 and 27), named in selftest/fixtures/darwin/README.md: a `<domain>/<label> = {` line, then
   `key = value` lines indented by ONE tab, and blocks (`arguments = {`, `environment = {`, coalitions,
-  event triggers) whose lines are indented deeper. launchctl(1) says of this output "This output is
-  NOT API in any sense at all", so the parser reads only the few top-level lines the suite needs and
-  fails loudly (LaunchctlError) on anything it cannot read as a job or as "not loaded".
-- Not loaded: exit status 113 with `Could not find service "<label>" in domain for system` on stderr
-  (DeterminateSystems/nix-installer #960; sglavoie's capture for the gui domain).
+  event triggers) whose lines are indented deeper. launchd prints exactly one last-exit line:
+  `last exit code = ...`, `last terminating signal = ...` or `last exit reason = OS_REASON_...` (a job
+  that could not run: exec or code-signing failure, no exit code). launchctl(1) says of this output
+  "This output is NOT API in any sense at all", so the parser reads only the few top-level lines the
+  suite needs and fails loudly (LaunchctlError) on anything it cannot read as a job or as "not loaded".
+- Not loaded: exit status 113 with `Bad request.` and `Could not find service "<label>" in domain for
+  system` on stderr (a capture of macOS 26.6.2; the status: DeterminateSystems/nix-installer #960).
 - The plist: launchd.plist(5); read with plistlib, which takes XML and binary plists alike, after
   `base64 -i` carried the bytes over SSH (no Python needed on the Mac).
 """
