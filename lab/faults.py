@@ -171,6 +171,13 @@ CATALOG: tuple[Fault, ...] = (
     fault("route-points-elsewhere", "env.local sends jerry-weak to another port",
           edit(ENV_LOCAL, "s#^\\(JERRY_WEAK_API_BASE=.*\\):8103/v1#\\1:8199/v1#"),
           {"litellm-orch::route:jerry-weak:api-base"}),
+    # A copy of jerry-test's entry (not restarted): LiteLLM would load-balance between two deployments the
+    # inventory does not document. The copy is identical, so once loaded every request still reaches the
+    # documented backend (the contract stays green, deterministically); the config checks must see the second.
+    fault("router-duplicate-deployment", "router.yaml has jerry-test's entry twice: two deployments of one route",
+          edit(ROUTER, "/^  - model_name: jerry-test$/,/^      api_key: os.environ\\/JERRY_TEST_API_KEY$/"
+                       "{H;/api_key/{p;x;s/^\\n//}}"),
+          {f"litellm-orch::route:jerry-test:{a}" for a in ("api-base", "model", "api-key")}),
     fault("litellm-repo-symlinked", "the litellm-orch repo is a symlink now, not a directory",
           symlinked(f"{HOME}/litellm-orch"), {"litellm-orch::path:owner-repo"}),
     # --- Open WebUI -------------------------------------------------------------------------
