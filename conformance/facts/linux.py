@@ -57,11 +57,12 @@ class LinuxFacts:
         return self.runner.user
 
     def gather(self) -> None:
-        """Send every round trip now and learn the secrets in what came back (failures are remembered)."""
+        """Send every round trip now and learn the secrets in what came back (failures are remembered: each
+        check that needs a round trip that failed or was refused gets its reason, and nothing is sent again)."""
         for batch in ("_units_batch", "_files_batch", "_listeners", "_journal_batch"):
             try:
                 getattr(self, batch)
-            except (Unavailable, CannotVerify):
+            except Exception:
                 pass
         self._learn_secrets()
 
@@ -172,7 +173,7 @@ class LinuxFacts:
         """Every EnvironmentFile= the documented units really read (a master key could hide in any)."""
         try:
             scopes = self._units_batch[2]
-        except Unavailable:
+        except Exception:  # round trip 1 did not come back: no file of it to read (its checks say why)
             return []
         found: list[str] = []
         for (scope, owner), out in scopes.items():
@@ -205,7 +206,7 @@ class LinuxFacts:
         for key in self.plan.journals():
             try:
                 props: UnitProperties = self.unit(key).value
-            except (CannotVerify, Unavailable) as e:
+            except Exception as e:  # round trip 1's failure or refusal, or a privilege: this journal's reason
                 result[key] = e
                 continue
             invocation = props.get("InvocationID")
@@ -248,7 +249,7 @@ class LinuxFacts:
     def _learn_secrets(self) -> None:
         try:
             reads = self._files_batch[2]
-        except Unavailable:
+        except Exception:  # nothing came back: nothing to learn
             reads = {}
         yaml_files = set(self.plan.yaml_reads())
         for path, out in reads.items():
@@ -265,7 +266,7 @@ class LinuxFacts:
                 out.record.mask(span for _, span in found)
         try:
             scopes = self._units_batch[2]
-        except Unavailable:
+        except Exception:
             scopes = {}
         for (scope, owner), out in scopes.items():
             if isinstance(out, Output) and not out.timed_out:
