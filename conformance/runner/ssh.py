@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .backends import MAX_OUTPUT_BYTES, ProcessBackend, RawResult, RoundTripFailed
 from .sshconfig import (DEFAULT_CONFIG, RESOLVE_TIMEOUT, Files, Resolved, ResolveFailed, failure, list_aliases,
-                        parse_resolved, resolve_command)
+                        parse_resolved, resolve_all, resolve_command)
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
@@ -97,13 +97,9 @@ def resolve_ssh_target(host_id: str, address: str, ssh_alias: str | None, config
             return _target(host_id, found, shown, source)
     except ResolveFailed as e:
         raise NoSshTarget(f"{host_id}: {e}") from None
-    resolved, failed = {}, []
-    for alias in aliases:
-        try:
-            resolved[alias] = resolve(alias)
-        except ResolveFailed as e:
-            failed.append(str(e))
-    reaching = sorted(alias for alias, r in resolved.items() if r.hostname == address)
+    resolved = resolve_all(aliases, resolve)
+    failed = [str(r) for r in resolved.values() if isinstance(r, ResolveFailed)]
+    reaching = sorted(alias for alias, r in resolved.items() if isinstance(r, Resolved) and r.hostname == address)
     if not reaching:
         raise NoSshTarget(f"{host_id}: no ssh_alias in the inventory and no Host entry in {shown} whose HostName is "
                           f"{address}" + (f" ({'; '.join(failed)})" if failed else ""))
