@@ -3,9 +3,11 @@
     python -m conformance.notify [--exit-status N] [RUN_DIR]
 
 News is a new failure (a check failing now that did not fail in the previous run of the same site
-and markers; with no previous run, any failure), a recovery (a check that failed then passes now), or
-a run that itself crashed (no run directory, no readable results.json, an interrupted run, or
-pytest's exit status 2 and up). Nothing else is sent: a lab still failing the same way is not news.
+and markers, a check that cannot be verified under --require-verified, which fails the run, or an
+owner's own test failing now; with no previous run, any failure), a recovery (a check or an owner's
+test that failed the previous run and passes now), or a run that itself crashed (no run directory,
+no readable results.json, an interrupted run, or pytest's exit status 2 and up). Nothing else is
+sent: a lab still failing the same way is not news.
 
 Where the URL comes from (never from the repository): LLM_LAB_WEBHOOK_URL, else the file that
 LLM_LAB_WEBHOOK_URL_FILE names, else ~/.config/llm-lab-conformance/webhook-url when it exists.
@@ -144,10 +146,10 @@ def news(run: Run | None, previous: Run | None, exit_status: int | None) -> News
         return News(["crashed"], payload)
     diff = compare(previous, run, values=False)
     if previous is None:  # the first run of its site and markers: every failure is news
-        new, fixed = [c.id for c in run.checks if c.failing], []
+        new, fixed = [c.id for c in run.checks if run.fails(c)] + run.failing_tests, []
     else:
-        new = [p.check.id for p in diff.newly_failing]
-        fixed = [p.check.id for p in diff.fixed if p.before is not None and p.before.failing]
+        new = diff.new_failures
+        fixed = [p.check.id for p in diff.fixed if p.before is not None and previous.fails(p.before)] + diff.fixed_tests
     reasons = (["new failure"] if new else []) + (["recovery"] if fixed else [])
     if not reasons:
         return None

@@ -149,7 +149,7 @@ def checks_by_marker(session: SuiteSession) -> dict[str, list[Check]]:
 
 def dry_run(session: SuiteSession) -> str:
     """Per host: how it is reached and every command and request a run would send. Nothing is sent:
-    an SSH backend only reads the ssh config to say where it would connect."""
+    an SSH backend only asks ssh where it would connect (`ssh -G`, which never connects)."""
     lines = [f"dry run against site {session.site.name}: nothing is sent"]
     for marker, checks in session.checks.items():
         if marker == "contract":

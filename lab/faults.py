@@ -116,6 +116,15 @@ MLX_PORTS_CLOSED = ("{ for i in $(seq 50); do ss -ltnH | grep -qE ':81(0[0-9]) '
 HA_UNIT = "/etc/systemd/system/home-assistant.service"
 HA_CONFIG = "/mnt/dietpi_userdata/homeassistant/configuration.yaml"
 OWNER_KNOWN_HOSTS = f"{HOME}/.ssh/known_hosts"
+OWNER_SSH_CONFIG = f"{HOME}/.ssh/config"
+# An ordinary config with Match blocks (the gpg-agent line is a common one; gpg-connect-agent is not installed in
+# the twin, so its exec is false, as on a host without GnuPG). The DietPi's HostName, User and Port are only in a
+# Match block, and the DietPi has no ssh_alias in the inventory: the suite finds it only if it applies the Match.
+MATCH_SSH_CONFIG = ("Host studio\n    HostName 10.213.0.3\n\n"
+                    "Host dietpi\n    IdentityFile ~/.ssh/id_ed25519\n\n"
+                    'Match host * exec "gpg-connect-agent UPDATESTARTUPTTY /bye"\n\n'
+                    "Match originalhost studio\n    User christopherbailey\n    Port 22\n\n"
+                    "Match originalhost dietpi\n    HostName 10.213.0.4\n    User christopherbailey\n    Port 22\n")
 OUTER = "outer"  # a fault planted from the outer machine (the twin's network, its processes), not inside a host
 # from the outer machine (a stopped sshd cannot be reached to be continued): studio's listening sshd
 SSHD_LISTENER = ("for p in $(ip netns pids llmlab-studio); do grep -qa 'listener' /proc/$p/cmdline 2>/dev/null "
@@ -185,6 +194,13 @@ CATALOG: tuple[Fault, ...] = (
     fault("route-points-elsewhere", "env.local sends jerry-weak to another port",
           edit(ENV_LOCAL, "s#^\\(JERRY_WEAK_API_BASE=.*\\):8103/v1#\\1:8199/v1#"),
           {"litellm-orch::route:jerry-weak:api-base"}),
+    # A copy of jerry-test's entry (not restarted): LiteLLM would load-balance between two deployments the
+    # inventory does not document. The copy is identical, so once loaded every request still reaches the
+    # documented backend (the contract stays green, deterministically); the config checks must see the second.
+    fault("router-duplicate-deployment", "router.yaml has jerry-test's entry twice: two deployments of one route",
+          edit(ROUTER, "/^  - model_name: jerry-test$/,/^      api_key: os.environ\\/JERRY_TEST_API_KEY$/"
+                       "{H;/api_key/{p;x;s/^\\n//}}"),
+          {f"litellm-orch::route:jerry-test:{a}" for a in ("api-base", "model", "api-key")}),
     fault("litellm-repo-symlinked", "the litellm-orch repo is a symlink now, not a directory",
           symlinked(f"{HOME}/litellm-orch"), {"litellm-orch::path:owner-repo"}),
     # --- Open WebUI -------------------------------------------------------------------------
@@ -319,6 +335,12 @@ CATALOG: tuple[Fault, ...] = (
           # the suite finds the DietPi through that entry: every check it asks over SSH fails with it (not HTTP)
           {"home-assistant::ssh-config:dietpi", "home-assistant::enabled", "home-assistant::active",
            "home-assistant::run-as", "home-assistant::logs", "home-assistant::unit-file", "home-assistant::listen:8123"}),
+    fault("ssh-config-match-block", "the owner's ssh config gives the DietPi its HostName, User and Port only in a Match "
+                                    "block, after a gpg-agent `Match exec` line: ssh applies them, so must the suite",
+          command(f"cp -a {OWNER_SSH_CONFIG} {OWNER_SSH_CONFIG}{BACKUP}-{{fault}} && "
+                  f"printf %s {shlex.quote(MATCH_SSH_CONFIG)} > {OWNER_SSH_CONFIG}",
+                  f"mv -f {OWNER_SSH_CONFIG}{BACKUP}-{{fault}} {OWNER_SSH_CONFIG}"),
+          set()),  # green: the DietPi is found (by the address its Match block gives) and reached as ssh reaches it
     # --- the Mac Studio (planted on studio) ------------------------------------------------------
     fault("studio-plist-missing", "the LaunchDaemon plist is gone (the job stays loaded until launchd re-reads)",
           hide(PLIST), {f"{JOB}:plist", f"{JOB}:program", f"{JOB}:keepalive", f"{JOB}:plist-owner"}, host="studio"),

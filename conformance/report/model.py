@@ -223,6 +223,16 @@ class Run:
         """Runs are compared only with runs of the same site and markers."""
         return self.site_id, self.markers
 
+    def fails(self, check: CheckResult) -> bool:
+        """The check fails this run: failed or error (a waived failure excluded), or, under --require-verified,
+        could not be verified."""
+        return check.failing or (self.require_verified and check.state == CANNOT_VERIFY)
+
+    @property
+    def failing_tests(self) -> list[str]:
+        """The owner's own tests that failed (in their setup or their body), by pytest node id."""
+        return [t.test for t in self.tests if t.outcome == FAILED]
+
     @property
     def host_names(self) -> list[str]:
         return list(dict.fromkeys([c.host for c in self.checks] + list(self.hosts)))

@@ -219,6 +219,7 @@ def changes_section(run: Run, diff: RunDiff) -> str:
         out.append("<p>Nothing changed: the same checks, with the same states and the same values.</p>")
     groups = [
         ("Newly failing", diff.newly_failing, _newly_failing),
+        ("Newly unverified (fails the run: --require-verified)", diff.newly_unverified, _newly_failing),
         ("Fixed", diff.fixed, lambda p: f"was {h(p.before.state)}, now passes" + _was_found(p)),
         ("Still failing", diff.still_failing, _still_failing),
         ("Waived", diff.waived, _waived),
@@ -237,6 +238,10 @@ def changes_section(run: Run, diff: RunDiff) -> str:
                        f'<ul class="changes">{items}</ul></details>')
         else:
             out.append(f'<h3>{h(title)} ({len(pairs)})</h3>\n<ul class="changes">{items}</ul>')
+    for title, tests in (("Your own tests newly failing", diff.newly_failing_tests), ("Your own tests fixed", diff.fixed_tests)):
+        if tests:
+            items = "\n".join(f'<li><a href="#own-tests"><code>{h(t)}</code></a></li>' for t in tests)
+            out.append(f'<h3>{h(title)} ({len(tests)})</h3>\n<ul class="changes">{items}</ul>')
     if diff.slower_routes:
         items = "\n".join(f"<li>{_slower(r)}</li>" for r in diff.slower_routes)
         out.append(f"<h3>Slower through LiteLLM while passing ({len(diff.slower_routes)})</h3>\n"

@@ -78,7 +78,8 @@ class Runner:
         self.max_round_trips = max_round_trips  # what the README states for this kind of host
         self.records: list[CommandRecord] = []
         self.unreachable: str | None = None  # why a round trip failed: the host is not asked again this run
-        self.batches = 0  # every round trip
+        self.batches = 0  # every round trip sent
+        self.commands = 0  # every command sent (in those round trips)
         self.fact_batches = 0  # the facts' round trips, the ones max_round_trips bounds
 
     @property
@@ -102,6 +103,7 @@ class Runner:
         marker = f"@@conformance-{secrets.token_hex(6)}"
         script = batch_script(argvs, marker, self.command_timeout, reads)
         self.batches += 1
+        self.commands += len(argvs)
         started = time.monotonic()
         try:
             raw = self.backend.run(script, self.round_trip_timeout)
