@@ -10,6 +10,7 @@ reports this plugin redacts), the evidence attachments, results.json and command
 """
 from __future__ import annotations
 
+import math
 import platform
 import shlex
 import warnings
@@ -34,6 +35,7 @@ from .session import FACTS, SuiteSession
 from .site import SiteView
 
 MARKERS = ("local", "studio", "contract", "dietpi")
+CONTRACT_TEST_MARGIN = 30  # seconds of pytest's own work around a contract test
 PLUGIN_NAME = "conformance-run"
 RUN = pytest.StashKey["ConformanceRun"]()
 FINDING = pytest.StashKey[tuple[Check, Finding]]()
@@ -263,6 +265,21 @@ class ConformanceRun:
             part = _marker_of(Path(item.path), tests)
             if part in MARKERS:
                 item.add_marker(getattr(pytest.mark, part))
+        self._bound_contract_tests([i for i in items if _marker_of(Path(i.path), tests) == "contract"])
+
+    def _bound_contract_tests(self, items: list[pytest.Item]) -> None:
+        """pytest-timeout for each contract test, derived from the inventory's budgets: any of them may be the
+        one that gathers every route's answers, which takes longer than pyproject's `timeout` when a route's
+        budget is (jerry-architect: 6 requests of 120 s). Never below the configured timeout; none where the
+        timeout is switched off."""
+        if not items or self.session.inventory.contract is None:
+            return
+        from pytest_timeout import get_env_settings
+        seconds = math.ceil(self.session.contract_test_seconds()) + CONTRACT_TEST_MARGIN
+        configured = get_env_settings(self.config).timeout
+        if configured and seconds > configured:
+            for item in items:
+                item.add_marker(pytest.mark.timeout(seconds))
 
     # --- running: one check -> a verdict -> a redacted report --------------------------------
     def verify(self, item: pytest.Item, check: Check) -> Finding:

@@ -11,8 +11,12 @@ Proxy-wide: readiness, the model list, an unknown model, the master key, Open We
 
 A failure names its layer (`Layer`) by comparing the two ways: a backend that fails directly too is
 the backend's fault; one that answers directly but not through the proxy is the proxy's. A route
-documented `optional` whose backend is down is not applicable (a skip with a warning). Wording of
-answers is never judged: real models answer anything.
+documented `optional` whose backend is down is not applicable (a skip with a warning) as far as
+nothing answered it: when LiteLLM answers it anyway (a fallback, a misroute), the answers are judged
+(chat, stream: are they well-formed) and `backend` fails, since they came from elsewhere; only
+`direct` stays not applicable. A route that did not finish within its budget fails its own four
+checks (`route unfinished`), never another route's. Wording of answers is never judged: real models
+answer anything.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ class Layer(str, Enum):
     BACKEND_HANGS = "backend hangs"
     BACKEND_REFUSES_ACCESS = "backend refuses access"
     BACKEND_MALFORMED = "backend malformed"
+    ROUTE_UNFINISHED = "route unfinished"  # the route's requests overran its budget: no verdict on any layer
 
 
 def contract_checks(inventory: Inventory) -> Iterator[Check]:
@@ -161,18 +166,26 @@ def _route(facts: ContractFacts, route: str) -> RouteAnswers:
     return facts.routes[route]
 
 
-def _optional_and_down(answers: RouteAnswers) -> Finding | None:
+def _decided_early(answers: RouteAnswers, direct: bool = False) -> Finding | None:
+    """A route that did not finish fails; an optional route whose backend is down is not applicable, for
+    the proxy's checks only while nothing answered through the proxy (an answer came from elsewhere)."""
     plan = answers.plan
+    if answers.unfinished:
+        evidence = answers.direct.evidence + answers.proxy.evidence
+        return failed(f"{plan.route.name}'s requests within its budget",
+                      _with_layer(Layer.ROUTE_UNFINISHED, answers.unfinished), f"route {plan.route.name}", evidence)
     down = answers.direct.health
-    if plan.route.expected == "optional" and down is not None and down.failure is Failure.REFUSED:
-        return not_applicable(f"{plan.route.name}'s backend is down (documented optional): {down.shown()}",
-                              down.what, down.evidence)
-    return None
+    if plan.route.expected != "optional" or down is None or down.failure is not Failure.REFUSED:
+        return None
+    if not direct and any(a.ok for a in answers.proxy.answers()):
+        return None
+    return not_applicable(f"{plan.route.name}'s backend is down (documented optional): {down.shown()}",
+                          down.what, down.evidence)
 
 
 def _direct(facts: ContractFacts, route: str) -> Finding:
     answers = _route(facts, route)
-    skip = _optional_and_down(answers)
+    skip = _decided_early(answers, direct=True)
     if skip:
         return skip
     plan, way = answers.plan, answers.direct
@@ -193,7 +206,7 @@ def _stream(facts: ContractFacts, route: str) -> Finding:
 
 def _through(facts: ContractFacts, route: str, stream: bool) -> Finding:
     answers = _route(facts, route)
-    skip = _optional_and_down(answers)
+    skip = _decided_early(answers)
     if skip:
         return skip
     plan = answers.plan
@@ -215,7 +228,7 @@ def _through(facts: ContractFacts, route: str, stream: bool) -> Finding:
 
 def _backend(facts: ContractFacts, route: str) -> Finding:
     answers = _route(facts, route)
-    skip = _optional_and_down(answers)
+    skip = _decided_early(answers)
     if skip:
         return skip
     plan = answers.plan
@@ -229,12 +242,16 @@ def _backend(facts: ContractFacts, route: str) -> Finding:
                                             f"nothing to fingerprint: {why}"),
                       first.what if first else facts.proxy_base, first.evidence if first else ())
     found = []
+    health = answers.direct.health
     for a in answered:
         said = a.headers.get("x-litellm-model-api-base")
         if said != plan.api_base:
             direct_fine = answers.direct.first_failure() is None
+            down = health is not None and health.failure is Failure.REFUSED
             found.append(f"{Layer.PROXY_MISROUTES.value}: LiteLLM called {said or 'no api_base (header missing)'}"
-                         + (" (the documented backend answers fine directly)" if direct_fine else ""))
+                         + (" (the documented backend answers fine directly)" if direct_fine else "")
+                         + (" while the documented backend is down (a fallback or a misroute answered)" if down
+                            else ""))
         found += [f"{Layer.PROXY_MISROUTES.value}: {p}" for p in fingerprint_problems(a, plan.api)]
         for header in ("x-litellm-attempted-retries", "x-litellm-attempted-fallbacks"):
             if a.headers.get(header, "0") not in ("0", ""):
