@@ -26,7 +26,7 @@ from enum import Enum
 from functools import partial
 
 from ..facts.base import CannotVerify
-from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, Way
+from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, UndocumentedAddress, Way
 from ..inventory.schema import Api, Inventory
 from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
 
@@ -150,8 +150,11 @@ def _master_key(facts: ContractFacts) -> Finding:
 
 def _open_webui(facts: ContractFacts) -> Finding:
     facts.gather()
-    base, answer = facts.open_webui()
     routes = [p.route.name for p in facts.plans]
+    try:
+        base, answer = facts.open_webui()
+    except UndocumentedAddress as e:  # Open WebUI is pointed elsewhere: a drift, and no key was sent to find out
+        return failed(routes, e.reason, e.source, e.evidence)
     if not answer.ok:
         # without a database, LiteLLM answers a key that is not the master key with 400 "No connected db."
         layer = Layer.PROXY_REFUSES_ACCESS if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)

@@ -56,6 +56,10 @@ class Failure(str, Enum):
     MALFORMED = "malformed"  # 2xx, but not an OpenAI answer
 
 
+class UndocumentedAddress(Unavailable):
+    """A credential would go to an address the inventory does not document: it is not sent."""
+
+
 @dataclass(frozen=True)
 class Budget:
     deadline: float
@@ -249,7 +253,8 @@ class ContractFacts:
         if self.key_documented:
             lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
         if self.inventory.contract.open_webui:
-            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key")
+            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key, only when that is "
+                         f"a documented address ({' or '.join(self.open_webui_addresses())})")
         for p in self.plans:
             b = p.budget
             lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
@@ -359,7 +364,9 @@ class ContractFacts:
         way.stream = self._chat(client, key, model, b.max_tokens, stream=True)
 
     def open_webui(self) -> tuple[str, Answer]:
-        """Open WebUI's own path: its env file's base URL and key, asking for the model list."""
+        """Open WebUI's own path: its env file's base URL and key, asking for the model list. The key is sent
+        only to a documented address (UndocumentedAddress otherwise): whatever else the file names is not
+        the proxy the inventory documents, and is never given a credential."""
         path = self.inventory.contract.open_webui
         service = self.inventory.service(path.service)
         facts = self.host_facts(service.host)
@@ -370,9 +377,23 @@ class ContractFacts:
         key = values.get(path.api_key_key) or None
         if not base:
             raise Unavailable(f"{path.env_file} sets no {path.base_url_key}", text.source, text.evidence)
+        documented = self.open_webui_addresses()
+        if base.rstrip("/") not in documented:
+            raise UndocumentedAddress(
+                f"{path.env_file} sets {path.base_url_key}={base}, not a documented address of the proxy "
+                f"({' or '.join(documented)}): Open WebUI's key was not sent there", text.source, text.evidence)
         base = self._reachable(base.rstrip("/"), service.host)
         answer = self._models(self._client(base, self.proxy_deadline, key), key)
         return base, answer
+
+    def open_webui_addresses(self) -> list[str]:
+        """Where Open WebUI's key may go: the env file's documented base URL, and the proxy's documented
+        address as the site renders it."""
+        path = self.inventory.contract.open_webui
+        service = self.inventory.service(path.service)
+        documented = [e.value for f in service.env_files if f.path == path.env_file for e in f.entries
+                      if e.key == path.base_url_key and e.value]
+        return list(dict.fromkeys(u.rstrip("/") for u in (*documented, self.site.render(self.inventory.contract.proxy))))
 
     # --- one request each: never raises, the failure is the answer ----------------------------------
     def _get(self, url: str, deadline: float) -> Answer:

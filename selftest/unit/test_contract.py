@@ -435,6 +435,21 @@ def test_open_webui_path_uses_its_own_base_url_and_key():
     assert findings["open-webui::contract:models"].status is Status.CANNOT_VERIFY
 
 
+def test_open_webuis_key_goes_only_to_a_documented_address():
+    lab = _lab()
+    _, findings = _run(lab, webui_env=f"OPENAI_API_BASE_URL=http://10.213.0.9:4000/v1\nOPENAI_API_KEY={WEBUI_KEY}\n")
+    assert [r for r in lab.seen if "10.213.0.9" in r] == []  # nothing, let alone the key, went there
+    finding = findings["open-webui::contract:models"]
+    assert finding.status is Status.FAILED
+    assert finding.found == ("/etc/open-webui/env sets OPENAI_API_BASE_URL=http://10.213.0.9:4000/v1, not a documented "
+                             "address of the proxy (http://127.0.0.1:4000/v1 or http://10.213.0.2:4000/v1): Open "
+                             "WebUI's key was not sent there")
+    # the proxy's documented address, as the site renders it, is documented too
+    lab = _lab(master_key=WEBUI_KEY)
+    _, findings = _run(lab, webui_env=f"OPENAI_API_BASE_URL={PROXY}/v1/\nOPENAI_API_KEY={WEBUI_KEY}\n")
+    assert findings["open-webui::contract:models"].status is Status.PASSED
+
+
 def test_the_unknown_model_must_be_refused():
     lab = _lab()
     lab.routes["conformance-no-such-route"] = f"http://{STUDIO}:8100/v1"
