@@ -388,12 +388,14 @@ def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answ
 
 
 def latency_summary(facts: ContractFacts) -> dict:
-    """Per route: TTFT, total and tokens/s directly and through LiteLLM, and the proxy's overhead (results.json)."""
+    """Per route, directly and through LiteLLM: the streamed request's TTFT and total (one request, so the
+    first token never comes after the end), the non-streamed total, tokens/s; and the proxy's overhead on
+    the non-streamed total (results.json)."""
     routes = []
     for name, answers in facts.routes.items():
         direct, proxy = _timings(answers.direct), _timings(answers.proxy)
-        overhead = (round(proxy["total_seconds"] - direct["total_seconds"], 4)
-                    if proxy.get("total_seconds") is not None and direct.get("total_seconds") is not None else None)
+        overhead = (round(proxy["chat_seconds"] - direct["chat_seconds"], 4)
+                    if proxy["chat_seconds"] is not None and direct["chat_seconds"] is not None else None)
         routes.append({"route": name, "backend": answers.plan.route.backend, "host": answers.plan.host,
                        "api": answers.plan.api.id, "expected": answers.plan.route.expected,
                        "direct": direct, "proxy": proxy, "overhead_seconds": overhead,
@@ -408,6 +410,8 @@ def _timings(way: Way) -> dict:
     rates = [r for r in (*(a.tokens_per_second for a in chats), stream.tokens_per_second if stream else None) if r]
     first = next(iter(way.chats), None)
     return {"status": first.status if first else None,
+            # the same streamed request: its first token, and its end
             "ttft_seconds": round(stream.ttft, 4) if stream and stream.ttft is not None else None,
-            "total_seconds": round(totals[len(totals) // 2], 4) if totals else None,
+            "stream_seconds": round(stream.seconds, 4) if stream else None,
+            "chat_seconds": round(totals[len(totals) // 2], 4) if totals else None,  # non-streamed: the median
             "tokens_per_second": rates[0] if rates else None}

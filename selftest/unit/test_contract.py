@@ -36,7 +36,9 @@ WEBUI_KEY = "sk-webui-canary-4b1d"
 class Backend:
     api: str  # "ov" | "mlx"
     model: str
-    mode: str = "ok"  # ok | down | malformed | endless | reject-key | bad-id | stall (chat waits for `released`)
+    # ok | down | malformed | endless | reject-key | bad-id | stall (chat waits for `released`) |
+    # slow-stream (a stream's first chunk after SLOW_FIRST_CHUNK s; a chat at once)
+    mode: str = "ok"
 
 
 @dataclass
@@ -88,7 +90,8 @@ class FakeLab:
         if b.mode == "malformed":
             return httpx2.Response(200, content=b"{not json", headers=headers | {"content-type": "application/json"})
         if body.get("stream"):
-            return httpx2.Response(200, stream=_Sse(ident, n, usage, endless=b.mode == "endless"),
+            return httpx2.Response(200, stream=_Sse(ident, n, usage, endless=b.mode == "endless",
+                                                    delay=SLOW_FIRST_CHUNK if b.mode == "slow-stream" else 0),
                                    headers=headers | {"content-type": "text/event-stream"})
         answer = {"id": ident, "object": "chat.completion", "created": 1, "model": body["model"],
                   "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello " * n},
@@ -136,9 +139,12 @@ class FakeLab:
         return httpx2.Response(200, json=data, headers=headers)
 
 
+SLOW_FIRST_CHUNK = 0.3
+
+
 class _Sse(httpx2.SyncByteStream):
-    def __init__(self, ident: str, n: int, usage: dict | None, endless: bool = False) -> None:
-        self.ident, self.n, self.usage, self.endless = ident, n, usage, endless
+    def __init__(self, ident: str, n: int, usage: dict | None, endless: bool = False, delay: float = 0) -> None:
+        self.ident, self.n, self.usage, self.endless, self.delay = ident, n, usage, endless, delay
 
     def __iter__(self):
         def event(delta, finish=None, usage=None):
@@ -148,6 +154,7 @@ class _Sse(httpx2.SyncByteStream):
                 chunk["usage"] = usage
             return f"data: {json.dumps(chunk)}\n\n".encode()
 
+        time.sleep(self.delay)
         yield event({"role": "assistant"})
         i = 0
         while self.endless or i < self.n:
@@ -209,8 +216,31 @@ def test_a_lab_that_keeps_its_contract_passes_every_check():
     assert findings["litellm-orch::contract:master-key"].note.startswith("security:")
     summary = latency_summary(facts)
     assert {r["route"] for r in summary["routes"]} == set(ROUTES) | {"lil-jerry"}
-    assert all(r["proxy"]["total_seconds"] is not None and r["direct"]["ttft_seconds"] is not None
+    assert all(r["proxy"]["chat_seconds"] is not None and r["direct"]["ttft_seconds"] is not None
                for r in summary["routes"])
+
+
+def test_ttft_and_the_total_beside_it_are_one_streamed_request_and_a_chat_has_its_own_total():
+    """A stream slow to its first token beside a chat that answers at once: the TTFT must not be shown against
+    the chat's total (a first token after the end); the stream's own total is shown, and the chat's apart."""
+    lab = _lab()
+    lab.backends[(MINI, 9000)].mode = "slow-stream"
+    facts, _ = _run(lab)
+    lil = next(r for r in latency_summary(facts)["routes"] if r["route"] == "lil-jerry")
+    answers = facts.routes["lil-jerry"]
+    for way, timing in ((answers.direct, lil["direct"]), (answers.proxy, lil["proxy"])):
+        assert (timing["ttft_seconds"], timing.get("stream_seconds")) == (round(way.stream.ttft, 4),
+                                                                           round(way.stream.seconds, 4))
+        assert SLOW_FIRST_CHUNK <= timing["ttft_seconds"] <= timing["stream_seconds"]
+        assert timing["chat_seconds"] == round(way.chats[0].seconds, 4) < SLOW_FIRST_CHUNK
+    assert lil["overhead_seconds"] == round(lil["proxy"]["chat_seconds"] - lil["direct"]["chat_seconds"], 4)
+    # the terminal says the same, in the same order
+    from conformance.plugin import _ms, latency_lines
+    line = next(line for line in latency_lines(latency_summary(facts)) if line.strip().startswith("lil-jerry"))
+    d, p = lil["direct"], lil["proxy"]
+    assert line.split(None, 1)[1] == (f"{_ms(d['ttft_seconds'])} / {_ms(d['stream_seconds'])}, {_ms(d['chat_seconds'])}"
+                                      f" -> {_ms(p['ttft_seconds'])} / {_ms(p['stream_seconds'])}, "
+                                      f"{_ms(p['chat_seconds'])}  overhead {_ms(lil['overhead_seconds'])}")
 
 
 def test_loopback_urls_are_reached_at_their_hosts_address_from_another_host():
