@@ -37,8 +37,8 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024  # what any answer may be before it is cut of
 RECORDED_BODY_CHARS = 4000
 # Response headers worth keeping as evidence: who answered (LiteLLM's routing headers, the upstream's
 # own headers it passes on as llm_provider-*), and the type of the answer.
-SHOWN_HEADERS = ("content-type", "content-encoding", "server", "x-process-time", "x-litellm-call-id", "x-litellm-model-id",
-                 "x-litellm-model-api-base", "x-litellm-model-group", "x-litellm-model-name", "x-litellm-version",
+SHOWN_HEADERS = ("content-type", "content-encoding", "server", "x-process-time", "x-litellm-call-id",
+                 "x-litellm-model-id", "x-litellm-model-api-base", "x-litellm-model-group", "x-litellm-model-name", "x-litellm-version",
                  "x-litellm-attempted-retries", "x-litellm-attempted-fallbacks", "x-litellm-overhead-duration-ms",
                  "x-litellm-response-duration-ms")
 
@@ -241,12 +241,14 @@ class _Exchange:
         self.done = False
         self.record: CommandRecord | None = None
 
-    def deadline_error(self, error: httpx2.HTTPError, phase: str) -> httpx2.HTTPError:
-        """A timeout at the exchange's deadline is DeadlineExceeded, saying which phase it cut; any other error
-        is itself."""
+    def deadline_error(self, error: httpx2.HTTPError, reading: str) -> httpx2.HTTPError:
+        """A timeout at the exchange's deadline is DeadlineExceeded, saying what it cut (`reading`: what a read
+        was waiting for); any other error is itself."""
         if isinstance(error, DeadlineExceeded) or not isinstance(error, httpx2.TimeoutException) \
                 or self.end is None or time.monotonic() < self.end - 0.05:
             return error
+        phase = ("still connecting" if isinstance(error, httpx2.ConnectTimeout) else
+                 "the request was still being sent" if isinstance(error, httpx2.WriteTimeout) else reading)
         return DeadlineExceeded(f"no complete answer within the deadline of {self.deadline:g} s ({phase})",
                                 request=self.request)
 

@@ -128,8 +128,9 @@ def test_a_run_stopped_by_the_services_timeout_still_notifies_once(twin):
         try:
             run = _owner(twin, f"systemctl --user start {SERVICE}", check=False)
             for _ in range(240):  # the stop: SIGTERM, then ExecStopPost= (its notification), then `failed`
-                state = _owner(twin, f"systemctl --user show -p ActiveState,Result --value {SERVICE}").stdout.split()
-                if state[0] in ("failed", "inactive"):
+                shown = _owner(twin, f"systemctl --user show -p ActiveState -p Result {SERVICE}").stdout.split()
+                state = dict(line.split("=", 1) for line in shown)
+                if state["ActiveState"] in ("failed", "inactive"):
                     break
                 time.sleep(0.5)
         finally:
@@ -137,7 +138,7 @@ def test_a_run_stopped_by_the_services_timeout_still_notifies_once(twin):
             _owner(twin, f"rm -f {DROP_IN} && systemctl --user daemon-reload", check=False)
         seconds = time.monotonic() - started
         print(f"\nthe service stopped the run after {seconds:.1f} s (TimeoutStartSec={TWIN_TIMEOUT}s): {state}")
-        assert run.returncode != 0 and state == ["failed", "timeout"], (run.stderr, state)
+        assert run.returncode != 0 and state == {"ActiveState": "failed", "Result": "timeout"}, (run.stderr, state)
         body = _new_notification(twin, before, canary)
         assert body["reasons"] == ["crashed"] and body["verdict"].endswith("systemd says timeout (killed TERM)")
         stopped = ROOT / "reports" / body["run"]
