@@ -75,6 +75,18 @@ class SuiteSession:
                                            environ=dict(os.environ))
         return self._contract
 
+    def contract_test_seconds(self) -> float:
+        """The most one contract test can take: the first gathers every answer (`ContractFacts.bound()`, from the
+        routes' budgets); Open WebUI's check then reads its env file (its host's facts: every round trip at its
+        deadline) and sends one request."""
+        contract = self.contract()
+        seconds = contract.bound()
+        webui = self.inventory.contract.open_webui
+        if webui:
+            host = self.inventory.host(self.inventory.service(webui.service).host)
+            seconds += FACTS[host.os][1] * self.round_trip_timeout + contract.proxy_deadline
+        return seconds
+
     @property
     def contract_gathered(self) -> bool:
         return self._contract is not None and bool(self._contract.routes)

@@ -37,6 +37,9 @@ class Fault:
     # contract faults: the inventory as the run reads it, edited by this sed expression (a variant written
     # beside the run, passed as --inventory), for drifts that are about what is documented
     inventory_sed: str | None = None
+    # a drift on several hosts: these faults (each on its host), planted in order and reverted in reverse;
+    # the fault itself plants nothing and holds the expected sets
+    parts: tuple[Fault, ...] = ()
 
 
 def edit(path: str, sed: str) -> tuple[str, str]:
@@ -86,6 +89,12 @@ def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], *
     plant, revert = (step.replace("{fault}", id) for step in steps)
     return Fault(id, description, plant, revert, frozenset(expect), frozenset(not_applicable),
                  frozenset(cannot_verify), **kw)
+
+
+def several_hosts(id: str, description: str, parts: tuple[Fault, ...], expect: set[str], *,
+                  not_applicable: set[str] = frozenset()) -> Fault:
+    """One drift made of faults on several hosts (each part's own expected sets are empty: the whole's count)."""
+    return Fault(id, description, "", "", frozenset(expect), frozenset(not_applicable), host=parts[0].host, parts=parts)
 
 
 OLLAMA_UNIT = "/etc/systemd/system/ollama.service"
@@ -463,7 +472,7 @@ def contract_checks(route: str, *aspects: str) -> set[str]:
 
 def mlx_misbehaves(port: int, how: str) -> tuple[str, str]:
     """The MLX stand-in on this port misbehaves (read per request: no restart): malformed | hang |
-    endless-stream | reject-key."""
+    endless-stream | reject-key | header-drip | gzip-bomb."""
     path = shlex.quote(f"{MLX_TWIN}/fault-{port}")
     return f"printf %s {how} > {path}", f"rm -f {path}"
 
@@ -501,6 +510,20 @@ CONTRACT_CATALOG: tuple[Fault, ...] = (
           edit(ROUTER, "s/^general_settings:.*$/general_settings:\\n  master_key: sk-twin-planted-master-key-0003/"),
           (PROXY_CONTRACT - {"litellm-orch::contract:readiness"}) | {WEBUI_CONTRACT} | ALL_THROUGH_PROXY,
           restart=("litellm-orch.service",)),
+    fault("contract-header-drip", "the MLX server of jerry-editor sends a chat answer's status line and headers a "
+          "byte every 0.5 s (the request's deadline covers the whole exchange)",
+          mlx_misbehaves(8101, "header-drip"), contract_checks("jerry-editor"), host="studio"),
+    fault("contract-gzip-bomb", "the MLX server of jerry-chat answers every chat with a gzip bomb (64 KB on the "
+          "wire, 64 MiB decoded), whatever the request accepts",
+          mlx_misbehaves(8100, "gzip-bomb"), contract_checks("jerry-chat"), host="studio"),
+    several_hosts("contract-optional-misrouted", "the MLX server of jerry-weak (documented optional) is down and "
+                  "env.local sends jerry-weak to the MLX server of 8109: LiteLLM answers it from another backend",
+                  (fault("contract-optional-misrouted-8103-down", "the MLX server of jerry-weak killed",
+                         command(KILL_8103), set(), host="studio", start_after_revert=("launchd.service",)),
+                   fault("contract-optional-misrouted-env", "env.local sends jerry-weak to 8109",
+                         edit(ENV_LOCAL, "s#^\\(JERRY_WEAK_API_BASE=.*\\):8103/v1#\\1:8109/v1#"), set(),
+                         restart=("litellm-orch.service",))),
+                  contract_checks("jerry-weak", "backend"), not_applicable=contract_checks("jerry-weak", "direct")),
 )
 
 
@@ -556,13 +579,24 @@ def _host(faults: list[Fault]) -> str:
 
 def plant(api, faults: list[Fault], host: str | None = None) -> None:
     """Plant the drifts in the twin and make them take effect (reload, restart)."""
-    _apply(api, host, faults, plant_script(faults), restarts(faults), [])
+    for part in _parts(faults):
+        _apply(api, host, part, plant_script(part), restarts(part), [])
 
 
 def revert(api, faults: list[Fault], host: str | None = None) -> None:
     """Undo the drifts (in reverse order) and bring stopped or restarted units back."""
-    _apply(api, host, faults, revert_script(faults), restarts(faults) + starts_after_revert(faults),
-           user_starts_after_revert(faults))
+    for part in reversed(_parts(faults)):
+        _apply(api, host, part, revert_script(part), restarts(part) + starts_after_revert(part),
+               user_starts_after_revert(part))
+
+
+def _parts(faults: list[Fault]) -> list[list[Fault]]:
+    """What is applied, one host at a time: the faults, or the parts of a fault on several hosts (planted alone)."""
+    if not any(f.parts for f in faults):
+        return [faults]
+    if len(faults) != 1:
+        raise ValueError("a fault on several hosts is planted alone")
+    return [[p] for p in faults[0].parts]
 
 
 def _apply(api, host: str | None, faults: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:

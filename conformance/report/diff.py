@@ -128,7 +128,8 @@ def compare(previous: Run | None, run: Run, values: bool = True) -> RunDiff:
 
 
 def slower_routes(previous: Run, run: Run) -> list[SlowerRoute]:
-    """Routes that passed in both runs whose total through LiteLLM at least doubled, by LATENCY_MARGIN_SECONDS or more."""
+    """Routes that passed in both runs whose chat total (non-streamed) through LiteLLM at least doubled, by
+    LATENCY_MARGIN_SECONDS or more."""
     if previous.contract is None or run.contract is None:
         return []
     found = []
@@ -136,7 +137,7 @@ def slower_routes(previous: Run, run: Run) -> list[SlowerRoute]:
         before = previous.contract.route(after.route)
         if before is None or before.outcome != PASSED or after.outcome != PASSED:
             continue
-        b, a = before.proxy.total_seconds, after.proxy.total_seconds
+        b, a = before.proxy.chat_seconds, after.proxy.chat_seconds
         if a is not None and b is not None and a >= LATENCY_FACTOR * b and a - b >= LATENCY_MARGIN_SECONDS:
             found.append(SlowerRoute(before, after))
     return found
