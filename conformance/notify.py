@@ -1,11 +1,14 @@
 """The notification: one POST to a webhook when a run has news, run by the nightly job after the run.
 
-    python -m conformance.notify [--exit-status N] [RUN_DIR]
+    python -m conformance.notify [--exit-status N] [--why TEXT] [RUN_DIR]
 
 News is a new failure (a check failing now that did not fail in the previous run of the same site
-and markers; with no previous run, any failure), a recovery (a check that failed then passes now), or
-a run that itself crashed (no run directory, no readable results.json, an interrupted run, or
-pytest's exit status 2 and up). Nothing else is sent: a lab still failing the same way is not news.
+and markers, a check that cannot be verified under --require-verified, which fails the run, or an
+owner's own test failing now; with no previous run, any failure), a recovery (a check or an owner's
+test that failed the previous run and passes now), or a run that itself crashed (no run directory,
+no readable results.json, an interrupted run, or pytest's exit status 2 and up). Nothing else is
+sent: a lab still failing the same way is not news.
+`--why` adds how the run ended to a crash's verdict (deploy/nightly-stopped: the service stopped it).
 
 Where the URL comes from (never from the repository): LLM_LAB_WEBHOOK_URL, else the file that
 LLM_LAB_WEBHOOK_URL_FILE names, else ~/.config/llm-lab-conformance/webhook-url when it exists.
@@ -134,9 +137,10 @@ def news(run: Run | None, previous: Run | None, exit_status: int | None) -> News
     if crashed:
         payload["reasons"] = ["crashed"]
         if run is None:
-            payload["verdict"] = f"The run crashed before it made a run directory (exit status {status})"
+            payload["verdict"] = "The run crashed before it made a run directory" + (
+                f" (exit status {status})" if status is not None else "")
         elif not run.complete:
-            said = "" if run.unfinished and run.exit_status == status else f" (exit status {status})"
+            said = "" if status is None or run.unfinished and run.exit_status == status else f" (exit status {status})"
             payload["verdict"] = f"The run crashed: {run.problem}{said}"
         else:
             said = "" if run.exit_status == status else f" (exit status {status})"
@@ -144,10 +148,10 @@ def news(run: Run | None, previous: Run | None, exit_status: int | None) -> News
         return News(["crashed"], payload)
     diff = compare(previous, run, values=False)
     if previous is None:  # the first run of its site and markers: every failure is news
-        new, fixed = [c.id for c in run.checks if c.failing], []
+        new, fixed = [c.id for c in run.checks if run.fails(c)] + run.failing_tests, []
     else:
-        new = [p.check.id for p in diff.newly_failing]
-        fixed = [p.check.id for p in diff.fixed if p.before is not None and p.before.failing]
+        new = diff.new_failures
+        fixed = [p.check.id for p in diff.fixed if p.before is not None and previous.fails(p.before)] + diff.fixed_tests
     reasons = (["new failure"] if new else []) + (["recovery"] if fixed else [])
     if not reasons:
         return None
@@ -207,12 +211,14 @@ def post(webhook: Webhook, payload: dict, deadline: float = DEADLINE,
 
 # --- the command ------------------------------------------------------------------------------------
 def notify(run_dir: Path | None, exit_status: int | None, env: dict[str, str] | None = None,
-           transport: httpx2.BaseTransport | None = None, deadline: float = DEADLINE) -> dict:
+           transport: httpx2.BaseTransport | None = None, deadline: float = DEADLINE, why: str = "") -> dict:
     """Decide, send (or not), record in RUN_DIR/notification.json and in its report.html. The outcome."""
     run = load_run(run_dir) if run_dir is not None and Path(run_dir).is_dir() else None
     previous = find_previous(run) if run is not None and run.complete else None
     webhook, problem = configured(env)
     found = news(run, previous, exit_status)
+    if found is not None and why and "crashed" in found.reasons:
+        found.payload["verdict"] += f"; {why}"
     outcome: dict = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "reasons": found.reasons if found else [], "sent": False}
     if found is None:
@@ -257,9 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance.notify", description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir", nargs="?", type=Path, help="the run directory (absent: the run made none)")
     parser.add_argument("--exit-status", type=int, default=None, help="the suite's exit status (2 and up: it crashed)")
+    parser.add_argument("--why", default="", help="how the run ended, added to a crash's verdict")
     args = parser.parse_args(argv)
     try:
-        outcome = notify(args.run_dir, args.exit_status)
+        outcome = notify(args.run_dir, args.exit_status, why=args.why)
     except Exception as e:  # the notification never fails the run
         webhook, _ = configured()
         redact = webhook.redactor() if webhook else Redactor(enabled=True)

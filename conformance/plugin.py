@@ -10,6 +10,7 @@ reports this plugin redacts), the evidence attachments, results.json and command
 """
 from __future__ import annotations
 
+import math
 import platform
 import shlex
 import warnings
@@ -35,6 +36,7 @@ from .session import FACTS, SuiteSession
 from .site import SiteView
 
 MARKERS = ("local", "studio", "contract", "dietpi")
+CONTRACT_TEST_MARGIN = 30  # seconds of pytest's own work around a contract test
 PLUGIN_NAME = "conformance-run"
 RUN = pytest.StashKey["ConformanceRun"]()
 FINDING = pytest.StashKey[tuple[Check, Finding]]()
@@ -178,7 +180,7 @@ def checks_by_marker(session: SuiteSession) -> dict[str, list[Check]]:
 
 def dry_run(session: SuiteSession) -> str:
     """Per host: how it is reached and every command and request a run would send. Nothing is sent:
-    an SSH backend only reads the ssh config to say where it would connect."""
+    an SSH backend only asks ssh where it would connect (`ssh -G`, which never connects)."""
     lines = [f"dry run against site {session.site.name}: nothing is sent"]
     for marker, checks in session.checks.items():
         if marker == "contract":
@@ -302,6 +304,21 @@ class ConformanceRun:
             part = _marker_of(Path(item.path), tests)
             if part in MARKERS:
                 item.add_marker(getattr(pytest.mark, part))
+        self._bound_contract_tests([i for i in items if _marker_of(Path(i.path), tests) == "contract"])
+
+    def _bound_contract_tests(self, items: list[pytest.Item]) -> None:
+        """pytest-timeout for each contract test, derived from the inventory's budgets: any of them may be the
+        one that gathers every route's answers, which takes longer than pyproject's `timeout` when a route's
+        budget is (jerry-architect: 6 requests of 120 s). Never below the configured timeout; none where the
+        timeout is switched off."""
+        if not items or self.session.inventory.contract is None:
+            return
+        from pytest_timeout import get_env_settings
+        seconds = math.ceil(self.session.contract_test_seconds()) + CONTRACT_TEST_MARGIN
+        configured = get_env_settings(self.config).timeout
+        if configured and seconds > configured:
+            for item in items:
+                item.add_marker(pytest.mark.timeout(seconds))
 
     # --- running: one check -> a verdict -> a redacted report --------------------------------
     def verify(self, item: pytest.Item, check: Check) -> Finding:
@@ -421,14 +438,7 @@ class ConformanceRun:
     def _latency_lines(self) -> list[str]:
         if not self.session.contract_gathered:
             return []
-        summary = latency_summary(self.session.contract())
-        lines = [f"contract: {len(summary['routes'])} route(s) in {summary['wall_seconds']:.2f} s (concurrently); "
-                 "per route: TTFT / total, direct -> through LiteLLM"]
-        for r in summary["routes"]:
-            d, p = r["direct"], r["proxy"]
-            lines.append(f"  {r['route']:<18} {_ms(d['ttft_seconds'])} / {_ms(d['total_seconds'])} -> "
-                         f"{_ms(p['ttft_seconds'])} / {_ms(p['total_seconds'])}  overhead {_ms(r['overhead_seconds'])}")
-        return lines
+        return latency_lines(latency_summary(self.session.contract()))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         self.exit_status = int(exitstatus)
@@ -502,6 +512,20 @@ class ConformanceRun:
 
 
 LAYERS = {layer.value for layer in Layer}
+
+
+def latency_lines(summary: dict) -> list[str]:
+    """The terminal's latency lines: per route, directly -> through LiteLLM, a stream's TTFT and that same
+    stream's total, then a non-streamed chat's total; the overhead is on the chat."""
+    lines = [f"contract: {len(summary['routes'])} route(s) in {summary['wall_seconds']:.2f} s (concurrently); "
+             "per route, direct -> through LiteLLM: a stream's TTFT / its total, and a chat's total "
+             "(non-streamed); overhead on the chat"]
+    for r in summary["routes"]:
+        d, p = r["direct"], r["proxy"]
+        lines.append(f"  {r['route']:<18} {_ms(d['ttft_seconds'])} / {_ms(d['stream_seconds'])}, "
+                     f"{_ms(d['chat_seconds'])} -> {_ms(p['ttft_seconds'])} / {_ms(p['stream_seconds'])}, "
+                     f"{_ms(p['chat_seconds'])}  overhead {_ms(r['overhead_seconds'])}")
+    return lines
 
 
 def _ms(seconds: float | None) -> str:

@@ -97,22 +97,43 @@ class SuiteSession:
             if self.replay.option("master_key_given"):
                 environ[key_env] = "<recorded run's key>"
         return environ
+    def contract_test_seconds(self) -> float:
+        """The most one contract test can take: the first gathers every answer (`ContractFacts.bound()`, from the
+        routes' budgets); Open WebUI's check then reads its env file (its host's facts: every round trip at its
+        deadline) and sends one request."""
+        contract = self.contract()
+        seconds = contract.bound()
+        webui = self.inventory.contract.open_webui
+        if webui:
+            host = self.inventory.host(self.inventory.service(webui.service).host)
+            seconds += FACTS[host.os][1] * self.round_trip_timeout + contract.proxy_deadline
+        return seconds
 
     @property
     def contract_gathered(self) -> bool:
         return self._contract is not None and bool(self._contract.routes)
 
     def facts(self, host_id: str):
-        """The host's facts, every round trip sent (and every secret learned) before the first check."""
+        """The host's facts, every round trip sent (and every secret learned) before the first check.
+
+        Made once per run: if gathering them raises, that is remembered and raised to every check of the
+        host, never tried again (a new try would send the host's round trips again, check after check)."""
         if host_id not in self._facts:
             make, round_trips = FACTS[self.inventory.host(host_id).os]
             runner = Runner(host_id, self.backend(host_id), command_timeout=self.command_timeout,
                             round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips)
             self.runners[host_id] = runner
             facts = make(self.inventory, host_id, runner, self.redactor, self.http)
-            facts.gather()
+            try:
+                facts.gather()
+            except Exception as e:
+                self._facts[host_id] = e
+                raise
             self._facts[host_id] = facts
-        return self._facts[host_id]
+        found = self._facts[host_id]
+        if isinstance(found, Exception):
+            raise found
+        return found
 
     def backend(self, host_id: str):
         """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used);
@@ -138,8 +159,9 @@ class SuiteSession:
             self.replay.close()
 
     def command_counts(self) -> dict[str, tuple[int, int]]:
-        """host -> (round trips, commands)."""
-        return {h: (r.batches, len(r.records)) for h, r in self.runners.items()}
+        """host -> (round trips, commands) really sent: a refused command, or one not sent again to a host
+        whose round trip failed, is not counted (its record is evidence of why)."""
+        return {h: (r.batches, r.commands) for h, r in self.runners.items()}
 
     def records(self) -> list:
         """Every command and request of the run, as evidence."""

@@ -73,7 +73,8 @@ def cmd_fault(args) -> int:
     if args.action == "list":
         for f in faults.CATALOG + faults.CONTRACT_CATALOG:
             print(f"{f.id:32} {f.description}\n{'':32} must fail: {', '.join(sorted(f.expect)) or 'nothing'}"
-                  + (f"\n{'':32} not applicable: {', '.join(sorted(f.not_applicable))}" if f.not_applicable else ""))
+                  + (f"\n{'':32} not applicable: {', '.join(sorted(f.not_applicable))}" if f.not_applicable else "")
+                  + (f"\n{'':32} cannot verify: {', '.join(sorted(f.cannot_verify))}" if f.cannot_verify else ""))
         return 0
     if not args.ids:
         print(f"lab fault {args.action}: name the fault(s), see `python -m lab fault list`", file=sys.stderr)

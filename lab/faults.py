@@ -28,6 +28,7 @@ class Fault:
     revert: str
     expect: frozenset[str]  # the checks that must fail
     not_applicable: frozenset[str] = frozenset()  # documented optional and absent now: shown, never failed
+    cannot_verify: frozenset[str] = frozenset()  # the suite's user may not read the fact now: skipped, never passed
     host: str = "mini"  # the twin host the drift is planted on
     reload: frozenset[str] = frozenset()  # "system" and/or "user": daemon-reload after plant and revert (in its script)
     restart: tuple[str, ...] = ()  # system units to restart after plant and after revert
@@ -36,6 +37,9 @@ class Fault:
     # contract faults: the inventory as the run reads it, edited by this sed expression (a variant written
     # beside the run, passed as --inventory), for drifts that are about what is documented
     inventory_sed: str | None = None
+    # a drift on several hosts: these faults (each on its host), planted in order and reverted in reverse;
+    # the fault itself plants nothing and holds the expected sets
+    parts: tuple[Fault, ...] = ()
 
 
 def edit(path: str, sed: str) -> tuple[str, str]:
@@ -81,9 +85,16 @@ def command(plant: str, revert: str = "true") -> tuple[str, str]:
 
 
 def fault(id: str, description: str, steps: tuple[str, str], expect: set[str], *,
-          not_applicable: set[str] = frozenset(), **kw) -> Fault:
+          not_applicable: set[str] = frozenset(), cannot_verify: set[str] = frozenset(), **kw) -> Fault:
     plant, revert = (step.replace("{fault}", id) for step in steps)
-    return Fault(id, description, plant, revert, frozenset(expect), frozenset(not_applicable), **kw)
+    return Fault(id, description, plant, revert, frozenset(expect), frozenset(not_applicable),
+                 frozenset(cannot_verify), **kw)
+
+
+def several_hosts(id: str, description: str, parts: tuple[Fault, ...], expect: set[str], *,
+                  not_applicable: set[str] = frozenset()) -> Fault:
+    """One drift made of faults on several hosts (each part's own expected sets are empty: the whole's count)."""
+    return Fault(id, description, "", "", frozenset(expect), frozenset(not_applicable), host=parts[0].host, parts=parts)
 
 
 OLLAMA_UNIT = "/etc/systemd/system/ollama.service"
@@ -109,16 +120,37 @@ STUDIO_CHECKS = ({"mlx-servers::host:os", "mlx-servers::path:runtime-dir", "mlx-
                  | {f"{JOB}:{a}" for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner")}
                  | MLX_OPTIONAL)
 LAUNCHCTL = "/usr/local/macos/bin/launchctl"  # root's PATH on studio is Debian's; the macOS stand-ins live here
-MLX_PORTS_CLOSED = ("for i in $(seq 50); do ss -ltnH | grep -qE ':81(0[0-9]) ' || break; sleep 0.1; done; "
-                    "! ss -ltnH | grep -qE ':81(0[0-9]) '")
+MLX_PORTS_CLOSED = ("{ for i in $(seq 50); do ss -ltnH | grep -qE ':81(0[0-9]) ' || break; sleep 0.1; done; "
+                    "! ss -ltnH | grep -qE ':81(0[0-9]) '; }")
 HA_UNIT = "/etc/systemd/system/home-assistant.service"
 HA_CONFIG = "/mnt/dietpi_userdata/homeassistant/configuration.yaml"
 OWNER_KNOWN_HOSTS = f"{HOME}/.ssh/known_hosts"
+OWNER_SSH_CONFIG = f"{HOME}/.ssh/config"
+# An ordinary config with Match blocks (the gpg-agent line is a common one; gpg-connect-agent is not installed in
+# the twin, so its exec is false, as on a host without GnuPG). The DietPi's HostName, User and Port are only in a
+# Match block, and the DietPi has no ssh_alias in the inventory: the suite finds it only if it applies the Match.
+MATCH_SSH_CONFIG = ("Host studio\n    HostName 10.213.0.3\n\n"
+                    "Host dietpi\n    IdentityFile ~/.ssh/id_ed25519\n\n"
+                    'Match host * exec "gpg-connect-agent UPDATESTARTUPTTY /bye"\n\n'
+                    "Match originalhost studio\n    User christopherbailey\n    Port 22\n\n"
+                    "Match originalhost dietpi\n    HostName 10.213.0.4\n    User christopherbailey\n    Port 22\n")
 OUTER = "outer"  # a fault planted from the outer machine (the twin's network, its processes), not inside a host
 # from the outer machine (a stopped sshd cannot be reached to be continued): studio's listening sshd
 SSHD_LISTENER = ("for p in $(ip netns pids llmlab-studio); do grep -qa 'listener' /proc/$p/cmdline 2>/dev/null "
                  "&& kill -{signal} $p; done; true")
 OTHER_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIICgWHNYxQQDYbD9HzNtXytjwJx4X36korCDE+QL/aM7"  # not studio's
+
+# studio: the job as `launchctl print` shows it (the launchctl stand-in), waited for after launchd restarts
+def job_shows(*lines: str) -> str:
+    """sh: wait (10 s at most) until `launchctl print` of the lab's job shows every line; fail if it never does."""
+    greps = " && ".join(f"printf '%s\\n' \"$out\" | grep -qF {shlex.quote(line)}" for line in lines)
+    return (f"{{ for i in $(seq 100); do out=$({LAUNCHCTL} print system/com.bebop.mlx-launch); {greps} && break; "
+            f"sleep 0.1; done; {greps}; }}")
+
+
+UNSIGNED = "/var/lib/launchd-twin/unsigned"  # twin only: programs the launchd stand-in fails for code signing
+MLX_LISTENING = ("{ for i in $(seq 100); do [ \"$(ss -ltnH | grep -cE ':81(0[0-9]) ')\" = 5 ] && break; sleep 0.1; done; "
+                 "[ \"$(ss -ltnH | grep -cE ':81(0[0-9]) ')\" = 5 ]; }")  # the 5 MLX ports listen
 
 # the MLX server of 8103 (route jerry-weak, documented optional) killed; the faults' revert starts launchd again
 KILL_8103 = ("kill $(ss -ltnpH 'sport = :8103' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && "
@@ -171,6 +203,13 @@ CATALOG: tuple[Fault, ...] = (
     fault("route-points-elsewhere", "env.local sends jerry-weak to another port",
           edit(ENV_LOCAL, "s#^\\(JERRY_WEAK_API_BASE=.*\\):8103/v1#\\1:8199/v1#"),
           {"litellm-orch::route:jerry-weak:api-base"}),
+    # A copy of jerry-test's entry (not restarted): LiteLLM would load-balance between two deployments the
+    # inventory does not document. The copy is identical, so once loaded every request still reaches the
+    # documented backend (the contract stays green, deterministically); the config checks must see the second.
+    fault("router-duplicate-deployment", "router.yaml has jerry-test's entry twice: two deployments of one route",
+          edit(ROUTER, "/^  - model_name: jerry-test$/,/^      api_key: os.environ\\/JERRY_TEST_API_KEY$/"
+                       "{H;/api_key/{p;x;s/^\\n//}}"),
+          {f"litellm-orch::route:jerry-test:{a}" for a in ("api-base", "model", "api-key")}),
     fault("litellm-repo-symlinked", "the litellm-orch repo is a symlink now, not a directory",
           symlinked(f"{HOME}/litellm-orch"), {"litellm-orch::path:owner-repo"}),
     # --- Open WebUI -------------------------------------------------------------------------
@@ -305,6 +344,12 @@ CATALOG: tuple[Fault, ...] = (
           # the suite finds the DietPi through that entry: every check it asks over SSH fails with it (not HTTP)
           {"home-assistant::ssh-config:dietpi", "home-assistant::enabled", "home-assistant::active",
            "home-assistant::run-as", "home-assistant::logs", "home-assistant::unit-file", "home-assistant::listen:8123"}),
+    fault("ssh-config-match-block", "the owner's ssh config gives the DietPi its HostName, User and Port only in a Match "
+                                    "block, after a gpg-agent `Match exec` line: ssh applies them, so must the suite",
+          command(f"cp -a {OWNER_SSH_CONFIG} {OWNER_SSH_CONFIG}{BACKUP}-{{fault}} && "
+                  f"printf %s {shlex.quote(MATCH_SSH_CONFIG)} > {OWNER_SSH_CONFIG}",
+                  f"mv -f {OWNER_SSH_CONFIG}{BACKUP}-{{fault}} {OWNER_SSH_CONFIG}"),
+          set()),  # green: the DietPi is found (by the address its Match block gives) and reached as ssh reaches it
     # --- the Mac Studio (planted on studio) ------------------------------------------------------
     fault("studio-plist-missing", "the LaunchDaemon plist is gone (the job stays loaded until launchd re-reads)",
           hide(PLIST), {f"{JOB}:plist", f"{JOB}:program", f"{JOB}:keepalive", f"{JOB}:plist-owner"}, host="studio"),
@@ -323,13 +368,51 @@ CATALOG: tuple[Fault, ...] = (
            f"mv {PLIST}{BACKUP}-{{fault}} {PLIST}"),
           {f"{JOB}:{a}" for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner")},
           not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
-    fault("studio-crash-looping", "the launch script exits 1 at once: launchd restarts it every 10 s, no MLX port opens",
+    fault("studio-crash-looping", "the launch script exits 1 at once: launchd respawns it every 10 s, no MLX port opens",
           (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
            f"sed -i 's/^source .venv\\/bin\\/activate$/&\\nexit 1/' {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
-           f"for i in $(seq 50); do {LAUNCHCTL} print system/com.bebop.mlx-launch | grep -q 'last exit code = 1' && break; "
-           f"sleep 0.1; done && {MLX_PORTS_CLOSED}",
+           f"{job_shows('state = spawn scheduled', 'last exit code = 1')} && {MLX_PORTS_CLOSED}",
            f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
           {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    # `spawn scheduled` with `last exit code = 0`: the state, not the exit code, says it is not healthy
+    fault("studio-respawning-after-exit-0", "the launch script exits 0 at once: KeepAlive respawns it every 10 s "
+          "(state = spawn scheduled, last exit code = 0), no MLX port opens",
+          (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
+           f"sed -i 's/^source .venv\\/bin\\/activate$/&\\nexit 0/' {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
+           f"{job_shows('state = spawn scheduled', 'last exit code = 0')} && {MLX_PORTS_CLOSED}",
+           f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    fault("studio-exec-failure", "the launch script is not executable: launchd cannot exec it "
+          "(last exit reason = OS_REASON_EXEC, no exit code), retried every 10 s, no MLX port opens",
+          (f"chmod 644 {LAUNCH_SCRIPT} && systemctl restart launchd.service && "
+           f"{job_shows('state = spawn scheduled', 'last exit reason = OS_REASON_EXEC')} && {MLX_PORTS_CLOSED}",
+           f"chmod 755 {LAUNCH_SCRIPT}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    fault("studio-code-signing-failure", "the launch script fails code signing (twin: listed in "
+          f"{UNSIGNED}): last exit reason = OS_REASON_CODESIGNING, no exit code, retried every 10 s",
+          (f"test ! -e {UNSIGNED} && mkdir -p {UNSIGNED.rsplit('/', 1)[0]} && echo {LAUNCH_SCRIPT} > {UNSIGNED} && "
+           f"systemctl restart launchd.service && "
+           f"{job_shows('state = spawn scheduled', 'last exit reason = OS_REASON_CODESIGNING')} && {MLX_PORTS_CLOSED}",
+           f"rm -f {UNSIGNED}"),
+          {f"{JOB}:running"}, not_applicable=MLX_OPTIONAL, host="studio", start_after_revert=("launchd.service",)),
+    # must pass: the job runs the documented script through an interpreter (a form :program reads through)
+    fault("studio-plist-interpreter", "the plist runs the launch script through /bin/bash "
+          "(ProgramArguments = /bin/bash, the script): the program is still the script under /opt/mlx-launch",
+          edit(PLIST, f"s#<string>{LAUNCH_SCRIPT}</string>#<string>/bin/bash</string><string>{LAUNCH_SCRIPT}</string>#"),
+          set(), host="studio", restart=("launchd.service",)),
+    fault("studio-port-loopback-only", "the MLX server of 8101 (route jerry-editor) listens on 127.0.0.1 only: "
+          "up on the Studio, unreachable from the Mini",
+          (f"cp -a {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && "
+           f"sed -i 's/--host 0.0.0.0 --port 8101 /--host 127.0.0.1 --port 8101 /' {LAUNCH_SCRIPT} && "
+           f"! cmp -s {LAUNCH_SCRIPT} {LAUNCH_SCRIPT}{BACKUP}-{{fault}} && systemctl restart launchd.service && "
+           f"{MLX_LISTENING} && ss -ltnH 'sport = :8101' | grep -q '127.0.0.1:8101 '",
+           f"mv -f {LAUNCH_SCRIPT}{BACKUP}-{{fault}} {LAUNCH_SCRIPT}"),
+          {"mlx-servers::listen:8101", "mlx-servers::health:8101"}, host="studio",
+          start_after_revert=("launchd.service",)),
+    # launchd accepts a root-owned 0600 plist; the suite runs as the owner, who then cannot read it
+    fault("studio-plist-unreadable", "the plist is 0600 (root's, as launchd accepts it): the owner cannot read it",
+          command(f"chmod 600 {PLIST}", f"chmod 644 {PLIST}"), set(),
+          cannot_verify={f"{JOB}:{a}" for a in ("plist", "program", "keepalive")}, host="studio"),
     fault("studio-runtime-dir-missing", "/opt/mlx-launch is gone (the running servers keep running)",
           hide("/opt/mlx-launch"), {"mlx-servers::path:runtime-dir"}, host="studio"),
     fault("studio-log-missing", "port 8101 listens without its /tmp/mlx-8101.log",
@@ -389,7 +472,7 @@ def contract_checks(route: str, *aspects: str) -> set[str]:
 
 def mlx_misbehaves(port: int, how: str) -> tuple[str, str]:
     """The MLX stand-in on this port misbehaves (read per request: no restart): malformed | hang |
-    endless-stream | reject-key."""
+    endless-stream | reject-key | header-drip | gzip-bomb."""
     path = shlex.quote(f"{MLX_TWIN}/fault-{port}")
     return f"printf %s {how} > {path}", f"rm -f {path}"
 
@@ -427,6 +510,20 @@ CONTRACT_CATALOG: tuple[Fault, ...] = (
           edit(ROUTER, "s/^general_settings:.*$/general_settings:\\n  master_key: sk-twin-planted-master-key-0003/"),
           (PROXY_CONTRACT - {"litellm-orch::contract:readiness"}) | {WEBUI_CONTRACT} | ALL_THROUGH_PROXY,
           restart=("litellm-orch.service",)),
+    fault("contract-header-drip", "the MLX server of jerry-editor sends a chat answer's status line and headers a "
+          "byte every 0.5 s (the request's deadline covers the whole exchange)",
+          mlx_misbehaves(8101, "header-drip"), contract_checks("jerry-editor"), host="studio"),
+    fault("contract-gzip-bomb", "the MLX server of jerry-chat answers every chat with a gzip bomb (64 KB on the "
+          "wire, 64 MiB decoded), whatever the request accepts",
+          mlx_misbehaves(8100, "gzip-bomb"), contract_checks("jerry-chat"), host="studio"),
+    several_hosts("contract-optional-misrouted", "the MLX server of jerry-weak (documented optional) is down and "
+                  "env.local sends jerry-weak to the MLX server of 8109: LiteLLM answers it from another backend",
+                  (fault("contract-optional-misrouted-8103-down", "the MLX server of jerry-weak killed",
+                         command(KILL_8103), set(), host="studio", start_after_revert=("launchd.service",)),
+                   fault("contract-optional-misrouted-env", "env.local sends jerry-weak to 8109",
+                         edit(ENV_LOCAL, "s#^\\(JERRY_WEAK_API_BASE=.*\\):8103/v1#\\1:8109/v1#"), set(),
+                         restart=("litellm-orch.service",))),
+                  contract_checks("jerry-weak", "backend"), not_applicable=contract_checks("jerry-weak", "direct")),
 )
 
 
@@ -482,13 +579,24 @@ def _host(faults: list[Fault]) -> str:
 
 def plant(api, faults: list[Fault], host: str | None = None) -> None:
     """Plant the drifts in the twin and make them take effect (reload, restart)."""
-    _apply(api, host, faults, plant_script(faults), restarts(faults), [])
+    for part in _parts(faults):
+        _apply(api, host, part, plant_script(part), restarts(part), [])
 
 
 def revert(api, faults: list[Fault], host: str | None = None) -> None:
     """Undo the drifts (in reverse order) and bring stopped or restarted units back."""
-    _apply(api, host, faults, revert_script(faults), restarts(faults) + starts_after_revert(faults),
-           user_starts_after_revert(faults))
+    for part in reversed(_parts(faults)):
+        _apply(api, host, part, revert_script(part), restarts(part) + starts_after_revert(part),
+               user_starts_after_revert(part))
+
+
+def _parts(faults: list[Fault]) -> list[list[Fault]]:
+    """What is applied, one host at a time: the faults, or the parts of a fault on several hosts (planted alone)."""
+    if not any(f.parts for f in faults):
+        return [faults]
+    if len(faults) != 1:
+        raise ValueError("a fault on several hosts is planted alone")
+    return [[p] for p in faults[0].parts]
 
 
 def _apply(api, host: str | None, faults: list[Fault], script: str, units: list[str], user_units: list[str]) -> None:

@@ -50,3 +50,12 @@ def test_a_fault_run_must_fail_exactly_the_expected_checks(tmp_path):
 def test_a_run_without_results_says_its_exit_status(tmp_path):
     with pytest.raises(AssertionError, match="exited 4 and wrote no results.json"):
         SuiteRun(4, tmp_path)
+
+
+def test_a_fault_run_can_require_exactly_which_checks_cannot_be_verified(tmp_path):
+    run = _run(tmp_path, 0, [("a::one", "cannot verify"), ("a::two", "passed"), ("b::three", "passed")])
+    assert run.problems(IDS, cannot_verify={"a::one"}) == []
+    assert run.problems(IDS, cannot_verify={"a::one", "a::two"}) == [
+        "expected to be cannot verify (the suite's user may not read it):\n  a::two: passed: expected 'x', found 'x'"]
+    assert run.problems(IDS, failing={"a::one"}, exit_status=0) == [
+        "expected to fail, but did not:\n  a::one: cannot verify: expected 'x', found 'y'"]

@@ -11,8 +11,12 @@ Proxy-wide: readiness, the model list, an unknown model, the master key, Open We
 
 A failure names its layer (`Layer`) by comparing the two ways: a backend that fails directly too is
 the backend's fault; one that answers directly but not through the proxy is the proxy's. A route
-documented `optional` whose backend is down is not applicable (a skip with a warning). Wording of
-answers is never judged: real models answer anything.
+documented `optional` whose backend is down is not applicable (a skip with a warning) as far as
+nothing answered it: when LiteLLM answers it anyway (a fallback, a misroute), the answers are judged
+(chat, stream: are they well-formed) and `backend` fails, since they came from elsewhere; only
+`direct` stays not applicable. A route that did not finish within its budget fails its own four
+checks (`route unfinished`), never another route's. Wording of answers is never judged: real models
+answer anything.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from enum import Enum
 from functools import partial
 
 from ..facts.base import CannotVerify
-from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, Way
+from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, UndocumentedAddress, Way
 from ..inventory.schema import Api, Inventory
 from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
 
@@ -40,6 +44,7 @@ class Layer(str, Enum):
     BACKEND_HANGS = "backend hangs"
     BACKEND_REFUSES_ACCESS = "backend refuses access"
     BACKEND_MALFORMED = "backend malformed"
+    ROUTE_UNFINISHED = "route unfinished"  # the route's requests overran its budget: no verdict on any layer
 
 
 def contract_checks(inventory: Inventory) -> Iterator[Check]:
@@ -145,8 +150,11 @@ def _master_key(facts: ContractFacts) -> Finding:
 
 def _open_webui(facts: ContractFacts) -> Finding:
     facts.gather()
-    base, answer = facts.open_webui()
     routes = [p.route.name for p in facts.plans]
+    try:
+        base, answer = facts.open_webui()
+    except UndocumentedAddress as e:  # Open WebUI is pointed elsewhere: a drift, and no key was sent to find out
+        return failed(routes, e.reason, e.source, e.evidence)
     if not answer.ok:
         # without a database, LiteLLM answers a key that is not the master key with 400 "No connected db."
         layer = Layer.PROXY_REFUSES_ACCESS if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)
@@ -161,18 +169,26 @@ def _route(facts: ContractFacts, route: str) -> RouteAnswers:
     return facts.routes[route]
 
 
-def _optional_and_down(answers: RouteAnswers) -> Finding | None:
+def _decided_early(answers: RouteAnswers, direct: bool = False) -> Finding | None:
+    """A route that did not finish fails; an optional route whose backend is down is not applicable, for
+    the proxy's checks only while nothing answered through the proxy (an answer came from elsewhere)."""
     plan = answers.plan
+    if answers.unfinished:
+        evidence = answers.direct.evidence + answers.proxy.evidence
+        return failed(f"{plan.route.name}'s requests within its budget",
+                      _with_layer(Layer.ROUTE_UNFINISHED, answers.unfinished), f"route {plan.route.name}", evidence)
     down = answers.direct.health
-    if plan.route.expected == "optional" and down is not None and down.failure is Failure.REFUSED:
-        return not_applicable(f"{plan.route.name}'s backend is down (documented optional): {down.shown()}",
-                              down.what, down.evidence)
-    return None
+    if plan.route.expected != "optional" or down is None or down.failure is not Failure.REFUSED:
+        return None
+    if not direct and any(a.ok for a in answers.proxy.answers()):
+        return None
+    return not_applicable(f"{plan.route.name}'s backend is down (documented optional): {down.shown()}",
+                          down.what, down.evidence)
 
 
 def _direct(facts: ContractFacts, route: str) -> Finding:
     answers = _route(facts, route)
-    skip = _optional_and_down(answers)
+    skip = _decided_early(answers, direct=True)
     if skip:
         return skip
     plan, way = answers.plan, answers.direct
@@ -193,7 +209,7 @@ def _stream(facts: ContractFacts, route: str) -> Finding:
 
 def _through(facts: ContractFacts, route: str, stream: bool) -> Finding:
     answers = _route(facts, route)
-    skip = _optional_and_down(answers)
+    skip = _decided_early(answers)
     if skip:
         return skip
     plan = answers.plan
@@ -215,7 +231,7 @@ def _through(facts: ContractFacts, route: str, stream: bool) -> Finding:
 
 def _backend(facts: ContractFacts, route: str) -> Finding:
     answers = _route(facts, route)
-    skip = _optional_and_down(answers)
+    skip = _decided_early(answers)
     if skip:
         return skip
     plan = answers.plan
@@ -229,12 +245,16 @@ def _backend(facts: ContractFacts, route: str) -> Finding:
                                             f"nothing to fingerprint: {why}"),
                       first.what if first else facts.proxy_base, first.evidence if first else ())
     found = []
+    health = answers.direct.health
     for a in answered:
         said = a.headers.get("x-litellm-model-api-base")
         if said != plan.api_base:
             direct_fine = answers.direct.first_failure() is None
+            down = health is not None and health.failure is Failure.REFUSED
             found.append(f"{Layer.PROXY_MISROUTES.value}: LiteLLM called {said or 'no api_base (header missing)'}"
-                         + (" (the documented backend answers fine directly)" if direct_fine else ""))
+                         + (" (the documented backend answers fine directly)" if direct_fine else "")
+                         + (" while the documented backend is down (a fallback or a misroute answered)" if down
+                            else ""))
         found += [f"{Layer.PROXY_MISROUTES.value}: {p}" for p in fingerprint_problems(a, plan.api)]
         for header in ("x-litellm-attempted-retries", "x-litellm-attempted-fallbacks"):
             if a.headers.get(header, "0") not in ("0", ""):
@@ -368,12 +388,14 @@ def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answ
 
 
 def latency_summary(facts: ContractFacts) -> dict:
-    """Per route: TTFT, total and tokens/s directly and through LiteLLM, and the proxy's overhead (results.json)."""
+    """Per route, directly and through LiteLLM: the streamed request's TTFT and total (one request, so the
+    first token never comes after the end), the non-streamed total, tokens/s; and the proxy's overhead on
+    the non-streamed total (results.json)."""
     routes = []
     for name, answers in facts.routes.items():
         direct, proxy = _timings(answers.direct), _timings(answers.proxy)
-        overhead = (round(proxy["total_seconds"] - direct["total_seconds"], 4)
-                    if proxy.get("total_seconds") is not None and direct.get("total_seconds") is not None else None)
+        overhead = (round(proxy["chat_seconds"] - direct["chat_seconds"], 4)
+                    if proxy["chat_seconds"] is not None and direct["chat_seconds"] is not None else None)
         routes.append({"route": name, "backend": answers.plan.route.backend, "host": answers.plan.host,
                        "api": answers.plan.api.id, "expected": answers.plan.route.expected,
                        "direct": direct, "proxy": proxy, "overhead_seconds": overhead,
@@ -388,6 +410,8 @@ def _timings(way: Way) -> dict:
     rates = [r for r in (*(a.tokens_per_second for a in chats), stream.tokens_per_second if stream else None) if r]
     first = next(iter(way.chats), None)
     return {"status": first.status if first else None,
+            # the same streamed request: its first token, and its end
             "ttft_seconds": round(stream.ttft, 4) if stream and stream.ttft is not None else None,
-            "total_seconds": round(totals[len(totals) // 2], 4) if totals else None,
+            "stream_seconds": round(stream.seconds, 4) if stream else None,
+            "chat_seconds": round(totals[len(totals) // 2], 4) if totals else None,  # non-streamed: the median
             "tokens_per_second": rates[0] if rates else None}

@@ -6,11 +6,12 @@ applicable (a skip with a warning, even for nightly runs); a down `up` port fail
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from functools import partial
 from urllib.parse import urlsplit
 
-from ..facts.launchd import restart_behaviour
+from ..facts.launchd import job_program, restart_behaviour
 from ..inventory.schema import Inventory, LaunchdJob, Route
 from ..site import SiteView
 from .finding import Check, Finding, Impact, compare, failed, not_applicable
@@ -53,9 +54,11 @@ def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterat
         port = route_port(route)
         service = route.backend
         state = "must listen" if route.expected == "up" else "may be down (listening state varies)"
+        address = urlsplit(site.render(route.api_base)).hostname
         yield Check(id=f"{service}::listen:{port}", host=host_id, kind="mlx-listen", source=route.source,
-                    impact=Impact.HIGH, title=f"port {port} of route {route.name} listens ({state})",
-                    evaluate=partial(_route_listens, route=route, port=port))
+                    impact=Impact.HIGH,
+                    title=f"port {port} of route {route.name} listens on {address} or a wildcard address ({state})",
+                    evaluate=partial(_route_listens, route=route, port=port, address=address))
         url = f"http://{site.address(host_id)}:{port}/health"
         yield Check(id=f"{service}::health:{port}", host=host_id, kind="mlx-health", source=route.source,
                     impact=Impact.HIGH, title=f"GET {url} answers 200 status ok (route {route.name}; {state})",
@@ -69,7 +72,7 @@ def _job_checks(job: LaunchdJob) -> Iterator[Check]:
         yield check(id=f"{prefix}:loaded", kind="launchd", impact=Impact.CRITICAL,
                     title=f"launchd has {label} loaded in the system domain", evaluate=partial(_loaded, label=label))
         yield check(id=f"{prefix}:running", kind="launchd", impact=Impact.HIGH,
-                    title=f"{label} runs, or last exited 0 (not crash-looping)", evaluate=partial(_running, label=label))
+                    title=f"{label} runs, or is not running after a clean exit (not waiting to respawn, not failing to start)", evaluate=partial(_running, label=label))
         yield check(id=f"{prefix}:plist", kind="launchd", impact=Impact.HIGH,
                     title=f"{plist} is a plist for Label {label}", evaluate=partial(_plist_label, label=label, plist=plist))
         yield check(id=f"{prefix}:program", kind="launchd",
@@ -95,13 +98,20 @@ def _loaded(facts, label: str) -> Finding:
 
 
 def _running(facts, label: str) -> Finding:
+    """Healthy: running (a pid), or not running after a clean exit (status 0, or never ran).
+
+    Read from `state` and the one last-exit line launchd prints: `last exit code`, `last terminating
+    signal` or `last exit reason` (OS_REASON_EXEC, OS_REASON_CODESIGNING, ...: a job that could not
+    even run prints no exit code). `spawn scheduled` is a job that exited and waits to be respawned:
+    never healthy, whatever its last exit code; nor is any other state (`spawning`, ...).
+    """
     fact = facts.job(label)
     job = fact.value
+    expected = "running, or not running after last exit 0"
     if job is None:
-        return failed("running, or last exit 0", "not loaded", fact.source, fact.evidence)
-    shown = f"state {job.state}, runs {job.runs}, last exit code {job.last_exit_text or 'none'}"
-    healthy = job.running or job.last_exit_code in (0, None) and not job.last_terminating_signal
-    return compare("running, or last exit 0", "running, or last exit 0" if healthy else shown, fact.source, fact.evidence)
+        return failed(expected, "not loaded", fact.source, fact.evidence)
+    healthy = job.running or (job.state == "not running" and job.exited_cleanly)
+    return compare(expected, expected if healthy else job.describe(), fact.source, fact.evidence)
 
 
 def _plist_fact(facts, plist: str, expected: str):
@@ -117,13 +127,16 @@ def _plist_label(facts, label: str, plist: str) -> Finding:
 
 
 def _program(facts, plist: str, runtime_dir: str) -> Finding:
+    """Judged by what the job really runs: an interpreter's script or module, not the interpreter
+    (conformance.facts.launchd.job_program says which forms are read through)."""
     expected = f"a program under {runtime_dir}/"
     fact, problem = _plist_fact(facts, plist, expected)
     if problem:
         return problem
-    program = fact.value.program or (fact.value.program_arguments[0] if fact.value.program_arguments else None)
-    found = expected if program and program.startswith(runtime_dir.rstrip("/") + "/") else f"program {program}"
-    return compare(expected, found, f"{plist} (Program / ProgramArguments[0])", fact.evidence)
+    runs = job_program(fact.value)
+    under = runs.path is not None and runs.path.startswith(runtime_dir.rstrip("/") + "/")
+    return compare(expected, expected if under else runs.described,
+                   f"{plist} (Program, ProgramArguments, WorkingDirectory): {runs.described}", fact.evidence)
 
 
 def _keepalive(facts, plist: str) -> Finding:
@@ -174,12 +187,32 @@ def _logs_of_listening_ports(facts, job: LaunchdJob) -> Finding:
                    f"{listeners.source}; stat of {job.log_pattern}", evidence)
 
 
-def _route_listens(facts, route: Route, port: int) -> Finding:
-    ports, fact = _listening_ports(facts)
-    if port not in ports and route.expected == "optional":
+def _route_listens(facts, route: Route, port: int, address: str) -> Finding:
+    """The port listens where the route's clients connect: the address of its api_base (as this site
+    renders it) or a wildcard that covers it. A port bound to 127.0.0.1 only is up, and unreachable."""
+    fact = facts.listeners()
+    on_port = sorted({l.address for l in fact.value if l.port == port})
+    if not on_port and route.expected == "optional":
         return not_applicable(f"port {port} (route {route.name}) is down; documented as optional", fact.source, fact.evidence)
-    return compare(f"port {port} listening", f"port {port} listening" if port in ports else f"nothing on port {port}",
-                   fact.source, fact.evidence)
+    expected = f"port {port} listening on {address} or a wildcard address"
+    if _reachable_at(address) & set(on_port):
+        found = expected
+    elif on_port:
+        found = f"port {port} listening only on {', '.join(on_port)}, not where route {route.name} connects ({address})"
+    else:
+        found = f"nothing on port {port}"
+    return compare(expected, found, fact.source, fact.evidence)
+
+
+def _reachable_at(address: str) -> set[str]:
+    """The listening addresses that accept a connection to `address`: itself, or a wildcard of its family
+    as the listener facts write them (netstat's `*` is `0.0.0.0` for tcp4, `::` for tcp6, `*` for tcp46:
+    conformance.facts.netstat.WILDCARDS; an IPv6-only `::` does not take IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # a host name: which family it resolves to is not known here
+        return {address, "*", "0.0.0.0", "::"}
+    return {str(ip), "*", "0.0.0.0" if ip.version == 4 else "::"}
 
 
 def _health(facts, host: str, route: Route, port: int, url: str) -> Finding:

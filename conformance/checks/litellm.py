@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from ..facts import journal as journal_facts
-from ..facts.litellm import RouterConfig, RouterConfigError, resolve_router
+from ..facts.litellm import Deployment, RouterConfig, RouterConfigError, resolve_router
 from ..facts.plan import UnitKey
 from ..inventory.schema import Inventory, LiteLLM, Route
 from ..site import SiteView
@@ -140,40 +140,55 @@ def _master_key(facts, cfg: LiteLLM, unit: UnitKey | None) -> Finding:
     return finding
 
 
+def _deployments(router: RouterConfig, route: Route, found_in) -> str:
+    """What the route's entries of model_list hold, as `found_in(litellm_params)` says it.
+
+    Several entries with one model_name are several deployments LiteLLM load-balances between: the
+    inventory documents one, so the finding names how many there are and what each holds (never only the last).
+    """
+    deployments = router.deployments.get(route.name)
+    if not deployments:
+        return f"no route {route.name!r} in model_list"
+    if len(deployments) == 1:
+        return found_in(deployments[0])
+    return (f"{len(deployments)} deployments of {route.name!r} in model_list (LiteLLM load-balances between them): "
+            + "; ".join(f"#{i} {found_in(d)}" for i, d in enumerate(deployments, 1)))
+
+
 @_with_router
 def _route_api_base(facts, cfg: LiteLLM, route: Route, expected: str) -> Finding:
     router, evidence = _router(facts, cfg)
     variable = f"{route.env_prefix}_API_BASE"
     want = f"os.environ/{variable} = {expected}"
-    value = router.routes.get(route.name, {}).get("api_base")
-    if route.name not in router.routes:
-        found = f"no route {route.name!r} in model_list"
-    elif value is None:
-        found = "no api_base"
-    elif value.variable is None:
-        found = f"literal {value.raw}"
-    else:
-        found = f"{value.raw} = {value.value if not value.unresolved else '<not set in ' + cfg.env_file + '>'}"
-    return compare(want, found, f"{cfg.config} + {cfg.env_file}", evidence)
+
+    def found_in(params: Deployment) -> str:
+        value = params.get("api_base")
+        if value is None:
+            return "no api_base"
+        if value.variable is None:
+            return f"literal {value.raw}"
+        return f"{value.raw} = {value.value if not value.unresolved else '<not set in ' + cfg.env_file + '>'}"
+    return compare(want, _deployments(router, route, found_in), f"{cfg.config} + {cfg.env_file}", evidence)
 
 
 @_with_router
 def _route_model(facts, cfg: LiteLLM, route: Route) -> Finding:
     router, evidence = _router(facts, cfg)
     variable = f"{route.env_prefix}_MODEL"
-    value = router.routes.get(route.name, {}).get("model")
     want = f"os.environ/{variable} = openai/<upstream id>"
-    if value is None:
-        found = f"no route {route.name!r}" if route.name not in router.routes else "no model"
-    elif value.variable != variable:
-        found = f"{value.raw}"
-    elif value.unresolved:
-        found = f"{value.raw} = <not set in {cfg.env_file}>"
-    elif str(value.value).startswith("openai/") and len(str(value.value)) > len("openai/"):
-        found = want
-    else:
-        found = f"{value.raw} = {value.value}"
-    return compare(want, found, f"{cfg.config} + {cfg.env_file}", evidence)
+
+    def found_in(params: Deployment) -> str:
+        value = params.get("model")
+        if value is None:
+            return "no model"
+        if value.variable != variable:
+            return f"{value.raw}"
+        if value.unresolved:
+            return f"{value.raw} = <not set in {cfg.env_file}>"
+        if str(value.value).startswith("openai/") and len(str(value.value)) > len("openai/"):
+            return want
+        return f"{value.raw} = {value.value}"
+    return compare(want, _deployments(router, route, found_in), f"{cfg.config} + {cfg.env_file}", evidence)
 
 
 @_with_router
@@ -181,12 +196,13 @@ def _route_key(facts, cfg: LiteLLM, route: Route) -> Finding:
     """A secret: compared as set / not set / written literally, never by value."""
     router, evidence = _router(facts, cfg)
     variable = f"{route.env_prefix}_API_KEY"
-    value = router.routes.get(route.name, {}).get("api_key")
     want = f"os.environ/{variable} <set>"
-    if value is None:
-        found = "no api_key"
-    elif value.variable != variable:
-        found = "api_key written literally in router.yaml" if value.variable is None else f"os.environ/{value.variable}"
-    else:
-        found = want if value.value else f"os.environ/{variable} <not set>"
-    return compare(want, found, f"{cfg.config} + {cfg.env_file}", evidence)
+
+    def found_in(params: Deployment) -> str:
+        value = params.get("api_key")
+        if value is None:
+            return "no api_key"
+        if value.variable != variable:
+            return "api_key written literally in router.yaml" if value.variable is None else f"os.environ/{value.variable}"
+        return want if value.value else f"os.environ/{variable} <not set>"
+    return compare(want, _deployments(router, route, found_in), f"{cfg.config} + {cfg.env_file}", evidence)

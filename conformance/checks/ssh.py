@@ -1,12 +1,16 @@
-"""Checks of the owner's ssh config (where the founding document found the DietPi's address)."""
+"""Checks of the owner's ssh config (where the founding document found the DietPi's address).
+
+Read as ssh reads it, with the transport's own resolution: the aliases the file lists (Includes followed,
+Match blocks skipped), each resolved by `ssh -G -F FILE` on the host, so a HostName set in a Match block or
+an included file counts, as it does for ssh.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
 
-import paramiko
-
 from ..inventory.schema import Inventory, SshConfigEntry
+from ..runner.sshconfig import Resolved
 from ..site import SiteView
 from .finding import Check, Finding, Impact, compare, unreadable
 
@@ -19,15 +23,12 @@ def ssh_config_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
                     impact=Impact.LOW, evaluate=partial(_entry, entry=entry, address=address))
 
 
-def hosts_by_address(text: str) -> dict[str, list[str]]:
-    """HostName -> the Host patterns that reach it (paramiko's parser, as ssh reads it)."""
-    config = paramiko.SSHConfig.from_text(text)
+def hosts_by_address(aliases: dict) -> dict[str, list[str]]:
+    """HostName -> the aliases ssh sends there (from their `ssh -G` resolution), aliases sorted."""
     found: dict[str, list[str]] = {}
-    for alias in sorted(config.get_hostnames()):
-        if "*" in alias or "?" in alias:
-            continue
-        hostname = config.lookup(alias).get("hostname", alias)
-        found.setdefault(hostname, []).append(alias)
+    for alias in sorted(aliases):
+        if isinstance(aliases[alias], Resolved):
+            found.setdefault(aliases[alias].hostname, []).append(alias)
     return found
 
 
@@ -37,7 +38,11 @@ def _entry(facts, entry: SshConfigEntry, address: str) -> Finding:
     problem = unreadable(text, expected)
     if problem:
         return problem
-    by_address = hosts_by_address(text.text)
+    config = facts.ssh_config(entry.file)
+    by_address = hosts_by_address(config.aliases)
     listed = ", ".join(f"{h} ({'/'.join(a)})" for h, a in sorted(by_address.items()))
+    failed = "; ".join(str(e) for e in config.aliases.values() if not isinstance(e, Resolved))
     found = expected if address in by_address else (f"HostNames: {listed}" if listed else "no Host entries")
-    return compare(expected, found, entry.file, text.evidence)
+    if failed and address not in by_address:
+        found += f" ({failed})"
+    return compare(expected, found, f"{entry.file} ({config.source})", text.evidence + config.evidence)

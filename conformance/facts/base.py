@@ -37,7 +37,9 @@ class Unavailable(Exception):
 
 
 def remembered(method):
-    """Compute once per instance, remembering an exception too: a failed round trip is never sent again."""
+    """Compute once per instance, remembering an exception too: whatever a round trip raised (the host did not
+    answer, the allowlist refused a command, a privilege is missing) is raised again to every check that needs
+    it, and the round trip is never sent (or refused) again this run."""
     name = method.__name__
 
     @functools.wraps(method)
@@ -46,7 +48,7 @@ def remembered(method):
         if name not in memo:
             try:
                 memo[name] = (True, method(self))
-            except (Unavailable, CannotVerify) as e:
+            except Exception as e:
                 memo[name] = (False, e)
         ok, value = memo[name]
         if not ok:

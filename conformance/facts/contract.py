@@ -9,6 +9,12 @@ the backend directly (health, model list, chat, stream), then the same through L
 first request finds the backend refusing or silent is not asked again: the failure is remembered.
 Proxy-wide requests (readiness, the model list, an unknown model, the key) go first.
 
+The gather bounds itself: every request ends by its deadline (facts/http.py), so a route's requests
+end by its budget (`Budget.seconds`), and the gather waits for each route no longer than that. Every
+route gets an answer: one that did not finish within its budget (or whose thread failed) is that
+route's own failure, never another's; `bound()` is the most the gather can take, from which the
+plugin derives the contract tests' pytest timeout.
+
 Only the request policy's endpoints are called: GET /v1/models, /health/readiness and the backends'
 /health (no model calls), and POST /v1/chat/completions with a small max_tokens. LiteLLM's /health
 calls every backend, so it is never used.
@@ -17,9 +23,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from urllib.parse import urlsplit, urlunsplit
 
@@ -37,6 +43,7 @@ UNKNOWN_MODEL = "conformance-no-such-route"
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 # LiteLLM's words when a deployment is cooling down after failures (router.py: "No deployments available ...")
 COOLDOWN = re.compile(r"No deployments available|cooldown", re.IGNORECASE)
+GRACE = 2.0  # seconds a route or the gather may take beyond its requests' deadlines (the suite's own work)
 
 
 class Failure(str, Enum):
@@ -49,11 +56,26 @@ class Failure(str, Enum):
     MALFORMED = "malformed"  # 2xx, but not an OpenAI answer
 
 
+class UndocumentedAddress(Unavailable):
+    """A credential would go to an address the inventory does not document: it is not sent."""
+
+
 @dataclass(frozen=True)
 class Budget:
     deadline: float
     max_tokens: int
     requests: int
+
+    @property
+    def most_requests(self) -> int:
+        """Requests a route sends at most, one after another: directly its health, its model list, the chats
+        and the stream; through the proxy the chats and the stream."""
+        return 2 + 2 * (self.requests + 1)
+
+    @property
+    def seconds(self) -> float:
+        """The most the route's requests can take: each ends by its deadline."""
+        return self.most_requests * self.deadline
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,15 @@ class RouteAnswers:
     direct: Way
     proxy: Way
     seconds: float  # wall time of the route's requests, both ways
+    unfinished: str = ""  # why the route has no complete answers (it overran its budget, its thread failed)
+
+    def snapshot(self) -> RouteAnswers:
+        """The answers finished so far (a route's thread adds each answer once it is complete)."""
+        return replace(self, direct=_copy(self.direct), proxy=_copy(self.proxy))
+
+
+def _copy(way: Way) -> Way:
+    return Way(way.health, way.models, list(way.chats), way.stream)
 
 
 @dataclass
@@ -171,6 +202,7 @@ class ContractFacts:
         self.routes: dict[str, RouteAnswers] = {}
         self.wall_seconds = 0.0
         self._gathered = False
+        self._lock = threading.Lock()
 
     # --- what is asked, and where ----------------------------------------------------------------
     def _plan(self, route: Route) -> RoutePlan:
@@ -199,6 +231,17 @@ class ContractFacts:
     def key_documented(self) -> bool:
         return self.inventory.litellm.master_key.enabled
 
+    @property
+    def proxy_requests(self) -> int:
+        """Proxy-wide requests, one after another: readiness, the model list, the unknown model (and the list
+        without the key, when one is documented)."""
+        return 3 + (1 if self.key_documented else 0)
+
+    def bound(self) -> float:
+        """The most `gather` takes: the proxy-wide requests, then every route at once (the slowest budget)."""
+        slowest = max((p.budget.seconds for p in self.plans), default=0.0)
+        return self.proxy_requests * self.proxy_deadline + slowest + 2 * GRACE
+
     def master_key(self) -> str | None:
         """The key from the environment variable the inventory names (never from a file of the suite)."""
         return self.environ.get(self.key_env) or None
@@ -210,7 +253,8 @@ class ContractFacts:
         if self.key_documented:
             lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
         if self.inventory.contract.open_webui:
-            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key")
+            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key, only when that is "
+                         f"a documented address ({' or '.join(self.open_webui_addresses())})")
         for p in self.plans:
             b = p.budget
             lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
@@ -221,15 +265,61 @@ class ContractFacts:
 
     # --- asking --------------------------------------------------------------------------------
     def gather(self) -> None:
-        if self._gathered:
-            return
-        self._gathered = True
+        """Ask everything, once, within `bound()`. Whatever happens (a route overrunning its budget, a thread
+        failing, the gather itself interrupted), every route ends up with answers: complete, or unfinished
+        with the reason."""
+        with self._lock:
+            if self._gathered:
+                return
+            started = time.monotonic()
+            progress: dict[str, RouteAnswers] = {}
+            try:
+                self.proxy = self._ask_proxy()
+                self._ask_routes(progress)
+            except BaseException as e:  # interrupted (pytest-timeout, Ctrl-C): every route still gets an answer
+                self._settle(progress, f"the contract's requests were interrupted ({type(e).__name__}: {e})")
+                raise
+            finally:
+                self._settle(progress, "the contract's requests were interrupted")
+                self.wall_seconds = time.monotonic() - started
+                self._gathered = True
+
+    def _ask_routes(self, progress: dict[str, RouteAnswers]) -> None:
+        """Every route in its own daemon thread (none holds the process), each waited for up to its budget."""
+        done: dict[str, RouteAnswers] = {}
+        threads = []
+        for plan in self.plans:
+            progress[plan.route.name] = RouteAnswers(plan, Way(), Way(), 0.0)
+            thread = threading.Thread(target=self._route_thread, args=(progress[plan.route.name], done),
+                                      name=f"contract:{plan.route.name}", daemon=True)
+            thread.start()
+            threads.append((plan, thread))
         started = time.monotonic()
-        self.proxy = self._ask_proxy()
-        with ThreadPoolExecutor(max_workers=max(1, len(self.plans))) as pool:
-            for answers in pool.map(self._ask_route, self.plans):
-                self.routes[answers.plan.route.name] = answers
-        self.wall_seconds = time.monotonic() - started
+        for plan, thread in threads:
+            thread.join(max(0.0, started + plan.budget.seconds + GRACE - time.monotonic()))
+        for plan, _ in threads:
+            name = plan.route.name
+            self.routes[name] = done.get(name) or replace(
+                progress[name].snapshot(), seconds=time.monotonic() - started,
+                unfinished=progress[name].unfinished or
+                f"did not finish within its budget of {plan.budget.seconds:g} s "
+                f"({plan.budget.most_requests} requests of at most {plan.budget.deadline:g} s)")
+
+    def _route_thread(self, progress: RouteAnswers, done: dict[str, RouteAnswers]) -> None:
+        try:
+            done[progress.plan.route.name] = self._ask_route(progress)
+        except Exception as e:  # noqa: BLE001 - the route's own failure, never another's
+            progress.unfinished = f"its requests stopped on an error of the suite ({type(e).__name__}: {e})"
+
+    def _settle(self, progress: dict[str, RouteAnswers], reason: str) -> None:
+        """Answers for whatever the gather did not get to (it was interrupted)."""
+        if self.proxy is None:
+            self.proxy = ProxyAnswers(*(_not_asked(f"GET {self.proxy_base}/{what}", reason)
+                                        for what in ("health/readiness", "models", "chat/completions")), None)
+        for plan in self.plans:
+            if plan.route.name not in self.routes:
+                answers = progress.get(plan.route.name) or RouteAnswers(plan, Way(), Way(), 0.0)
+                self.routes[plan.route.name] = replace(answers.snapshot(), unfinished=reason)
 
     def _client(self, base_url: str, deadline: float, api_key: str | None) -> openai.OpenAI:
         return openai.OpenAI(base_url=base_url, api_key=api_key, _enforce_credentials=api_key is not None,
@@ -250,10 +340,11 @@ class ContractFacts:
             without = self._models(self._client(self.proxy_base, self.proxy_deadline, None), None)
         return ProxyAnswers(readiness, models, unknown, without)
 
-    def _ask_route(self, plan: RoutePlan) -> RouteAnswers:
+    def _ask_route(self, progress: RouteAnswers) -> RouteAnswers:
+        """The route's requests, each answer added to `progress` as it completes."""
+        plan, direct, proxy = progress.plan, progress.direct, progress.proxy
         started = time.monotonic()
         b = plan.budget
-        direct = Way()
         direct.health = self._get(f"{plan.direct_root}{plan.api.health}", b.deadline)
         if direct.health.failure not in (Failure.REFUSED, Failure.TIMEOUT):
             client = self._client(plan.direct_base, b.deadline, None)
@@ -261,7 +352,6 @@ class ContractFacts:
             model = (direct.models.model_ids or [plan.route.name])[0]
             self._chats(direct, client, None, model, b)
         key = self.master_key() if self.key_documented else None
-        proxy = Way()
         client = self._client(self.proxy_base, b.deadline, key)
         self._chats(proxy, client, key, plan.route.name, b)
         return RouteAnswers(plan, direct, proxy, time.monotonic() - started)
@@ -274,7 +364,9 @@ class ContractFacts:
         way.stream = self._chat(client, key, model, b.max_tokens, stream=True)
 
     def open_webui(self) -> tuple[str, Answer]:
-        """Open WebUI's own path: its env file's base URL and key, asking for the model list."""
+        """Open WebUI's own path: its env file's base URL and key, asking for the model list. The key is sent
+        only to a documented address (UndocumentedAddress otherwise): whatever else the file names is not
+        the proxy the inventory documents, and is never given a credential."""
         path = self.inventory.contract.open_webui
         service = self.inventory.service(path.service)
         facts = self.host_facts(service.host)
@@ -285,9 +377,23 @@ class ContractFacts:
         key = values.get(path.api_key_key) or None
         if not base:
             raise Unavailable(f"{path.env_file} sets no {path.base_url_key}", text.source, text.evidence)
+        documented = self.open_webui_addresses()
+        if base.rstrip("/") not in documented:
+            raise UndocumentedAddress(
+                f"{path.env_file} sets {path.base_url_key}={base}, not a documented address of the proxy "
+                f"({' or '.join(documented)}): Open WebUI's key was not sent there", text.source, text.evidence)
         base = self._reachable(base.rstrip("/"), service.host)
         answer = self._models(self._client(base, self.proxy_deadline, key), key)
         return base, answer
+
+    def open_webui_addresses(self) -> list[str]:
+        """Where Open WebUI's key may go: the env file's documented base URL, and the proxy's documented
+        address as the site renders it."""
+        path = self.inventory.contract.open_webui
+        service = self.inventory.service(path.service)
+        documented = [e.value for f in service.env_files if f.path == path.env_file for e in f.entries
+                      if e.key == path.base_url_key and e.value]
+        return list(dict.fromkeys(u.rstrip("/") for u in (*documented, self.site.render(self.inventory.contract.proxy))))
 
     # --- one request each: never raises, the failure is the answer ----------------------------------
     def _get(self, url: str, deadline: float) -> Answer:
@@ -368,6 +474,12 @@ def _saw_done(request) -> bool:
 
 def _fail(answer: Answer, failure: Failure, reason: str) -> None:
     answer.failure, answer.reason = failure, reason
+
+
+def _not_asked(what: str, reason: str) -> Answer:
+    answer = Answer(what)
+    _fail(answer, Failure.TIMEOUT, reason)
+    return answer
 
 
 def _transport_failure(answer: Answer, error: httpx2.HTTPError, deadline: float) -> None:

@@ -63,7 +63,7 @@ class MacFacts:
     def gather(self) -> None:
         try:
             self._batch
-        except Unavailable:
+        except Exception:  # remembered (did not answer, or refused): each check that needs it says why
             return
         self._learn_secrets()
 

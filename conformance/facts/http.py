@@ -1,8 +1,13 @@
 """HTTP as a fact source: one client path for every request a run sends, each bounded and recorded.
 
 Requests go from the run's own host (the suite asks the way a client of the lab would), with a
-deadline on the WHOLE exchange (a stream that keeps talking past it is cut), no retries, no
-redirects followed, no proxy from the environment, and at most MAX_ANSWER_BYTES of an answer read.
+deadline on the WHOLE exchange: connecting, sending, the status line and headers, the body (httpx has
+only per-phase timeouts, so a server that sends its headers one byte at a time would hold a request for
+days; here every blocking socket call of an exchange ends by the exchange's deadline, see
+_DeadlineBackend). No retries, no redirects followed, no proxy from the environment. Answers are asked
+for and accepted only unencoded (`Accept-Encoding: identity`; any other Content-Encoding is refused
+unread), so an answer is never decoded and its size in memory is its size on the wire: at most
+MAX_ANSWER_BYTES.
 Plain GETs (HttpProbe.get) and the official openai client (given `HttpProbe.client()`) share the
 RecordingTransport: every exchange becomes a record in the run's evidence beside the shell commands,
 with the status, the latency, the headers that say who answered, and a trimmed body. Authorization
@@ -15,8 +20,11 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+import httpcore2
 import httpx2
 
 from ..evidence import CommandRecord
@@ -29,8 +37,8 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024  # what any answer may be before it is cut of
 RECORDED_BODY_CHARS = 4000
 # Response headers worth keeping as evidence: who answered (LiteLLM's routing headers, the upstream's
 # own headers it passes on as llm_provider-*), and the type of the answer.
-SHOWN_HEADERS = ("content-type", "server", "x-process-time", "x-litellm-call-id", "x-litellm-model-id",
-                 "x-litellm-model-api-base", "x-litellm-model-group", "x-litellm-model-name", "x-litellm-version",
+SHOWN_HEADERS = ("content-type", "content-encoding", "server", "x-process-time", "x-litellm-call-id",
+                 "x-litellm-model-id", "x-litellm-model-api-base", "x-litellm-model-group", "x-litellm-model-name", "x-litellm-version",
                  "x-litellm-attempted-retries", "x-litellm-attempted-fallbacks", "x-litellm-overhead-duration-ms",
                  "x-litellm-response-duration-ms")
 
@@ -52,16 +60,105 @@ def request_of(error: httpx2.HTTPError) -> httpx2.Request | None:
 
 
 class DeadlineExceeded(httpx2.ReadTimeout):
-    """The whole exchange took longer than its deadline (a stream that never ends, say)."""
+    """The whole exchange took longer than its deadline (headers that drip, a stream that never ends, say)."""
 
 
 class AnswerTooLarge(httpx2.ReadError):
     """The answer grew past MAX_ANSWER_BYTES."""
 
 
+class EncodingRefused(httpx2.DecodingError):
+    """The answer came encoded (gzip, ...) though only identity was accepted: it is not read, let alone decoded."""
+
+
+# --- the whole-exchange deadline, at the socket ------------------------------------------------------
+# The monotonic time by which the exchange running on this thread must end (None: no exchange). Set by
+# the RecordingTransport around each of its calls into httpcore; read by every blocking socket call.
+_EXCHANGE_END: ContextVar[float | None] = ContextVar("exchange_end", default=None)
+
+
+@contextmanager
+def _held_to(end: float | None):
+    token = _EXCHANGE_END.set(end)
+    try:
+        yield
+    finally:
+        _EXCHANGE_END.reset(token)
+
+
+def _within(timeout: float | None, error: type[Exception]) -> float | None:
+    """A blocking call's timeout, cut to what is left of the exchange's deadline; past it, `error` at once."""
+    end = _EXCHANGE_END.get()
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise error("the exchange's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore2.NetworkStream):
+    """A connection whose every blocking call (read, write, TLS handshake) returns by the deadline of the
+    exchange using it: a server that drips its headers or its body is cut when the deadline comes, on the
+    thread that waits for it (httpcore then closes the connection). Nothing is left running."""
+
+    def __init__(self, inner: httpcore2.NetworkStream) -> None:
+        self.inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, _within(timeout, httpcore2.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, _within(timeout, httpcore2.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore2.NetworkStream:
+        return _DeadlineStream(self.inner.start_tls(ssl_context, server_hostname,
+                                                    _within(timeout, httpcore2.ConnectTimeout)))
+
+    def get_extra_info(self, info: str):
+        return self.inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore2.NetworkBackend):
+    """httpcore's own socket backend, its connections held to the exchange's deadline (connecting too; a
+    host name's DNS lookup is the one wait it cannot cut: the inventory's addresses are IP addresses)."""
+
+    def __init__(self) -> None:
+        self.inner = httpcore2.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options=None) -> httpcore2.NetworkStream:
+        return _DeadlineStream(self.inner.connect_tcp(host, port, _within(timeout, httpcore2.ConnectTimeout),
+                                                      local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
+        return _DeadlineStream(self.inner.connect_unix_socket(path, _within(timeout, httpcore2.ConnectTimeout),
+                                                              socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def network_transport() -> httpx2.HTTPTransport:
+    """httpx2's own transport (no retries), on connections held to each exchange's deadline. httpx2 takes
+    no network backend, its httpcore2 pool does: the pool is made as httpx2 makes it (its default limits),
+    with that backend."""
+    transport = httpx2.HTTPTransport(retries=0)
+    limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)  # httpx2's DEFAULT_LIMITS
+    transport._pool = httpcore2.ConnectionPool(
+        ssl_context=httpx2.create_ssl_context(), max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+        retries=0, network_backend=_DeadlineBackend())
+    return transport
+
+
 def reason_of(error: Exception, deadline: float | None = None) -> str:
     """One line saying why a request failed, for a person."""
-    if isinstance(error, DeadlineExceeded):
+    if isinstance(error, (DeadlineExceeded, EncodingRefused, AnswerTooLarge)):
         return str(error)
     if isinstance(error, httpx2.TimeoutException):
         return f"no answer within {deadline:g} s" if deadline else "timed out"
@@ -75,10 +172,12 @@ def reason_of(error: Exception, deadline: float | None = None) -> str:
 
 class RecordingTransport(httpx2.BaseTransport):
     """Sends through the real transport; keeps one CommandRecord per exchange, written when the answer
-    has been read to its end (or failed), so a streamed answer's record holds all of it."""
+    has been read to its end (or failed), so a streamed answer's record holds all of it. Every exchange
+    is held to its deadline (on the network transport, at each socket call; on any transport, per chunk
+    of the answer) and asks for, and accepts, only an unencoded answer."""
 
     def __init__(self, inner: httpx2.BaseTransport | None = None, host_of: Callable[[str], str] | None = None) -> None:
-        self.inner = inner or httpx2.HTTPTransport(retries=0)
+        self.inner = inner or network_transport()
         self.host_of = host_of or (lambda url: httpx2.URL(url).host)
         self.records: list[CommandRecord] = []
         self._lock = threading.Lock()
@@ -88,12 +187,25 @@ class RecordingTransport(httpx2.BaseTransport):
         deadline = _deadline_of(request)
         exchange = _Exchange(self, request, started, deadline)
         request.extensions[EXCHANGE] = exchange  # so the caller can find this exchange's record
+        # an encoded answer would be decoded in memory (100 KB of gzip can be 100 MB): never asked for
+        request.headers["Accept-Encoding"] = "identity"
         try:
-            response = self.inner.handle_request(request)
+            with _held_to(exchange.end):
+                response = self.inner.handle_request(request)
         except httpx2.HTTPError as e:
-            exchange.finish(None, reason_of(e, deadline))
+            error = exchange.deadline_error(e, "the status line and headers were still coming")
+            exchange.finish(None, reason_of(error, deadline))
+            if error is not e:
+                raise error from e
             raise
         exchange.response = response
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            response.close()
+            error = EncodingRefused(f"the answer is {encoding}-encoded though only identity was accepted: "
+                                    "refused unread", request=request)
+            exchange.finish(response, str(error))
+            raise error
         return httpx2.Response(response.status_code, headers=response.headers, extensions=response.extensions,
                                stream=_Tee(response.stream, exchange))
 
@@ -120,6 +232,7 @@ class _Exchange:
         self.request = request
         self.started = started
         self.deadline = deadline
+        self.end = started + deadline if deadline is not None else None  # monotonic time the exchange must end by
         self.response: httpx2.Response | None = None
         self.first_byte: float | None = None
         self.body = bytearray()
@@ -127,6 +240,17 @@ class _Exchange:
         self.tail = b""  # the answer's last bytes: did a stream end with its end marker?
         self.done = False
         self.record: CommandRecord | None = None
+
+    def deadline_error(self, error: httpx2.HTTPError, reading: str) -> httpx2.HTTPError:
+        """A timeout at the exchange's deadline is DeadlineExceeded, saying what it cut (`reading`: what a read
+        was waiting for); any other error is itself."""
+        if isinstance(error, DeadlineExceeded) or not isinstance(error, httpx2.TimeoutException) \
+                or self.end is None or time.monotonic() < self.end - 0.05:
+            return error
+        phase = ("still connecting" if isinstance(error, httpx2.ConnectTimeout) else
+                 "the request was still being sent" if isinstance(error, httpx2.WriteTimeout) else reading)
+        return DeadlineExceeded(f"no complete answer within the deadline of {self.deadline:g} s ({phase})",
+                                request=self.request)
 
     def finish(self, response: httpx2.Response | None, error: str = "") -> None:
         if self.done:
@@ -177,8 +301,13 @@ class _Tee(httpx2.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         ex = self.exchange
+        chunks = iter(self.inner)
         try:
-            for chunk in self.inner:
+            while True:
+                with _held_to(ex.end):  # only while reading: the caller's own time between chunks is its own
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    break
                 now = time.monotonic()
                 if ex.first_byte is None and chunk:
                     ex.first_byte = now - ex.started
@@ -192,7 +321,10 @@ class _Tee(httpx2.SyncByteStream):
                     raise AnswerTooLarge(f"the answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
                 yield chunk
         except httpx2.HTTPError as e:
-            ex.finish(ex.response, reason_of(e, ex.deadline))
+            error = ex.deadline_error(e, "the answer was still coming")
+            ex.finish(ex.response, reason_of(error, ex.deadline))
+            if error is not e:
+                raise error from e
             raise
         ex.finish(ex.response)
 

@@ -2,14 +2,16 @@
 
 Where the formats come from (the fixtures in selftest/fixtures/darwin/ are these captures):
 
-- `launchctl print`: real captures of macOS 27.0 (sglavoie/dev-helpers,
-  swift/heartbeat/Tests/HeartbeatCoreTests/LaunchctlFixtures.swift): a `<domain>/<label> = {` line, then
+- `launchctl print`: real captures of the system domain (macOS 15 and 26) and of the gui domain
+  (macOS 26 and 27), named in selftest/fixtures/darwin/README.md: a `<domain>/<label> = {` line, then
   `key = value` lines indented by ONE tab, and blocks (`arguments = {`, `environment = {`, coalitions,
-  event triggers) whose lines are indented deeper. launchctl(1) says of this output "This output is
-  NOT API in any sense at all", so the parser reads only the few top-level lines the suite needs and
-  fails loudly (LaunchctlError) on anything it cannot read as a job or as "not loaded".
-- Not loaded: exit status 113 with `Could not find service "<label>" in domain for system` on stderr
-  (DeterminateSystems/nix-installer #960; sglavoie's capture for the gui domain).
+  event triggers) whose lines are indented deeper. launchd prints exactly one last-exit line:
+  `last exit code = ...`, `last terminating signal = ...` or `last exit reason = OS_REASON_...` (a job
+  that could not run: exec or code-signing failure, no exit code). launchctl(1) says of this output
+  "This output is NOT API in any sense at all", so the parser reads only the few top-level lines the
+  suite needs and fails loudly (LaunchctlError) on anything it cannot read as a job or as "not loaded".
+- Not loaded: exit status 113 with `Bad request.` and `Could not find service "<label>" in domain for
+  system` on stderr (a capture of macOS 26.6.2; the status: DeterminateSystems/nix-installer #960).
 - The plist: launchd.plist(5); read with plistlib, which takes XML and binary plists alike, after
   `base64 -i` carried the bytes over SSH (no Python needed on the Mac).
 """
@@ -18,7 +20,9 @@ from __future__ import annotations
 import base64
 import binascii
 import plistlib
+import posixpath
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,14 +74,38 @@ class LaunchdJob:
     stdout_path: str | None = None
     stderr_path: str | None = None
     username: str | None = None  # printed when the plist sets UserName
-    job_state: str | None = None  # "running", "exited", "spawn failed", "uninitialized"
+    job_state: str | None = None  # "running", "exited", "spawn failed", "uninitialized" (managed jobs only)
     last_terminating_signal: str | None = None  # e.g. "Killed: 9" (printed instead of a last exit code)
+    last_exit_reason: str | None = None  # e.g. "OS_REASON_CODESIGNING" (printed instead of a last exit code)
     # (name, value) of both environment blocks: kept out of repr and comparisons, so no message shows them
     environment_values: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def running(self) -> bool:
         return self.state == "running" and self.pid is not None
+
+    @property
+    def last_exit(self) -> str:
+        """The one last-exit line launchd printed, in words (it prints exactly one of the three kinds)."""
+        if self.last_exit_reason:
+            return f"last exit reason {self.last_exit_reason}"
+        if self.last_terminating_signal:
+            return f"last terminating signal {self.last_terminating_signal}"
+        if self.last_exit_text:
+            return f"last exit code {self.last_exit_text}"
+        return "no last exit line"
+
+    @property
+    def exited_cleanly(self) -> bool:
+        """Its last run ended with status 0, or it never ran: no signal, no exit reason (exec, code signing,
+        jetsam...), no other marker such as `(abandoned)`."""
+        if self.last_exit_reason or self.last_terminating_signal:
+            return False
+        return self.last_exit_text == "(never exited)" or (self.last_exit_code == 0 and self.last_exit_text == "0")
+
+    def describe(self) -> str:
+        """What a finding shows of it: `state spawn scheduled, runs 153, last exit reason OS_REASON_CODESIGNING`."""
+        return f"state {self.state or '(none)'}, runs {self.runs}, {self.last_exit}"
 
     def secret_values(self, is_secret: Callable[[str], bool] = is_secret_name) -> list[str]:
         """Values of secret-named variables of the environment blocks, for the redactor to learn.
@@ -238,6 +266,7 @@ def parse_print(stdout: str, stderr: str, exit_status: int) -> LaunchdJob | None
         username=scalars.get("username"),
         job_state=scalars.get("job state"),
         last_terminating_signal=scalars.get("last terminating signal"),
+        last_exit_reason=scalars.get("last exit reason"),
         environment_values=tuple(environment + inherited),
     )
 
@@ -391,3 +420,123 @@ def _restart(keep_alive: bool | dict | None) -> str:
     if conditions:
         exits.append(f"restarted on conditions: {' or '.join(conditions)}")
     return " or ".join(exits)
+
+
+# --- what the job runs ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JobProgram:
+    """The file a job really runs, read from its plist: the program, or the script an interpreter runs."""
+
+    path: str | None  # absolute and normalised (`..` resolved); None when the plist names no program
+    described: str  # for a finding: "program /x", "script /y (run by /bin/bash)", ...
+
+
+SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
+_SHELL_OPTIONS = re.compile(r"-[abefhklmnpuvxBCEHP]*c?|--login|--noprofile|--norc|--posix")  # none takes an argument
+_PYTHON = re.compile(r"python(3(\.\d+)?)?")
+_PYTHON_OPTIONS = re.compile(r"-[bBdEiIOqsSuvx]+")  # none takes an argument
+_SHELL_SYNTAX = re.compile(r"[;&|<>()`$\n*?\[\]{}~#]")  # a -c string with any of these is more than one simple command
+
+
+def job_program(plist: PlistFacts) -> JobProgram:
+    """What the job runs (launchd.plist(5): `Program`, else `ProgramArguments[0]`, gets `ProgramArguments`
+    as its argv), seen through the interpreter forms this suite reads:
+
+    - a shell (`sh`, `bash`, `zsh`, `dash`, `ksh`, wherever it lives) with options that take no argument,
+      then a script: `/bin/bash /opt/mlx-launch/bin/x.sh` runs that script;
+    - a shell's `-c` with ONE simple command (no `;`, `&&`, pipes, redirections, `$`, quoting tricks
+      aside from plain quotes), `exec` allowed first: `/bin/zsh -c 'exec /opt/mlx-launch/bin/x.sh --port 8100'`
+      runs `/opt/mlx-launch/bin/x.sh`;
+    - `env` with `NAME=value` words first, then an interpreter by name: `/usr/bin/env python3 /opt/x.py`;
+    - Python (`python`, `python3`, `python3.N`) with options that take no argument, then a script, or
+      `-m module`: a module is found first in the working directory, so it is judged as
+      `<WorkingDirectory>/<module as a path>` (without a WorkingDirectory, by the interpreter, whose own
+      environment then holds it). Where Python really finds the module is not visible from the plist.
+
+    A relative script is resolved against `WorkingDirectory` (launchd starts the job there, else in `/`).
+    Any other form (an interpreter's option this list does not know, `python -c`, a `-c` string with
+    shell syntax, `env -S`, a name `env` looks up that is not an interpreter) is judged as written: the
+    program itself, and the description says that its form was not read through.
+    """
+    arguments = list(plist.program_arguments)
+    executable = plist.program or (arguments[0] if arguments else None)
+    if executable is None:
+        return JobProgram(None, "no Program and no ProgramArguments")
+    return _seen_through(executable, arguments[1:], plist.working_directory, depth=0)
+
+
+def _seen_through(executable: str, args: list[str], cwd: str | None, depth: int) -> JobProgram:
+    name = executable.rsplit("/", 1)[-1]
+    as_written = JobProgram(_absolute(executable, cwd), f"program {executable}")
+    if depth > 2 or not args:
+        return as_written
+    not_read = JobProgram(as_written.path, f"program {executable} (a form of {name} this suite does not read through: "
+                                           f"judged as written)")
+    if name == "env":
+        rest = list(args)
+        while rest and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", rest[0]):
+            rest.pop(0)
+        if not rest or not _interpreter(rest[0]):  # an option, a path, or a name only PATH knows
+            return not_read
+        inner = _seen_through(rest[0], rest[1:], cwd, depth + 1)
+        return not_read if inner.described.startswith("program ") else _via(inner, executable)
+    if name in SHELLS:
+        i = 0
+        while i < len(args) and args[i].startswith("-"):
+            if not _SHELL_OPTIONS.fullmatch(args[i]):
+                return not_read
+            if args[i] != "--" and args[i].endswith("c") and not args[i].startswith("--"):
+                return _shell_command(executable, args[i + 1:], cwd, depth) or not_read
+            i += 1
+        if i < len(args):
+            return JobProgram(_absolute(args[i], cwd), f"script {args[i]} (run by {executable})")
+        return not_read
+    if _PYTHON.fullmatch(name):
+        i = 0
+        while i < len(args) and _PYTHON_OPTIONS.fullmatch(args[i]):
+            i += 1
+        if i < len(args) and args[i] == "-m" and i + 1 < len(args):
+            module = args[i + 1]
+            if cwd:
+                return JobProgram(_absolute(module.replace(".", "/"), cwd),
+                                  f"module {module} (run by {executable} -m, found first in WorkingDirectory {cwd})")
+            return JobProgram(as_written.path, f"module {module} (run by {executable} -m, no WorkingDirectory: "
+                                               f"from the interpreter's own environment)")
+        if i < len(args) and not args[i].startswith("-"):
+            return JobProgram(_absolute(args[i], cwd), f"script {args[i]} (run by {executable})")
+        return not_read
+    return as_written
+
+
+def _shell_command(shell: str, rest: list[str], cwd: str | None, depth: int) -> JobProgram | None:
+    """`sh -c 'one simple command'`: the program of that command, or None when it is more than that."""
+    if not rest or _SHELL_SYNTAX.search(rest[0]):
+        return None
+    try:
+        words = shlex.split(rest[0])
+    except ValueError:
+        return None
+    if words[:1] == ["exec"]:
+        words = words[1:]
+    if not words or "=" in words[0]:
+        return None
+    if "/" not in words[0]:  # found through PATH: only an interpreter by name is read through
+        if not _interpreter(words[0]):
+            return None
+        inner = _seen_through(words[0], words[1:], cwd, depth + 1)
+        return None if inner.described.startswith("program ") else _via(inner, f"{shell} -c")
+    return _via(_seen_through(words[0], words[1:], cwd, depth + 1), f"{shell} -c")
+
+
+def _interpreter(name: str) -> bool:
+    """A bare name this suite reads through (a path is not a name)."""
+    return "/" not in name and (name in SHELLS or bool(_PYTHON.fullmatch(name)))
+
+
+def _via(found: JobProgram, how: str) -> JobProgram:
+    return JobProgram(found.path, f"{found.described}, through {how}")
+
+
+def _absolute(path: str, cwd: str | None) -> str:
+    return posixpath.normpath(posixpath.join(cwd or "/", path))

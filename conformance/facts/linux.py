@@ -1,16 +1,21 @@
 """Facts of one Linux host, gathered once per session in at most four batched round trips.
 
 Batches: (1) identity + every unit of every scope, (2) every documented path + every file
-the checks read + the hashes of protected files, (3) every listener, (4) the journal of units
-whose logs are checked. `gather()` sends them all before any check runs, and learns every
+the checks read + the hashes of protected files, (3) every listener, (4) the second look, what
+needs an earlier answer: the journal of units whose logs are checked (round trip 1's InvocationID)
+and each alias of a documented ssh config (read in round trip 2), resolved by `ssh -G`. `gather()` sends them all before any check runs, and learns every
 secret value they carry, so no message is formed before the redactor knows what to hide.
 Accessors raise CannotVerify when the suite's user lacks a privilege, Unavailable when the
 host did not answer; a failed round trip is remembered and never sent again.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..redaction import Redactor, is_secret_name
-from ..runner import BatchFailed, Output, Runner
+from ..runner import BatchFailed, LocalBackend, Output, Runner
+from ..runner.sshconfig import Files, Resolved, ResolveFailed, failure, includes, list_aliases, parse_resolved, \
+    resolve_command
 from . import journal as journal_facts
 from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, remembered
 from .envfile import parse_env_assignments
@@ -45,25 +50,42 @@ def answered(out: Output) -> Output:
     return out
 
 
+@dataclass(frozen=True)
+class SshConfigFact:
+    """A documented ssh config: each alias it lists, as `ssh -G` on the host resolves it (or why it could not)."""
+
+    path: str
+    aliases: dict[str, Resolved | ResolveFailed]
+    evidence: tuple
+
+    @property
+    def source(self) -> str:
+        return f"ssh -G -F {self.path} -- ALIAS, for each alias of {self.path}"
+
+
 class LinuxFacts:
     os = "linux"
 
-    def __init__(self, plan: FactPlan, runner: Runner, redactor: Redactor | None = None, http=None) -> None:
+    def __init__(self, plan: FactPlan, runner: Runner, redactor: Redactor | None = None, http=None,
+                 files: Files | None = None) -> None:
         self.plan = plan
         self.runner = runner
         self.redactor = redactor or Redactor()
         self.http = http  # the run's HttpProbe, for checks that ask over HTTP from the run's own host
+        # the host's own files, readable here when the run stands on it: an ssh config's Includes are followed there
+        self.files = files if files is not None else (Files() if isinstance(runner.backend, LocalBackend) else None)
 
     @property
     def user(self) -> str:
         return self.runner.user
 
     def gather(self) -> None:
-        """Send every round trip now and learn the secrets in what came back (failures are remembered)."""
-        for batch in ("_units_batch", "_files_batch", "_listeners", "_journal_batch"):
+        """Send every round trip now and learn the secrets in what came back (failures are remembered: each
+        check that needs a round trip that failed or was refused gets its reason, and nothing is sent again)."""
+        for batch in ("_units_batch", "_files_batch", "_listeners", "_second_look"):
             try:
                 getattr(self, batch)
-            except (Unavailable, CannotVerify):
+            except Exception:
                 pass
         self._learn_secrets()
 
@@ -75,8 +97,9 @@ class LinuxFacts:
         files = (([stat_command(paths)] if paths else []) + [readlink_command(p) for p in self.plan.symlinks()]
                  + [read_command(p, MAX_READ_BYTES) for p in self.plan.reads()] + [hash_command(p) for p in self.plan.hashed()]
                  + ["# and `head -c` of every EnvironmentFile= the units name, as round trip 1 shows them"])
-        journals = [journal_facts.journal_command("<InvocationID from round trip 1>", k.scope) for k in self.plan.journals()]
-        return [commands, files, [LISTENERS_COMMAND]] + ([journals] if journals else [])
+        second = [journal_facts.journal_command("<InvocationID from round trip 1>", k.scope) for k in self.plan.journals()]
+        second += [resolve_command("<each alias it lists>", path) for path in self.plan.ssh_configs()]
+        return [commands, files, [LISTENERS_COMMAND]] + ([second] if second else [])
 
     def _units_commands(self):
         commands = [["id", "-un"], ["id", "-Gn"]]
@@ -174,7 +197,7 @@ class LinuxFacts:
         """Every EnvironmentFile= the documented units really read (a master key could hide in any)."""
         try:
             scopes = self._units_batch[2]
-        except Unavailable:
+        except Exception:  # round trip 1 did not come back: no file of it to read (its checks say why)
             return []
         found: list[str] = []
         for (scope, owner), out in scopes.items():
@@ -199,35 +222,77 @@ class LinuxFacts:
         listening: list[Listening] = parse_ss(out.stdout)
         return Fact(listening, out)
 
-    # --- batch 4: journals (needs each unit's current InvocationID from batch 1) -------------
+    # --- batch 4: the second look (journals: round trip 1's InvocationIDs; ssh configs: round trip 2's read) ----
     @remembered
-    def _journal_batch(self) -> dict[UnitKey, Output | Exception]:
+    def _second_look(self) -> tuple[dict[UnitKey, Output | Exception], dict[str, dict[str, Output] | Exception]]:
         wanted: dict[UnitKey, list[str]] = {}
-        result: dict[UnitKey, Output | Exception] = {}
+        journals: dict[UnitKey, Output | Exception] = {}
         for key in self.plan.journals():
             try:
                 props: UnitProperties = self.unit(key).value
-            except (CannotVerify, Unavailable) as e:
-                result[key] = e
+            except Exception as e:  # round trip 1's failure or refusal, or a privilege: this journal's reason
+                journals[key] = e
                 continue
             invocation = props.get("InvocationID")
             if not invocation:
-                result[key] = Unavailable(f"{key} has no current run to read the journal of "
-                                          f"(InvocationID empty; ActiveState={props.get('ActiveState')})")
+                journals[key] = Unavailable(f"{key} has no current run to read the journal of "
+                                            f"(InvocationID empty; ActiveState={props.get('ActiveState')})")
                 continue
             if key.scope == "user" and key.user != self.user:
-                result[key] = CannotVerify(f"needs to run as {key.user} to read its user journal")
+                journals[key] = CannotVerify(f"needs to run as {key.user} to read its user journal")
                 continue
             wanted[key] = journal_facts.journal_command(invocation, key.scope)
-        if wanted:
+        configs: dict[str, list[str] | Exception] = {}
+        for path in self.plan.ssh_configs():
             try:
-                result.update(zip(wanted, self.runner.run(list(wanted.values()))))
+                configs[path] = self._ssh_aliases(path)
+            except Exception as e:  # unreadable (its check says why), or Includes only a run on the host can follow
+                configs[path] = e
+        resolves = [(path, alias) for path, aliases in configs.items() if isinstance(aliases, list) for alias in aliases]
+        ssh: dict[str, dict[str, Output] | Exception] = {p: a for p, a in configs.items() if isinstance(a, Exception)}
+        ssh.update({p: {} for p, a in configs.items() if isinstance(a, list)})
+        commands = list(wanted.values()) + [resolve_command(alias, path) for path, alias in resolves]
+        if commands:
+            try:
+                outs = self.runner.run(commands)
             except BatchFailed as e:
-                result.update((key, _unavailable(e)) for key in wanted)
-        return result
+                journals.update((key, _unavailable(e)) for key in wanted)
+                ssh.update((path, _unavailable(e)) for path, _ in resolves)
+            else:
+                journals.update(zip(wanted, outs))
+                for (path, alias), out in zip(resolves, outs[len(wanted):]):
+                    ssh[path][alias] = out
+        return journals, ssh
+
+    def _ssh_aliases(self, path: str) -> list[str]:
+        text = self.file_text(path)
+        if text.problem:
+            return []
+        if self.files is None and includes(text.text):
+            raise CannotVerify(f"needs the run to stand on {self.runner.host_id}: {path} Includes other files, "
+                               "which are followed where they are")
+        return list_aliases(path, self.files or Files(), text=text.text)
+
+    def ssh_config(self, path: str) -> SshConfigFact:
+        """The aliases of a documented ssh config, each as ssh on this host resolves it with that file."""
+        looked = self._second_look[1][path]
+        if isinstance(looked, Exception):
+            raise looked
+        aliases: dict[str, Resolved | ResolveFailed] = {}
+        for alias, out in looked.items():
+            if out.timed_out:
+                aliases[alias] = ResolveFailed(f"ssh -G {alias} did not finish within its deadline")
+            elif out.exit_status != 0:
+                aliases[alias] = failure(alias, out.exit_status, out.stderr)
+            else:
+                try:
+                    aliases[alias] = parse_resolved(alias, out.stdout)
+                except ResolveFailed as e:
+                    aliases[alias] = e
+        return SshConfigFact(path, aliases, tuple(out.record for out in looked.values()))
 
     def journal(self, key: UnitKey) -> Fact:
-        out = self._journal_batch[key]
+        out = self._second_look[0][key]
         if isinstance(out, Exception):
             raise out
         answered(out)
@@ -250,7 +315,7 @@ class LinuxFacts:
     def _learn_secrets(self) -> None:
         try:
             reads = self._files_batch[2]
-        except Unavailable:
+        except Exception:  # nothing came back: nothing to learn
             reads = {}
         yaml_files = set(self.plan.yaml_reads())
         for path, out in reads.items():
@@ -267,7 +332,7 @@ class LinuxFacts:
                 out.record.mask(span for _, span in found)
         try:
             scopes = self._units_batch[2]
-        except Unavailable:
+        except Exception:
             scopes = {}
         for (scope, owner), out in scopes.items():
             if isinstance(out, Output) and not out.timed_out:

@@ -21,9 +21,13 @@ class ResolvedValue:
         return self.variable is not None and self.value is None
 
 
+Deployment = dict[str, ResolvedValue]  # one model_list entry's litellm_params, resolved
+
+
 @dataclass
 class RouterConfig:
-    routes: dict[str, dict[str, ResolvedValue]] = field(default_factory=dict)
+    # every entry of a model_name, in file order: LiteLLM load-balances between several (one route, N deployments)
+    deployments: dict[str, list[Deployment]] = field(default_factory=dict)
     litellm_settings: dict = field(default_factory=dict)
     router_settings: dict = field(default_factory=dict)
     general_settings: dict = field(default_factory=dict)
@@ -49,7 +53,8 @@ def resolve_router(text: str, env: dict[str, str]) -> RouterConfig:
         if not isinstance(entry, dict) or "model_name" not in entry:
             continue
         params = entry.get("litellm_params") or {}
-        config.routes[str(entry["model_name"])] = {k: _resolve(v, env) for k, v in params.items()}
+        config.deployments.setdefault(str(entry["model_name"]), []).append(
+            {k: _resolve(v, env) for k, v in params.items()})
     return config
 
 

@@ -72,6 +72,10 @@ class FactPlan:
         secret = set(self.secret_paths())
         return [r for r in dict.fromkeys(reads) if r not in secret]
 
+    def ssh_configs(self) -> list[str]:
+        """The documented ssh configs on this host (read in round trip 2, their aliases resolved in round trip 4)."""
+        return list(dict.fromkeys(e.file for e in self.inventory.ssh_config if e.on_host == self.host_id))
+
     def secret_paths(self) -> list[str]:
         """Documented secret files: only ever stat'ed, never read."""
         return [p.path for s in self.services for p in s.paths if p.secret]

@@ -10,13 +10,26 @@ import re
 import shlex
 import string
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Source = Literal["founding", "companion", "derived"]
 Port = int  # range enforced with Field(ge=1, le=65535) where used
 SLUG = r"^[a-z0-9][a-z0-9.-]*$"
+
+
+def _on_the_host(v: str) -> str:
+    """A path the suite reads or looks at on a host: absolute, and not climbing with `..` (the runner's
+    allowlist refuses anything else; refused here, at its line, rather than in every check of the host)."""
+    if not v.startswith("/"):
+        raise ValueError(f"path must be absolute (it is looked at on the host, from /), got {v!r}")
+    if ".." in v.split("/"):
+        raise ValueError(f"path must not climb with '..', got {v!r}")
+    return v
+
+
+HostPath = Annotated[str, AfterValidator(_on_the_host)]
 
 
 class Strict(BaseModel):
@@ -59,13 +72,13 @@ class Unit(Entry):
     scope: Literal["system", "user"] = "system"
     user: str | None = None  # owner of a user unit
     present: bool = True
-    fragment: str | None = None
+    fragment: HostPath | None = None
     exec_start: str | None = None
     restart: Literal["no", "always", "on-success", "on-failure", "on-abnormal", "on-abort", "on-watchdog"] | None = None
     restart_sec: float | None = Field(default=None, ge=0)
-    environment_files: list[str] | None = None
+    environment_files: list[HostPath] | None = None
     environment: dict[str, str] | None = None
-    drop_ins: list[str] | None = None
+    drop_ins: list[HostPath] | None = None
     logs: Literal["journal"] | None = None
     run_as: str | None = None  # the unit's User= ("root": no User= or User=root)
     state: UnitState | None = None
@@ -98,17 +111,10 @@ class Listener(Entry):
 
 class PathEntry(Entry):
     name: str = Field(pattern=SLUG)
-    path: str
+    path: HostPath
     type: Literal["file", "directory", "symlink"]
-    target: str | None = None  # for symlinks
+    target: str | None = None  # for symlinks: compared with what readlink says (a relative target is a target)
     secret: bool = False  # never read, only stat'ed
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, v: str) -> str:
-        if not v.startswith("/"):
-            raise ValueError(f"path must be absolute, got {v!r}")
-        return v
 
 
 class EnvValue(Entry):
@@ -119,7 +125,7 @@ class EnvValue(Entry):
 
 class EnvFile(Entry):
     name: str = Field(pattern=SLUG)
-    path: str
+    path: HostPath
     entries: list[EnvValue]
 
 
@@ -188,8 +194,8 @@ class MasterKey(Entry):
 
 class LiteLLM(Entry):
     service: str
-    config: str
-    env_file: str
+    config: HostPath
+    env_file: HostPath
     json_logs: bool
     router_settings: list[str] = []
     master_key: MasterKey
@@ -229,7 +235,7 @@ class OpenWebUiPath(Entry):
     """The path the lab's users take: Open WebUI's own key and base URL, from its env file."""
 
     service: str
-    env_file: str
+    env_file: HostPath
     base_url_key: str = "OPENAI_API_BASE_URL"
     api_key_key: str = "OPENAI_API_KEY"
 
@@ -248,11 +254,19 @@ class Contract(Entry):
 class LaunchScripts(Entry):
     service: str
     host: str
-    dir: str
-    scripts: list[str]
+    dir: HostPath
+    scripts: list[str]  # file names in `dir`
     launch_flags: str  # with {port}
     port_range: tuple[Port, Port]
     documented_port: Port = Field(ge=1, le=65535)
+
+    @field_validator("scripts")
+    @classmethod
+    def _file_names(cls, v: list[str]) -> list[str]:
+        for name in v:  # read as {dir}/{name} on the host: a name, never a path of its own
+            if "/" in name or name in ("", ".", ".."):
+                raise ValueError(f"a script is a file name in `dir` (no '/', not '.' or '..'), got {name!r}")
+        return v
 
     @field_validator("launch_flags")
     @classmethod
@@ -269,10 +283,10 @@ class LaunchdJob(Entry):
 
     service: str
     host: str
-    plist: str
+    plist: HostPath
     label: str
-    runtime_dir: str
-    log_pattern: str
+    runtime_dir: HostPath
+    log_pattern: HostPath
     ports: tuple[Port, Port]
     listening: Literal["up", "optional"]
     lanes: list[Port] | None = None  # with a {port} label: the ports that have a job
@@ -307,7 +321,7 @@ class SshConfigEntry(Entry):
 
     service: str
     on_host: str
-    file: str
+    file: HostPath
     target_host: str
 
 
@@ -329,6 +343,10 @@ class Inventory(Strict):
             _known(s.host, host_ids, "host", ("services", i, "host"))
             _unique([(("services", i, "paths", j, "name"), p.name) for j, p in enumerate(s.paths)], "path name")
             _units_document_each_fact_once(s.units, ("services", i, "units"))
+            if s.must_not_modify:  # the program each ExecStart runs is hashed on the host: a path there
+                for j, u in enumerate(s.units):
+                    if u.exec_start:
+                        _located(_on_the_host, shlex.split(u.exec_start)[0], loc=("services", i, "units", j, "exec_start"))
         if self.litellm:
             _known(self.litellm.service, service_ids, "service", ("litellm", "service"))
             routes = self.litellm.routes

@@ -2,7 +2,9 @@
 
 The previous run is the last COMPLETE run (results.json read whole) in the same reports
 directory, with the same site_id and markers, that started before this one. Checks are matched
-by (host, id); a check present on one side only is "not run" on the other.
+by (host, id); a check present on one side only is "not run" on the other. A check fails a run when
+it failed or raised, or (under --require-verified) could not be verified; the owner's own tests are
+matched by their pytest node id.
 
 Values that changed while passing: a check's `found`, and a contract route's latency. A route
 whose total latency through LiteLLM at least doubled (LATENCY_FACTOR), and grew by at least
@@ -51,7 +53,9 @@ class SlowerRoute:
 class RunDiff:
     previous: Run | None
     newly_failing: list[Pair] = field(default_factory=list)  # failing now, not before (or not run before)
-    fixed: list[Pair] = field(default_factory=list)  # failing or waived before, passing now
+    # cannot verify now under --require-verified (it fails the run), and did not fail the previous run
+    newly_unverified: list[Pair] = field(default_factory=list)
+    fixed: list[Pair] = field(default_factory=list)  # failing the previous run (or waived then), passing now
     still_failing: list[Pair] = field(default_factory=list)
     waived: list[Pair] = field(default_factory=list)  # waived now (before: any state)
     changed_values: list[Pair] = field(default_factory=list)  # passing in both, `found` differs
@@ -61,11 +65,20 @@ class RunDiff:
     new_security: list[Pair] = field(default_factory=list)  # a security note now that was not there (or not the same) before
     gone_security: list[Pair] = field(default_factory=list)  # a security note before, checked now without one
     slower_routes: list[SlowerRoute] = field(default_factory=list)  # total latency through LiteLLM at least doubled
+    newly_failing_tests: list[str] = field(default_factory=list)  # the owner's tests failing now, not before
+    fixed_tests: list[str] = field(default_factory=list)  # the owner's tests that failed before and pass now
+
+    @property
+    def new_failures(self) -> list[str]:
+        """Everything that fails the run now and did not before, by id: checks (failing or, under
+        --require-verified, unverified), then the owner's tests."""
+        return [p.check.id for p in self.newly_failing + self.newly_unverified] + self.newly_failing_tests
 
     @property
     def changed(self) -> bool:
-        return any((self.newly_failing, self.fixed, self.changed_values, self.other_status, self.only_before,
-                    self.only_now, self.new_security, self.gone_security, self.slower_routes,
+        return any((self.newly_failing, self.newly_unverified, self.fixed, self.newly_failing_tests, self.fixed_tests,
+                    self.changed_values, self.other_status, self.only_before, self.only_now, self.new_security,
+                    self.gone_security, self.slower_routes,
                     [p for p in self.waived if p.before is None or p.before.state != WAIVED]))
 
 
@@ -84,11 +97,15 @@ def compare(previous: Run | None, run: Run, values: bool = True) -> RunDiff:
             diff.only_now.append(pair)
             if a.failing:
                 diff.newly_failing.append(pair)
-        elif a.failing and b.failing:
+            elif run.fails(a):
+                diff.newly_unverified.append(pair)
+        elif run.fails(a) and previous.fails(b):
             diff.still_failing.append(pair)
         elif a.failing:
             diff.newly_failing.append(pair)
-        elif a.state == PASSED and (b.failing or b.state == WAIVED):
+        elif run.fails(a):
+            diff.newly_unverified.append(pair)
+        elif a.state == PASSED and (previous.fails(b) or b.state == WAIVED):
             diff.fixed.append(pair)
         elif a.state == PASSED == b.state:
             if values and pair.found_changed:
@@ -102,13 +119,17 @@ def compare(previous: Run | None, run: Run, values: bool = True) -> RunDiff:
         elif b is not None and b.security and not a.security:
             diff.gone_security.append(pair)
     diff.only_before.extend(Pair(b, None) for key, b in before.items() if key not in now)
+    failed_before = set(previous.failing_tests)
+    diff.newly_failing_tests.extend(t for t in run.failing_tests if t not in failed_before)
+    diff.fixed_tests.extend(t.test for t in run.tests if t.outcome == PASSED and t.test in failed_before)
     if values:
         diff.slower_routes.extend(slower_routes(previous, run))
     return diff
 
 
 def slower_routes(previous: Run, run: Run) -> list[SlowerRoute]:
-    """Routes that passed in both runs whose total through LiteLLM at least doubled, by LATENCY_MARGIN_SECONDS or more."""
+    """Routes that passed in both runs whose chat total (non-streamed) through LiteLLM at least doubled, by
+    LATENCY_MARGIN_SECONDS or more."""
     if previous.contract is None or run.contract is None:
         return []
     found = []
@@ -116,7 +137,7 @@ def slower_routes(previous: Run, run: Run) -> list[SlowerRoute]:
         before = previous.contract.route(after.route)
         if before is None or before.outcome != PASSED or after.outcome != PASSED:
             continue
-        b, a = before.proxy.total_seconds, after.proxy.total_seconds
+        b, a = before.proxy.chat_seconds, after.proxy.chat_seconds
         if a is not None and b is not None and a >= LATENCY_FACTOR * b and a - b >= LATENCY_MARGIN_SECONDS:
             found.append(SlowerRoute(before, after))
     return found

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .diff import compare
-from .model import RESULTS, UNFINISHED, CheckResult, HostStats, Run, load_run
+from .model import RESULTS, UNFINISHED, CheckResult, HostStats, OwnTest, Run, load_run
 from .page import BASE_CSS, duration, h, iso, page, utc
 from .render import REPORT, counts_text
 from .rundir import latest_target, run_dirs, stamp_of, write_text_atomic
@@ -39,7 +39,7 @@ def list_runs(reports_dir: Path | str, *, cache: bool = True) -> list[Run]:
     """Every run directory, oldest first, loaded without evidence or commands (the index shows neither).
 
     Parsing a year of results.json files is most of the index's time, so what the index needs of
-    each complete run (run fields; per check: host, id, state, note) is kept in
+    each complete run (run fields; per check: host, id, state, note; the owner's tests) is kept in
     REPORTS_DIR/.index-cache.json, keyed by results.json's mtime and size: a run is re-read when its
     file changed, a corrupt run every time, and a cache that cannot be read or written is ignored."""
     reports_dir = Path(reports_dir)
@@ -81,8 +81,9 @@ def summarize(runs: list[Run]) -> list[RunRow]:
 
 
 CSS = BASE_CSS + """
-.age-line{font-size:16px;padding:8px 12px;border-radius:6px;background:var(--okbg)}
-.age-line.stale{background:var(--warnbg);color:var(--warn);font-weight:600}
+.age-line{font-size:16px;padding:8px 12px;border-radius:6px;background:var(--greybg)}
+.age-line.ok{background:var(--okbg)}.age-line.warn{background:var(--warnbg)}.age-line.bad{background:var(--badbg)}
+.age-line.stale{font-weight:600}.age-line.stale:not(.bad){background:var(--warnbg);color:var(--warn)}
 .stale-note{display:none}.stale .stale-note{display:inline}
 .strip{display:flex;gap:2px;flex-wrap:wrap;margin:6px 0}
 .strip a{display:block;width:14px;height:22px;border-radius:2px}
@@ -169,8 +170,9 @@ def prune(reports_dir: Path | str, keep_days: int = 30, now: datetime | None = N
 
 # --- the cache of what the index needs of each run ---------------------------------------------------
 CACHE = ".index-cache.json"
-CACHE_VERSION = 5  # 3: a run with an unfinished exit status is not complete (model.UNFINISHED); 4: nor one stopped
-# early; 5: a replay says which run it replays
+# 3: a run with an unfinished exit status is not complete (model.UNFINISHED); 4: nor one stopped early;
+# 5: the owner's own tests (their failures are in the verdict); 6: a replay says which run it replays
+CACHE_VERSION = 6
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -203,7 +205,8 @@ def _to_cache(run: Run, stat: list[int]) -> dict:
             "require_verified": run.require_verified, "markers": run.markers, "inventory": run.inventory,
             "started": run.started and run.started.isoformat(), "finished": run.finished and run.finished.isoformat(),
             "hosts": {h: [s.round_trips, s.commands] for h, s in run.hosts.items()},
-            "checks": [[c.host, c.id, c.state, c.note] for c in run.checks]}
+            "checks": [[c.host, c.id, c.state, c.note] for c in run.checks],
+            "tests": [[t.test, t.outcome] for t in run.tests]}
 
 
 def _from_cache(path: Path, e: dict) -> Run | None:
@@ -215,7 +218,8 @@ def _from_cache(path: Path, e: dict) -> Run | None:
                    started=e["started"] and datetime.fromisoformat(e["started"]),
                    finished=e["finished"] and datetime.fromisoformat(e["finished"]),
                    hosts={h: HostStats(rt, n) for h, (rt, n) in e["hosts"].items()},
-                   checks=tuple(CheckResult(id=i, host=h, state=state, note=note) for h, i, state, note in e["checks"]))
+                   checks=tuple(CheckResult(id=i, host=h, state=state, note=note) for h, i, state, note in e["checks"]),
+                   tests=tuple(OwnTest(test, outcome) for test, outcome in e["tests"]))
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -228,11 +232,14 @@ def _run_link(run: Run) -> str:
 
 
 def _age_line(row: RunRow, ident: str, label: str) -> str:
+    """A run's line, coloured by its verdict (a failing run is red, whatever its age); stale past STALE_HOURS."""
     run = row.run
     ended = run.ended
     when = (f'<time class="age" datetime="{h(iso(ended))}">{h(utc(ended))}</time>' if ended else "at an unknown time")
     attr = f' id="{ident}"' if ident else ""
-    return (f'<p class="age-line"{attr}>{h(label)} finished {when} \u2014 {_run_link(run)}: '
+    level = row.verdict.level
+    return (f'<p class="age-line {h(level)}"{attr}>{h(label)} finished {when} \u2014 '
+            f'{_run_link(run)}: <span class="badge st-{_level_state(level)}">{h(level)}</span> '
             f'<span class="muted">{h(row.verdict.text)}</span>'
             f'<span class="stale-note"> \u2014 more than {STALE_HOURS} hours ago: has the nightly job stopped?</span></p>')
 

@@ -133,8 +133,9 @@ class Timing:
     """One chat request of the contract run, to the backend directly or through LiteLLM (None: not measured)."""
 
     status: int | None = None  # HTTP status of the answer
-    ttft_seconds: float | None = None  # time to the first token
-    total_seconds: float | None = None
+    ttft_seconds: float | None = None  # a streamed request's time to its first token
+    stream_seconds: float | None = None  # the same streamed request's total
+    chat_seconds: float | None = None  # a non-streamed request's total
     tokens_per_second: float | None = None
 
 
@@ -150,7 +151,7 @@ class RouteLatency:
     layer: str = ""  # where a failure sits ("backend down", ...); "" when it passed
     direct: Timing = Timing()
     proxy: Timing = Timing()
-    overhead_seconds: float | None = None  # what LiteLLM adds: through minus direct
+    overhead_seconds: float | None = None  # what LiteLLM adds: through minus direct (the non-streamed total)
     route_seconds: float | None = None  # the route's whole share of the contract run
 
 
@@ -228,6 +229,16 @@ class Run:
     def group(self) -> tuple[str | None, str]:
         """Runs are compared only with runs of the same site and markers."""
         return self.site_id, self.markers
+
+    def fails(self, check: CheckResult) -> bool:
+        """The check fails this run: failed or error (a waived failure excluded), or, under --require-verified,
+        could not be verified."""
+        return check.failing or (self.require_verified and check.state == CANNOT_VERIFY)
+
+    @property
+    def failing_tests(self) -> list[str]:
+        """The owner's own tests that failed (in their setup or their body), by pytest node id."""
+        return [t.test for t in self.tests if t.outcome == FAILED]
 
     @property
     def host_names(self) -> list[str]:
@@ -368,8 +379,11 @@ def _contract(raw) -> Contract | None:
 def _timing(raw) -> Timing:
     if not isinstance(raw, dict):
         return Timing()
+    # runs before the stream's own total was recorded called the non-streamed total `total_seconds`
+    chat = raw.get("chat_seconds", raw.get("total_seconds"))
     return Timing(status=_int(raw.get("status")), ttft_seconds=_measure(raw.get("ttft_seconds")),
-                  total_seconds=_measure(raw.get("total_seconds")), tokens_per_second=_measure(raw.get("tokens_per_second")))
+                  stream_seconds=_measure(raw.get("stream_seconds")), chat_seconds=_measure(chat),
+                  tokens_per_second=_measure(raw.get("tokens_per_second")))
 
 
 def _finite(v) -> float | None:

@@ -227,6 +227,7 @@ def changes_section(run: Run, diff: RunDiff) -> str:
         out.append("<p>Nothing changed: the same checks, with the same states and the same values.</p>")
     groups = [
         ("Newly failing", diff.newly_failing, _newly_failing),
+        ("Newly unverified (fails the run: --require-verified)", diff.newly_unverified, _newly_failing),
         ("Fixed", diff.fixed, lambda p: f"was {h(p.before.state)}, now passes" + _was_found(p)),
         ("Still failing", diff.still_failing, _still_failing),
         ("Waived", diff.waived, _waived),
@@ -245,6 +246,10 @@ def changes_section(run: Run, diff: RunDiff) -> str:
                        f'<ul class="changes">{items}</ul></details>')
         else:
             out.append(f'<h3>{h(title)} ({len(pairs)})</h3>\n<ul class="changes">{items}</ul>')
+    for title, tests in (("Your own tests newly failing", diff.newly_failing_tests), ("Your own tests fixed", diff.fixed_tests)):
+        if tests:
+            items = "\n".join(f'<li><a href="#own-tests"><code>{h(t)}</code></a></li>' for t in tests)
+            out.append(f'<h3>{h(title)} ({len(tests)})</h3>\n<ul class="changes">{items}</ul>')
     if diff.slower_routes:
         items = "\n".join(f"<li>{_slower(r)}</li>" for r in diff.slower_routes)
         out.append(f"<h3>Slower through LiteLLM while passing ({len(diff.slower_routes)})</h3>\n"
@@ -264,8 +269,8 @@ def _pair_link(p: Pair) -> str:
 def _slower(r: SlowerRoute) -> str:
     a, b = r.after, r.before
     return (f'<a href="#{route_anchor(a.route)}">route <code>{h(a.route)}</code></a>{_served_by(a)}: total through '
-            f"LiteLLM {h(seconds(b.proxy.total_seconds))} \u2192 {h(seconds(a.proxy.total_seconds))} "
-            f"(direct {h(seconds(b.direct.total_seconds))} \u2192 {h(seconds(a.direct.total_seconds))})")
+            f"LiteLLM {h(seconds(b.proxy.chat_seconds))} \u2192 {h(seconds(a.proxy.chat_seconds))} "
+            f"(direct {h(seconds(b.direct.chat_seconds))} \u2192 {h(seconds(a.direct.chat_seconds))})")
 
 
 def _served_by(r: RouteLatency) -> str:
@@ -416,15 +421,15 @@ def contract_latency_section(run: Run) -> str:
                                                             if contract.wall_seconds is not None else "")]
     out = ['<section id="latency"><h2>Contract latency, per route</h2>',
            f'<p class="muted">{", ".join(f for f in facts if f)}. Direct: the backend itself; through: the same '
-           "request to LiteLLM. Overhead: through minus direct (total). TTFT: time to the first token.</p>"]
+           "request to LiteLLM. TTFT and stream: one streamed request, to its first token and to its end. Chat: a "
+           "non-streamed request, to its end. Overhead: through minus direct (chat).</p>"]
     if not contract.routes:
         out.append("<p>The contract run recorded no route.</p></section>")
         return "\n".join(out)
     out.append('<table class="latency"><thead><tr><th rowspan="2">route</th><th rowspan="2">backend (host)</th>'
-               '<th rowspan="2">outcome</th><th colspan="2">TTFT</th><th colspan="2">total</th>'
-               '<th rowspan="2">proxy overhead</th><th colspan="2">tokens/s</th></tr>'
-               "<tr><th>direct</th><th>through</th><th>direct</th><th>through</th><th>direct</th><th>through</th>"
-               "</tr></thead><tbody>")
+               '<th rowspan="2">outcome</th><th colspan="2">TTFT</th><th colspan="2">stream</th>'
+               '<th colspan="2">chat</th><th rowspan="2">proxy overhead</th><th colspan="2">tokens/s</th></tr>'
+               "<tr>" + "<th>direct</th><th>through</th>" * 4 + "</tr></thead><tbody>")
     for r in contract.routes:
         out.append(_latency_row(run, r))
     out.append("</tbody></table></section>")
@@ -448,7 +453,8 @@ def _latency_row(run: Run, r: RouteLatency) -> str:
             f"<td><code>{h(r.route)}</code>{expected}</td><td>{backend}</td>"
             f'<td><span class="badge {state_class(state)}">{outcome}</span></td>'
             f"{timing(r.direct, r.direct.ttft_seconds)}{timing(r.proxy, r.proxy.ttft_seconds)}"
-            f"{timing(r.direct, r.direct.total_seconds)}{timing(r.proxy, r.proxy.total_seconds)}"
+            f"{timing(r.direct, r.direct.stream_seconds)}{timing(r.proxy, r.proxy.stream_seconds)}"
+            f"{timing(r.direct, r.direct.chat_seconds)}{timing(r.proxy, r.proxy.chat_seconds)}"
             f'<td class="num">{h(signed_seconds(r.overhead_seconds))}</td>'
             f'<td class="num">{h(rate(r.direct.tokens_per_second))}</td><td class="num">{h(rate(r.proxy.tokens_per_second))}</td></tr>')
 

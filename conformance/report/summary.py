@@ -12,9 +12,10 @@ Wording rules (see verdict()):
   - nothing failing: "All 87 checks pass on mini" (the hosts named), ", 2 fixed since the previous run";
         with nothing passed either: "Nothing verified on mini"
   - then, in this order, each only when non-zero: "; 1 waived", "; 3 could not be verified"
-    (+ " (fails the run: --require-verified)"), "; 1 not applicable", "; 2 security findings" (+ " (1 new)"),
-    and "; the run exited with status N" when the exit status is not explained by the above.
-Level: "bad" (something failing, or a non-zero exit), "warn" (waived or not verified), "ok", "corrupt".
+    (+ " (fails the run: --require-verified)", or "(fails the run: --require-verified; 1 new)"),
+    "; 1 own test failing" (the owner's testinfra-idiom tests; + " (1 new)"), "; 1 not applicable",
+    "; 2 security findings" (+ " (1 new)"), and "; the run exited with status N" when the exit status is not explained by the above.
+Level: "bad" (something failing the run, or a non-zero exit), "warn" (waived or not verified), "ok", "corrupt".
 """
 from __future__ import annotations
 
@@ -100,17 +101,23 @@ def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
     if n.cannot_verify:
         text += f"; {n.cannot_verify} could not be verified"
         if run.require_verified:
-            text += " (fails the run: --require-verified)"
+            text += " (fails the run: --require-verified" + (
+                f"; {len(diff.newly_unverified)} new)" if compared and diff.newly_unverified else ")")
+    failing_tests = run.failing_tests
+    if failing_tests:
+        text += f"; {plural(len(failing_tests), 'own test')} failing"
+        if compared and diff.newly_failing_tests:
+            text += f" ({len(diff.newly_failing_tests)} new)"
     if n.not_applicable:
         text += f"; {n.not_applicable} not applicable"
     if n.security:
         text += f"; {plural(n.security, 'security finding')}"
         if compared and diff.new_security:
             text += f" ({len(diff.new_security)} new)"
-    explained = n.failing or (run.require_verified and n.cannot_verify)
-    if run.exit_status not in (None, 0) and not explained:
+    fails_run = (run.require_verified and n.cannot_verify) or failing_tests
+    if run.exit_status not in (None, 0) and not (n.failing or fails_run):
         text += f"; the run exited with status {run.exit_status}"
         level = "bad"
-    elif run.require_verified and n.cannot_verify:
+    elif fails_run:
         level = "bad"
     return Verdict(text, level)

@@ -68,6 +68,7 @@ VALUES: dict[str, Value] = {
     "program": Value(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*"),  # a command name looked up in PATH
     "package": Value(r"[a-z0-9][a-z0-9+.-]*(?::[a-z0-9-]+)?"),  # a Debian package name [:arch]
     "pattern": Value(r".*"),  # a grep pattern (after `--`, so never an option); exit status only
+    "alias": Value(r"[A-Za-z0-9_][A-Za-z0-9_.:@%+-]*"),  # an ssh config's Host alias (never an option)
 }
 
 _SYSTEMD_SCOPE = "[--user [-M <user>@]]"  # `-M user@` with nothing after the @: that user's manager on THIS host
@@ -101,6 +102,8 @@ RULES: list[tuple[str, str]] = [  # (shape name, shape)
     ("shasum -a 256", "shasum -a 256 <file>..."),
     ("base64 -i", "base64 -i <file>"),
     ("plutil -lint|-p", "plutil -lint|-p <file>"),
+    # an ssh config's alias as ssh resolves it: -G prints the options and exits, never connecting
+    ("ssh -G", "ssh -G [-F <file>] -- <alias>"),
     # listening sockets
     ("ss -ltn", "ss -ltnH|-ltn"),
     ("netstat -an -p tcp", "netstat -an -p tcp"),
@@ -160,6 +163,7 @@ WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
     "getent": "getent: only passwd or group [<name>] (never shadow: password hashes are secrets)",
     "dpkg-query": "dpkg-query: only -f '${Status}' or -f '${Status} ${Version}' -W <package> (never a dpkg action)",
     "lsb_release": "lsb_release: only -a",
+    "ssh": f"ssh: only `ssh -G [-F <path>] -- <alias>` (prints the options for an alias; never connects), {_ABSOLUTE}",
 }
 
 

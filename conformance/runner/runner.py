@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 import secrets
 import shlex
 import time
@@ -30,7 +31,12 @@ NOT_RECORDED = -100  # a replay's exit status for a command its recording does n
 class Binary(tuple):
     """A command whose stdout must arrive byte for byte (a binary plist): it travels base64-encoded
     (`cmd | base64` on the host) and is decoded here; its record keeps only its size, since the
-    bytes may hold secrets the redactor cannot see through base64."""
+    bytes may hold secrets the redactor cannot see through base64.
+
+    Its exit status is the command's own, not base64's: a pipe's status is its last command's, and
+    macOS's /bin/sh has no `pipefail`, so the command's status crosses the pipe on stderr (a fenced
+    `<marker> <i> first <status>` line, taken out again by split_batch). A missing or unreadable file
+    then fails as such, with the command's own message, instead of as empty output."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,9 @@ class Runner:
         self.max_round_trips = max_round_trips  # what the README states for this kind of host
         self.records: list[CommandRecord] = []
         self.unreachable: str | None = None  # why a round trip failed: the host is not asked again this run
-        self.batches = 0  # every round trip
         self.round_trips: list[RoundTrip] = []  # what was sent and answered, for the run's recording
+        self.batches = 0  # every round trip sent
+        self.commands = 0  # every command sent (in those round trips)
         self.fact_batches = 0  # the facts' round trips, the ones max_round_trips bounds
 
     @property
@@ -129,6 +136,7 @@ class Runner:
         marker = f"@@conformance-{secrets.token_hex(6)}"
         script = batch_script(argvs, marker, self.command_timeout, reads)
         self.batches += 1
+        self.commands += len(argvs)
         started = time.monotonic()
         try:
             raw = self.backend.run(script, self.round_trip_timeout)
@@ -184,11 +192,14 @@ def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float =
     for i, argv in enumerate(argvs):
         guards = " && ".join(f"__regular {shlex.quote(p)}" for p in (reads[i] if reads else ())) or "true"
         fence = shlex.quote(f"{marker} {i}")
-        pipe = " | base64" if isinstance(argv, Binary) else ""  # the watchdog then ends base64; the reader gets EPIPE
+        run = f"{shlex.join(argv)} </dev/null"
+        if isinstance(argv, Binary):  # the watchdog ends base64 (the last of the pipe); the reader gets EPIPE
+            first = shlex.quote(f"{marker} {i} first")
+            run = f"{{ {run}; printf '\\n%s %s\\n' {first} \"$?\" >&2; }} | base64"
         lines += [
             f"printf '%s\\n' {fence}; printf '%s\\n' {fence} >&2",
             f"if {guards}; then",
-            f"  {shlex.join(argv)} </dev/null{pipe} & __p=$!",
+            f"  {run} & __p=$!",
             f"  __watch {seconds} $__p >/dev/null 2>&1 & __w=$!",
             "  { wait $__p; } 2>/dev/null; __rc=$?; kill $__w 2>/dev/null",  # the shell's own 'Killed' notes
             f"  {{ wait $__w; }} 2>/dev/null && printf '\\n%s\\n' {shlex.quote(f'{marker} {i} timeout')} >&2",
@@ -219,11 +230,18 @@ def _unbase64(text: str) -> tuple[bytes | None, str]:
 
 
 def split_batch(stdout: bytes, stderr: bytes, count: int, marker: str) -> list[tuple[int, str, str, bool]]:
-    """(status, stdout, stderr, timed out) per command; bytes decoded with replacement, never failing."""
+    """(status, stdout, stderr, timed out) per command; bytes decoded with replacement, never failing.
+
+    A Binary command's own status (its `first` line on stderr) replaces base64's when it is not 0.
+    """
     results = []
     for i in range(count):
         out, status = _fenced(stdout, marker, i, with_status=True)
         err, _ = _fenced(stderr, marker, i, with_status=False)
+        first = re.search(rb"\n" + re.escape(f"{marker} {i} first ".encode()) + rb"(-?\d+)\n", err)
+        if first:
+            err = err[:first.start()] + err[first.end():]
+            status = int(first[1]) or status
         timeout_line = f"\n{marker} {i} timeout\n".encode()
         timed_out = timeout_line in err + b"\n"
         if timed_out:

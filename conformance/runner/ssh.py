@@ -3,8 +3,8 @@
 Why OpenSSH and not paramiko: paramiko, as testinfra drives it, accepts any host key (a WarningPolicy, known_hosts
 never loaded) and ignores ConnectTimeout and ProxyJump. The `ssh` client honours the owner's ~/.ssh/config as ssh
 itself reads it (HostName, User, Port, IdentityFile, ProxyJump, Include, Match) and known_hosts, and its ControlMaster
-gives one connection per host per run. paramiko only READS the config here, to find the alias and to say in messages
-where a host was reached (it does not follow Include: an entry only in an included file is ssh's to find, not ours).
+gives one connection per host per run. Where a host is reached is ssh's answer too (`ssh -G`, sshconfig.py): the
+config's aliases are listed by our own small parser (Include followed, Match skipped), and each is resolved by ssh.
 
 Which key and known_hosts an unattended run uses: the invoking user's. Their ~/.ssh/config (or the file given as
 `config_file`, passed to ssh as -F), their ~/.ssh/known_hosts (or the file the config or `known_hosts` names), and
@@ -31,11 +31,10 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-import paramiko
-
 from .backends import MAX_OUTPUT_BYTES, ProcessBackend, RawResult, RoundTripFailed
+from .sshconfig import (DEFAULT_CONFIG, RESOLVE_TIMEOUT, Files, Resolved, ResolveFailed, failure, list_aliases,
+                        parse_resolved, resolve_all, resolve_command)
 
-DEFAULT_CONFIG = "~/.ssh/config"
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
 SERVER_ALIVE_INTERVAL = 5  # seconds between keepalives; 3 unanswered = the link is dead (15 s)
@@ -57,64 +56,72 @@ class SshTarget:
     hostname: str
     user: str
     port: int
-    identity_files: tuple[str, ...]  # empty: ssh's default keys (and the agent)
+    identity_files: tuple[str, ...]  # as ssh -G lists them (ssh's default keys when the config names none)
     proxyjump: str | None
     known_hosts: tuple[str, ...]  # UserKnownHostsFile as the config says (ssh's default when it says nothing)
     config_file: str
     how: str  # for messages: "alias studio -> 192.168.1.72:22 (from ~/.ssh/config)"
 
 
-def resolve_ssh_target(host_id: str, address: str, ssh_alias: str | None, ssh_config_text: str,
-                       config_file: str = DEFAULT_CONFIG) -> SshTarget:
-    """The inventory's ssh_alias when it has one, else the config's Host entry whose HostName is the address."""
-    config = paramiko.SSHConfig.from_text(ssh_config_text)
-    if ssh_alias:
-        alias = ssh_alias
-        if alias in _host_entries(config):
-            source = f"from {config_file}"
-            if config.lookup(alias).get("hostname", alias) != address:
-                source += f"; the inventory says {address}"  # the owner's config wins: it is where ssh goes
-        else:
-            source = f"no Host entry for it in {config_file}: ssh takes the name as given"
-    else:
-        aliases = aliases_reaching(config, address)
-        if not aliases:
-            raise NoSshTarget(f"{host_id}: no ssh_alias in the inventory and no Host entry in {config_file} "
-                              f"whose HostName is {address}")
-        alias = aliases[0]
-        source = f"the Host entry of {config_file} whose HostName is {address}"
-    return _target(host_id, alias, config.lookup(alias), config_file, source)
+def resolve_alias(alias: str, config_file: str | None = None, *, deadline: float = RESOLVE_TIMEOUT,
+                  ssh_program: str = "ssh") -> Resolved:
+    """The alias as ssh resolves it with the run's config (`ssh -G`, under a deadline; its process group is
+    killed past it, a `Match exec` command included)."""
+    env = {**os.environ, "SSH_ASKPASS_REQUIRE": "never"}
+    process = ProcessBackend(resolve_command(alias, config_file, ssh_program), "", 1024 * 1024, env)
+    try:
+        raw = process.run("", deadline)
+    except RoundTripFailed as e:
+        raise ResolveFailed(f"ssh -G {alias}: {e}") from None
+    if raw.exit_status != 0:
+        raise failure(alias, raw.exit_status, raw.stderr.decode("utf-8", "replace"))
+    return parse_resolved(alias, raw.stdout.decode("utf-8", "replace"))
 
 
-def aliases_reaching(config: paramiko.SSHConfig, address: str) -> list[str]:
-    """Host patterns (not wildcards) whose HostName is the address, sorted."""
-    return sorted(alias for alias in _host_entries(config) if config.lookup(alias).get("hostname", alias) == address)
+def resolve_ssh_target(host_id: str, address: str, ssh_alias: str | None, config_file: str | None = None, *,
+                       files: Files = Files(), resolve=None) -> SshTarget:
+    """The inventory's ssh_alias when it has one, else the config's alias that ssh sends to the address.
+
+    `config_file`: the run's -F file (None: ssh's own, ~/.ssh/config then /etc/ssh/ssh_config). `resolve(alias)`
+    gives ssh's answer for an alias (default: `ssh -G` with that config)."""
+    resolve = resolve or (lambda alias: resolve_alias(alias, config_file))
+    shown = config_file or DEFAULT_CONFIG
+    aliases = list_aliases(config_file, files)
+    try:
+        if ssh_alias:
+            found = resolve(ssh_alias)
+            if ssh_alias in aliases or found.hostname != ssh_alias:
+                source = f"from {shown}" + (f"; the inventory says {address}" if found.hostname != address else "")
+            else:
+                source = f"no Host entry for it in {shown}: ssh takes the name as given"
+            return _target(host_id, found, shown, source)
+    except ResolveFailed as e:
+        raise NoSshTarget(f"{host_id}: {e}") from None
+    resolved = resolve_all(aliases, resolve)
+    failed = [str(r) for r in resolved.values() if isinstance(r, ResolveFailed)]
+    reaching = sorted(alias for alias, r in resolved.items() if isinstance(r, Resolved) and r.hostname == address)
+    if not reaching:
+        raise NoSshTarget(f"{host_id}: no ssh_alias in the inventory and no Host entry in {shown} whose HostName is "
+                          f"{address}" + (f" ({'; '.join(failed)})" if failed else ""))
+    return _target(host_id, resolved[reaching[0]], shown, f"the Host entry of {shown} whose HostName is {address}")
 
 
-def _host_entries(config: paramiko.SSHConfig) -> set[str]:
-    return {a for a in config.get_hostnames() if not any(c in a for c in "*?!")}
-
-
-def _target(host_id: str, alias: str, options: dict, config_file: str, source: str) -> SshTarget:
-    hostname = options.get("hostname", alias)
-    port = int(options.get("port", 22))
-    proxyjump = options.get("proxyjump")
-    proxyjump = None if proxyjump in (None, "none") else proxyjump
-    via = f" via {proxyjump}" if proxyjump else ""
+def _target(host_id: str, resolved: Resolved, config_file: str, source: str) -> SshTarget:
+    via = f" via {resolved.proxyjump}" if resolved.proxyjump else ""
     return SshTarget(
-        host_id=host_id, alias=alias, hostname=hostname,
-        user=options.get("user") or pwd.getpwuid(os.geteuid()).pw_name,  # ssh's default: the local user
-        port=port, identity_files=tuple(options.get("identityfile", ())), proxyjump=proxyjump,
-        known_hosts=tuple(options.get("userknownhostsfile", DEFAULT_KNOWN_HOSTS).split()),
-        config_file=config_file, how=f"alias {alias} -> {hostname}:{port}{via} ({source})")
+        host_id=host_id, alias=resolved.alias, hostname=resolved.hostname,
+        user=resolved.user or pwd.getpwuid(os.geteuid()).pw_name,  # ssh's default: the local user
+        port=resolved.port, identity_files=resolved.identity_files, proxyjump=resolved.proxyjump,
+        known_hosts=resolved.known_hosts or (DEFAULT_KNOWN_HOSTS,),
+        config_file=config_file, how=f"alias {resolved.alias} -> {resolved.hostname}:{resolved.port}{via} ({source})")
 
 
 def ssh_backend_for(host_id: str, address: str, ssh_alias: str | None, *, config_file: str | None = None,
                     **options) -> SshBackend:
-    """Read the ssh config (the invoking user's ~/.ssh/config unless one is given), resolve the host, build its backend."""
-    path = Path(os.path.expanduser(config_file or DEFAULT_CONFIG))
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    target = resolve_ssh_target(host_id, address, ssh_alias, text, config_file or DEFAULT_CONFIG)
+    """Resolve the host with the run's ssh config (the invoking user's own unless one is given), build its backend."""
+    program = options.get("ssh_program", "ssh")
+    target = resolve_ssh_target(host_id, address, ssh_alias, config_file,
+                                resolve=lambda alias: resolve_alias(alias, config_file, ssh_program=program))
     return SshBackend(target, config_file=config_file, **options)
 
 

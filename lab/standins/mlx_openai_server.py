@@ -123,6 +123,13 @@ Twin-only controls, invisible to a client that does not know them (the real serv
       the final chunk nor [DONE], until the client goes away; a non-stream chat answers normally;
   `reject-key`: every /v1/ route answers 401 `{"error":{"message":"Invalid API key","type":
       "invalid_request_error","code":"invalid_api_key"}}`; /health stays 200.
+  `header-drip`: a chat answer's status line and headers (the usual ones) are sent one byte every
+      DRIP_INTERVAL s, then the body at once; the drip ends when the client goes away. A hostile server,
+      not a behaviour of mlx-openai-server: it proves that a client's deadline covers the whole exchange;
+  `gzip-bomb`: every chat answer (streamed or not) is 200, `content-type: application/json`,
+      `content-encoding: gzip`, whatever the request's Accept-Encoding says: GZIP_BOMB_BYTES zero bytes,
+      gzip-compressed (about 64 KB on the wire). Also hostile, also twin-only: it proves that a client
+      bounds what it decodes (the suite accepts only identity).
   Any other word is ignored, with a WARNING log line when it appears.
 
 Not implemented: the other endpoints (embeddings, images, audio, responses, queue stats) answer 501 with a
@@ -169,8 +176,10 @@ VOCABULARY = ("the", "lab", "model", "answers", "a", "quiet", "studio", "server"
               "on", "its", "port", "again", "each", "time", "it", "says", "what", "was", "asked", "kindly")
 NATURAL_LENGTH = (16, 64)  # words in an answer that no token limit cuts: [low, high)
 RECORD_HEADERS = ("x-litellm-call-id", "user-agent")
-FAULTS = ("malformed", "hang", "endless-stream", "reject-key")
+FAULTS = ("malformed", "hang", "endless-stream", "reject-key", "header-drip", "gzip-bomb")
 ENDLESS_INTERVAL = 0.2
+DRIP_INTERVAL = 0.5  # `header-drip`: seconds between two bytes of the status line and headers
+GZIP_BOMB_BYTES = 64 * 1024 * 1024  # `gzip-bomb`: what its answer decodes to
 INTERNAL_ERROR = b'{"error":{"message":"Internal server error","type":"internal_error"}}'  # server.py 597-600
 INVALID_KEY = {"error": {"message": "Invalid API key", "type": "invalid_request_error", "code": "invalid_api_key"}}
 
@@ -367,6 +376,19 @@ def chunk_event(answer_id: str, created: int, model: str, delta: dict, finish_re
 
 # --- twin-only controls -------------------------------------------------------------------------------------
 
+_bomb: list[bytes] = []  # made once, on the first `gzip-bomb` answer
+
+
+def gzip_bomb() -> bytes:
+    """GZIP_BOMB_BYTES zero bytes, gzip-compressed a megabyte at a time (never held whole)."""
+    if not _bomb:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip framing
+        block = bytes(1024 * 1024)
+        _bomb.append(b"".join([*(packer.compress(block) for _ in range(GZIP_BOMB_BYTES // len(block))),
+                               packer.flush()]))
+    return _bomb[0]
+
+
 class TwinControls:
     """The request record, the answer delay and the fault switch (twin only; see the module docstring)."""
 
@@ -444,6 +466,20 @@ def make_handler(model_id: str, created: int, port: int, default_max_tokens: int
 
         def version_string(self) -> str:
             return self.server_version
+
+        drip = False  # twin fault `header-drip`: the status line and headers of this answer, a byte at a time
+
+        def flush_headers(self) -> None:
+            if not self.drip or not getattr(self, "_headers_buffer", None):
+                return super().flush_headers()
+            head, self._headers_buffer = b"".join(self._headers_buffer), []
+            for i in range(len(head)):
+                try:
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError) as e:
+                    raise ClientGone() from e
+                time.sleep(DRIP_INTERVAL)
 
         # --- writing ---
         def _headers(self, code: int, headers: dict, started: float | None, chunked: bool = False) -> None:
@@ -566,8 +602,14 @@ def make_handler(model_id: str, created: int, port: int, default_max_tokens: int
             if delay:
                 time.sleep(delay)
             sent: list[str] = []  # the pieces the client was sent, for the record
+            self.drip = fault == "header-drip"
             try:
-                if request["stream"] and fault != "malformed":
+                if fault == "gzip-bomb":  # twin fault: whatever was asked, an answer that decodes to 64 MiB
+                    bomb = gzip_bomb()
+                    self._headers(200, {"content-length": str(len(bomb)), "content-type": "application/json",
+                                        "content-encoding": "gzip"}, started)
+                    self.wfile.write(bomb)
+                elif request["stream"] and fault != "malformed":
                     self._stream(answer_id, request["model"], pieces, len(prompt), started, sent,
                                  endless=fault == "endless-stream")
                 else:

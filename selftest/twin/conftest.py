@@ -104,9 +104,10 @@ class SuiteRun:
                          if i in by_id else f"  {i}: not in results.json" for i in sorted(ids))
 
     def problems(self, expected_ids: set[str], failing: set[str] = frozenset(), exit_status: int = 0,
-                 not_applicable: set[str] = frozenset()) -> list[str]:
-        """What is wrong with this run, given the ids it must report, the ones that must fail and the ones
-        that must be not applicable (exactly those; every other one passed); empty when it is right."""
+                 not_applicable: set[str] = frozenset(), cannot_verify: set[str] = frozenset()) -> list[str]:
+        """What is wrong with this run, given the ids it must report, the ones that must fail, the ones
+        that must be not applicable and the ones that must be "cannot verify" (exactly those; every other
+        one passed); empty when it is right."""
         wrong = []
         if self.exit_status != exit_status:
             wrong.append(f"exit status {self.exit_status}, expected {exit_status}")
@@ -117,12 +118,14 @@ class SuiteRun:
                 wrong.append(f"{what}: {sorted(ids)}")
         if self.errors:
             wrong.append(f"status error:\n{self.explain(self.errors)}")
-        if unexpected := self.not_passed - failing - not_applicable:
+        if unexpected := self.not_passed - failing - not_applicable - cannot_verify:
             wrong.append(f"did not pass, not expected to fail:\n{self.explain(unexpected)}")
         if missed := failing - self.ids("failed"):
             wrong.append(f"expected to fail, but did not:\n{self.explain(missed)}")
         if missed := not_applicable - self.ids("not applicable"):
             wrong.append(f"expected to be not applicable (documented optional, absent now):\n{self.explain(missed)}")
+        if missed := cannot_verify - self.ids("cannot verify"):
+            wrong.append(f"expected to be cannot verify (the suite's user may not read it):\n{self.explain(missed)}")
         return wrong
 
     def assert_green(self, expected_ids: set[str], label: str = "run") -> None:

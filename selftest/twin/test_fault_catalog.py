@@ -66,7 +66,7 @@ class Bench:
             finally:
                 timing.run += time.monotonic() - t1
             problems = run.problems(self.check_ids, failing=set(fault.expect), not_applicable=set(fault.not_applicable),
-                                    exit_status=1 if fault.expect else 0)
+                                    cannot_verify=set(fault.cannot_verify), exit_status=1 if fault.expect else 0)
             if problems:
                 wrong += [f"run {run.run_dir.name}:", *problems]
         except Exception as e:  # the plant or the run itself failed: still revert, and say so

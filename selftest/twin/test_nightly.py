@@ -3,20 +3,26 @@
 reverted, the next report says fixed. The Home Assistant stand-in on dietpi is the webhook: configured with a
 canary webhook id, it gets exactly one notification for the fault (naming its check as new, holding no secret
 and not the id) and one for the recovery; no artifact of the run and not the service's journal holds the id.
+A run that hangs past the service's TimeoutStartSec= (cut to 20 s by a drop-in, a backend hanging) is stopped
+by systemd, and its ExecStopPost= still sends exactly one notification: crashed, saying so.
 """
 from __future__ import annotations
 
 import json
 import secrets
+import time
+from contextlib import contextmanager
 
 from lab import topology as topo
-from lab.faults import CATALOG, plant, revert
+from lab.faults import CATALOG, CONTRACT_CATALOG, plant, revert
 from lab.standins.home_assistant import DEFAULT_WEBHOOK_RECORD
 from selftest.twin.conftest import ROOT
 
 SERVICE = "llm-lab-conformance.service"
 TWIN_ARGS = "--site=lab/site-twin.yaml --baseline=lab/baseline-twin.yaml --command-timeout=5"
 WEBHOOK_FILE = f"{topo.OWNER_HOME}/.config/llm-lab-conformance/webhook-url"
+DROP_IN = f"{topo.OWNER_HOME}/.config/systemd/user/{SERVICE}.d/twin-timeout.conf"
+TWIN_TIMEOUT = 20  # seconds: the service's bound in the timeout proof (1 h in deploy/)
 PAYLOAD_KEYS = {"suite", "reasons", "site", "run", "verdict", "exit_status", "new_failures", "fixed", "previous_run",
                 "report"}
 
@@ -52,13 +58,23 @@ def _new_notification(twin, before: int, canary: str) -> dict:
     return body
 
 
-def test_the_nightly_job_runs_reports_fails_on_drift_and_notifies(twin):
+@contextmanager
+def _installed(twin):
+    """The nightly job installed as the owner's units, its webhook the stand-in on dietpi; the canary webhook id."""
     twin.prepare_reports()
     canary = "llmlabcanary" + secrets.token_hex(16)  # the secret part of a Home Assistant webhook URL
     url = f"http://{topo.HOSTS['dietpi'].address}:8123/api/webhook/{canary}"
     _owner(twin, f"umask 077 && mkdir -p $(dirname {WEBHOOK_FILE}) && printf '%s\\n' '{url}' > {WEBHOOK_FILE}")
     _owner(twin, f'.venv/bin/python -m conformance.deploy install --args "{TWIN_ARGS}"')
     try:
+        yield canary
+    finally:
+        _owner(twin, ".venv/bin/python -m conformance.deploy remove", check=False)
+        _owner(twin, f"rm -f {WEBHOOK_FILE}", check=False)
+
+
+def test_the_nightly_job_runs_reports_fails_on_drift_and_notifies(twin):
+    with _installed(twin) as canary:
         timer = _owner(twin, "systemctl --user is-enabled llm-lab-conformance.timer").stdout.strip()
         assert timer == "enabled"
         status, results, _ = _night(twin)
@@ -99,6 +115,33 @@ def test_the_nightly_job_runs_reports_fails_on_drift_and_notifies(twin):
         assert status == 0 and "fixed since the previous run" in report
         body = _new_notification(twin, before, canary)
         assert body["reasons"] == ["recovery"] and body["fixed"] == ["litellm-orch::restart-sec"]
-    finally:
-        _owner(twin, ".venv/bin/python -m conformance.deploy remove", check=False)
-        _owner(twin, f"rm -f {WEBHOOK_FILE}", check=False)
+
+
+def test_a_run_stopped_by_the_services_timeout_still_notifies_once(twin):
+    hang = next(f for f in CONTRACT_CATALOG if f.id == "contract-backend-hangs")  # the run takes minutes now
+    with _installed(twin) as canary:
+        _owner(twin, f"mkdir -p $(dirname {DROP_IN}) && printf '[Service]\\nTimeoutStartSec={TWIN_TIMEOUT}s\\n' > "
+                     f"{DROP_IN} && systemctl --user daemon-reload")
+        before = len(_received(twin))
+        started = time.monotonic()
+        plant(twin, [hang])
+        try:
+            run = _owner(twin, f"systemctl --user start {SERVICE}", check=False)
+            for _ in range(240):  # the stop: SIGTERM, then ExecStopPost= (its notification), then `failed`
+                shown = _owner(twin, f"systemctl --user show -p ActiveState -p Result {SERVICE}").stdout.split()
+                state = dict(line.split("=", 1) for line in shown)
+                if state["ActiveState"] in ("failed", "inactive"):
+                    break
+                time.sleep(0.5)
+        finally:
+            revert(twin, [hang])
+            _owner(twin, f"rm -f {DROP_IN} && systemctl --user daemon-reload", check=False)
+        seconds = time.monotonic() - started
+        print(f"\nthe service stopped the run after {seconds:.1f} s (TimeoutStartSec={TWIN_TIMEOUT}s): {state}")
+        assert run.returncode != 0 and state == {"ActiveState": "failed", "Result": "timeout"}, (run.stderr, state)
+        body = _new_notification(twin, before, canary)
+        assert body["reasons"] == ["crashed"] and body["verdict"].endswith("systemd says timeout (killed TERM)")
+        stopped = ROOT / "reports" / body["run"]
+        assert stopped.is_dir() and not (stopped / "results.json").exists(), "the stopped run finished after all"
+        outcome = json.loads((stopped / "notification.json").read_text())
+        assert outcome["delivered"] and canary not in json.dumps(outcome)

@@ -25,6 +25,7 @@ import pytest
 from conformance.facts import bsd, launchd, netstat, sockets
 from lab import catalog, topology as topo
 from lab.hosts import studio
+from selftest.launchctl_captures import left_out, top_level_keys
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "darwin"
 HOST = "studio"
@@ -45,29 +46,35 @@ def as_root(twin, command: str, check: bool = True):
 
 # --- launchctl print: the shape of the real captures ------------------------------------------------
 
-def top_level(text: str) -> list[str]:
-    """Keys of the lines indented by exactly one tab (`\\tkey = value` or `\\tkey = {`), in order."""
-    keys = []
-    for line in text.splitlines():
-        if line.startswith("\t") and not line.startswith("\t\t") and " = " in line:
-            keys.append(line[1:].split(" = ", 1)[0])
-    return keys
-
-
-def group_heads(text: str) -> list[str]:
-    """The first top-level key of every group (groups are separated by blank lines)."""
-    heads, fresh = [], True
+def groups(text: str) -> list[list[str]]:
+    """The top-level keys of each group of lines (groups are separated by blank lines)."""
+    found, current = [], []
     for line in text.splitlines()[1:]:
         if not line.strip():
-            fresh = True
-        elif fresh and line.startswith("\t") and not line.startswith("\t\t") and " = " in line:
-            heads.append(line[1:].split(" = ", 1)[0])
-            fresh = False
-    return heads
+            found, current = found + ([current] if current else []), []
+        elif line.startswith("\t") and not line.startswith("\t\t") and " = " in line:
+            current.append(line[1:].split(" = ", 1)[0])
+    return found + ([current] if current else [])
 
 
-def assert_same_shape(printed: str, fixture_name: str, label: str = LABEL) -> None:
-    real = (FIXTURES / fixture_name).read_text()
+def same_groups(printed: str, real: str) -> bool:
+    """The keys both print fall into the same blank-line groups (the keys only one of them prints aside)."""
+    mine, theirs = set(top_level_keys(printed)), set(top_level_keys(real))
+    def shared(text, other):
+        return [kept for group in groups(text) if (kept := [k for k in group if k in other])]
+    return shared(printed, theirs) == shared(real, mine)
+
+
+# printed only when the plist sets the key (launchctl.py): a capture's job may set what ours does not
+CONDITIONAL = {"working directory": "WorkingDirectory", "stdout path": "StandardOutPath",
+               "stderr path": "StandardErrorPath", "username": "UserName", "group": "GroupName"}
+
+
+def assert_same_shape(printed: str, fixture_name: str, label: str = LABEL, plist: dict | None = None) -> None:
+    """Compared with a REAL capture (fixtures/darwin/launchctl/): keys in the same order, the same groups,
+    no key of the capture missing unless README.md there says why or the plist does not set it."""
+    real = (FIXTURES / "launchctl" / fixture_name).read_text()
+    plist = plistlib.loads(studio.plist()) if plist is None else plist
     lines = printed.split("\n")
     assert printed.endswith("}\n"), "launchctl print ends with `}` and a line break"
     assert lines[0] == f"system/{label} = {{", lines[0]
@@ -85,15 +92,15 @@ def assert_same_shape(printed: str, fixture_name: str, label: str = LABEL) -> No
         if line.endswith(" = {"):
             depth += 1
     assert depth == 1, "every block is closed"
-    mine, theirs = top_level(printed), top_level(real)
+    mine, theirs = top_level_keys(printed), top_level_keys(real)
     common = [k for k in mine if k in theirs]
     assert common == [k for k in theirs if k in mine], (
         f"top-level keys in another order than the real capture {fixture_name}:\n{common}")
-    missing = [k for k in theirs if k not in mine and k not in (
-        "LWCR", "event triggers", "event channels", "run interval", "inherited environment", "asid")]
+    excused = left_out().keys() | {key for key, plist_key in CONDITIONAL.items() if plist_key not in plist}
+    missing = [k for k in theirs if k not in mine and k not in excused]
     assert not missing, f"keys of the real capture {fixture_name} the stand-in does not print: {missing}"
-    heads = [k for k in group_heads(real) if k in mine]
-    assert [k for k in group_heads(printed) if k in theirs] == heads, "groups between blank lines differ"
+    if fixture_name.startswith("system-"):  # a gui dump groups its gui-only blocks in with the rest
+        assert same_groups(printed, real), f"groups between blank lines differ from {fixture_name}"
 
 
 def launchctl_print(twin, label: str = LABEL):
@@ -108,10 +115,11 @@ def launchd_main_pid(twin) -> int:
 def test_launchctl_print_of_the_running_job_has_the_real_shape_and_the_real_pid(twin):
     cp, job = launchctl_print(twin)
     assert cp.returncode == 0, cp.stderr
-    assert_same_shape(cp.stdout, "launchctl-print-running.txt")
+    assert_same_shape(cp.stdout, "system-running-nix-daemon-macos26.txt")
+    assert_same_shape(cp.stdout, "system-running-wazuh-agent.txt")
     assert job.service == f"system/{LABEL}" and job.type == "LaunchDaemon" and job.path == studio.PLIST
     assert (job.state, job.job_state, job.runs, job.last_exit_code, job.last_exit_text) == (
-        "running", "running", job.runs, None, "(never exited)")
+        "running", None, job.runs, None, "(never exited)")
     assert job.program == studio.LAUNCH_SCRIPT and job.arguments == (studio.LAUNCH_SCRIPT,)
     assert {"keepalive", "runatload", "inferred program"} <= set(job.properties)
     assert (job.stdout_path, job.stderr_path) == ("/tmp/mlx-launch.out.log", "/tmp/mlx-launch.err.log")
@@ -127,7 +135,8 @@ def test_launchctl_print_of_the_running_job_has_the_real_shape_and_the_real_pid(
 
 def test_launchctl_print_of_an_unknown_label_is_the_real_not_found(twin):
     cp, job = launchctl_print(twin, "com.bebop.nope")
-    real = (FIXTURES / "launchctl-print-not-found.stderr").read_text().replace(LABEL, "com.bebop.nope")
+    real = (FIXTURES / "launchctl/system-not-found-macos26.stderr").read_text().replace(
+        "systems.determinate.nix-daemon", "com.bebop.nope")
     assert (cp.returncode, cp.stdout, cp.stderr) == (113, "", real)
     assert job is None
 
@@ -142,14 +151,15 @@ def columns(line: str) -> list[int]:
 def test_netstat_prints_the_real_header_and_columns_and_the_real_listeners(twin):
     cp = as_owner(twin, "netstat -an -p tcp")
     assert cp.returncode == 0, cp.stderr
-    real = (FIXTURES / "netstat-an-p-tcp.txt").read_text().splitlines()
+    real = (FIXTURES / "netstat-atn-macos15.txt").read_text().splitlines()  # a real capture of macOS 15.0.1
     lines = cp.stdout.splitlines()
-    assert lines[:2] == real[:2], "the two header lines, character for character"
-    real_listener = next(ln for ln in real if ln.startswith("tcp4") and "*.8100" in ln)
+    assert lines[:2] == real[:2], "the two header lines, character for character (trailing spaces included)"
+    real_listener = next(ln for ln in real if ln.startswith("tcp4") and "*.22 " in ln)
     for line in lines[2:]:
         assert re.match(r"tcp(4|6|46) +\d+ +\d+  \S", line), line
-        if line.endswith("LISTEN") and len(line.split()[3]) < 22:
-            assert columns(line) == columns(real_listener), f"columns differ from the real sample: {line!r}"
+        if line.split()[-1] == "LISTEN" and len(line.split()[3]) < 22:
+            assert columns(line) == columns(real_listener) and len(line) == len(real_listener), \
+                f"columns differ from the real capture: {line!r}"
     found = set(netstat.parse_netstat(cp.stdout))
     assert {sockets.Listening("0.0.0.0", p) for p in PORTS} <= found
     really = set(sockets.parse_ss(as_root(twin, "ss -ltnH").stdout))
@@ -316,22 +326,63 @@ def test_job(twin):
     assert wait_for(lambda: launchctl_print(twin, TEST_LABEL)[1] is None), "the test job was not unloaded"
 
 
+TEST_LOGS = {"StandardOutPath": f"/tmp/{TEST_LABEL}.log", "StandardErrorPath": f"/tmp/{TEST_LABEL}.log"}
+
+
 def test_a_job_that_exits_is_not_running_with_its_exit_code(twin, test_job):
     write_test_plist(twin, ProgramArguments=["/bin/sh", "-c", "exit 0"], RunAtLoad=True)
-    job = wait_for(lambda: (j := launchctl_print(twin, TEST_LABEL)[1]) and j.job_state == "exited" and j)
+    job = wait_for(lambda: (j := launchctl_print(twin, TEST_LABEL)[1]) and j.last_exit_text == "0" and j)
     cp, _ = launchctl_print(twin, TEST_LABEL)
-    assert_same_shape(cp.stdout, "launchctl-print-not-running.txt", TEST_LABEL)
+    assert_same_shape(cp.stdout, "system-exited-wazuh-agent-cut.txt", TEST_LABEL, TEST_LOGS)
+    assert_same_shape(cp.stdout, "gui-exited-sync-legacy-macos27.txt", TEST_LABEL, TEST_LOGS)
     assert (job.state, job.pid, job.runs, job.last_exit_code) == ("not running", None, 1, 0)
-    assert "keepalive" not in job.properties
+    assert "keepalive" not in job.properties and "\tresource coalition = {" in cp.stdout
 
 
-def test_a_program_that_cannot_run_is_a_spawn_failure(twin, test_job):
+def test_a_job_that_never_ran_has_no_coalition(twin, test_job):
+    write_test_plist(twin, ProgramArguments=["/bin/sleep", "600"])  # neither RunAtLoad nor KeepAlive
+    job = wait_for(lambda: launchctl_print(twin, TEST_LABEL)[1])
+    cp, _ = launchctl_print(twin, TEST_LABEL)
+    assert_same_shape(cp.stdout, "system-never-run-halite-macos15.txt", TEST_LABEL, TEST_LOGS)
+    assert (job.state, job.runs, job.last_exit_text) == ("not running", 0, "(never exited)")
+    assert "coalition" not in cp.stdout
+
+
+def test_a_program_that_does_not_exist_is_launchds_ex_config(twin, test_job):
     write_test_plist(twin, ProgramArguments=["/opt/mlx-launch/bin/missing.sh"], RunAtLoad=True)
     job = wait_for(lambda: (j := launchctl_print(twin, TEST_LABEL)[1]) and j.runs and j)
     cp, _ = launchctl_print(twin, TEST_LABEL)
-    assert_same_shape(cp.stdout, "launchctl-print-ex-config.txt", TEST_LABEL)
+    assert_same_shape(cp.stdout, "gui-spawn-scheduled-ex-config-billet-macos26.txt", TEST_LABEL, TEST_LOGS)
     assert (job.state, job.job_state, job.last_exit_code, job.last_exit_text) == (
-        "not running", "spawn failed", 78, "78: EX_CONFIG")
+        "not running", None, 78, "78: EX_CONFIG")
+
+
+def test_a_program_that_cannot_execute_is_an_exec_failure_waiting_to_respawn(twin, test_job):
+    as_root(twin, f"printf '#!/bin/sh\\nexit 0\\n' > /tmp/{TEST_LABEL}.sh && chmod 644 /tmp/{TEST_LABEL}.sh")
+    try:
+        write_test_plist(twin, ProgramArguments=[f"/tmp/{TEST_LABEL}.sh"], KeepAlive=True, ThrottleInterval=1)
+        job = wait_for(lambda: (j := launchctl_print(twin, TEST_LABEL)[1]) and j.runs >= 2 and j)
+        cp, _ = launchctl_print(twin, TEST_LABEL)
+    finally:
+        as_root(twin, f"rm -f /tmp/{TEST_LABEL}.sh")
+    assert_same_shape(cp.stdout, "system-exit-reason-jetsam-trimmed.txt", TEST_LABEL, TEST_LOGS)
+    assert (job.state, job.last_exit_reason, job.last_exit_text, job.pid) == (
+        "spawn scheduled", "OS_REASON_EXEC", None, None)
+    assert "last exit code" not in cp.stdout
+
+
+def test_a_program_that_fails_code_signing_waits_to_respawn_with_no_exit_code(twin, test_job):
+    """Twin only: a program listed in /var/lib/launchd-twin/unsigned fails code signing (launchd.py)."""
+    as_root(twin, "mkdir -p /var/lib/launchd-twin && echo /bin/sleep > /var/lib/launchd-twin/unsigned")
+    try:
+        write_test_plist(twin, ProgramArguments=["/bin/sleep", "600"], KeepAlive=True, ThrottleInterval=1)
+        job = wait_for(lambda: (j := launchctl_print(twin, TEST_LABEL)[1]) and j.runs >= 2 and j)
+        cp, _ = launchctl_print(twin, TEST_LABEL)
+    finally:
+        as_root(twin, "rm -f /var/lib/launchd-twin/unsigned")
+    assert_same_shape(cp.stdout, "gui-spawn-scheduled-codesigning-triggerd-trimmed.txt", TEST_LABEL, TEST_LOGS)
+    assert (job.state, job.last_exit_reason, job.last_exit_text, job.pid) == (
+        "spawn scheduled", "OS_REASON_CODESIGNING", None, None)
 
 
 def test_keepalive_restarts_a_crashing_job_after_its_throttle_interval(twin, test_job):

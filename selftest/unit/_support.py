@@ -15,6 +15,7 @@ from conformance.facts.linux import LinuxFacts
 from conformance.facts.plan import FactPlan
 from conformance.inventory import Inventory, load_inventory
 from conformance.runner import ProcessBackend, RawResult, Runner
+from conformance.runner.sshconfig import Files
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "selftest" / "fixtures"
@@ -91,6 +92,11 @@ exec /bin/readlink -- "$FAKEROOT$1"
 ''',
     "journalctl": r'''/bin/cat "$FAKEDIR/journal.txt"; /bin/cat "$FAKEDIR/journal.err" >&2; exit "$(/bin/cat "$FAKEDIR/journal.rc")"
 ''',
+    # the real OpenSSH client, resolving an alias (-G) with the config file under the fake root
+    "ssh": r'''[ "$1" = "-G" ] && [ "$2" = "-F" ] || exit 255
+shift 2; f="$FAKEROOT$1"; shift
+exec /usr/bin/ssh -G -F "$f" "$@"
+''',
 }
 
 
@@ -146,7 +152,8 @@ class FakeMini:
         return FakeRootBackend(self.user, env)
 
     def facts(self, inventory: Inventory, host_id: str = "mini", redactor=None) -> LinuxFacts:
-        facts = LinuxFacts(FactPlan(inventory, host_id), Runner(host_id, self.backend()), redactor)
+        files = Files(str(self.root), home=f"/home/{self.user}")  # an ssh config's Includes, under the fake root
+        facts = LinuxFacts(FactPlan(inventory, host_id), Runner(host_id, self.backend()), redactor, files=files)
         facts.gather()
         return facts
 

@@ -110,6 +110,9 @@ ALLOWED = [
     (["dpkg-query", "-f", "${Status}", "-W", "bash"], "dpkg-query -W (status)", ()),  # package.py:107
     (["dpkg-query", "-f", "${Status} ${Version}", "-W", "libc6:amd64"], "dpkg-query -W (status and version)", ()),  # package.py:120
     (["lsb_release", "-a"], "lsb_release -a", ()),  # systeminfo.py:89
+    (["ssh", "-G", "-F", "/home/christopherbailey/.ssh/config", "--", "dietpi"], "ssh -G",
+     ("/home/christopherbailey/.ssh/config",)),
+    (["ssh", "-G", "--", "studio"], "ssh -G", ()),
 ]
 
 
@@ -168,6 +171,15 @@ REFUSED = [
     ["systemctl", "show", "--no-pager", "-p", "Id", "x.service"],  # no `--`: a unit could pass for an option
     ["systemctl", "show", "--no-pager", "-p", "Id", "--", "x"],  # not a unit name of a listed type
     ["systemctl", "cat", "--no-pager", "--", "a.service", "b.service"],
+    # ssh: only -G (it never connects), an alias that is not an option, a config by absolute path
+    ["ssh", "--", "studio"],
+    ["ssh", "studio", "/bin/sh", "-s"],
+    ["ssh", "-G", "studio"],  # no `--`
+    ["ssh", "-G", "--", "-oProxyCommand=touch /tmp/x"],
+    ["ssh", "-G", "-F", "config", "--", "dietpi"],
+    ["ssh", "-G", "-o", "ProxyCommand=x", "--", "dietpi"],
+    ["ssh", "-G", "--", "dietpi", "uname"],
+    ["ssh", "-O", "exit", "--", "dietpi"],
     # ss: -K kills sockets, -p needs root
     ["ss", "-K"],
     ["ss", "-ltnK"],

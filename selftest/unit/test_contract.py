@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ WEBUI_KEY = "sk-webui-canary-4b1d"
 class Backend:
     api: str  # "ov" | "mlx"
     model: str
-    mode: str = "ok"  # ok | down | malformed | endless | reject-key | bad-id
+    # ok | down | malformed | endless | reject-key | bad-id | stall (chat waits for `released`) |
+    # slow-stream (a stream's first chunk after SLOW_FIRST_CHUNK s; a chat at once)
+    mode: str = "ok"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class FakeLab:
     master_key: str | None = None
     cooling: set = field(default_factory=set)  # routes LiteLLM has cooled down
     seen: list[str] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)  # ends a `stall`
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.seen.append(f"{request.method} {request.url}")  # what the suite sent
@@ -74,6 +78,8 @@ class FakeLab:
         if path == "/v1/models":
             return httpx2.Response(200, json={"object": "list", "data": [{"id": b.model, "object": "model"}]},
                                    headers=headers)
+        if b.mode == "stall":  # what no request deadline cuts (no socket here): only the gather's bound can
+            self.released.wait()
         body = json.loads(request.content)
         n = body.get("max_tokens") or 8
         ident = ("chatcmpl-stream" if body.get("stream") else "chatcmpl-0") if b.api == "ov" \
@@ -84,7 +90,8 @@ class FakeLab:
         if b.mode == "malformed":
             return httpx2.Response(200, content=b"{not json", headers=headers | {"content-type": "application/json"})
         if body.get("stream"):
-            return httpx2.Response(200, stream=_Sse(ident, n, usage, endless=b.mode == "endless"),
+            return httpx2.Response(200, stream=_Sse(ident, n, usage, endless=b.mode == "endless",
+                                                    delay=SLOW_FIRST_CHUNK if b.mode == "slow-stream" else 0),
                                    headers=headers | {"content-type": "text/event-stream"})
         answer = {"id": ident, "object": "chat.completion", "created": 1, "model": body["model"],
                   "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello " * n},
@@ -132,9 +139,12 @@ class FakeLab:
         return httpx2.Response(200, json=data, headers=headers)
 
 
+SLOW_FIRST_CHUNK = 0.3
+
+
 class _Sse(httpx2.SyncByteStream):
-    def __init__(self, ident: str, n: int, usage: dict | None, endless: bool = False) -> None:
-        self.ident, self.n, self.usage, self.endless = ident, n, usage, endless
+    def __init__(self, ident: str, n: int, usage: dict | None, endless: bool = False, delay: float = 0) -> None:
+        self.ident, self.n, self.usage, self.endless, self.delay = ident, n, usage, endless, delay
 
     def __iter__(self):
         def event(delta, finish=None, usage=None):
@@ -144,6 +154,7 @@ class _Sse(httpx2.SyncByteStream):
                 chunk["usage"] = usage
             return f"data: {json.dumps(chunk)}\n\n".encode()
 
+        time.sleep(self.delay)
         yield event({"role": "assistant"})
         i = 0
         while self.endless or i < self.n:
@@ -205,8 +216,31 @@ def test_a_lab_that_keeps_its_contract_passes_every_check():
     assert findings["litellm-orch::contract:master-key"].note.startswith("security:")
     summary = latency_summary(facts)
     assert {r["route"] for r in summary["routes"]} == set(ROUTES) | {"lil-jerry"}
-    assert all(r["proxy"]["total_seconds"] is not None and r["direct"]["ttft_seconds"] is not None
+    assert all(r["proxy"]["chat_seconds"] is not None and r["direct"]["ttft_seconds"] is not None
                for r in summary["routes"])
+
+
+def test_ttft_and_the_total_beside_it_are_one_streamed_request_and_a_chat_has_its_own_total():
+    """A stream slow to its first token beside a chat that answers at once: the TTFT must not be shown against
+    the chat's total (a first token after the end); the stream's own total is shown, and the chat's apart."""
+    lab = _lab()
+    lab.backends[(MINI, 9000)].mode = "slow-stream"
+    facts, _ = _run(lab)
+    lil = next(r for r in latency_summary(facts)["routes"] if r["route"] == "lil-jerry")
+    answers = facts.routes["lil-jerry"]
+    for way, timing in ((answers.direct, lil["direct"]), (answers.proxy, lil["proxy"])):
+        assert (timing["ttft_seconds"], timing.get("stream_seconds")) == (round(way.stream.ttft, 4),
+                                                                           round(way.stream.seconds, 4))
+        assert SLOW_FIRST_CHUNK <= timing["ttft_seconds"] <= timing["stream_seconds"]
+        assert timing["chat_seconds"] == round(way.chats[0].seconds, 4) < SLOW_FIRST_CHUNK
+    assert lil["overhead_seconds"] == round(lil["proxy"]["chat_seconds"] - lil["direct"]["chat_seconds"], 4)
+    # the terminal says the same, in the same order
+    from conformance.plugin import _ms, latency_lines
+    line = next(line for line in latency_lines(latency_summary(facts)) if line.strip().startswith("lil-jerry"))
+    d, p = lil["direct"], lil["proxy"]
+    assert line.split(None, 1)[1] == (f"{_ms(d['ttft_seconds'])} / {_ms(d['stream_seconds'])}, {_ms(d['chat_seconds'])}"
+                                      f" -> {_ms(p['ttft_seconds'])} / {_ms(p['stream_seconds'])}, "
+                                      f"{_ms(p['chat_seconds'])}  overhead {_ms(lil['overhead_seconds'])}")
 
 
 def test_loopback_urls_are_reached_at_their_hosts_address_from_another_host():
@@ -252,6 +286,88 @@ def test_an_optional_route_whose_backend_is_down_is_not_applicable():
     assert _not(findings) == weak
     assert all(findings[i].status is Status.NOT_APPLICABLE for i in weak)
     assert "documented optional" in findings["mlx-servers::contract:jerry-weak:chat"].message
+
+
+def test_an_optional_route_answered_from_another_backend_while_its_own_is_down_fails_backend():
+    """Down and optional is not applicable only while nothing answers: LiteLLM answering jerry-weak from the
+    MLX server of 8109 (a misroute, or a fallback) is judged, and `backend` fails."""
+    lab = _lab()
+    lab.backends[(STUDIO, 8103)].mode = "down"
+    lab.routes["jerry-weak"] = f"http://{STUDIO}:8109/v1"
+    _, findings = _run(lab)
+    weak = "mlx-servers::contract:jerry-weak"
+    assert _not(findings) == {f"{weak}:direct", f"{weak}:backend"}, {i: findings[i].message for i in _not(findings)}
+    assert findings[f"{weak}:direct"].status is Status.NOT_APPLICABLE
+    assert findings[f"{weak}:backend"].status is Status.FAILED
+    assert findings[f"{weak}:backend"].found == (
+        "proxy misroutes: LiteLLM called http://10.213.0.3:8109/v1 while the documented backend is down "
+        "(a fallback or a misroute answered)")
+    # the answers themselves were well-formed: chat and stream say so, and are not hidden as not applicable
+    assert findings[f"{weak}:chat"].status is Status.PASSED and findings[f"{weak}:stream"].status is Status.PASSED
+
+
+def _checks_in_a_thread(lab: FakeLab, seconds: float, **kw):
+    """_run in a thread given `seconds`: (elapsed, facts, findings), or None for each when it did not return."""
+    got = {}
+    worker = threading.Thread(target=lambda: got.update(zip(("facts", "findings"), _run(lab, **kw))), daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(seconds)
+    return time.monotonic() - started, got.get("facts"), got.get("findings")
+
+
+def test_a_route_that_overruns_its_budget_fails_alone_and_the_gather_ends_by_its_bound():
+    lab = _lab()
+    lab.backends[(STUDIO, 8101)].mode = "stall"  # jerry-editor's chat never returns
+    bound = 3 * 0.2 + 6 * 0.2 + 4.0  # the proxy's 3 requests, then the slowest route's 6, and the grace
+    try:
+        seconds, facts, findings = _checks_in_a_thread(lab, bound + 5, deadline=0.2)
+    finally:
+        lab.released.set()
+    print(f"\na stalled route: the checks ended after {seconds:.2f} s (bound {bound:.1f} s)")
+    assert findings is not None, f"the contract's checks did not end within {bound + 5:.1f} s"
+    assert seconds < bound + 2 and facts.bound() == pytest.approx(bound)
+    editor = route_checks("jerry-editor")
+    assert _not(findings) == editor, {i: findings[i].message for i in _not(findings) - editor}
+    assert all(findings[i].status is Status.FAILED and findings[i].found == (
+        "route unfinished: did not finish within its budget of 1.2 s (6 requests of at most 0.2 s)") for i in editor)
+
+
+def test_a_routes_thread_failing_is_that_routes_failure_and_no_other_checks_error(monkeypatch):
+    real = ContractFacts._ask_route
+
+    def ask(self, progress):
+        plan = progress.plan if hasattr(progress, "plan") else progress  # the base commit passed the plan
+        if plan.route.name == "jerry-test":
+            raise RuntimeError("a bug in the suite")
+        return real(self, progress)
+
+    monkeypatch.setattr(ContractFacts, "_ask_route", ask)
+    _, findings = _run(_lab())
+    test = route_checks("jerry-test")
+    assert _not(findings) == test, {i: findings[i].message for i in _not(findings) - test}
+    assert all(findings[i].found == "route unfinished: its requests stopped on an error of the suite "
+                                    "(RuntimeError: a bug in the suite)" for i in test)
+
+
+class Interrupted(BaseException):
+    """pytest-timeout's signal method (and Ctrl-C) raise in the middle of whatever runs."""
+
+
+def test_an_interrupted_gather_gives_every_check_an_answer_not_a_key_error(monkeypatch):
+    lab = _lab()
+    inventory = real_inventory()
+    facts = ContractFacts(inventory, SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory)),
+                          "studio", HttpProbe(transport=httpx2.MockTransport(lab)),
+                          host_facts=lambda host: FakeMini(WEBUI_ENV))
+    monkeypatch.setattr(facts, "_ask_proxy", lambda: (_ for _ in ()).throw(Interrupted("Timeout >300.0s")))
+    with pytest.raises(Interrupted):
+        facts.gather()
+    findings = {c.id: evaluate(c, facts) for c in contract_checks(inventory)}
+    assert not [f.message for f in findings.values() if f.status is Status.ERROR]
+    weak = findings["mlx-servers::contract:jerry-weak:chat"]
+    assert weak.status is Status.FAILED and weak.found == (
+        "route unfinished: the contract's requests were interrupted (Interrupted: Timeout >300.0s)")
 
 
 def test_a_route_documented_up_whose_backend_is_down_fails_naming_the_backend():
@@ -347,6 +463,21 @@ def test_open_webui_path_uses_its_own_base_url_and_key():
     assert findings["open-webui::contract:models"].status is Status.FAILED
     _, findings = _run(_lab(), webui_env=None)
     assert findings["open-webui::contract:models"].status is Status.CANNOT_VERIFY
+
+
+def test_open_webuis_key_goes_only_to_a_documented_address():
+    lab = _lab()
+    _, findings = _run(lab, webui_env=f"OPENAI_API_BASE_URL=http://10.213.0.9:4000/v1\nOPENAI_API_KEY={WEBUI_KEY}\n")
+    assert [r for r in lab.seen if "10.213.0.9" in r] == []  # nothing, let alone the key, went there
+    finding = findings["open-webui::contract:models"]
+    assert finding.status is Status.FAILED
+    assert finding.found == ("/etc/open-webui/env sets OPENAI_API_BASE_URL=http://10.213.0.9:4000/v1, not a documented "
+                             "address of the proxy (http://127.0.0.1:4000/v1 or http://10.213.0.2:4000/v1): Open "
+                             "WebUI's key was not sent there")
+    # the proxy's documented address, as the site renders it, is documented too
+    lab = _lab(master_key=WEBUI_KEY)
+    _, findings = _run(lab, webui_env=f"OPENAI_API_BASE_URL={PROXY}/v1/\nOPENAI_API_KEY={WEBUI_KEY}\n")
+    assert findings["open-webui::contract:models"].status is Status.PASSED
 
 
 def test_the_unknown_model_must_be_refused():

@@ -15,13 +15,15 @@ import pytest
 
 from conformance.facts import bsd, launchd
 from conformance.facts.launchd import (Base64OutputError, LaunchctlError, LaunchdJob, PlistError, PlistFacts,
-                                       decode_base64_output, mask_environment, parse_plist, parse_print,
+                                       decode_base64_output, job_program, mask_environment, parse_plist, parse_print,
                                        print_command, restart_behaviour)
 from conformance.facts.netstat import NETSTAT_COMMAND, WILDCARDS, parse_netstat
 from conformance.facts.paths import PathFact
 from conformance.facts.sockets import Listening, parse_ss
 from conformance.redaction import REDACTED, Redactor, mask_spans
 from conformance.runner.allowlist import ReadOnlyViolation, Shape, check_read_only
+from selftest.launchctl_captures import captures
+
 from ._support import fixture
 
 LABEL = "com.bebop.mlx-launch"
@@ -117,7 +119,7 @@ def test_a_user_agent_is_read_the_same_way():
 
 
 def test_not_found_in_the_system_domain_is_not_loaded():
-    assert parse_print("", darwin("launchctl-print-not-found.stderr"), 113) is None
+    assert parse_print("", darwin("launchctl/system-not-found-macos26.stderr"), 113) is None
 
 
 @pytest.mark.parametrize("stderr, status", [("", 113),
@@ -163,6 +165,96 @@ def test_a_nested_last_exit_code_is_not_the_jobs():
     found = parse_print(killed, "", 0)
     assert (found.last_exit_code, found.last_exit_text, found.last_terminating_signal) == (None, None, "Killed: 9")
     assert (found.pid, found.runs, found.arguments, found.environment_keys) == (38837, 48, (), ())
+
+
+# --- launchctl print: the real captures, unchanged (fixtures/darwin/launchctl/, README.md there) ----
+
+@pytest.mark.parametrize("capture", captures(), ids=lambda c: c.name)
+def test_every_real_capture_is_read_with_its_one_last_exit_line(capture):
+    found = parse_print(capture.text, "", 0)
+    assert found.service.startswith(f"{capture.domain}/") and found.state
+    lines = [found.last_exit_reason, found.last_terminating_signal, found.last_exit_text]
+    assert sum(line is not None for line in lines) == 1, "launchd prints exactly one last-exit line"
+    assert found.running == capture.state.startswith("running")
+
+
+@pytest.mark.parametrize("name, state, last_exit, cleanly", [
+    ("system-running-nix-daemon-macos26.txt", "running", "last exit code (never exited)", True),
+    ("system-never-run-halite-macos15.txt", "not running", "last exit code (never exited)", True),
+    ("system-exited-wazuh-agent-cut.txt", "not running", "last exit code 0", True),
+    ("gui-exited-sync-legacy-macos27.txt", "not running", "last exit code 1", False),
+    ("system-spawn-scheduled-agentsh-trimmed.txt", "spawn scheduled", "last exit code 1", False),
+    ("gui-spawn-scheduled-ex-config-billet-macos26.txt", "spawn scheduled", "last exit code 78: EX_CONFIG", False),
+    ("gui-spawn-scheduled-codesigning-triggerd-trimmed.txt", "spawn scheduled",
+     "last exit reason OS_REASON_CODESIGNING", False),
+    ("system-exit-reason-jetsam-trimmed.txt", "not running", "last exit reason JETSAM_REASON_MEMORY_IDLE_EXIT", False),
+    ("gui-running-after-signal-openclaw.txt", "running", "last terminating signal Terminated: 15", False),
+])
+def test_state_and_last_exit_of_the_real_captures(name, state, last_exit, cleanly):
+    found = parse_print(darwin(f"launchctl/{name}"), "", 0)
+    assert (found.state, found.last_exit, found.exited_cleanly) == (state, last_exit, cleanly)
+
+
+def test_an_exit_reason_is_no_exit_code():
+    found = parse_print(darwin("launchctl/gui-spawn-scheduled-codesigning-triggerd-trimmed.txt"), "", 0)
+    assert (found.last_exit_code, found.last_exit_text, found.pid) == (None, None, None)
+    assert found.describe() == "state spawn scheduled, runs 153, last exit reason OS_REASON_CODESIGNING"
+
+
+def test_a_job_state_line_is_read_where_launchd_prints_one():
+    # a managed (SMAppService) job: the only kind whose dump has `job state`
+    assert parse_print(darwin("launchctl/gui-spawn-scheduled-codesigning-probe-trimmed.txt"), "", 0).job_state == \
+        "spawn failed"
+    assert parse_print(darwin("launchctl/system-running-wazuh-agent.txt"), "", 0).job_state is None
+
+
+# --- what the job runs: an interpreter is seen through -------------------------------------------------
+
+def _runs(arguments, program=None, cwd=None):
+    facts = PlistFacts(label=LABEL, program=program, program_arguments=tuple(arguments), run_at_load=None,
+                       keep_alive=None, standard_out_path=None, standard_error_path=None, user_name=None,
+                       working_directory=cwd)
+    found = job_program(facts)
+    return found.path, found.described
+
+
+@pytest.mark.parametrize("arguments, program, cwd, path", [
+    ([SCRIPT], None, None, SCRIPT),
+    (["/bin/bash", SCRIPT, "--port", "8100"], None, None, SCRIPT),
+    (["/bin/bash", "-l", "-e", SCRIPT], None, None, SCRIPT),
+    (["/bin/zsh", "--login", SCRIPT], None, None, SCRIPT),
+    (["/bin/sh", "-c", f"exec {SCRIPT} --port 8100"], None, None, SCRIPT),
+    (["/bin/zsh", "-lc", f"'{SCRIPT}'"], None, None, SCRIPT),
+    (["/bin/sh", "-c", "python3 /opt/mlx-launch/serve.py"], None, None, "/opt/mlx-launch/serve.py"),
+    (["/usr/bin/env", "MLX_LOG=1", "python3", "-u", "/opt/mlx-launch/serve.py"], None, None, "/opt/mlx-launch/serve.py"),
+    (["/usr/bin/env", "bash", SCRIPT], None, None, SCRIPT),
+    (["/usr/bin/python3", "-m", "mlx_openai_server.cli", "launch"], None, "/opt/mlx-launch",
+     "/opt/mlx-launch/mlx_openai_server/cli"),
+    (["/opt/mlx-launch/.venv/bin/python", "-m", "mlx_openai_server"], None, None, "/opt/mlx-launch/.venv/bin/python"),
+    (["/bin/bash", "bin/start-mlx.sh"], None, "/opt/mlx-launch", SCRIPT),
+    (["/bin/bash", "../../etc/x.sh"], None, "/opt/mlx-launch", "/etc/x.sh"),
+    (["bash", SCRIPT], "/bin/bash", None, SCRIPT),  # Program runs, ProgramArguments is its argv
+    (["ignored"], SCRIPT, None, SCRIPT),
+])
+def test_the_interpreter_forms_that_are_read_through(arguments, program, cwd, path):
+    assert _runs(arguments, program, cwd)[0] == path
+
+
+@pytest.mark.parametrize("arguments", [
+    ["/bin/bash", "-o", "pipefail", SCRIPT],  # an option with an argument
+    ["/bin/sh", "-c", f"cd /opt/mlx-launch && {SCRIPT}"],  # more than one simple command
+    ["/bin/sh", "-c", f"{SCRIPT} > /tmp/log"],
+    ["/bin/sh", "-c", "MLX=1 " + SCRIPT],
+    ["/bin/sh", "-c", "mlx-openai-server launch"],  # a name only PATH knows
+    ["/usr/bin/env", "mlx-openai-server", "launch"],
+    ["/usr/bin/env", "-S", f"bash {SCRIPT}"],
+    ["/usr/bin/python3", "-c", "import runpy"],
+    ["/bin/bash"],
+])
+def test_any_other_form_is_judged_as_written_and_says_so(arguments):
+    path, described = _runs(arguments)
+    assert path == arguments[0]
+    assert "this suite does not read through: judged as written" in described or described == f"program {arguments[0]}"
 
 
 # --- launchctl print: the environment carries secrets ----------------------------------------------

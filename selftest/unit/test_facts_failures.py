@@ -3,10 +3,11 @@ a check that raises is an error, kept with its reason; only a missing privilege 
 from functools import partial
 
 from conformance.checks.catalog import evaluate, local_checks
-from conformance.checks.finding import Check, Status
+from conformance.checks.finding import Check, Finding, Status
 from conformance.facts.linux import LinuxFacts
 from conformance.facts.plan import FactPlan
 from conformance.runner import RoundTripFailed, Runner
+from conformance.session import SuiteSession
 from conformance.site import SiteView
 from ._support import FakeMini, mini_system_show, real_inventory
 
@@ -65,3 +66,48 @@ def test_a_privilege_is_the_only_cannot_verify_of_a_readable_host(tmp_path):
     findings = {c.id: evaluate(c, facts) for c in local_checks(inventory, SiteView(inventory), "mini")}
     reasons = {f.found for f in findings.values() if f.status is Status.CANNOT_VERIFY}
     assert reasons and all(r.startswith("needs ") for r in reasons), reasons
+
+
+class FakeMiniSession(SuiteSession):
+    """A run's session whose mini is a FakeMini (the real Runner, batches and facts; only the host is fake)."""
+
+    def __init__(self, mini: FakeMini, **kw) -> None:
+        super().__init__(**kw)
+        self.mini_backend = mini.backend()
+
+    def backend(self, host_id: str):
+        return self.mini_backend
+
+
+def _run_checks(session: SuiteSession, checks) -> dict:
+    """As the plugin does: the facts of the check's host, then the check; a failure to get the facts is an error."""
+    findings = {}
+    for c in checks:
+        try:
+            findings[c.id] = evaluate(c, session.facts_for(c))
+        except Exception as e:
+            findings[c.id] = Finding(Status.ERROR, c.title, f"{type(e).__name__}: {e}", "the suite")
+    return findings
+
+
+def test_a_refused_round_trip_is_remembered_and_the_counts_are_what_was_sent(tmp_path):
+    """The host reports an EnvironmentFile= the allowlist refuses (`..` in it): round trip 2 (paths and files) is
+    refused before it is sent. It is refused once for the run: round trip 1 is not sent again for every check, the
+    checks that need round trip 2 are errors saying why, the others are judged, and the counts are what was sent."""
+    inventory = real_inventory()
+    show = mini_system_show().replace("EnvironmentFiles=/etc/open-webui/env (ignore_errors=no)",
+                                      "EnvironmentFiles=/etc/open-webui/../open-webui/env (ignore_errors=no)")
+    mini = FakeMini(tmp_path).show("system", show)
+    session = FakeMiniSession(mini, inventory=inventory, site=SiteView(inventory))
+    checks = list(local_checks(inventory, SiteView(inventory), "mini"))
+    findings = _run_checks(session, checks)
+    sent = session.mini_backend.scripts
+    assert len(sent) == 3  # units, listeners, journal: each once; the files' round trip refused, never sent
+    errors = {i for i, f in findings.items() if f.status is Status.ERROR}
+    assert errors and all(findings[i].found.startswith("ReadOnlyViolation: ") and "/../" in findings[i].found
+                          for i in errors), {findings[i].found for i in errors}
+    assert findings["litellm-orch::restart-sec"].status is Status.PASSED  # round trip 1's facts are still judged
+    assert findings["open-webui::listen:3000"].status is not Status.ERROR  # and round trip 3's
+    round_trips, commands = session.command_counts()["mini"]
+    assert round_trips == len(sent)
+    assert commands == sum(script.count("printf '\\n%s %s\\n'") for script in sent)  # each command's end fence

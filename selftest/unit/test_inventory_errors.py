@@ -156,6 +156,7 @@ def test_pytest_stops_on_a_broken_site_file_too():
     ("--inventory", "alias-bomb.yaml"),
     ("--inventory", "not-utf8-latin1.yaml"),
     ("--waivers", "waivers-impossible-date.yaml"),
+    ("--inventory", "relative-unit-environment-file.yaml"),  # once an error of every check of its host, at run time
 ])
 def test_pytest_stops_with_exit_4_on_input_that_used_to_crash_it(option, name):
     path = FIXTURES / "inventory_errors" / name

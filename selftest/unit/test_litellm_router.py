@@ -19,20 +19,26 @@ def router():
     return resolve_router(fixture("router.yaml"), parse_env_file(fixture("env.local")))
 
 
-def test_all_six_routes_in_order(router):
-    assert list(router.routes) == ROUTES
+def test_all_six_routes_in_order_one_deployment_each(router):
+    assert list(router.deployments) == ROUTES
+    assert {len(d) for d in router.deployments.values()} == {1}
+
+
+def only(router, route: str) -> dict:
+    [params] = router.deployments[route]
+    return params
 
 
 def test_values_are_resolved_from_env_local(router):
-    base = router.routes["jerry-weak"]["api_base"]
+    base = only(router, "jerry-weak")["api_base"]
     assert (base.raw, base.variable, base.value) == ("os.environ/JERRY_WEAK_API_BASE", "JERRY_WEAK_API_BASE",
                                                      "http://192.168.1.72:8103/v1")
-    assert router.routes["lil-jerry"]["model"].value == "openai/qwen2.5-3b-instruct-int4-ov"
-    assert not any(v.unresolved for params in router.routes.values() for v in params.values())
+    assert only(router, "lil-jerry")["model"].value == "openai/qwen2.5-3b-instruct-int4-ov"
+    assert not any(v.unresolved for [params] in router.deployments.values() for v in params.values())
 
 
 def test_literal_values_stay_literal(router):
-    timeout = router.routes["lil-jerry"]["timeout"]
+    timeout = only(router, "lil-jerry")["timeout"]
     assert (timeout.raw, timeout.value, timeout.variable) == (120, 120, None)
 
 
@@ -44,9 +50,9 @@ def test_settings_sections(router):
 
 def test_a_variable_missing_from_env_local_is_unresolved():
     router = resolve_router(fixture("router.yaml"), parse_env_file(fixture("env.local-missing-weak-base")))
-    base = router.routes["jerry-weak"]["api_base"]
+    base = only(router, "jerry-weak")["api_base"]
     assert base.unresolved and base.value is None and base.variable == "JERRY_WEAK_API_BASE"
-    assert not router.routes["jerry-chat"]["api_base"].unresolved
+    assert not only(router, "jerry-chat")["api_base"].unresolved
 
 
 def test_invalid_yaml_is_a_router_config_error():
@@ -61,7 +67,16 @@ def test_a_list_at_the_top_is_a_router_config_error():
 
 def test_entries_without_model_name_are_skipped():
     router = resolve_router("model_list:\n  - litellm_params: {model: x}\n  - model_name: y\n", {})
-    assert list(router.routes) == ["y"]
+    assert list(router.deployments) == ["y"]
+
+
+def test_two_entries_with_one_model_name_are_two_deployments_in_file_order():
+    text = ("model_list:\n  - model_name: y\n    litellm_params: {api_base: http://a/v1}\n"
+            "  - model_name: z\n    litellm_params: {api_base: http://z/v1}\n"
+            "  - model_name: y\n    litellm_params: {api_base: http://b/v1}\n")
+    router = resolve_router(text, {})
+    assert list(router.deployments) == ["y", "z"]
+    assert [d["api_base"].value for d in router.deployments["y"]] == ["http://a/v1", "http://b/v1"]
 
 
 # --- the checks, evaluated on a fake Mini that holds the fixture files at the documented paths ---
@@ -154,3 +169,22 @@ def test_missing_router_yaml_fails_instead_of_raising(tmp_path):
     check = next(c for c in litellm_checks(inventory, SiteView(inventory)) if c.id == "litellm-orch::router-settings")
     finding = evaluate(check, facts)
     assert finding.status is Status.FAILED and finding.found == f"{inventory.litellm.config}: missing"
+
+
+# a second deployment of jerry-test (LiteLLM load-balances between the two): the inventory documents one
+SECOND_TEST_DEPLOYMENT = ("  - model_name: jerry-test\n    litellm_params:\n      model: os.environ/JERRY_TEST_MODEL\n"
+                          "      api_base: http://192.168.1.72:8108/v1\n      api_key: os.environ/JERRY_TEST_API_KEY\n")
+
+
+def test_a_second_deployment_of_a_route_fails_its_route_checks_showing_each(tmp_path):
+    text = fixture("router.yaml").replace("\nrouter_settings:", SECOND_TEST_DEPLOYMENT + "\nrouter_settings:", 1)
+    assert text != fixture("router.yaml")
+    findings = _findings(tmp_path, fixture("env.local"), router_text=text)
+    failed = {i: f for i, f in findings.items() if f.status is not Status.PASSED}
+    assert set(failed) == {f"litellm-orch::route:jerry-test:{a}" for a in ("api-base", "model", "api-key")}
+    base = failed["litellm-orch::route:jerry-test:api-base"].found
+    assert base.startswith("2 deployments of 'jerry-test' in model_list (LiteLLM load-balances between them): ")
+    assert "#1 os.environ/JERRY_TEST_API_BASE = http://192.168.1.72:8109/v1" in base
+    assert "#2 literal http://192.168.1.72:8108/v1" in base
+    key = failed["litellm-orch::route:jerry-test:api-key"].found
+    assert key.count("os.environ/JERRY_TEST_API_KEY <set>") == 2  # each deployment judged, never by value

@@ -379,6 +379,44 @@ def test_fault_reject_key_answers_401_on_the_api_but_health_stays_up(mlx, fault)
     assert mlx.records()[-1]["status"] == 401
 
 
+def test_fault_header_drip_sends_the_head_a_byte_at_a_time_while_health_answers(mlx, fault):
+    """The drip as a raw socket sees it, and the suite's own HTTP path cut at its deadline (the whole exchange)."""
+    from conformance.facts.http import DeadlineExceeded, HttpProbe
+    fault("header-drip")
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}).encode()
+    with socket.create_connection(("127.0.0.1", mlx.port), timeout=5) as conn:
+        conn.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        began = time.monotonic()
+        got = [conn.recv(100) for _ in range(3)]
+        seconds = time.monotonic() - began
+    assert got == [b"H", b"T", b"T"] and seconds >= 0.9, (got, seconds)  # one byte per 0.5 s
+    assert httpx.get(f"{mlx.base}/health", timeout=2.0).status_code == 200, "health is not dripped"
+    probe = HttpProbe()
+    began = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match="status line and headers were still coming"):
+        probe.client(1.5).post(f"{mlx.base}/v1/chat/completions", content=body,
+                               headers={"content-type": "application/json"}).read()
+    assert time.monotonic() - began < 2.5
+    probe.close()
+
+
+def test_fault_gzip_bomb_answers_gzip_whatever_was_asked_and_the_suite_refuses_it(mlx, fault):
+    from conformance.facts.http import EncodingRefused, HttpProbe
+    fault("gzip-bomb")
+    for stream in (False, True):
+        raw = httpx.post(f"{mlx.base}/v1/chat/completions", timeout=10.0, headers={"accept-encoding": "identity"},
+                         json={"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": stream})
+        wire = int(raw.headers["content-length"])
+        assert raw.status_code == 200 and raw.headers["content-encoding"] == "gzip" and wire < 128 * 1024
+        assert len(raw.content) == 64 * 1024 * 1024 and raw.content.count(0) == len(raw.content)  # httpx decoded it
+    probe = HttpProbe()
+    with pytest.raises(EncodingRefused, match="gzip-encoded though only identity was accepted"):
+        probe.client(5).post(f"{mlx.base}/v1/chat/completions", json={"model": "m", "messages": [
+            {"role": "user", "content": "hi"}]})
+    probe.close()
+
+
 def test_an_unknown_fault_word_is_ignored_with_one_log_line(mlx, fault):
     fault("explode")
     assert mlx.chat(max_tokens=2).usage.completion_tokens == 2

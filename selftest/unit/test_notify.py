@@ -172,6 +172,78 @@ def test_nothing_new_sends_nothing_and_says_so(tmp_path, receiver, canary):
     assert sent(receiver)[0]["new_failures"] == ["litellm-orch::restart-sec"]
 
 
+# --- what fails the run is news: a check unverified under --require-verified, an owner's own test ---------
+UNVERIFIED = check("litellm-orch::json-logs-journal", "cannot verify", kind="journal",
+                   found="cannot verify: needs membership in systemd-journal")
+OWN_TEST = "tests/owner/test_my_lab.py::test_ollama_answers"
+
+
+def runs(tmp_path: Path, *nights_kw: dict) -> Path:
+    """Runs a day apart, each written with its own keywords (checks, require_verified, extra...); the last one."""
+    paths = [write_run(tmp_path / "reports", T0 + timedelta(days=i), **kw) for i, kw in enumerate(nights_kw)]
+    for p in paths:
+        write_report(p)
+    return paths[-1]
+
+
+def own(outcome: str) -> dict:
+    return {"tests": [{"test": OWN_TEST, "outcome": outcome, "message": "assert False" if outcome == "failed" else ""}]}
+
+
+def test_a_check_newly_unverified_under_require_verified_is_a_new_failure(tmp_path, receiver, canary):
+    run = runs(tmp_path, dict(checks=GREEN, require_verified=True),
+               dict(checks=GREEN + [UNVERIFIED], require_verified=True, exit_status=1))
+    outcome = notify(run, 1, env={ENV_URL: receiver.url(canary)})
+    body = sent(receiver)
+    assert len(body) == 1 and outcome["delivered"]
+    assert body[0]["reasons"] == ["new failure"] and body[0]["new_failures"] == ["litellm-orch::json-logs-journal"]
+    assert body[0]["verdict"] == ("All 3 checks pass on mini; 1 could not be verified "
+                                  "(fails the run: --require-verified; 1 new)")
+    page = dom((run / "report.html").read_text())
+    assert "Newly unverified (fails the run: --require-verified) (1)" in section(page, "changes")
+
+
+def test_unverified_without_require_verified_is_no_news_and_unverified_again_is_old_news(tmp_path, receiver, canary):
+    run = runs(tmp_path / "skipped", dict(checks=GREEN), dict(checks=GREEN + [UNVERIFIED]))
+    assert notify(run, 0, env={ENV_URL: receiver.url(canary)})["why_not"].startswith("nothing new")
+    run = runs(tmp_path / "again", dict(checks=GREEN + [UNVERIFIED], require_verified=True, exit_status=1),
+               dict(checks=GREEN + [UNVERIFIED], require_verified=True, exit_status=1))
+    assert notify(run, 1, env={ENV_URL: receiver.url(canary)})["why_not"].startswith("nothing new")
+    assert receiver.requests == []
+
+
+def test_a_check_verified_again_under_require_verified_is_a_recovery(tmp_path, receiver, canary):
+    verified = check("litellm-orch::json-logs-journal", kind="journal")
+    run = runs(tmp_path, dict(checks=GREEN + [UNVERIFIED], require_verified=True, exit_status=1),
+               dict(checks=GREEN + [verified], require_verified=True))
+    notify(run, 0, env={ENV_URL: receiver.url(canary)})
+    assert [(b["reasons"], b["fixed"]) for b in sent(receiver)] == [(["recovery"], ["litellm-orch::json-logs-journal"])]
+
+
+def test_an_owners_test_newly_failing_is_a_new_failure_and_its_pass_a_recovery(tmp_path, receiver, canary):
+    run = runs(tmp_path / "fails", dict(checks=GREEN, extra=own("passed")),
+               dict(checks=GREEN, extra=own("failed"), exit_status=1))
+    notify(run, 1, env={ENV_URL: receiver.url(canary)})
+    body = sent(receiver)
+    assert len(body) == 1 and body[0]["reasons"] == ["new failure"] and body[0]["new_failures"] == [OWN_TEST]
+    assert body[0]["verdict"] == "All 3 checks pass on mini; 1 own test failing (1 new)"
+    assert "Your own tests newly failing (1)" in section(dom((run / "report.html").read_text()), "changes")
+    run = runs(tmp_path / "still", dict(checks=GREEN, extra=own("failed"), exit_status=1),
+               dict(checks=GREEN, extra=own("failed"), exit_status=1))
+    assert notify(run, 1, env={ENV_URL: receiver.url(canary)})["why_not"].startswith("nothing new")
+    run = runs(tmp_path / "fixed", dict(checks=GREEN, extra=own("failed"), exit_status=1),
+               dict(checks=GREEN, extra=own("passed")))
+    notify(run, 0, env={ENV_URL: receiver.url(canary)})
+    assert [(b["reasons"], b["fixed"]) for b in sent(receiver)[1:]] == [(["recovery"], [OWN_TEST])]
+
+
+def test_a_first_run_tells_every_failure_of_the_run(tmp_path, receiver, canary):
+    run = runs(tmp_path, dict(checks=GREEN + [FAILING, UNVERIFIED], require_verified=True, extra=own("failed"),
+                              exit_status=1))
+    notify(run, 1, env={ENV_URL: receiver.url(canary)})
+    assert sent(receiver)[0]["new_failures"] == ["litellm-orch::restart-sec", "litellm-orch::json-logs-journal", OWN_TEST]
+
+
 def test_no_webhook_configured_sends_nothing(tmp_path):
     run = nights(tmp_path, GREEN, GREEN + [FAILING])
     outcome = notify(run, 1, env={"HOME": str(tmp_path / "home")})

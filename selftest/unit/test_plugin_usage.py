@@ -1,4 +1,5 @@
 """A run that could check nothing is a usage error (exit 4), never a green run of skips."""
+import math
 import subprocess
 import sys
 
@@ -37,3 +38,39 @@ def test_the_small_inventory_collects_its_checks():
     status, output = _run(f"--inventory={FIXTURES / 'inventory-small.yaml'}", "--collect-only", "-q")
     assert status == 0, output
     assert "litellm-orch::restart-sec" in output and "got empty parameter set" not in output
+
+
+# prints the pytest-timeout each collected test runs under (its marker's, else the configured one)
+SHOW_TIMEOUTS = '''
+def pytest_collection_finish(session):
+    for item in session.items:
+        marker = item.get_closest_marker("timeout")
+        print("TIMEOUT", item.nodeid, marker.args[0] if marker else session.config.getini("timeout"))
+'''
+
+
+def test_contract_tests_get_a_timeout_derived_from_the_routes_budgets(tmp_path):
+    """pyproject's timeout (300 s) is shorter than one route's documented budget (jerry-architect: 6 requests of
+    120 s): the test that gathers every route's answers must not be killed before the gather's own bound."""
+    import os
+
+    from conformance.facts.contract import ContractFacts
+    from conformance.facts.http import HttpProbe
+    from conformance.site import SiteView
+
+    from ._support import real_inventory
+    (tmp_path / "show_timeouts.py").write_text(SHOW_TIMEOUTS)
+    env = environ_without_pytest_vars()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-m", "contract", "-p", "no:cacheprovider", "--no-report",
+                        "--collect-only", "-q", "-p", "show_timeouts"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120, env=env)
+    timeouts = {line.split()[1]: float(line.split()[2]) for line in p.stdout.splitlines() if line.startswith("TIMEOUT ")}
+    assert len(timeouts) == 29, p.stdout + p.stderr
+    inventory = real_inventory()
+    architect = next(r for r in inventory.litellm.routes if r.name == "jerry-architect")
+    assert min(timeouts.values()) > 6 * architect.deadline > 300, timeouts
+    gather = ContractFacts(inventory, SiteView(inventory), "mini", HttpProbe()).bound()
+    assert gather >= 6 * architect.deadline
+    # the gather, then Open WebUI's env file (mini's 4 round trips of 60 s) and its one request of 30 s
+    assert set(timeouts.values()) == {math.ceil(gather) + 4 * 60 + 30 + 30}, timeouts

@@ -138,3 +138,27 @@ def test_the_index_computes_the_age_of_the_last_complete_run_when_opened(tmp_pat
             assert line.text().startswith("Last complete run finished 2 hours ago")
             assert "stale" not in line.attrs["class"].split()
     summary_line(request.config, f"index.html screenshots: {shots['stale']} (3 days old), {shots['fresh']} (2 hours old)")
+
+
+# What the browser paints: each latest-run line's computed background, written where --dump-dom shows it.
+PAINTED = """document.querySelectorAll('p.age-line').forEach(function(el){
+el.setAttribute('data-painted', getComputedStyle(el).backgroundColor);});"""
+RED, GREEN_BG, YELLOW = "rgb(251, 224, 221)", "rgb(220, 243, 227)", "rgb(255, 241, 204)"  # --badbg, --okbg, --warnbg
+
+
+def test_the_index_paints_a_failing_run_red_even_when_stale(tmp_path, monkeypatch):
+    from conformance.report import index
+    monkeypatch.setattr(index, "SCRIPT", index.SCRIPT + PAINTED)  # runs after the age script (stale is set)
+    now = datetime.now(timezone.utc)
+    failing = [check(f"a::c{i}", "failed", found="no", host=("mini", "studio")[i % 2]) for i in range(23)]
+    reports = tmp_path / "reports"
+    write_run(reports, now - timedelta(days=3), GREEN + failing, markers="local or studio")  # stale and failing
+    write_run(reports, now - timedelta(days=3, hours=1), GREEN, markers="dietpi")  # stale and green
+    write_run(reports, now - timedelta(hours=2), GREEN, markers="studio")  # fresh and green
+    write_run(reports, now - timedelta(hours=1), GREEN + failing[:1], markers="local")  # fresh and failing
+    seen = browse(write_index(reports), tmp_path)
+    assert seen.console == []
+    painted = {line.text().split(":")[0]: line.attrs["data-painted"]
+               for line in dom(seen.dom).by_id("groups").find_all("p")}
+    assert painted == {"site lab, markers local or studio": RED, "site lab, markers dietpi": YELLOW,
+                       "site lab, markers studio": GREEN_BG, "site lab, markers local": RED}

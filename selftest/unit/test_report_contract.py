@@ -17,11 +17,13 @@ PROXY = "http://127.0.0.1:4000/v1"
 
 
 def route(name: str, *, backend: str = "mlx-servers", host: str = "studio", expected: str = "optional",
-          outcome: str = "passed", layer: str = "", direct: tuple = (0.01, 0.02, None), proxy: tuple = (0.02, 0.035, None),
-          overhead: float | None = 0.015, status: int = 200) -> dict:
-    """One route of results.json's "contract"; direct and proxy are (ttft, total, tokens/s) in seconds."""
+          outcome: str = "passed", layer: str = "", direct: tuple = (0.01, 0.03, 0.02, None),
+          proxy: tuple = (0.02, 0.045, 0.035, None), overhead: float | None = 0.015, status: int = 200) -> dict:
+    """One route of results.json's "contract"; direct and proxy are (TTFT, the same stream's total, a chat's total,
+    tokens/s) in seconds."""
     def timing(t):
-        return {"status": status, "ttft_seconds": t[0], "total_seconds": t[1], "tokens_per_second": t[2]}
+        return {"status": status, "ttft_seconds": t[0], "stream_seconds": t[1], "chat_seconds": t[2],
+                "tokens_per_second": t[3]}
     return {"route": name, "backend": backend, "host": host, "expected": expected, "outcome": outcome, "layer": layer,
             "direct": timing(direct), "proxy": timing(proxy), "overhead_seconds": overhead, "route_seconds": 0.5}
 
@@ -31,9 +33,9 @@ def contract(*routes: dict, wall: float | None = 1.4) -> dict:
 
 
 LIL_JERRY = route("lil-jerry", backend="ov-server", host="mini", expected="up",
-                  direct=(0.0042, 0.0126, 212.4), proxy=(0.0191, 0.0354, 98.0), overhead=0.0229)
-JERRY_CHAT = route("jerry-chat", outcome="not applicable", layer="backend down", direct=(None, None, None),
-                   proxy=(None, None, None), overhead=None)
+                  direct=(0.0042, 0.0151, 0.0126, 212.4), proxy=(0.0191, 0.0412, 0.0354, 98.0), overhead=0.0229)
+JERRY_CHAT = route("jerry-chat", outcome="not applicable", layer="backend down", direct=(None, None, None, None),
+                   proxy=(None, None, None, None), overhead=None)
 CONTRACT_CHECKS = [check("ov-server::contract:lil-jerry:chat", kind="contract", expected="200 from ov-server"),
                    check("mlx-servers::contract:jerry-chat:chat", "not applicable", host="mini", kind="contract",
                          found="backend down (optional)"),
@@ -51,13 +53,12 @@ def test_the_latency_table_shows_each_route_as_a_person_writes_it(tmp_path):
     text = section(page, "latency")
     assert text.startswith(f"Contract latency, per route through {PROXY}, 2 routes in 1.4 s.")
     header = [th.text() for th in page.by_id("latency").find_all("th")]
-    assert header == ["route", "backend (host)", "outcome", "TTFT", "total", "proxy overhead", "tokens/s",
-                      "direct", "through", "direct", "through", "direct", "through"]
+    assert header == ["route", "backend (host)", "outcome", "TTFT", "stream", "chat", "proxy overhead", "tokens/s",
+                      "direct", "through", "direct", "through", "direct", "through", "direct", "through"]
     assert rows(page) == {
-        "lil-jerry": ["lil-jerry", "ov-server (mini)", "passed", "4.2 ms", "19 ms", "13 ms", "35 ms", "+23 ms",
-                      "212 tok/s", "98 tok/s"],
-        "jerry-chat": ["jerry-chat (optional)", "mlx-servers (studio)", "not applicable: backend down",
-                       "\u2014", "\u2014", "\u2014", "\u2014", "\u2014", "\u2014", "\u2014"],
+        "lil-jerry": ["lil-jerry", "ov-server (mini)", "passed", "4.2 ms", "19 ms", "15 ms", "41 ms", "13 ms", "35 ms",
+                      "+23 ms", "212 tok/s", "98 tok/s"],
+        "jerry-chat": ["jerry-chat (optional)", "mlx-servers (studio)", "not applicable: backend down"] + ["\u2014"] * 9,
     }
     states = {tr.attrs["data-route"]: tr.attrs["data-state"] for tr in page.by_id("latency").find_all("tr")
               if "data-route" in tr.attrs}
@@ -84,14 +85,14 @@ def test_a_partial_or_odd_contract_record_renders_what_it_has(tmp_path):
     odd = {"contract": {"proxy": None, "routes": [
         {"route": "lil-jerry"},  # nothing but its name
         {"route": "jerry-weak", "outcome": "failed", "layer": "proxy 500",
-         "direct": {"status": 200, "ttft_seconds": "fast", "total_seconds": float("nan")},
+         "direct": {"status": 200, "ttft_seconds": "fast", "chat_seconds": float("nan")},
          "proxy": [1, 2], "overhead_seconds": -0.002},
         {"backend": "no route name"}, "not an object"]}}
     page, _, _ = report_of(tmp_path, GREEN, extra=odd)
     assert section(page, "latency").startswith("Contract latency, per route 2 routes. Direct:")
     assert rows(page) == {
-        "lil-jerry": ["lil-jerry", "\u2014", "not recorded"] + ["\u2014"] * 7,
-        "jerry-weak": ["jerry-weak", "\u2014", "failed: proxy 500"] + ["\u2014"] * 4 + ["\u22122 ms"] + ["\u2014"] * 2,
+        "lil-jerry": ["lil-jerry", "\u2014", "not recorded"] + ["\u2014"] * 9,
+        "jerry-weak": ["jerry-weak", "\u2014", "failed: proxy 500"] + ["\u2014"] * 6 + ["\u22122 ms"] + ["\u2014"] * 2,
     }
     for empty in ({"contract": {}}, {"contract": {"routes": "none"}}):
         page, _, _ = report_of(tmp_path / str(len(str(empty))), GREEN, extra=empty)
@@ -116,9 +117,9 @@ def runs_with(tmp_path, before: list[dict], after: list[dict]):
 
 
 def slower(tmp_path, before_total: float, after_total: float, **kw) -> list[str]:
-    before = route("lil-jerry", proxy=(0.01, before_total, None), **kw)
+    before = route("lil-jerry", proxy=(0.01, 0.02, before_total, None), **kw)
     after = copy.deepcopy(before)
-    after["proxy"]["total_seconds"] = after_total
+    after["proxy"]["chat_seconds"] = after_total
     first, second = runs_with(tmp_path, [before], [after])
     return [r.after.route for r in compare(load_run(first), load_run(second)).slower_routes]
 
@@ -133,11 +134,11 @@ def test_a_route_whose_total_through_litellm_doubled_by_50_ms_or_more_is_listed(
 
 
 def test_a_route_missing_on_one_side_or_without_a_total_is_not_compared(tmp_path):
-    before = route("lil-jerry", proxy=(0.01, 0.02, None))
-    first, second = runs_with(tmp_path, [before], [route("jerry-chat", proxy=(0.01, 0.5, None))])
+    before = route("lil-jerry", proxy=(0.01, 0.02, 0.02, None))
+    first, second = runs_with(tmp_path, [before], [route("jerry-chat", proxy=(0.01, 0.02, 0.5, None))])
     assert compare(load_run(first), load_run(second)).slower_routes == []
-    unmeasured = route("lil-jerry", proxy=(None, None, None))
-    first, second = runs_with(tmp_path / "2", [unmeasured], [route("lil-jerry", proxy=(0.01, 0.5, None))])
+    unmeasured = route("lil-jerry", proxy=(None, None, None, None))
+    first, second = runs_with(tmp_path / "2", [unmeasured], [route("lil-jerry", proxy=(0.01, 0.02, 0.5, None))])
     assert compare(load_run(first), load_run(second)).slower_routes == []
     reports = tmp_path / "3"
     first = write_run(reports, T0, GREEN)  # an older run without contract data
@@ -146,8 +147,10 @@ def test_a_route_missing_on_one_side_or_without_a_total_is_not_compared(tmp_path
 
 
 def test_the_slower_route_is_in_what_changed_and_the_run_is_not_nothing_changed(tmp_path):
-    before = route("lil-jerry", backend="ov-server", host="mini", proxy=(0.01, 0.040, None), direct=(0.004, 0.012, None))
-    after = route("lil-jerry", backend="ov-server", host="mini", proxy=(0.01, 0.250, None), direct=(0.004, 0.013, None))
+    before = route("lil-jerry", backend="ov-server", host="mini", proxy=(0.01, 0.05, 0.040, None),
+                   direct=(0.004, 0.02, 0.012, None))
+    after = route("lil-jerry", backend="ov-server", host="mini", proxy=(0.01, 0.05, 0.250, None),
+                  direct=(0.004, 0.02, 0.013, None))
     _, second = runs_with(tmp_path, [before], [after])
     page = dom(write_report(second).read_text())
     changes = section(page, "changes")
@@ -168,9 +171,18 @@ def test_the_contract_record_survives_a_round_trip_through_results_json(tmp_path
     assert loaded.proxy == PROXY and loaded.wall_seconds == 1.4
     r = loaded.route("lil-jerry")
     assert (r.backend, r.host, r.expected, r.outcome, r.layer) == ("ov-server", "mini", "up", "passed", "")
-    assert (r.direct.status, r.direct.ttft_seconds, r.proxy.total_seconds, r.proxy.tokens_per_second) == (200, 0.0042, 0.0354, 98.0)
+    assert (r.direct.status, r.direct.ttft_seconds, r.direct.stream_seconds, r.proxy.chat_seconds,
+            r.proxy.tokens_per_second) == (200, 0.0042, 0.0151, 0.0354, 98.0)
     assert r.overhead_seconds == 0.0229 and r.route_seconds == 0.5
     assert json.loads((run / "results.json").read_text())["contract"]["routes"][0]["route"] == "lil-jerry"
+
+
+def test_an_older_run_s_total_is_read_as_the_chat_total_it_was(tmp_path):
+    """Runs before the stream's own total was recorded wrote the non-streamed total as `total_seconds`."""
+    older = route("lil-jerry")
+    older["proxy"] = {"status": 200, "ttft_seconds": 0.3, "total_seconds": 0.098}
+    r = load_run(write_run(tmp_path, T0, GREEN, extra=contract(older))).contract.route("lil-jerry")
+    assert (r.proxy.ttft_seconds, r.proxy.stream_seconds, r.proxy.chat_seconds) == (0.3, None, 0.098)
 
 
 def _route_slug(page, name: str) -> str:

@@ -69,7 +69,8 @@ def test_the_last_complete_run_is_embedded_as_an_iso_time_for_the_browser(tmp_pa
     line = page.by_id("last-complete")
     times = line.find_all("time", class_="age")
     assert [t.attrs["datetime"] for t in times] == ["2026-11-28T03:01:05Z"]
-    assert line.text().startswith("Last complete run finished 2026-11-28 03:01:05 UTC \u2014 20261128T030000Z (no report.html): All 3 checks pass")
+    assert line.text().startswith("Last complete run finished 2026-11-28 03:01:05 UTC \u2014 20261128T030000Z (no report.html): "
+                                  "ok All 3 checks pass")
     assert "more than 36 hours ago: has the nightly job stopped?" in line.text()  # shown only when stale (CSS)
     assert page.find_all("body")[0].attrs["data-stale-hours"] == str(STALE_HOURS)
     assert "The newest run, 20261129T030000Z (no report.html), cannot be shown: no results.json" in page.by_id("newest-unreadable").text()
@@ -100,6 +101,36 @@ def test_several_sites_or_markers_each_get_their_latest_line_and_their_own_compa
     assert "1 check failing on mini, none new since the previous run" in rows(page)[0]  # compared with local, not studio
     groups = page.by_id("groups").text()
     assert "site lab, markers local: finished" in groups and "site lab, markers studio: finished" in groups
+
+
+def levels(line) -> set[str]:
+    return set(line.attrs["class"].split()) & {"ok", "warn", "bad", "corrupt"}
+
+
+def test_the_latest_line_of_each_site_and_markers_is_coloured_by_its_verdict(tmp_path):
+    """A colour is a verdict: a run that failed is red (class bad), never the green of a passing run."""
+    failing = [check(f"a::c{i}", "failed", found="no", host=("mini", "studio")[i % 2]) for i in range(23)]
+    write_run(tmp_path, T0, GREEN + failing[:3], markers="local or studio")
+    write_run(tmp_path, T0 + timedelta(hours=1), GREEN, markers="dietpi")
+    write_run(tmp_path, T0 + timedelta(hours=2), GREEN + [check("x::y", "cannot verify", found="needs root")], markers="contract")
+    write_run(tmp_path, T0 + timedelta(days=1), GREEN + failing, markers="local or studio")
+    page = dom(write_index(tmp_path).read_text())
+    lines = {line.text().split(":")[0]: line for line in page.by_id("groups").find_all("p")}
+    bad = lines["site lab, markers local or studio"]
+    assert "23 checks failing on mini and studio, 20 new since the previous run" in bad.text()
+    assert levels(bad) == {"bad"} and bad.find_all("span", class_="badge")[0].attrs["class"] == "badge st-failed"
+    assert levels(lines["site lab, markers dietpi"]) == {"ok"}
+    assert levels(lines["site lab, markers contract"]) == {"warn"}
+    assert levels(page.by_id("last-complete")) == {"bad"}  # the newest complete run is the failing one
+
+
+def test_an_owners_failing_test_is_in_the_verdict_with_or_without_the_cache(tmp_path):
+    write_run(tmp_path, T0, GREEN, exit_status=1,
+              extra={"tests": [{"test": "tests/owner/test_mine.py::test_x", "outcome": "failed", "message": ""}]})
+    for _ in range(2):  # the first reads results.json, the second the cache
+        page = dom(write_index(tmp_path).read_text())
+        assert "All 3 checks pass on mini; 1 own test failing" in rows(page)[0]
+        assert levels(page.by_id("last-complete")) == {"bad"}
 
 
 def test_prune_removes_only_old_run_directories_and_never_latest(tmp_path):

@@ -215,6 +215,24 @@ def test_a_binary_output_arrives_byte_for_byte_and_is_not_kept_as_evidence(tmp_p
     assert "sk-hidden" not in out.record.render()
 
 
+def test_a_binary_commands_own_failure_is_its_status_not_base64s(tmp_path):
+    """No pipefail in macOS's /bin/sh: the command's status and message cross the pipe on their own."""
+    from conformance.runner import Binary
+    out = Runner("mini", ShellBackend()).run_one(Binary(read_command(str(tmp_path / "missing.plist"), 4096)))
+    assert out.exit_status == 1, "head's status, not base64's 0"
+    assert "No such file or directory" in out.stderr and MARKER.split("-")[0] not in out.stderr
+    assert out.data == b"" and out.record.exit_status == 1
+
+
+def test_a_binary_command_keeps_its_status_stderr_and_bytes_through_the_real_batch_script():
+    from conformance.runner import Binary
+    argvs = [Binary(("sh", "-c", "printf abc; echo nope >&2; exit 3")), ("sh", "-c", "echo next >&2; exit 4"),
+             Binary(("printf", "ok"))]
+    raw = ShellBackend().run(batch_script(argvs, MARKER))
+    assert split_batch(raw.stdout, raw.stderr, 3, MARKER) == [
+        (3, "YWJj\n", "nope\n", False), (4, "", "next\n", False), (0, "b2s=\n", "", False)]
+
+
 def test_a_host_whose_round_trip_failed_is_not_asked_again_this_run():
     class Dead:
         user = "tester"

@@ -13,6 +13,7 @@ import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,22 @@ from conformance.runner.ssh import (NoSshTarget, SshBackend, SshTarget, explain_
 from ._support import fixture
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
-OWNER_KEY = os.path.expanduser("~/.ssh/id_ed25519")  # paramiko expands ~ in IdentityFile to the local home
+HOME = pwd.getpwuid(os.geteuid()).pw_dir
+OWNER_KEY = "~/.ssh/id_ed25519"  # as ssh -G prints it (ssh expands it when it loads the key)
+CONFIG_DIR = Path(tempfile.mkdtemp(prefix="conformance-ssh-config-"))
+CONFIG = str(CONFIG_DIR / "config")  # the run's -F file of the parse-level tests
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _config_dir():
+    yield
+    shutil.rmtree(CONFIG_DIR, ignore_errors=True)
 
 
 def _resolve(text: str, host_id: str = "studio", address: str = "192.168.1.72", alias: str | None = "studio"):
-    return resolve_ssh_target(host_id, address, alias, text)
+    """Where ssh (`ssh -G -F CONFIG`) sends the host, with `text` as the config."""
+    Path(CONFIG).write_text(text)
+    return resolve_ssh_target(host_id, address, alias, CONFIG)
 
 
 # --- resolve_ssh_target: which alias, and where the config sends it ---
@@ -37,14 +49,14 @@ def _resolve(text: str, host_id: str = "studio", address: str = "192.168.1.72", 
 def test_the_studio_by_its_alias_in_the_owners_config():
     assert _resolve(fixture("ssh_config")) == SshTarget(
         host_id="studio", alias="studio", hostname="192.168.1.72", user="christopherbailey", port=22,
-        identity_files=(OWNER_KEY,), proxyjump=None, known_hosts=("~/.ssh/known_hosts",), config_file="~/.ssh/config",
-        how="alias studio -> 192.168.1.72:22 (from ~/.ssh/config)")
+        identity_files=(OWNER_KEY,), proxyjump=None, known_hosts=(f"{HOME}/.ssh/known_hosts", f"{HOME}/.ssh/known_hosts2"),
+        config_file=CONFIG, how=f"alias studio -> 192.168.1.72:22 (from {CONFIG})")
 
 
 def test_the_dietpi_has_no_alias_and_is_found_by_its_address():
     target = _resolve(fixture("ssh_config"), "dietpi", "192.168.1.70", None)
     assert (target.alias, target.hostname, target.user, target.port) == ("dietpi", "192.168.1.70", "root", 22)
-    assert target.how == "alias dietpi -> 192.168.1.70:22 (the Host entry of ~/.ssh/config whose HostName is 192.168.1.70)"
+    assert target.how == f"alias dietpi -> 192.168.1.70:22 (the Host entry of {CONFIG} whose HostName is 192.168.1.70)"
 
 
 def test_the_address_looked_up_is_the_site_mapped_one():
@@ -56,7 +68,7 @@ def test_the_address_looked_up_is_the_site_mapped_one():
 def test_an_address_no_host_entry_reaches_is_a_clear_error():
     with pytest.raises(NoSshTarget) as e:
         _resolve(fixture("ssh_config"), "dietpi", "192.168.1.80", None)
-    assert str(e.value) == ("dietpi: no ssh_alias in the inventory and no Host entry in ~/.ssh/config "
+    assert str(e.value) == (f"dietpi: no ssh_alias in the inventory and no Host entry in {CONFIG} "
                             "whose HostName is 192.168.1.80")
 
 
@@ -73,7 +85,7 @@ def test_of_two_aliases_for_one_address_the_first_in_sorted_order_is_used():
 def test_an_alias_without_a_host_entry_is_used_as_given():
     target = _resolve("")
     assert (target.alias, target.hostname, target.user, target.port) == ("studio", "studio", ME, 22)
-    assert target.how == "alias studio -> studio:22 (no Host entry for it in ~/.ssh/config: ssh takes the name as given)"
+    assert target.how == f"alias studio -> studio:22 (no Host entry for it in {CONFIG}: ssh takes the name as given)"
 
 
 def test_wildcard_defaults_apply_to_an_alias_without_its_own_entry():
@@ -87,7 +99,7 @@ def test_port_identity_files_known_hosts_and_proxyjump_come_from_the_config():
     target = _resolve(text)
     assert (target.port, target.identity_files, target.proxyjump, target.known_hosts) == (
         2200, ("/keys/a", "/keys/b"), "bastion", ("/kh/one", "/kh/two"))
-    assert target.how == "alias studio -> 192.168.1.72:2200 via bastion (from ~/.ssh/config)"
+    assert target.how == f"alias studio -> 192.168.1.72:2200 via bastion (from {CONFIG})"
 
 
 def test_proxyjump_none_is_no_jump():
@@ -96,7 +108,7 @@ def test_proxyjump_none_is_no_jump():
 
 def test_an_alias_the_config_sends_elsewhere_says_so():
     target = _resolve("Host studio\n    HostName 192.168.1.99\n")
-    assert target.how == "alias studio -> 192.168.1.99:22 (from ~/.ssh/config; the inventory says 192.168.1.72)"
+    assert target.how == f"alias studio -> 192.168.1.99:22 (from {CONFIG}; the inventory says 192.168.1.72)"
 
 
 def test_keywords_are_case_insensitive():
@@ -170,7 +182,7 @@ CAPTURED = {
     "closed by the server": "Connection to 127.0.0.1 closed by remote host.\r\n",  # sshd's session killed
     "something else": "Can't open user config file /tmp/sshx/nonexistent: No such file or directory\r\n",
 }
-HOW = "(alias studio -> 192.168.1.72:22 (from ~/.ssh/config))"
+HOW = f"(alias studio -> 192.168.1.72:22 (from {CONFIG}))"
 EXPLAINED = {
     "unknown host key": "studio: host key verification failed against ~/.ssh/known_hosts (the host's key is unknown: "
                         "No ED25519 host key is known for [127.0.0.1]:52395; no command was sent)",
@@ -208,7 +220,7 @@ def test_a_jump_hop_that_failed_is_named_its_error_is_hidden_by_controlpersist()
     assert explain_ssh_failure("kex_exchange_identification: Connection closed by remote host\r\n", target) == (
         "studio unreachable: the connection via bastion closed before the SSH handshake (the jump host refused us or "
         "could not reach 192.168.1.72:22; its own error is hidden under ControlPersist) "
-        "(alias studio -> 192.168.1.72:22 via bastion (from ~/.ssh/config))")
+        f"(alias studio -> 192.168.1.72:22 via bastion (from {CONFIG}))")
 
 
 def test_the_message_quotes_no_other_stderr_line():
@@ -524,3 +536,17 @@ def test_a_host_without_alias_is_reached_through_the_entry_for_its_address(sshd,
     backend = backends(config, alias=None)
     assert backend.target.alias == "dietpi"
     assert backend.run("id -un", 20).stdout == f"{ME}\n".encode()
+
+
+@live
+def test_a_host_whose_hostname_and_port_are_only_in_a_match_block_is_found_and_reached(sshd, backends, tmp_path):
+    """Once `KeyError: 'host'` (paramiko's parser) for every remote check: ssh's own resolution applies the Match."""
+    ran = tmp_path / "match-exec-ran"
+    config = sshd.write_config(tmp_path / "config", f'Match host * exec "touch {ran}"\n\n'
+                                                    "Host dietpi\n    ServerAliveCountMax 3\n\n"
+                                                    f"Match originalhost dietpi\n    HostName 127.0.0.1\n"
+                                                    f"    Port {sshd.port}\n    User {ME}\n\n")
+    backend = backends(config, alias=None)  # found by the address the Match gives it
+    assert (backend.target.alias, backend.target.hostname, backend.target.port) == ("dietpi", "127.0.0.1", sshd.port)
+    assert backend.run("id -un", 20).stdout == f"{ME}\n".encode()
+    assert ran.exists()  # the Match exec ran as ssh runs it (in ssh -G, and in the connection itself)

@@ -1,36 +1,52 @@
 #!/usr/bin/python3
 """`launchctl` stand-in (twin, studio): `launchctl print system/<label>` from the launchd stand-in's REAL state.
 
-Imitates, line for line, the real captures in selftest/fixtures/darwin/ (README.md there says where each
-comes from: `launchctl print` of macOS 27.0 by sglavoie/dev-helpers, LaunchctlFixtures.swift, relabelled
-as the lab's system job, and the system-domain wording of DeterminateSystems/nix-installer #960):
+Prints what `launchctl print system/<label>` prints for a plain /Library/LaunchDaemons job on a recent macOS,
+line for line after the real captures in selftest/fixtures/darwin/launchctl/ (README.md there names the
+source of each; the test selftest/unit/test_macos_standins.py compares the top-level keys printed in every
+state with the keys of the real captures of that state):
 
-- `launchctl-print-running.txt`: a running KeepAlive daemon: `system/<label> = {`, then top-level
-  `key = value` lines indented by ONE tab, blocks (`arguments = {`, `default environment = {`,
-  `environment = {`, the coalitions) whose lines are indented by two, a blank line between groups,
-  `pid = N` only while running, `last exit code = (never exited)` before the first exit,
-  `properties = keepalive | runatload | inferred program ...`, and a closing `}`;
-- `launchctl-print-not-running.txt`: after an exit: `state = not running`, no pid, `runs = N`,
-  `last exit code = N`, `job state = exited`;
-- `launchctl-print-ex-config.txt`: a spawn failure: `last exit code = 78: EX_CONFIG`, `job state = spawn failed`;
-- `launchctl-print-not-found.stderr`: a label the domain does not hold: stderr `Bad request.` and
-  `Could not find service "<label>" in domain for system`, exit status 113.
+- `system/<label> = {`, top-level `key = value` lines indented by ONE tab, blocks (`arguments`,
+  `default environment`, `environment`, the coalitions) indented by two, blank lines between groups,
+  a closing `}`: system-running-wazuh-agent.txt, system-running-nix-daemon-macos26.txt (macOS 26.6.2);
+- `active count`, `path`, `type = LaunchDaemon`, `state`; `program` and `arguments`; `working directory`
+  when the plist has a WorkingDirectory (system-exited-wazuh-agent-cut.txt); `stdout path` / `stderr path`,
+  `username` / `group` with a blank line after them, when the plist sets them
+  (system-running-otelcol-sumo.txt); `OSLogRateLimit => 64` first in `environment`, `domain = system`,
+  `minimum runtime` (ThrottleInterval), `exit timeout`, `runs`;
+- only while a process runs: `pid`, `immediate reason = speculative`, `forks`, `execs`, `initialized`,
+  `trampolined`, `started suspended`, `proxy started suspended`, and macOS 26's `checked allocations`
+  lines (system-running-nix-daemon-macos26.txt);
+- exactly one last-exit line: `last exit code = (never exited)` before the first exit
+  (system-never-run-halite-macos15.txt), `last exit code = N` or `78: EX_CONFIG`
+  (gui-spawn-scheduled-ex-config-billet-macos26.txt), `last exit reason = OS_REASON_...` for a job that
+  could not run, with no exit code (system-exit-reason-jetsam-trimmed.txt,
+  gui-spawn-scheduled-codesigning-*.txt), or `last terminating signal = <strsignal>: N`
+  (gui-running-after-signal-openclaw.txt: no system-domain capture of that line was found; README.md says
+  why it is printed anyway);
+- `resource coalition` / `jetsam coalition` blocks once launchd has spawned the job (`runs` > 0), with
+  `state = active` and `active count = 1` even when the job is not running (gui-exited-sync-legacy-macos27.txt,
+  the billet capture); none for a job that never ran (the halite capture, system-never-run-sshd-macos26-cut.txt);
+- `spawn type = daemon (3)` ... `cpumon = default`, a blank line, `properties = ...` from the plist
+  (`keepalive`, `runatload`, `inferred program`), `}`.
 
-A signal death prints `last terminating signal = <macOS strsignal>: N` in place of `last exit code`
-(a real capture quoted in selftest/unit/test_darwin_parsers.py: `last terminating signal = Killed: 9`).
+Not printed: `job state` (only jobs with a managed record print it: SMAppService jobs and some of Apple's
+own) and `sanitizer flags` (macOS 27); LWCR, event triggers, sockets, endpoints, semaphores,
+`resource limits` and the other keys of plist features the stand-in does not implement (README.md lists
+them, with why). The coalition IDs are made up (stable per label).
 
 What is printed comes from /run/launchd-twin/state.json, written by the launchd stand-in
 (lab/standins/macos/launchd.py): state, pid, runs, last exit, path, program, arguments, environment
-(anyone may print the system domain, values included, launchctl(1)). The coalition IDs are made up
-(stable per label); the LWCR block, event triggers and `inherited environment` of the captures are not
-printed (a system daemon without launch constraints or triggers has none).
+(anyone may print the system domain, values included, launchctl(1)).
 
-Only `print system/<label>` is implemented. `print gui/<uid>/<label>` answers as a Mac does over SSH
-without a GUI login (`Could not find domain for user gui: <uid>`, Wamphyre/macOS_Silverback-Debloater #2; its exit
-status there is unconfirmed: 113 here). Everything else is a twin limitation and says so (exit 64).
+Only `print system/<label>` is implemented. A label the domain does not hold: `Bad request.` and
+`Could not find service "<label>" in domain for system` on stderr, exit status 113
+(system-not-found-macos26.stderr; the status: DeterminateSystems/nix-installer #960). `print
+gui/<uid>/<label>` answers as a Mac does over SSH without a GUI login (`Could not find domain for user gui:
+<uid>`, Wamphyre/macOS_Silverback-Debloater #2; its exit status there is unconfirmed: 113 here).
+Everything else is a twin limitation and says so (exit 64).
 """
 import json
-import os
 import sys
 import zlib
 
@@ -58,6 +74,8 @@ def render(job: dict) -> str:
            *(f"\t\t{arg}" for arg in job["arguments"]),
            "\t}",
            ""]
+    if job.get("working_directory"):
+        out += [f"\tworking directory = {job['working_directory']}", ""]
     if job.get("stdout_path"):
         out.append(f"\tstdout path = {job['stdout_path']}")
     if job.get("stderr_path"):
@@ -65,8 +83,9 @@ def render(job: dict) -> str:
     out += ["\tdefault environment = {", "\t\tPATH => /usr/bin:/bin:/usr/sbin:/sbin", "\t}", "",
             "\tenvironment = {", *(f"\t\t{k} => {v}" for k, v in job["environment"].items()), "\t}", "",
             "\tdomain = system"]
-    if job.get("username"):
-        out.append(f"\tusername = {job['username']}")
+    account = ([f"\tusername = {job['username']}"] if job.get("username") else []) + \
+        ([f"\tgroup = {job['groupname']}"] if job.get("groupname") else [])
+    out += account + ([""] if account else [])
     out += [f"\tminimum runtime = {job['throttle_interval']}",
             f"\texit timeout = {job['exit_timeout']}",
             f"\truns = {job['runs']}"]
@@ -75,24 +94,30 @@ def render(job: dict) -> str:
                 "\tinitialized = 1", "\ttrampolined = 1", "\tstarted suspended = 0",
                 "\tproxy started suspended = 0", "\tchecked allocations = 0 (queried = 1)",
                 "\tchecked allocations reason = no host", "\tchecked allocations flags = 0x0"]
-    if job.get("last_terminating_signal"):
-        out.append(f"\tlast terminating signal = {job['last_terminating_signal']}")
-    elif job.get("last_exit_code") is None:
-        out.append("\tlast exit code = (never exited)")
-    else:
-        out.append(f"\tlast exit code = {job['last_exit_text'] or job['last_exit_code']}")
-    for kind, offset in (("resource", 0), ("jetsam", 1)):
-        out += ["", f"\t{kind} coalition = {{", f"\t\tID = {ident + offset}", f"\t\ttype = {kind}",
-                "\t\tstate = active", f"\t\tactive count = {1 if running else 0}", f"\t\tname = {label}", "\t}"]
+    out.append(f"\t{last_exit_line(job)}")
+    if job["runs"]:  # a coalition exists once launchd has spawned the job, running or not
+        for kind, offset in (("resource", 0), ("jetsam", 1)):
+            out += ["", f"\t{kind} coalition = {{", f"\t\tID = {ident + offset}", f"\t\ttype = {kind}",
+                    "\t\tstate = active", "\t\tactive count = 1", f"\t\tname = {label}", "\t}"]
     out += ["", "\tspawn type = daemon (3)", "\tjetsam priority = 40",
             "\tjetsam memory limit (active) = (unlimited)", "\tjetsam memory limit (inactive) = (unlimited)",
-            "\tjetsamproperties category = daemon", "\tjetsam thread limit = 32", "\tcpumon = default",
-            f"\tjob state = {job['job_state']}", "\tsanitizer flags = 0x0", ""]
+            "\tjetsamproperties category = daemon", "\tjetsam thread limit = 32", "\tcpumon = default", ""]
     keep_alive = job.get("keep_alive")
     props = (["keepalive"] if keep_alive is True or (isinstance(keep_alive, dict) and keep_alive) else []) + \
         (["runatload"] if job.get("run_at_load") else []) + (["inferred program"] if job.get("inferred_program") else [])
     out += [f"\tproperties = {' | '.join(props)}", "}"]
     return "\n".join(out) + "\n"
+
+
+def last_exit_line(job: dict) -> str:
+    """The one last-exit line launchd prints: an exit reason, a signal, or an exit code."""
+    if job.get("last_exit_reason"):
+        return f"last exit reason = {job['last_exit_reason']}"
+    if job.get("last_terminating_signal"):
+        return f"last terminating signal = {job['last_terminating_signal']}"
+    if job.get("last_exit_code") is None:
+        return "last exit code = (never exited)"
+    return f"last exit code = {job['last_exit_text'] or job['last_exit_code']}"
 
 
 def cmd_print(target: str) -> int:

@@ -12,18 +12,27 @@ supervises every `*.plist` in /Library/LaunchDaemons, with the semantics of laun
 - each run gets its own session/process group, stdin /dev/null, stdout/stderr appended to
   StandardOutPath/StandardErrorPath (else /dev/null), cwd WorkingDirectory (else /), UserName if set,
   and the environment launchd gives a daemon: PATH=/usr/bin:/bin:/usr/sbin:/sbin, XPC_SERVICE_NAME=<label>,
-  OSLogRateLimit=64 (the `environment` block of the real captures in selftest/fixtures/darwin/), plus
+  OSLogRateLimit=64 (the `environment` block of the real captures in selftest/fixtures/darwin/launchctl/), plus
   EnvironmentVariables;
 - when the job's main process exits, whatever is left of its process group is killed (launchd does so
   unless AbandonProcessGroup is true), then KeepAlive decides: true restarts it; a dictionary restarts it
   for SuccessfulExit (exit status 0 or not) and Crashed (killed by a signal other than TERM/KILL); other
   conditions (PathState, OtherJobEnabled, NetworkState) are not implemented and restart nothing;
 - a restart waits until ThrottleInterval seconds (default 10, printed as `minimum runtime = 10`) have
-  passed since the last start; while waiting the job's state is `spawn scheduled` (a state value seen in
-  third-party fixtures of real output; what a throttled KeepAlive job really shows is unconfirmed);
-- a program that cannot be executed is a spawn failure: `last exit code = 78: EX_CONFIG`,
-  `job state = spawn failed` (the pair quoted in selftest/fixtures/darwin/README.md), retried under
-  KeepAlive like an exit.
+  passed since the last start; while waiting the job's state is `spawn scheduled`, with no pid and its
+  last exit line (real captures of jobs that exited and wait to be respawned:
+  gui-spawn-scheduled-ex-config-billet-macos26.txt, system-spawn-scheduled-agentsh-trimmed.txt);
+- a program that cannot be started is a spawn failure, retried under KeepAlive like an exit, and shown as
+  real launchd shows it (selftest/fixtures/darwin/README.md names each capture): a program that does not
+  exist is `last exit code = 78: EX_CONFIG` ("a missing program is launchd's own 78: EX_CONFIG", a
+  third-party note checked against launchd; also a UserName this host does not have); any other exec
+  failure (not executable, not a format the kernel runs) is `last exit reason = OS_REASON_EXEC`, with no
+  exit code (the kernel refused the exec: prose reports of a LaunchDaemon in that state, e.g. a universal
+  binary on Monterey Intel; which errno real launchd maps to which is not captured, so this split is the
+  twin's); and a program listed in the TWIN-ONLY file /var/lib/launchd-twin/unsigned (one path per line)
+  fails code signing: `last exit reason = OS_REASON_CODESIGNING` (captures
+  gui-spawn-scheduled-codesigning-*.txt). Linux has no code signing, so that file is the twin's switch;
+  it lies outside every path the suite reads.
 
 SIGHUP re-reads /Library/LaunchDaemons. A plist that is gone is the job UNLOADED: SIGTERM to its process
 group, SIGKILL after ExitTimeOut (default 5) seconds, and it disappears from the state (so `launchctl
@@ -42,17 +51,18 @@ Per label the state of every loaded job is written, atomically, to /run/launchd-
         "label": ..., "path": "/Library/LaunchDaemons/com.bebop.mlx-launch.plist",
         "program": "/opt/mlx-launch/bin/launch-mlx.sh", "arguments": [...], "inferred_program": true,
         "state": "running" | "not running" | "spawn scheduled",
-        "job_state": "running" | "exited" | "spawn failed" | "uninitialized",
         "pid": 123 | null, "runs": 1,
         "last_exit_code": null (never exited) | 0 | 78 ..., "last_exit_text": null | "78: EX_CONFIG",
         "last_terminating_signal": null | "Terminated: 15",
+        "last_exit_reason": null | "OS_REASON_EXEC" | "OS_REASON_CODESIGNING",
         "run_at_load": true, "keep_alive": true | false | {...} | null,
-        "stdout_path": ..., "stderr_path": ..., "working_directory": null, "username": null,
+        "stdout_path": ..., "stderr_path": ..., "working_directory": null, "username": null, "groupname": null,
         "environment": {NAME: value, ...}  (what the job really got, in launchctl's order),
         "throttle_interval": 10, "exit_timeout": 5,
         "loaded_at": <epoch>, "started_at": <epoch> | null, "next_start": <epoch> | null}}}
 """
 import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -71,6 +81,7 @@ DEFAULT_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
 DEFAULT_THROTTLE = 10
 DEFAULT_EXIT_TIMEOUT = 5
 EX_CONFIG = 78
+UNSIGNED = "/var/lib/launchd-twin/unsigned"  # twin only: programs whose code signature is invalid
 # launchd prints a signal death with macOS's strsignal() wording: `last terminating signal = Killed: 9`
 MAC_SIGNAL_NAMES = {1: "Hangup", 2: "Interrupt", 3: "Quit", 4: "Illegal instruction", 5: "Trace/BPT trap",
                     6: "Abort trap", 7: "Bus error", 8: "Floating point exception", 9: "Killed",
@@ -104,17 +115,19 @@ class Job:
         self.stderr_path = plist.get("StandardErrorPath")
         self.working_directory = plist.get("WorkingDirectory")
         self.username = plist.get("UserName")
+        self.groupname = plist.get("GroupName")
         self.throttle = int(plist.get("ThrottleInterval", DEFAULT_THROTTLE))
         self.exit_timeout = int(plist.get("ExitTimeOut", DEFAULT_EXIT_TIMEOUT))
         variables = {str(k): str(v) for k, v in (plist.get("EnvironmentVariables") or {}).items()}
         # what the job gets, and in the order launchctl print shows it (`environment = {` block)
         self.env = {"OSLogRateLimit": "64", **variables, "XPC_SERVICE_NAME": self.label}
-        self.state, self.job_state = "not running", "uninitialized"
+        self.state = "not running"
         self.pid = None
         self.runs = 0
         self.last_exit_code = None
         self.last_exit_text = None
         self.last_signal = None
+        self.last_exit_reason = None
         self.loaded_at = time.time()
         self.started_at = None
         self.next_start = None
@@ -140,23 +153,45 @@ class Job:
             return True
         return False
 
+    # --- what happens to it: launchctl print shows exactly one last-exit line (code, signal or reason) ---
+    def spawning(self) -> None:
+        """launchd counts a run when it tries to spawn it, whether the program then runs or not."""
+        self.runs += 1
+        self.started_at, self.next_start = time.time(), None
+
+    def started(self, pid: int) -> None:
+        self.pid, self.state = pid, "running"
+
     def record_exit(self, status: int) -> None:
+        self.last_exit_code = self.last_exit_text = self.last_signal = self.last_exit_reason = None
         if os.WIFSIGNALED(status):
             self.last_signal = signal_text(os.WTERMSIG(status))
-            self.last_exit_code = self.last_exit_text = None
         else:
             code = os.WEXITSTATUS(status)
-            self.last_exit_code, self.last_exit_text, self.last_signal = code, str(code), None
-        self.pid, self.state, self.job_state = None, "not running", "exited"
+            self.last_exit_code, self.last_exit_text = code, str(code)
+        self.pid, self.state = None, "not running"
+
+    def spawn_failed(self, reason: str | None = None) -> None:
+        """No process ran: `last exit reason = <reason>`, or without one launchd's `78: EX_CONFIG`."""
+        self.last_exit_code = self.last_exit_text = self.last_signal = self.last_exit_reason = None
+        if reason:
+            self.last_exit_reason = reason
+        else:
+            self.last_exit_code, self.last_exit_text = EX_CONFIG, f"{EX_CONFIG}: EX_CONFIG"
+        self.pid, self.state = None, "not running"
+
+    def schedule_respawn(self, at: float) -> None:
+        self.next_start, self.state = at, "spawn scheduled"
 
     def as_state(self) -> dict:
         return {"label": self.label, "path": self.path, "program": self.program, "arguments": self.arguments,
-                "inferred_program": self.inferred_program, "state": self.state, "job_state": self.job_state,
+                "inferred_program": self.inferred_program, "state": self.state,
                 "pid": self.pid, "runs": self.runs, "last_exit_code": self.last_exit_code,
                 "last_exit_text": self.last_exit_text, "last_terminating_signal": self.last_signal,
+                "last_exit_reason": self.last_exit_reason,
                 "run_at_load": self.run_at_load, "keep_alive": self.keep_alive,
                 "stdout_path": self.stdout_path, "stderr_path": self.stderr_path,
-                "working_directory": self.working_directory, "username": self.username,
+                "working_directory": self.working_directory, "username": self.username, "groupname": self.groupname,
                 "environment": self.env, "throttle_interval": self.throttle,
                 "exit_timeout": self.exit_timeout, "loaded_at": self.loaded_at,
                 "started_at": self.started_at, "next_start": self.next_start}
@@ -238,17 +273,21 @@ class Launchd:
 
     # --- processes ----------------------------------------------------------------------------
     def spawn(self, job: Job) -> None:
-        job.runs += 1
-        job.started_at, job.next_start = time.time(), None
-        try:
-            pid = self._fork_exec(job)
-        except (OSError, KeyError) as e:  # not executable, or a UserName this host does not have
-            log(f"{job.label}: spawn failed: {e}")
-            job.state, job.job_state, job.pid = "not running", "spawn failed", None
-            job.last_exit_code, job.last_exit_text, job.last_signal = EX_CONFIG, f"{EX_CONFIG}: EX_CONFIG", None
+        job.spawning()
+        if _unsigned(job.program):
+            log(f"{job.label}: spawn failed: {job.program} fails code signing (twin: listed in {UNSIGNED})")
+            job.spawn_failed("OS_REASON_CODESIGNING")
             self._maybe_respawn(job)
             return
-        job.pid, job.state, job.job_state = pid, "running", "running"
+        try:
+            pid = self._fork_exec(job)
+        except (OSError, KeyError) as e:  # missing, not executable, or a UserName this host does not have
+            log(f"{job.label}: spawn failed: {e}")
+            exec_refused = isinstance(e, OSError) and e.errno not in (None, errno.ENOENT)
+            job.spawn_failed("OS_REASON_EXEC" if exec_refused else None)
+            self._maybe_respawn(job)
+            return
+        job.started(pid)
         self.by_pid[pid] = job
         log(f"{job.label}: spawned pid {pid} (run {job.runs})")
 
@@ -290,8 +329,8 @@ class Launchd:
         os.close(r)
         if failed:
             os.waitpid(pid, 0)
-            errno = int(failed)
-            raise OSError(errno, os.strerror(errno), job.program)
+            number = int(failed)
+            raise OSError(number, os.strerror(number), job.program)
         return pid
 
     def reap(self) -> bool:
@@ -337,8 +376,7 @@ class Launchd:
 
     def _maybe_respawn(self, job: Job) -> None:
         if job.label in self.jobs and not job.stopping and job.wants_restart():
-            job.next_start = max(time.time(), (job.started_at or 0) + job.throttle)
-            job.state = "spawn scheduled"
+            job.schedule_respawn(max(time.time(), (job.started_at or 0) + job.throttle))
             log(f"{job.label}: KeepAlive: respawn in {job.next_start - time.time():.1f}s")
 
     def stop(self, job: Job) -> None:
@@ -409,6 +447,16 @@ def _killpg(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _unsigned(program: str) -> bool:
+    """Twin only: is this program listed as failing code signing?"""
+    try:
+        with open(UNSIGNED) as f:
+            listed = {line.strip() for line in f if line.strip()}
+    except OSError:
+        return False
+    return program in listed or os.path.realpath(program) in listed
 
 
 def _open_log(path: str | None) -> int:

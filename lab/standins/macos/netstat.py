@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """`netstat` stand-in (twin, studio): macOS `netstat -an [-p tcp|udp]`, rendered from the REAL sockets.
 
-Imitates selftest/fixtures/darwin/netstat-an-p-tcp.txt and netstat-an-full-sample.txt (the sample of
-Parse::Netstat::darwin, https://metacpan.org/pod/Parse::Netstat::darwin; README.md there):
+Imitates selftest/fixtures/darwin/netstat-atn-macos15.txt, a real capture of macOS 15.0.1 (README.md there
+names its source), and the sample of Parse::Netstat::darwin (netstat-an-full-sample.txt,
+https://metacpan.org/pod/Parse::Netstat::darwin), whose columns are the same:
 
     Active Internet connections (including servers)
-    Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)
-    tcp4       0      0  *.8100                 *.*                    LISTEN
+    Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)    
+    tcp4       0      0  *.8100                 *.*                    LISTEN     
 
-i.e. `%-5.5s %6u %6u  %-22.22s %-22.22s %s` per row (the widths of that sample), addresses as
+i.e. `%-5.5s %6u %6u  %-22.22s %-22.22s %-11s` per row, the state padded to 11 characters (`LISTEN` and
+the header's `(state)` end in spaces on a real Mac; the Parse::Netstat sample lost them), addresses as
 `host.port` with `*` for a wildcard host and `*.*` for no peer, the host cut to 16 characters (BSD
 netstat's inetprint; the fixture netstat-anv-macos26.txt shows `2600:1700:5610:3.50624`), BSD state
 names (ESTABLISHED, TIME_WAIT, ...). Protocol per socket family: `tcp4` an IPv4 socket, `tcp6` an
@@ -70,8 +72,9 @@ def rows(proto: str, families: set[str]) -> list[str]:
         if proto == "udp":
             foreign = "*.*" if pport in ("*", "0") else foreign
         name = f"{proto}{family}"
-        out.append(f"{name:<5.5} {int(recv_q):>6} {int(send_q):>6}  {bsd_address(host, port):<22.22} "
-                   f"{foreign:<22.22} {bsd_state}".rstrip())
+        row = f"{name:<5.5} {int(recv_q):>6} {int(send_q):>6}  {bsd_address(host, port):<22.22} {foreign:<22.22} "
+        # tcp: the state padded, as the macOS 15 capture prints it; udp (no state): as the Parse::Netstat sample
+        out.append(row + f"{bsd_state:<11}" if proto == "tcp" else (row + bsd_state).rstrip())
     return out
 
 
@@ -93,7 +96,7 @@ def main(argv: list[str]) -> int:
         return 1
     families = {given["-f"]} if "-f" in given else {"inet", "inet6"}
     lines = ["Active Internet connections" + (" (including servers)" if "-a" in given else ""),
-             "Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)"]
+             "Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)    "]
     for proto in protos:
         lines += [r for r in rows(proto, families) if "-a" in given or not r.endswith("LISTEN")]
     sys.stdout.write("\n".join(lines) + "\n")
