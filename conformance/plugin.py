@@ -31,7 +31,9 @@ from .report.render import write_report
 from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
+from .facts.http import HttpProbe
 from .replay import Recorder, Recording, RecordingError, Replay, write as write_recording
+from .replay.http import ReplayTransport
 from .session import FACTS, SuiteSession
 from .site import SiteView
 
@@ -150,7 +152,8 @@ def _load_session(config: pytest.Config, root: Path, replay: Replay | None = Non
                            command_timeout=config.getoption("--command-timeout"),
                            round_trip_timeout=config.getoption("--round-trip-timeout"),
                            ssh_config=config.getoption("--ssh-config"),
-                           request_timeout=config.getoption("--request-timeout"), replay=replay)
+                           request_timeout=config.getoption("--request-timeout"), replay=replay,
+                           **({"http": HttpProbe(transport=ReplayTransport(replay.recording.http))} if replay else {}))
     baseline = _optional_file(config, "--baseline", root / "baseline.yaml", recorded("baseline") if replay else None)
     if baseline:
         session.baseline = load_baseline(baseline)
@@ -475,7 +478,8 @@ class ConformanceRun:
                      "master_key_given": bool(key_env and self.session.contract_environ().get(key_env))},
             inputs={name: recorder.input(Path(path)) for name, path in self.session.inputs.items()},
             hosts={host: {"user": runner.user, "round_trips": [recorder.round_trip(t) for t in runner.round_trips]}
-                   for host, runner in self.session.runners.items()})
+                   for host, runner in self.session.runners.items()},
+            http=[kept for kept in map(recorder.http, self.session.http.transport.exchanges) if kept is not None])
         recording.not_kept = recorder.not_kept
         return recording
 

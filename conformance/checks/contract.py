@@ -90,9 +90,17 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
 
 # --- proxy-wide ---------------------------------------------------------------------------------
 
+def _recorded(*answers: Answer | None) -> None:
+    """In a replay, an answer its recording does not hold cannot be judged: cannot verify, never a pass."""
+    missing = next((a for a in answers if a is not None and a.failure is Failure.NOT_RECORDED), None)
+    if missing:
+        raise CannotVerify(missing.reason, missing.evidence)
+
+
 def _readiness(facts: ContractFacts) -> Finding:
     facts.gather()
     answer = facts.proxy.readiness
+    _recorded(answer)
     if answer.ok and answer.status == 200:
         return Finding(Status.PASSED, 200, 200, answer.what, answer.evidence)
     return failed(200, _with_layer(Layer.PROXY_DOWN if _proxy_down(facts) else None, answer.shown()),
@@ -102,6 +110,7 @@ def _readiness(facts: ContractFacts) -> Finding:
 def _models(facts: ContractFacts) -> Finding:
     facts.gather()
     answer = facts.proxy.models
+    _recorded(answer)
     routes = [p.route.name for p in facts.plans]
     if not answer.ok:
         return failed(routes, _with_layer(_proxy_layer(facts, answer), answer.shown()), answer.what, answer.evidence)
@@ -111,6 +120,7 @@ def _models(facts: ContractFacts) -> Finding:
 def _unknown_model(facts: ContractFacts) -> Finding:
     facts.gather()
     answer = facts.proxy.unknown_model
+    _recorded(answer)
     expected = "400 with 'Invalid model name'"
     text = str(answer.body) if answer.body is not None else answer.reason
     if answer.status == 400 and "Invalid model name" in text:
@@ -125,6 +135,7 @@ def _unknown_model(facts: ContractFacts) -> Finding:
 def _master_key(facts: ContractFacts) -> Finding:
     facts.gather()
     models = facts.proxy.models
+    _recorded(models, facts.proxy.without_key)
     if not facts.key_documented:
         if models.ok:
             return Finding(Status.PASSED, "answered without a key", "answered without a key", models.what,
@@ -155,6 +166,7 @@ def _open_webui(facts: ContractFacts) -> Finding:
         base, answer = facts.open_webui()
     except UndocumentedAddress as e:  # Open WebUI is pointed elsewhere: a drift, and no key was sent to find out
         return failed(routes, e.reason, e.source, e.evidence)
+    _recorded(answer)
     if not answer.ok:
         # without a database, LiteLLM answers a key that is not the master key with 400 "No connected db."
         layer = Layer.PROXY_REFUSES_ACCESS if answer.status in (400, 401, 403) else _proxy_layer(facts, answer)
@@ -166,7 +178,9 @@ def _open_webui(facts: ContractFacts) -> Finding:
 
 def _route(facts: ContractFacts, route: str) -> RouteAnswers:
     facts.gather()
-    return facts.routes[route]
+    answers = facts.routes[route]
+    _recorded(*answers.direct.answers(), *answers.proxy.answers())
+    return answers
 
 
 def _decided_early(answers: RouteAnswers, direct: bool = False) -> Finding | None:

@@ -36,7 +36,7 @@ from ..evidence import CommandRecord
 from ..inventory.schema import Api, Inventory, Route
 from ..site import SiteView
 from .base import Unavailable
-from .http import EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, request_of
+from .http import NotRecorded, EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, request_of
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 UNKNOWN_MODEL = "conformance-no-such-route"
@@ -54,6 +54,7 @@ class Failure(str, Enum):
     AUTH = "auth"  # 401/403
     STATUS = "status"  # another error status
     MALFORMED = "malformed"  # 2xx, but not an OpenAI answer
+    NOT_RECORDED = "not recorded"  # a replay whose recording does not hold this request: cannot verify
 
 
 class UndocumentedAddress(Unavailable):
@@ -483,6 +484,9 @@ def _not_asked(what: str, reason: str) -> Answer:
 
 
 def _transport_failure(answer: Answer, error: httpx2.HTTPError, deadline: float) -> None:
+    if isinstance(error, NotRecorded):
+        _fail(answer, Failure.NOT_RECORDED, str(error))
+        return
     refused = isinstance(error, httpx2.ConnectError)
     timeout = isinstance(error, httpx2.TimeoutException)
     _fail(answer, Failure.REFUSED if refused else Failure.TIMEOUT if timeout else Failure.MALFORMED,

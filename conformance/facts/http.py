@@ -28,7 +28,7 @@ import httpcore2
 import httpx2
 
 from ..evidence import CommandRecord
-from .base import Unavailable
+from .base import CannotVerify, Unavailable
 
 TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
@@ -65,6 +65,10 @@ class DeadlineExceeded(httpx2.ReadTimeout):
 
 class AnswerTooLarge(httpx2.ReadError):
     """The answer grew past MAX_ANSWER_BYTES."""
+
+
+class NotRecorded(httpx2.TransportError):
+    """A replay's answer to a request its recording does not hold: the check cannot be verified."""
 
 
 class EncodingRefused(httpx2.DecodingError):
@@ -180,6 +184,7 @@ class RecordingTransport(httpx2.BaseTransport):
         self.inner = inner or network_transport()
         self.host_of = host_of or (lambda url: httpx2.URL(url).host)
         self.records: list[CommandRecord] = []
+        self.exchanges: list[dict] = []  # every exchange whole, for the run's recording (conformance/replay)
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -194,9 +199,12 @@ class RecordingTransport(httpx2.BaseTransport):
                 response = self.inner.handle_request(request)
         except httpx2.HTTPError as e:
             error = exchange.deadline_error(e, "the status line and headers were still coming")
-            exchange.finish(None, reason_of(error, deadline))
+            exchange.finish(None, reason_of(error, deadline), error)
             if error is not e:
                 raise error from e
+            raise
+        except Exception as e:  # not an HTTP error (a transport's own bug): still the exchange's evidence
+            exchange.finish(None, reason_of(e, deadline), e)
             raise
         exchange.response = response
         encoding = response.headers.get("content-encoding", "").strip().lower()
@@ -204,14 +212,15 @@ class RecordingTransport(httpx2.BaseTransport):
             response.close()
             error = EncodingRefused(f"the answer is {encoding}-encoded though only identity was accepted: "
                                     "refused unread", request=request)
-            exchange.finish(response, str(error))
+            exchange.finish(response, str(error), error)
             raise error
         return httpx2.Response(response.status_code, headers=response.headers, extensions=response.extensions,
                                stream=_Tee(response.stream, exchange))
 
-    def keep(self, record: CommandRecord) -> None:
+    def keep(self, record: CommandRecord, exchange: dict) -> None:
         with self._lock:
             self.records.append(record)
+            self.exchanges.append(exchange)
 
     def close(self) -> None:
         """Shared by every client of the run (each may close its own): closed only by `shutdown`."""
@@ -238,6 +247,7 @@ class _Exchange:
         self.body = bytearray()
         self.size = 0
         self.tail = b""  # the answer's last bytes: did a stream end with its end marker?
+        self.whole = bytearray()  # the answer as read (at most MAX_ANSWER_BYTES), for the run's recording
         self.done = False
         self.record: CommandRecord | None = None
 
@@ -252,14 +262,16 @@ class _Exchange:
         return DeadlineExceeded(f"no complete answer within the deadline of {self.deadline:g} s ({phase})",
                                 request=self.request)
 
-    def finish(self, response: httpx2.Response | None, error: str = "") -> None:
+    def finish(self, response: httpx2.Response | None, error: str = "", failure: Exception | None = None) -> None:
+        """Write the exchange's record (once): `error` says why it did not end well, `failure` is the error
+        that ended it (kept, by its type, for a replay to raise again)."""
         if self.done:
             return
         self.done = True
         seconds = time.monotonic() - self.started
         url = str(self.request.url)
         lines = []
-        sent = _shown_request_body(self.request)
+        sent = shown_request_body(self.request)
         if sent:
             lines.append(f"> {sent}")
         if response is not None:
@@ -272,7 +284,13 @@ class _Exchange:
         status = response.status_code if response is not None else -1
         self.record = CommandRecord(self.transport.host_of(url), "http", f"{self.request.method} {url}",
                                     status, "\n".join(lines), error, 0, round(seconds, 4))
-        self.transport.keep(self.record)
+        self.transport.keep(self.record, {
+            "method": self.request.method, "url": url, "request": sent,
+            "status": response.status_code if response is not None else None,
+            "headers": [[k, v] for k, v in response.headers.items() if k != "set-cookie"] if response is not None else None,
+            "body": bytes(self.whole).decode("utf-8", "replace"),
+            "error": {"type": type(failure).__name__, "reason": str(failure)} if failure is not None else None,
+            "seconds": round(seconds, 4)})
 
 
 def _shown_headers(headers: httpx2.Headers) -> list[str]:
@@ -280,7 +298,7 @@ def _shown_headers(headers: httpx2.Headers) -> list[str]:
     return names + sorted(n for n in headers if n.startswith("llm_provider-") and n not in names)
 
 
-def _shown_request_body(request: httpx2.Request) -> str:
+def shown_request_body(request: httpx2.Request) -> str:
     """What the suite asked for (model, max_tokens, stream), never headers; bodies are the suite's own."""
     try:
         body = json.loads(request.content or b"null")
@@ -313,6 +331,7 @@ class _Tee(httpx2.SyncByteStream):
                     ex.first_byte = now - ex.started
                 ex.size += len(chunk)
                 ex.tail = (ex.tail + chunk)[-64:]
+                ex.whole += chunk[: MAX_ANSWER_BYTES - len(ex.whole)]
                 if len(ex.body) < RECORDED_BODY_CHARS * 4:
                     ex.body += chunk[: RECORDED_BODY_CHARS * 4 - len(ex.body)]
                 if ex.deadline is not None and now - ex.started > ex.deadline:
@@ -322,7 +341,7 @@ class _Tee(httpx2.SyncByteStream):
                 yield chunk
         except httpx2.HTTPError as e:
             error = ex.deadline_error(e, "the answer was still coming")
-            ex.finish(ex.response, reason_of(error, ex.deadline))
+            ex.finish(ex.response, reason_of(error, ex.deadline), error)
             if error is not e:
                 raise error from e
             raise
@@ -371,7 +390,7 @@ class HttpProbe:
         self.max_body = max_body
         self.transport = RecordingTransport(transport, host_of)
         self._client = self.client(timeout)
-        self._answers: dict[str, HttpAnswer | Unavailable] = {}
+        self._answers: dict[str, HttpAnswer | Unavailable | CannotVerify] = {}
         self._lock = threading.Lock()
 
     @property
@@ -390,13 +409,16 @@ class HttpProbe:
             if url not in self._answers:
                 self._answers[url] = self._get(url)
             answer = self._answers[url]
-        if isinstance(answer, Unavailable):
+        if isinstance(answer, (Unavailable, CannotVerify)):
             raise answer
         return answer
 
-    def _get(self, url: str) -> HttpAnswer | Unavailable:
+    def _get(self, url: str) -> HttpAnswer | Unavailable | CannotVerify:
         try:
             return self.fetch(url)
+        except NotRecorded as e:
+            record = record_of(request_of(e))
+            return CannotVerify(f"not in the recording: GET {url}", (record,) if record else ())
         except httpx2.HTTPError as e:
             record = record_of(request_of(e))
             return Unavailable(f"GET {url}: {reason_of(e, self.timeout)}", f"GET {url}", (record,) if record else ())

@@ -133,7 +133,10 @@ class FakeLab:
         headers |= {f"llm_provider-{k}": v for k, v in answer.headers.items() if k in ("server", "x-process-time")}
         if body.get("stream"):
             return httpx2.Response(200, stream=answer.stream, headers=headers)
-        data = json.loads(answer.read())
+        try:
+            data = json.loads(answer.read())
+        except ValueError:  # LiteLLM cannot read the upstream's answer: its 500
+            return httpx2.Response(500, json={"error": {"message": "APIError: upstream answer is not JSON", "code": "500"}})
         data["model"] = model  # LiteLLM rewrites it
         data.setdefault("usage", {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0})
         return httpx2.Response(200, json=data, headers=headers)
@@ -538,3 +541,48 @@ def test_an_answer_past_the_size_limit_is_an_error_not_read_to_its_end():
     assert "larger than 4 MiB" in probe.records[-1].stderr
     # a GET probe keeps only the first 64 KiB of an answer, and stops reading there
     assert len(probe.fetch(f"http://{MINI}:9000/health", 5).body) == http_facts.MAX_BODY_BYTES
+
+
+# --- replay: the contract's answers recorded, then served again with no lab -----------------------------------
+
+def _replay(recorded: FakeLab, inventory=None, deadline=None, env=None):
+    from conformance.redaction import Redactor
+    from conformance.replay import Recorder
+    from conformance.replay.http import ReplayTransport
+
+    night, night_findings = _run(recorded, inventory, deadline, env)
+    recorder = Recorder(Redactor())
+    exchanges = [recorder.http(e) for e in night.http.transport.exchanges]
+    inventory = inventory or real_inventory()
+    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    facts = ContractFacts(inventory, site, "studio", HttpProbe(transport=ReplayTransport(exchanges)), deadline=deadline,
+                          host_facts=lambda host: FakeMini(WEBUI_ENV), environ=env or {})
+    return night_findings, {c.id: evaluate(c, facts) for c in contract_checks(inventory)}, exchanges
+
+
+@pytest.mark.parametrize("lab", [
+    _lab(), _lab(routes={**_lab().routes, "jerry-test": f"http://{STUDIO}:8103/v1"}),
+    _lab(proxy_up=False), _lab(backends={**_lab().backends, (STUDIO, 8100): Backend("mlx", "m", mode="malformed")}),
+    _lab(backends={**_lab().backends, (STUDIO, 8102): Backend("mlx", "m", mode="endless")}),
+], ids=["green", "misroute", "proxy-down", "malformed", "endless-stream"])
+def test_a_replay_of_the_contract_judges_every_check_as_the_night_did(lab):
+    night, replayed, _ = _replay(lab, deadline=1.0)
+    assert {i: f.status for i, f in replayed.items()} == {i: f.status for i, f in night.items()}
+    assert {i: f.found for i, f in replayed.items() if f.status is Status.FAILED} == \
+        {i: f.found for i, f in night.items() if f.status is Status.FAILED}
+
+
+def test_a_replay_missing_an_answer_cannot_verify_its_checks():
+    _, _, exchanges = _replay(_lab())
+    from conformance.replay.http import ReplayTransport
+
+    inventory = real_inventory()
+    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    kept = [e for e in exchanges if ":8101/" not in e["url"] and "jerry-editor" not in e["request"]]
+    facts = ContractFacts(inventory, site, "studio", HttpProbe(transport=ReplayTransport(kept)),
+                          host_facts=lambda host: FakeMini(WEBUI_ENV), environ={})
+    findings = {c.id: evaluate(c, facts) for c in contract_checks(inventory)}
+    unverified = {i for i, f in findings.items() if f.status is Status.CANNOT_VERIFY}
+    assert unverified == route_checks("jerry-editor")
+    assert all("not in the recording" in findings[i].found for i in unverified)
+    assert not _not(findings) - unverified
