@@ -13,6 +13,7 @@ from ..facts.base import CannotVerify
 from ..facts.plan import protected_files
 from ..inventory.schema import Baseline, Inventory
 from ..site import SiteView
+from ..facts.needs import HASH, Need
 from .finding import Check, Finding, Impact, compare
 
 RECORD = "python -m conformance.baseline"
@@ -25,7 +26,8 @@ def baseline_checks(inventory: Inventory, site: SiteView, host_id: str, baseline
         for path in protected_files(service):
             yield Check(id=f"{service.id}::unmodified:{PurePosixPath(path).name}", host=host_id, kind="unmodified",
                         title=f"{path} is unchanged since the recorded baseline ({service.purpose})", source=service.source,
-                        impact=Impact.CRITICAL, evaluate=partial(_unchanged, path=path, site=site, baseline=baseline))
+                        impact=Impact.CRITICAL, evaluate=partial(_unchanged, path=path, site=site, baseline=baseline),
+                        needs=(Need(HASH, path),))
 
 
 def _unchanged(facts, path: str, site: SiteView, baseline: Baseline | None) -> Finding:

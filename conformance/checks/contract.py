@@ -28,6 +28,7 @@ from functools import partial
 from ..facts.base import CannotVerify
 from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, UndocumentedAddress, Way
 from ..inventory.schema import Api, Inventory
+from ..facts.needs import CONTRACT, ENV, Need
 from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
 
 NOT_EVIDENCE = "the body's `model` is not evidence: LiteLLM rewrites it to the route's name"
@@ -52,7 +53,7 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
         return
     proxy_service = inventory.litellm.service
     proxy_host = inventory.service(proxy_service).host
-    proxy = partial(Check, host=proxy_host, kind="contract", source=inventory.contract.source)
+    proxy = partial(Check, host=proxy_host, kind="contract", source=inventory.contract.source, needs=(Need(CONTRACT),))
     yield proxy(id=f"{proxy_service}::contract:readiness", impact=Impact.CRITICAL,
                 title="the proxy answers GET /health/readiness with 200 (no model is called)",
                 evaluate=_readiness)
@@ -70,12 +71,13 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
     webui = inventory.contract.open_webui
     if webui:
         yield Check(id=f"{webui.service}::contract:models", host=inventory.service(webui.service).host, kind="contract",
+                    needs=(Need(CONTRACT), Need(ENV, webui.env_file)),
                     source=webui.source, impact=Impact.HIGH,
                     title=f"with Open WebUI's own key and base URL ({webui.env_file}), every route is listed",
                     evaluate=_open_webui)
     for route in inventory.litellm.routes:
         svc = inventory.service(route.backend)
-        per_route = partial(Check, host=svc.host, kind="contract", source=route.source)
+        per_route = partial(Check, host=svc.host, kind="contract", source=route.source, needs=(Need(CONTRACT),))
         prefix = f"{route.backend}::contract:{route.name}"
         yield per_route(id=f"{prefix}:direct", impact=Impact.HIGH, evaluate=partial(_direct, route=route.name),
                         title=f"{route.name}'s backend ({route.api}) answers directly: health, models, chat and "

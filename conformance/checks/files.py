@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import partial
 
 from ..inventory.schema import EnvFile, EnvValue, PathEntry, Service
+from ..facts.needs import ENV, LINK, PATH, Need
 from .finding import Check, Finding, compare, unreadable
 
 SET = "<set>"  # what a secret's presence is shown as; its value never is
@@ -14,7 +15,9 @@ SET = "<set>"  # what a secret's presence is shown as; its value never is
 def path_checks(service: Service) -> Iterator[Check]:
     for p in service.paths:
         title = f"{p.path} is a {p.type}" + (f" -> {p.target}" if p.target else "") + (" (secret: never read)" if p.secret else "")
+        needs = (Need(PATH, p.path),) + ((Need(LINK, p.path),) if p.target else ())
         yield Check(id=f"{service.id}::path:{p.name}", host=service.host, kind="path", title=title, source=p.source,
+                    needs=needs,
                     evaluate=partial(_path, entry=p))
 
 
@@ -38,6 +41,7 @@ def env_checks(service: Service) -> Iterator[Check]:
             shown = SET if entry.secret or entry.value is None else entry.value
             title = f"{env_file.path} sets {entry.key}" + ("" if shown == SET else f"={entry.value}")
             yield Check(id=prefix + entry.key, host=service.host, kind="env", title=title, source=entry.source,
+                        needs=(Need(ENV, env_file.path),),
                         evaluate=partial(_env, env_file=env_file, entry=entry))
 
 

@@ -8,6 +8,7 @@ from enum import Enum
 
 from ..evidence import CommandRecord
 from ..facts.base import FileText
+from ..facts.needs import Need
 
 
 class Status(str, Enum):
@@ -109,6 +110,7 @@ class Check:
     kind: str
     evaluate: Callable[[object], Finding] = field(compare=False, repr=False)
     impact: Impact = Impact.HIGH
+    needs: tuple[Need, ...] = ()  # what it asks of its host's facts (facts/needs.py)
 
     def __str__(self) -> str:
         return self.id

@@ -6,6 +6,7 @@ from functools import partial
 
 from ..inventory.schema import HttpCheck, Service
 from ..site import SiteView
+from ..facts.needs import HTTP, Need
 from .finding import Check, Finding, Impact, compare
 
 
@@ -15,7 +16,7 @@ def http_checks(service: Service, site: SiteView) -> Iterator[Check]:
         shown = ", ".join(f"{k}={v!r}" for k, v in probe.json_fields.items())
         yield Check(id=f"{service.id}::http:{probe.name}", host=service.host, kind="http", source=probe.source,
                     impact=Impact.HIGH, title=f"GET {url} answers {probe.status}" + (f" with {shown}" if shown else ""),
-                    evaluate=partial(_answers, host=service.host, probe=probe, url=url))
+                    evaluate=partial(_answers, host=service.host, probe=probe, url=url), needs=(Need(HTTP, url),))
 
 
 def _answers(facts, host: str, probe: HttpCheck, url: str) -> Finding:

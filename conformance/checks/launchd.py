@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ..facts.launchd import job_program, restart_behaviour
 from ..inventory.schema import Inventory, LaunchdJob, Route
 from ..site import SiteView
+from ..facts.needs import HTTP, LISTENERS, PATH, PLIST, SERVICE, SYSTEM, Need
 from .finding import Check, Finding, Impact, compare, failed, not_applicable
 
 DARWIN = "Darwin"
@@ -41,15 +42,18 @@ def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterat
     jobs = [j for j in inventory.launchd if j.host == host_id]
     if host.os == "darwin" and jobs:
         yield Check(id=f"{jobs[0].service}::host:os", host=host_id, kind="host", source=host.source, impact=Impact.HIGH,
-                    title=f"{host_id} is a macOS host (uname -s prints {DARWIN})", evaluate=_is_darwin)
+                    title=f"{host_id} is a macOS host (uname -s prints {DARWIN})", evaluate=_is_darwin,
+                    needs=(Need(SYSTEM),))
     for job in jobs:
         yield from _job_checks(job)
         yield Check(id=f"{job.service}::path:runtime-dir", host=host_id, kind="path", source=job.source,
-                    title=f"{job.runtime_dir} is a directory", evaluate=partial(_directory, path=job.runtime_dir))
+                    title=f"{job.runtime_dir} is a directory", evaluate=partial(_directory, path=job.runtime_dir),
+                    needs=(Need(PATH, job.runtime_dir),))
         lo, hi = job.ports
         yield Check(id=f"{job.service}::logs", host=host_id, kind="mlx-logs", source=job.source, impact=Impact.MEDIUM,
                     title=f"every port of {lo}-{hi} that listens has its log file {job.log_pattern}",
-                    evaluate=partial(_logs_of_listening_ports, job=job))
+                    evaluate=partial(_logs_of_listening_ports, job=job),
+                    needs=(Need(LISTENERS),) + tuple(Need(PATH, p) for p in job.log_paths().values()))
     for route in routes_on(inventory, host_id):
         port = route_port(route)
         service = route.backend
@@ -58,30 +62,31 @@ def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterat
         yield Check(id=f"{service}::listen:{port}", host=host_id, kind="mlx-listen", source=route.source,
                     impact=Impact.HIGH,
                     title=f"port {port} of route {route.name} listens on {address} or a wildcard address ({state})",
-                    evaluate=partial(_route_listens, route=route, port=port, address=address))
+                    evaluate=partial(_route_listens, route=route, port=port, address=address), needs=(Need(LISTENERS),))
         url = f"http://{site.address(host_id)}:{port}/health"
         yield Check(id=f"{service}::health:{port}", host=host_id, kind="mlx-health", source=route.source,
                     impact=Impact.HIGH, title=f"GET {url} answers 200 status ok (route {route.name}; {state})",
-                    evaluate=partial(_health, host=host_id, route=route, port=port, url=url))
+                    evaluate=partial(_health, host=host_id, route=route, port=port, url=url),
+                    needs=(Need(LISTENERS), Need(HTTP, url)))
 
 
 def _job_checks(job: LaunchdJob) -> Iterator[Check]:
     for label, plist in job.jobs():
         check = partial(Check, host=job.host, source=job.source)
         prefix = f"{job.service}::launchd:{label}"
-        yield check(id=f"{prefix}:loaded", kind="launchd", impact=Impact.CRITICAL,
+        yield check(id=f"{prefix}:loaded", kind="launchd", impact=Impact.CRITICAL, needs=(Need(SERVICE, label),),
                     title=f"launchd has {label} loaded in the system domain", evaluate=partial(_loaded, label=label))
-        yield check(id=f"{prefix}:running", kind="launchd", impact=Impact.HIGH,
+        yield check(id=f"{prefix}:running", kind="launchd", impact=Impact.HIGH, needs=(Need(SERVICE, label),),
                     title=f"{label} runs, or is not running after a clean exit (not waiting to respawn, not failing to start)", evaluate=partial(_running, label=label))
-        yield check(id=f"{prefix}:plist", kind="launchd", impact=Impact.HIGH,
+        yield check(id=f"{prefix}:plist", kind="launchd", impact=Impact.HIGH, needs=(Need(PLIST, plist),),
                     title=f"{plist} is a plist for Label {label}", evaluate=partial(_plist_label, label=label, plist=plist))
-        yield check(id=f"{prefix}:program", kind="launchd",
+        yield check(id=f"{prefix}:program", kind="launchd", needs=(Need(PLIST, plist),),
                     title=f"{label} runs a program under {job.runtime_dir}",
                     evaluate=partial(_program, plist=plist, runtime_dir=job.runtime_dir))
-        yield check(id=f"{prefix}:keepalive", kind="launchd", impact=Impact.MEDIUM,
+        yield check(id=f"{prefix}:keepalive", kind="launchd", impact=Impact.MEDIUM, needs=(Need(PLIST, plist),),
                     title=f"launchd restarts {label} when it exits (KeepAlive; the founding document assumes launchd restarts it)",
                     evaluate=partial(_keepalive, plist=plist))
-        yield check(id=f"{prefix}:plist-owner", kind="launchd", impact=Impact.HIGH,
+        yield check(id=f"{prefix}:plist-owner", kind="launchd", impact=Impact.HIGH, needs=(Need(PATH, plist),),
                     title=f"{plist} is owned by root and not group- or world-writable (launchd refuses it otherwise)",
                     evaluate=partial(_plist_owner, plist=plist))
 

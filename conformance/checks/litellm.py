@@ -9,6 +9,7 @@ from ..facts.litellm import Deployment, RouterConfig, RouterConfigError, resolve
 from ..facts.plan import UnitKey
 from ..inventory.schema import Inventory, LiteLLM, Route
 from ..site import SiteView
+from ..facts.needs import ENV, JOURNAL, ROUTER, SERVICE, Need
 from .finding import Check, Finding, Impact, Status, compare, compare_sets, failed
 
 UNAUTHENTICATED = "security: the proxy accepts unauthenticated requests (no master key)"
@@ -21,7 +22,8 @@ def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
         return
     service = inventory.service(cfg.service)
     sid, host = service.id, service.host
-    config = partial(Check, host=host, kind="litellm-config", source=cfg.source)
+    router = (Need(ROUTER, cfg.config), Need(ENV, cfg.env_file))  # router.yaml, its os.environ/ names from env.local
+    config = partial(Check, host=host, kind="litellm-config", source=cfg.source, needs=router)
     yield config(id=f"{sid}::json-logs-setting", impact=Impact.MEDIUM,
                  title=f"{cfg.config} sets litellm_settings.json_logs: {str(cfg.json_logs).lower()}",
                  evaluate=partial(_json_logs_setting, cfg=cfg))
@@ -31,19 +33,23 @@ def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
             yield Check(id=f"{sid}::json-logs-journal", host=host, kind="journal", source=j.source, impact=Impact.MEDIUM,
                         title=f"the journal of {j.unit}'s current run is JSON: at least {share} of its last "
                               f"{journal_facts.JOURNAL_WINDOW} lines, the start-up banner excepted",
-                        evaluate=partial(_json_in_journal, key=UnitKey(j.scope, j.unit_user, j.unit)))
+                        evaluate=partial(_json_in_journal, key=UnitKey(j.scope, j.unit_user, j.unit)),
+                        needs=(Need(SERVICE, UnitKey(j.scope, j.unit_user, j.unit)),
+                               Need(JOURNAL, UnitKey(j.scope, j.unit_user, j.unit))))
     yield config(id=f"{sid}::router-settings", source="companion", impact=Impact.LOW,
                  title=f"router.yaml router_settings has {', '.join(cfg.router_settings)}",
                  evaluate=partial(_router_settings, cfg=cfg))
     units = [UnitKey(u.scope, u.user if u.scope == "user" else None, u.name) for u in service.units if u.present]
+    # the unit's environment, and every env file it reads, may enable a key too
     yield config(id=f"{sid}::master-key", source=cfg.master_key.source, impact=Impact.MEDIUM,
+                 needs=router + ((Need(SERVICE, units[0]),) if units else ()),
                  title=f"proxy master key is {'enabled' if cfg.master_key.enabled else 'not enabled (planned)'} "
                        f"(router.yaml general_settings.master_key, or {MASTER_KEY_VARIABLE} in the unit's environment "
                        f"or env files)",
                  evaluate=partial(_master_key, cfg=cfg, unit=units[0] if units else None))
     for route in cfg.routes:
         base = site.render(route.api_base)
-        check = partial(Check, host=host, kind="route", source=route.source)
+        check = partial(Check, host=host, kind="route", source=route.source, needs=router)
         yield check(id=f"{sid}::route:{route.name}:api-base", impact=Impact.CRITICAL,
                     title=f"route {route.name} -> {base} via os.environ/{route.env_prefix}_API_BASE",
                     evaluate=partial(_route_api_base, cfg=cfg, route=route, expected=base))

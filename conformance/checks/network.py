@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import partial
 
 from ..inventory.schema import Listener, Service
+from ..facts.needs import LISTENERS, Need
 from .finding import Check, Finding, Impact, Status, compare
 
 _ANY_V4 = {"0.0.0.0", "*"}  # ss shows a dual-stack wildcard as *
@@ -15,7 +16,7 @@ def listen_checks(service: Service) -> Iterator[Check]:
     for listener in service.listen:
         yield Check(id=f"{service.id}::listen:{listener.port}", host=service.host, kind="listen",
                     title=f"something listens on {listener.address}:{listener.port} (TCP)", source=listener.source,
-                    impact=Impact.CRITICAL, evaluate=partial(_listening, listener=listener))
+                    impact=Impact.CRITICAL, evaluate=partial(_listening, listener=listener), needs=(Need(LISTENERS),))
 
 
 def _listening(facts, listener: Listener) -> Finding:

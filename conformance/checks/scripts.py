@@ -7,6 +7,7 @@ from functools import partial
 
 from ..facts.scripts import Launch, launches, long_options
 from ..inventory.schema import LaunchScripts
+from ..facts.needs import PATH, TEXT, Need
 from .finding import Check, Finding, Impact, compare, failed, unreadable
 
 
@@ -17,14 +18,16 @@ def script_checks(cfg: LaunchScripts | None) -> Iterator[Check]:
     for name in cfg.scripts:
         path = f"{cfg.dir}/{name}"
         yield Check(id=f"{cfg.service}::script:{name}:present", host=cfg.host, kind="script", title=f"{path} exists",
-                    source=cfg.source, impact=Impact.MEDIUM, evaluate=partial(_present, path=path))
+                    source=cfg.source, impact=Impact.MEDIUM, evaluate=partial(_present, path=path),
+                    needs=(Need(PATH, path),))
         yield Check(id=f"{cfg.service}::script:{name}:launch-flags", host=cfg.host, kind="script",
                     title=f"every launch in {name} passes {cfg.launch_flags} with a port in {lo}-{hi}",
-                    source=cfg.source, evaluate=partial(_launch_flags, cfg=cfg, path=path))
+                    source=cfg.source, evaluate=partial(_launch_flags, cfg=cfg, path=path), needs=(Need(TEXT, path),))
     documented = cfg.launch_flags.format(port=cfg.documented_port)
     yield Check(id=f"{cfg.service}::script:documented-launch", host=cfg.host, kind="script",
                 title=f"a launch script runs a command with `{documented}`", source=cfg.source, impact=Impact.MEDIUM,
-                evaluate=partial(_documented_launch, cfg=cfg, documented=documented))
+                evaluate=partial(_documented_launch, cfg=cfg, documented=documented),
+                needs=tuple(Need(TEXT, f"{cfg.dir}/{name}") for name in cfg.scripts))
 
 
 def _present(facts, path: str) -> Finding:

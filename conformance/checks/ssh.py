@@ -12,6 +12,7 @@ from functools import partial
 from ..inventory.schema import Inventory, SshConfigEntry
 from ..runner.sshconfig import Resolved
 from ..site import SiteView
+from ..facts.needs import SSH_CONFIG, TEXT, Need
 from .finding import Check, Finding, Impact, compare, unreadable
 
 
@@ -20,7 +21,8 @@ def ssh_config_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
         address = site.address(entry.target_host)
         yield Check(id=f"{entry.service}::ssh-config:{entry.target_host}", host=entry.on_host, kind="ssh-config",
                     title=f"{entry.file} has a Host whose HostName is {address} ({entry.target_host})", source=entry.source,
-                    impact=Impact.LOW, evaluate=partial(_entry, entry=entry, address=address))
+                    impact=Impact.LOW, evaluate=partial(_entry, entry=entry, address=address),
+                    needs=(Need(TEXT, entry.file), Need(SSH_CONFIG, entry.file)))
 
 
 def hosts_by_address(aliases: dict) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 from ..facts.base import Fact
+from ..facts.needs import SERVICE, Need
 from ..facts.plan import UnitKey
 from ..facts.systemd import UnitProperties, log_streams
 from ..inventory.schema import Service, Unit
@@ -19,13 +20,15 @@ def unit_checks(service: Service) -> Iterator[Check]:
         if not unit.present:
             yield Check(id=f"{service.id}::{unit.scope}-unit-absent", host=service.host, kind="unit-absent",
                         title=f"no {unit.scope}-level {unit.name} exists or is enabled ({unit.why or 'documented absent'})",
-                        source=unit.source, impact=Impact.MEDIUM, evaluate=partial(_absent, key=key))
+                        source=unit.source, impact=Impact.MEDIUM, evaluate=partial(_absent, key=key),
+                        needs=(Need(SERVICE, key),))
             continue
         prefix = f"{service.id}::" if len(present) <= 1 else f"{service.id}::{unit.name}:"
         for aspect, title, evaluate in _aspects(unit, key):
             kind = aspect.split(":")[0]
             source = unit.state.source if kind in ("enabled", "active") and unit.state else unit.source
-            yield Check(id=prefix + aspect, host=service.host, kind=kind, title=title, source=source, evaluate=evaluate)
+            yield Check(id=prefix + aspect, host=service.host, kind=kind, title=title, source=source, evaluate=evaluate,
+                        needs=(Need(SERVICE, key),))
 
 
 def _aspects(unit: Unit, key: UnitKey) -> Iterator[tuple[str, str, Callable]]:

@@ -19,6 +19,7 @@ ENV = "env"  # a file read as KEY=value assignments, as systemd reads an Environ
 ROUTER = "router"  # LiteLLM's router.yaml, read with the env file its os.environ/ names resolve from (key: the path)
 JOURNAL = "journal"  # a unit's journal of its current run (key: UnitKey)
 HASH = "hash"  # a file's sha256 (key: the path)
+SSH_CONFIG = "ssh-config"  # an ssh config's aliases, each resolved as ssh resolves it (key: the file)
 PLIST = "plist"  # a launchd property list (key: the path)
 SYSTEM = "system"  # the host's kernel name (`uname -s`)
 HTTP = "http"  # an HTTP answer, asked from the run's own host (key: the URL)
