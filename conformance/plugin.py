@@ -315,7 +315,7 @@ class ConformanceRun:
                 from pytest_html import extras
             except ImportError:
                 return
-            text = "\n\n".join(r.render() for r in sent)
+            text = "\n\n".join(r.render(self.redact) for r in sent)
             report.extras = getattr(report, "extras", []) + [extras.text(self.redact(text), name="commands")]
 
     def _redact_report(self, report) -> None:
@@ -346,11 +346,11 @@ class ConformanceRun:
             "found": finding.found, "missing": list(finding.missing), "extra": list(finding.extra),
             "evidence_source": finding.source, "note": finding.note, "test": item.nodeid,
             "waiver": _waiver_record(self.session.waivers.get(check.id)),
-            "evidence": [r.render() for r in finding.evidence],
+            "evidence": [r.render(self.redact) for r in finding.evidence],
         })
 
     def _attach_evidence(self, report, check: Check, finding: Finding) -> None:
-        evidence = "\n\n".join(r.render() for r in finding.evidence) or "(no command: the fact came from a file already read)"
+        evidence = "\n\n".join(r.render(self.redact) for r in finding.evidence) or "(no command: the fact came from a file already read)"
         summary = (f"check: {check.id}  [{check.source}, impact {check.impact}]\n{check.title}\n"
                    f"status: {finding.status.value}\nexpected: {finding.expected}\nfound: {finding.found}\n"
                    f"source: {finding.source}" + (f"\nnote: {finding.note}" if finding.note else ""))
@@ -399,7 +399,7 @@ class ConformanceRun:
         if self.run_dir is None:
             return
         # commands.json first: results.json (each written whole) is what makes the directory a complete run
-        write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
+        write_json(self.run_dir / "commands.json", [r.shown(self.redact) for r in self.session.records()])
         write_json(self.run_dir / "results.json", self.redact.data({
             "site": self.session.site.name, "site_id": self.session.site.id, "exit_status": int(exitstatus),
             "stopped_early": self.stopped_early,

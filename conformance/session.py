@@ -72,7 +72,7 @@ class SuiteSession:
                 self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted
             self._contract = ContractFacts(self.inventory, self.site, self.local_host, self.http,
                                            deadline=self.request_timeout, host_facts=self.facts,
-                                           environ=dict(os.environ))
+                                           environ=dict(os.environ), redactor=self.redactor)
         return self._contract
 
     @property

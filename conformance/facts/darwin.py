@@ -100,7 +100,8 @@ class MacFacts:
                 raise CannotVerify(f"needs read access to {path} (launchd accepts a 0600 plist; the suite's user "
                                    f"{self.user} then cannot read it)", (out.record,))
             problem = "missing" if "No such file" in out.stderr else (
-                "not a regular file" if "not a regular file" in out.stderr else f"unreadable: {out.stderr.strip()[:200]}")
+                "not a regular file" if "not a regular file" in out.stderr
+                else f"unreadable: {self.redactor.excerpt(out.stderr, 200)}")
             return Fact(None, out, what=problem)
         if len(out.data) > MAX_READ_BYTES:
             return Fact(None, out, what=f"larger than {MAX_READ_BYTES // 1024} KiB")
@@ -119,8 +120,8 @@ class MacFacts:
     def listeners(self) -> Fact:
         out = answered(self._batch["netstat"])
         if out.exit_status != 0:
-            raise Unavailable(f"`netstat` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
-                              (out.record,))
+            raise Unavailable(f"`netstat` failed (exit {out.exit_status}): {self.redactor.excerpt(out.stderr, 200)}",
+                              out.command, (out.record,))
         return Fact(parse_netstat(out.stdout), out)
 
     def _learn_secrets(self) -> None:

@@ -9,6 +9,8 @@ host did not answer; a failed round trip is remembered and never sent again.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..redaction import Redactor, is_secret_name
 from ..runner import BatchFailed, Output, Runner
 from . import journal as journal_facts
@@ -55,6 +57,10 @@ class LinuxFacts:
     @property
     def user(self) -> str:
         return self.runner.user
+
+    def said(self, text: str, limit: int = 200) -> str:
+        """A host's message for a failure's one line: redacted first, then cut."""
+        return self.redactor.excerpt(text, limit)
 
     def gather(self) -> None:
         """Send every round trip now and learn the secrets in what came back (failures are remembered)."""
@@ -115,7 +121,7 @@ class LinuxFacts:
         props = parse_show(answered(out).stdout, self.plan.units_by_scope()[(key.scope, key.user)]).get(key.name)
         if props is None:  # e.g. the user manager cannot be reached: a broken thing, not a privilege
             raise Unavailable(f"systemctl gave no properties for {key} (exit {out.exit_status}): "
-                              f"{out.stderr.strip()[:300] or 'no output'}", out.command, (out.record,))
+                              f"{self.said(out.stderr, 300) or 'no output'}", out.command, (out.record,))
         return Fact(props, out)
 
     # --- batch 2: paths, file contents, hashes ----------------------------------------------
@@ -148,7 +154,7 @@ class LinuxFacts:
     def file_text(self, path: str) -> FileText:
         """The file's text; `problem` says why there is none (missing, not a regular file, too large)."""
         out = answered(self._files_batch[2][path])
-        problem = _read_problem(out, path, self.user)
+        problem = _read_problem(out, path, self.user, self.said)
         if problem is None and len(out.stdout.encode("utf-8", errors="replace")) > MAX_READ_BYTES:
             problem = f"larger than {MAX_READ_BYTES // 1024} KiB (not read further)"
         return FileText(path, out.stdout if problem is None else "", out, problem)
@@ -156,10 +162,10 @@ class LinuxFacts:
     def file_hash(self, path: str) -> Fact:
         """sha256 of a regular file; None when it is missing or not a regular file (`what` says which)."""
         out = answered(self._files_batch[3][path])
-        problem = _read_problem(out, path, self.user)
+        problem = _read_problem(out, path, self.user, self.said)
         digest = parse_sha256(out.stdout).get(path) if problem is None else None
         if problem is None and digest is None:
-            raise Unavailable(f"sha256sum gave no digest for {path} (exit {out.exit_status}): {out.stderr.strip()[:200]}",
+            raise Unavailable(f"sha256sum gave no digest for {path} (exit {out.exit_status}): {self.said(out.stderr)}",
                               out.command, (out.record,))
         return Fact(digest, out, what=problem or "")
 
@@ -193,7 +199,7 @@ class LinuxFacts:
     def listeners(self) -> Fact:
         out = answered(self._listeners)
         if out.exit_status != 0:
-            raise Unavailable(f"`ss` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command, (out.record,))
+            raise Unavailable(f"`ss` failed (exit {out.exit_status}): {self.said(out.stderr)}", out.command, (out.record,))
         listening: list[Listening] = parse_ss(out.stdout)
         return Fact(listening, out)
 
@@ -233,7 +239,7 @@ class LinuxFacts:
             raise CannotVerify(f"needs membership in systemd-journal (or root) to read the journal of {key.name}"
                                f" ({self.user} is in: {' '.join(self.groups) or 'no groups'})", (out.record,))
         if out.exit_status != 0:
-            raise Unavailable(f"journalctl failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+            raise Unavailable(f"journalctl failed (exit {out.exit_status}): {self.said(out.stderr)}", out.command,
                               (out.record,))
         return Fact(out.stdout, out)
 
@@ -274,7 +280,7 @@ class LinuxFacts:
                         self.redactor.learn(value)
 
 
-def _read_problem(out: Output, path: str, user: str) -> str | None:
+def _read_problem(out: Output, path: str, user: str, said: Callable[[str], str]) -> str | None:
     """None when the command read the file; else why not. A missing privilege is CannotVerify."""
     if out.exit_status == 0:
         return None
@@ -285,5 +291,5 @@ def _read_problem(out: Output, path: str, user: str) -> str | None:
         return "missing"
     if out.stderr.strip().endswith("not a regular file (not read)") or "Is a directory" in out.stderr:
         return "not a regular file"
-    raise Unavailable(f"reading {path} failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+    raise Unavailable(f"reading {path} failed (exit {out.exit_status}): {said(out.stderr)}", out.command,
                       (out.record,))

@@ -320,7 +320,7 @@ def test_outputs_are_not_redacted_for_the_test_the_records_are_redacted_at_the_b
     secret.write_text("OPENAI_API_KEY=sk-live-0123456789abcdef\n")
     assert "sk-live-0123456789abcdef" in mini.file(str(secret)).content_string
     from conformance.redaction import Redactor
-    written = Redactor().data([r.to_dict() for r in mini.backend.runner.records])  # what commands.json gets
+    written = [r.shown(Redactor()) for r in mini.backend.runner.records]  # what commands.json gets
     assert "sk-live-0123456789abcdef" not in str(written)
 
 
