@@ -15,7 +15,7 @@ from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
-from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, ssh_backend_for
+from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, SecretFiles, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
 
@@ -84,7 +84,8 @@ class SuiteSession:
         if host_id not in self._facts:
             make, round_trips = FACTS[self.inventory.host(host_id).os]
             runner = Runner(host_id, self.backend(host_id), command_timeout=self.command_timeout,
-                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips)
+                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips,
+                            secret_files=SecretFiles(FactPlan(self.inventory, host_id).secret_paths()))
             self.runners[host_id] = runner
             facts = make(self.inventory, host_id, runner, self.redactor, self.http)
             facts.gather()

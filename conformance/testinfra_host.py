@@ -5,7 +5,15 @@ into an argv (POSIX word splitting and quoting only), checks it against the read
 through the host's Runner: the per-command watchdog on the host, the regular-file guard for reads, the round
 trip's deadline, the same transport (for an SSH host: the same ControlMaster connection and known_hosts), and
 a CommandRecord in the run's evidence, tagged with the test that sent it. Redaction happens where every record
-leaves the process (the plugin's boundary), not here: a test sees what the host answered.
+leaves the process (the plugin's boundary), not here: a test sees what the host answered. But what a test reads is
+learned here, as the facts learn what they read: the value of every secret-named key, flag or credential in an
+answer is taught to the run's Redactor (and masked in its record) before the test goes on, so an assertion message
+quoting it is redacted too.
+
+Secret files are never read (conformance/runner/secret_files.py: the inventory's `secret: true` paths, password
+databases, SSH private keys, /proc/*/environ): a read of one by its name is refused before anything is sent
+(RefusedCommand), and one that resolves to one on the host (a symlink, a hard link) is refused there by the batch's
+guard, before the command runs (SecretFile); either fails the test.
 
 Refused before anything reaches the host, failing the test (RefusedCommand, a pytest Failed: no `except
 Exception` swallows it): a command off the allowlist's exact argv shapes, naming the command and the rule it
@@ -42,8 +50,11 @@ from testinfra.modules.file import DarwinFile
 
 from .evidence import CommandRecord
 from .facts.base import MAX_READ_BYTES
+from .facts.secrets import learn_secrets
+from .redaction import Redactor
 from .runner import BatchFailed, Output, ReadOnlyViolation, Runner, check_read_only
 from .runner.runner import NOT_REGULAR
+from .runner.secret_files import SECRET_FILE
 
 OUTSIDE_A_TEST = "(outside a test)"
 LAUNCHD_GAPS = ("service", "socket", "process")  # testinfra modules with no macOS implementation
@@ -65,6 +76,10 @@ class RefusedCommand(HostCommandFailed):
     def __init__(self, host: str, command: str, why: str) -> None:
         super().__init__(f"{host}: host.run refused `{command}` (nothing was sent to {host}): {why}")
         self.host, self.command, self.why = host, command, why
+
+
+class SecretFile(HostCommandFailed):
+    """The runner's guard kept a command from reading a file that is, as it resolves on the host, a secret."""
 
 
 class NotRegularFile(HostCommandFailed):
@@ -191,12 +206,17 @@ class Plan:
     via: str = ""  # for messages: what testinfra asked, when something else runs
 
 
-def _first_refusal(argvs: Sequence[Sequence[str]]) -> str | None:
+def _first_refusal(argvs: Sequence[Sequence[str]], runner: Runner) -> str | None:
+    """Why the first refused argv is refused: off the allowlist, or it reads a file named as a secret."""
     for argv in argvs:
         try:
-            check_read_only(argv)
+            reads = check_read_only(argv).reads
         except ReadOnlyViolation as e:
             return str(e)
+        for path in reads:
+            what = runner.secret_files.named(path)
+            if what:
+                return f"{path} is a secret file ({what}): the suite never reads one, for its facts or for a test"
     return None
 
 
@@ -226,9 +246,11 @@ class GuardedBackend(BaseBackend):
 
     NAME = "conformance"
 
-    def __init__(self, runner: Runner, os: str = "linux", *, max_read_bytes: int = MAX_READ_BYTES) -> None:
+    def __init__(self, runner: Runner, os: str = "linux", *, max_read_bytes: int = MAX_READ_BYTES,
+                 redactor: Redactor | None = None) -> None:
         super().__init__(runner.host_id)
         self.runner = runner
+        self.redactor = redactor or Redactor()  # the run's: what a test reads teaches it the secrets it holds
         self.os = os  # the inventory's `os` of the host: linux | darwin
         self.max_read_bytes = max_read_bytes
         self._encoding = "utf-8"  # never probed on the host
@@ -251,10 +273,11 @@ class GuardedBackend(BaseBackend):
         else:
             shown = shlex.join(command)
             plan = self._plan_argv(list(command), shown)
-        refused = _first_refusal(plan.argvs)
+        refused = _first_refusal(plan.argvs, self.runner)
         if refused:
             self._refuse(shown, f"{refused}{plan.via}{_hint(shown)}")
         outputs = self._send(plan.argvs)
+        self._learn_secrets(outputs)  # before anything of them can reach a message
         for out in outputs:
             self._judge(out)
         self._learn(outputs)
@@ -330,10 +353,26 @@ class GuardedBackend(BaseBackend):
         if out.timed_out:
             raise CommandTimedOut(f"{self.hostname}: `{out.command}` was killed on the host after "
                                   f"{self.runner.command_timeout:g} s (--command-timeout)")
+        if out.exit_status == 126 and SECRET_FILE in out.stderr:
+            path, why = out.stderr.split(f": {SECRET_FILE}", 1)
+            raise SecretFile(f"{self.hostname}: {path.strip().splitlines()[-1]} is a secret file on {self.hostname} "
+                             f"({why.strip()}): not read; the suite never reads one, for its facts or for a test "
+                             f"(`{out.command}`)")
         if out.exit_status == 126 and NOT_REGULAR in out.stderr:
             path = out.stderr.split(f": {NOT_REGULAR}")[0].strip().splitlines()[-1]
             raise NotRegularFile(f"{self.hostname}: {path} is not a regular file (a FIFO, device, socket or directory): "
                                  f"not read; the runner reads a file only when it is a regular file (`{out.command}`)")
+
+    def _learn_secrets(self, outputs: list[Output]) -> None:
+        """Teach the run's Redactor every secret value the answers show, as the facts do for what they read; mask
+        each where it sits in its record (however short it is)."""
+        for out in outputs:
+            if out.data is not None:  # binary: its record keeps only its size
+                continue
+            spans = learn_secrets(self.redactor, out.stdout)
+            learn_secrets(self.redactor, out.stderr)
+            if spans and self.redactor.enabled:
+                out.record.mask(spans)
 
     def _learn(self, outputs: list[Output]) -> None:
         for out in outputs:
@@ -466,4 +505,4 @@ def make_host(session, host_id: str) -> GuardedHost:
             if host_id not in session.runners:
                 raise
         runner = session.runners[host_id]
-    return guarded_host(runner, session.inventory.host(host_id).os)
+    return guarded_host(runner, session.inventory.host(host_id).os, redactor=session.redactor)

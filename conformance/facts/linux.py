@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..redaction import Redactor, is_secret_name
 from ..runner import BatchFailed, Output, Runner
+from ..runner.secret_files import SECRET_FILE
 from . import journal as journal_facts
 from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, remembered
 from .envfile import parse_env_assignments
@@ -185,8 +186,7 @@ class LinuxFacts:
             if isinstance(out, Output) and not out.timed_out:
                 for props in parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values():
                     found += [f for f in props.environment_files if f.startswith("/")]
-        secret = set(self.plan.secret_paths())
-        return [f for f in found if f not in secret]
+        return [f for f in found if not self.runner.secret_files.named(f)]  # the inventory's secrets too
 
     # --- batch 3: listeners ----------------------------------------------------------------
     @remembered
@@ -284,6 +284,8 @@ def _read_problem(out: Output, path: str, user: str, said: Callable[[str], str])
     """None when the command read the file; else why not. A missing privilege is CannotVerify."""
     if out.exit_status == 0:
         return None
+    if out.exit_status == 126 and SECRET_FILE in out.stderr:  # the runner's guard, as the path resolves on the host
+        return f"a secret file, not read ({out.stderr.split(SECRET_FILE, 1)[1].strip()})"
     if "Permission denied" in out.stderr:
         raise CannotVerify(f"needs read access to {path} (as {user} it is denied; run as root or grant the group)",
                            (out.record,))

@@ -21,12 +21,13 @@ import pytest
 from testinfra.modules.file import DarwinFile
 
 from conformance.inventory import load_inventory
-from conformance.runner import Runner, ssh_backend_for
+from conformance.redaction import Redactor
+from conformance.runner import Runner, SecretFiles, ssh_backend_for
 from conformance.session import SuiteSession
 from conformance.site import SiteView
 from conformance.testinfra_host import (OUTSIDE_A_TEST, CommandTimedOut, FileTooLarge, GuardedHost,
-                                        HostCommandFailed, NeedsShell, NotRegularFile, RefusedCommand, attributed_to,
-                                        guarded_host, make_host, split_command)
+                                        HostCommandFailed, NeedsShell, NotRegularFile, RefusedCommand, SecretFile,
+                                        attributed_to, guarded_host, make_host, split_command)
 from conformance.host_fixture import host_for_folder
 from ._support import INVENTORY, ROOT, FakeMac, ShellBackend, environ_without_pytest_vars, real_inventory
 from .test_ssh_transport import ME, live, sshd  # noqa: F401  (sshd: the loopback sshd fixture)
@@ -121,7 +122,8 @@ def test_whole_file_reads_go_through_the_bounded_reader_and_the_guard(mini, sent
     mini.file(str(tree / "file")).content_string
     script = sent.scripts[-1]
     assert f"__regular {tree / 'file'} && " not in script  # stat reads no file...
-    assert f"if __regular {tree / 'file'}; then\n  head -c 1024 -- {tree / 'file'}" in script  # ...head only if regular
+    assert (f"if __not_secret {tree / 'file'} && __regular {tree / 'file'}; then\n  head -c 1024 -- {tree / 'file'}"
+            in script)  # ...head only if no secret and regular
     assert "cat " not in script
 
 
@@ -319,9 +321,104 @@ def test_outputs_are_not_redacted_for_the_test_the_records_are_redacted_at_the_b
     secret = tmp_path / "env"
     secret.write_text("OPENAI_API_KEY=sk-live-0123456789abcdef\n")
     assert "sk-live-0123456789abcdef" in mini.file(str(secret)).content_string
-    from conformance.redaction import Redactor
     written = [r.shown(Redactor()) for r in mini.backend.runner.records]  # what commands.json gets
     assert "sk-live-0123456789abcdef" not in str(written)
+
+
+# --- secret files are never read; what a test reads teaches the run's Redactor ----------------------------------
+
+CANARY = "CANARY-secret-file-0001"
+
+
+@pytest.mark.parametrize("path", [
+    "/etc/shadow", "/etc/gshadow-", "/etc/master.passwd", "/proc/self/environ", "/proc/1/environ",
+    "/proc/1/task/1/environ", "/home/christopherbailey/.ssh/id_ed25519", "/root/.ssh/id_rsa", "/Users/cb/.ssh/deploy.pem",
+    "/home/git/.ssh/keys/backup.key", "/etc/ssh/ssh_host_ed25519_key", "/etc//shadow"])
+@pytest.mark.parametrize("how", ["content", "sha256sum", "contains", "head"])
+def test_a_secret_file_by_its_name_is_refused_before_anything_is_sent(mini, sent, path, how):
+    f = mini.file(path)
+    read = {"content": lambda: f.content_string, "sha256sum": lambda: f.sha256sum, "contains": lambda: f.contains("x"),
+            "head": lambda: mini.run(f"head -c 10 -- {path}")}[how]
+    with pytest.raises(RefusedCommand, match=r"\(nothing was sent to mini\): .* is a secret file \((a password database|"
+                                             r"a process's environment|an SSH private key|an SSH host key)\): the suite "
+                                             r"never reads one"):
+        read()
+    assert not [r.command for r in mini.backend.runner.records if path in r.command]  # testinfra's platform probes only
+
+
+def test_a_public_key_and_a_documented_secret_s_neighbours_are_read(sent, tmp_path):
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "id_ed25519.pub").write_text("ssh-ed25519 AAAA public\n")
+    (tmp_path / "documented").write_text(CANARY)
+    (tmp_path / "neighbour").write_text("not secret\n")
+    host = guarded_host(Runner("mini", sent, secret_files=SecretFiles([str(tmp_path / "documented")])), "linux")
+    assert host.file(str(tmp_path / ".ssh" / "id_ed25519.pub")).content_string == "ssh-ed25519 AAAA public\n"
+    assert host.file(str(tmp_path / "neighbour")).content_string == "not secret\n"
+    with pytest.raises(RefusedCommand, match="is a secret file \\(documented as secret in the inventory\\)"):
+        host.file(str(tmp_path / "documented")).content_string
+
+
+@pytest.fixture
+def secrets_tree(tmp_path):
+    """Links to secrets that do not look like secrets: to a password database, a process's environment (which holds
+    the webhook URL), a user's SSH key, a file the inventory marks secret (a symlink and a hard link)."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{CANARY}\n")
+    (tmp_path / "webui_secret_key").write_text(CANARY)
+    links = {"shadow": "/etc/shadow", "environ": "/proc/self/environ", "key": str(home / ".ssh" / "id_ed25519"),
+             "documented": str(tmp_path / "webui_secret_key")}
+    for name, target in links.items():
+        (tmp_path / f"notes-{name}.txt").symlink_to(target)
+    os.link(tmp_path / "webui_secret_key", tmp_path / "notes-hardlink.txt")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name, what", [
+    ("shadow", "it is /etc/shadow"), ("environ", r"it is /proc/\d+/environ, a process's environment"),
+    ("key", r"it is .*/home/.ssh/id_ed25519"), ("documented", "it is .*/webui_secret_key"),
+    ("hardlink", "it is .*/webui_secret_key")])
+@pytest.mark.parametrize("how", ["content", "sha256sum", "contains"])
+def test_a_link_to_a_secret_is_refused_on_the_host_and_nothing_is_read(secrets_tree, name, what, how):
+    backend = ShellBackend(env={"PATH": "/usr/bin:/bin", "HOME": str(secrets_tree / "home"),
+                                "LLM_LAB_WEBHOOK_URL": f"https://ha.example/api/webhook/{CANARY}"})
+    runner = Runner("mini", backend, command_timeout=5,
+                    secret_files=SecretFiles([str(secrets_tree / "webui_secret_key")]))
+    host = guarded_host(runner, "linux")
+    f = host.file(str(secrets_tree / f"notes-{name}.txt"))
+    read = {"content": lambda: f.content_string, "sha256sum": lambda: f.sha256sum, "contains": lambda: f.contains("C")}
+    with pytest.raises(SecretFile, match=rf"^mini: .*/notes-{name}.txt is a secret file on mini \({what}\): not read; "
+                                         r"the suite never reads one, for its facts or for a test \(`"):
+        read[how]()
+    reading = runner.records[-1]
+    assert reading.exit_status == 126 and reading.stdout == ""  # the command never ran
+    assert not [r for r in runner.records if CANARY in r.stdout + r.stderr]
+
+
+def test_the_runner_refuses_a_secret_for_the_facts_too(secrets_tree):
+    """The same guard for every read, the facts' included (an EnvironmentFile= that a hostile host links to a key)."""
+    from conformance.facts.paths import hash_command, read_command
+    backend = ShellBackend(env={"PATH": "/usr/bin:/bin", "HOME": str(secrets_tree / "home")})
+    outs = Runner("mini", backend).run([read_command(str(secrets_tree / "notes-key.txt"), 1000),
+                                        hash_command(str(secrets_tree / "notes-shadow.txt")),
+                                        read_command("/etc/shadow", 1000)])
+    assert [(o.exit_status, o.stdout) for o in outs] == [(126, "")] * 3
+    assert [o.stderr.split(": is a secret file (not read): ")[1].strip() for o in outs] == [
+        f"it is {secrets_tree}/home/.ssh/id_ed25519", "it is /etc/shadow", "a password database"]
+
+
+def test_what_a_test_reads_teaches_the_runs_redactor_before_anything_leaves(mini, tmp_path):
+    (tmp_path / "env").write_text("JERRY_CHAT_API_KEY=CANARY-env-0001\nSHORT_PASS=Kq7Z9w\nPORT=8100\n")
+    (tmp_path / "config.json").write_text('{"webhook": {"token": "CANARY-json-0002"}, "model": "lil-jerry"}\n')
+    (tmp_path / "router.yaml").write_text("general_settings:\n  master_key: &k !!str CANARY-yaml-0003\nother: *k\n")
+    redact = mini.backend.redactor
+    read = {name: mini.file(str(tmp_path / name)).content_string for name in ("env", "config.json", "router.yaml")}
+    assert "CANARY-env-0001" in read["env"]  # the test itself sees what the host answered
+    # an assertion message quoting a value bare (no key beside it) is redacted at the boundary
+    message = redact(f"AssertionError: assert 'CANARY-env-0001' == 'x'; token CANARY-json-0002; key CANARY-yaml-0003")
+    assert "CANARY" not in message, message
+    records = "\n".join(r.stdout for r in mini.backend.runner.records)
+    assert "Kq7Z9w" not in records and "PORT=8100" in records  # a short secret masked where it sits, in the record
 
 
 def test_a_command_killed_at_its_deadline_fails_the_test(tmp_path):
@@ -432,7 +529,8 @@ def test_over_ssh_host_file_shares_the_runners_one_connection(sshd, tree):  # no
         before = sshd.accepted()
         facts = runner.run([["id", "-un"], ["uname", "-s"]])  # the batched facts' round trip
         assert [o.stdout for o in facts] == [f"{ME}\n", "Linux\n"]
-        host = make_host(SimpleNamespace(runners={"dietpi": runner}, inventory=real_inventory()), "dietpi")
+        host = make_host(SimpleNamespace(runners={"dietpi": runner}, inventory=real_inventory(), redactor=Redactor()),
+                         "dietpi")
         f = host.file(str(tree / "file"))
         assert (f.exists, f.is_file, f.is_directory, f.is_symlink, f.user) == (True, True, False, False, ME)
         assert (f.size, f.mode) == (os.stat(tree / "file").st_size, os.stat(tree / "file").st_mode & 0o7777)
@@ -479,8 +577,8 @@ def _project(tmp_path: Path) -> Path:
     return project
 
 
-def _pytest(project: Path, *args: str) -> tuple[int, str]:
-    env = {**environ_without_pytest_vars(), "PYTHONPATH": str(ROOT), "COLUMNS": "400"}
+def _pytest(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    env = {**environ_without_pytest_vars(), "PYTHONPATH": str(ROOT), "COLUMNS": "400", **(env or {})}
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args], cwd=project,
                        capture_output=True, text=True, timeout=120, env=env)
     return p.returncode, p.stdout + p.stderr
@@ -502,6 +600,38 @@ def test_a_three_line_testinfra_test_gets_the_suites_host_and_a_restart_fails(tm
     sent = [c["command"] for c in commands if c["host"] == "mini"]
     assert "test -f /etc/passwd" in sent and "id root" in sent  # through the runner, into the evidence
     assert not any("restart" in c for c in sent)
+
+
+def test_an_owners_test_reading_secrets_leaves_none_in_any_artifact(tmp_path):
+    """Through the plugin: a link to the run's own environment (the webhook URL) is refused; a key a test reads and
+    then quotes bare in its assertion is redacted; nothing of either in any file of the run directory."""
+    import base64
+    import re
+    (tmp_path / "notes.txt").symlink_to("/proc/self/environ")
+    (tmp_path / "app.env").write_text("OPENAI_API_KEY=CANARY-learned-0002\n")
+    project = _project(tmp_path)
+    (project / "tests" / "local" / "test_mine.py").write_text(f'''
+def test_reads_my_notes(host):
+    assert host.file("{tmp_path / 'notes.txt'}").content_string == ""
+
+
+def test_compares_a_key(host):
+    value = host.file("{tmp_path / 'app.env'}").content_string.split("=", 1)[1].strip()
+    assert value == "the documented one"
+''')
+    env = {"LLM_LAB_WEBHOOK_URL": "https://ha.example/api/webhook/CANARY-webhook-0001"}
+    status, output = _pytest(project, "tests", f"--report-dir={tmp_path / 'reports'}", env=env)
+    assert status == 1, output
+    assert "is a secret file on mini (it is /proc/" in output
+    run_dir = next((tmp_path / "reports").glob("2*"))
+    texts = {"terminal": output}
+    for path in run_dir.iterdir():
+        text = path.read_text(errors="replace")
+        texts[path.name] = text + "".join(base64.b64decode(chunk).decode(errors="replace")
+                                          for chunk in re.findall(r"base64,([A-Za-z0-9+/=]+)", text))
+    assert {"commands.json", "results.json", "junit.xml", "pytest-report.html"} <= set(texts)
+    leaked = {name: c for name, text in texts.items() for c in ("CANARY-webhook-0001", "CANARY-learned-0002") if c in text}
+    assert not leaked, leaked
 
 
 def test_another_host_fixture_stops_the_run(tmp_path):
