@@ -26,6 +26,7 @@ from .inventory import InventoryError, load_baseline, load_inventory, load_site,
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
 from .report.model import UNFINISHED
+from .report.summary import round_trips_said
 from .report.render import write_report
 from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
@@ -362,10 +363,10 @@ class ConformanceRun:
 
     # --- the end: summary and the run directory ---------------------------------------------
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        counts = self.session.command_counts()
-        if counts:
-            per_host = ", ".join(f"{h}: {trips} round trip(s), {n} command(s)" for h, (trips, n) in counts.items())
-            terminalreporter.write_line(f"conformance: site {self.session.site.name}; commands per host: {per_host}")
+        stats = self.session.host_stats()
+        if stats:
+            per_host = "; ".join(round_trips_said(h, s) for h, s in stats.items())
+            terminalreporter.write_line(f"conformance: site {self.session.site.name}; sent: {per_host}")
         unverifiable = [r for r in self.results if r["status"] == "cannot verify"]
         if unverifiable:
             how = "failed (--require-verified)" if self.require_verified else "skipped"
@@ -407,7 +408,8 @@ class ConformanceRun:
             "inventory": Path(self.config.getoption("--inventory") or "inventory.yaml").name,
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
+            "hosts": {h: {"round_trips": s.round_trips, "tests_round_trips": s.tests_round_trips, "commands": s.commands}
+                      for h, s in self.session.host_stats().items()},
             "checks": self.results, "tests": self.own_tests, **self._contract_summary(),
             "topology": topology_of(self.session.inventory, self.session.site)}))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too

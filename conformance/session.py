@@ -15,6 +15,7 @@ from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
+from .report.model import HostStats
 from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, SecretFiles, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
@@ -57,6 +58,7 @@ class SuiteSession:
     http: HttpProbe = field(default_factory=HttpProbe)
     request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
+    owner_test_hosts: set[str] = field(default_factory=set)  # hosts an owner's selected test checks through `host`
     _facts: dict = field(default_factory=dict)
     _contract: ContractFacts | None = None
 
@@ -88,9 +90,14 @@ class SuiteSession:
                             secret_files=SecretFiles(FactPlan(self.inventory, host_id).secret_paths()))
             self.runners[host_id] = runner
             facts = make(self.inventory, host_id, runner, self.redactor, self.http)
+            facts.platform_wanted = host_id in self.owner_test_hosts  # testinfra's probes, answered in the facts' trip
             facts.gather()
             self._facts[host_id] = facts
         return self._facts[host_id]
+
+    def gathered(self, host_id: str):
+        """The host's facts if they were gathered (or tried) in this run, else None; never sends anything."""
+        return self._facts.get(host_id)
 
     def backend(self, host_id: str):
         """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used)."""
@@ -110,9 +117,9 @@ class SuiteSession:
                 close()
         self.http.close()
 
-    def command_counts(self) -> dict[str, tuple[int, int]]:
-        """host -> (round trips, commands)."""
-        return {h: (r.batches, len(r.records)) for h, r in self.runners.items()}
+    def host_stats(self) -> dict[str, HostStats]:
+        """host -> every round trip sent (of them, the owner's tests'), and the commands."""
+        return {h: HostStats(r.batches, len(r.records), r.test_batches) for h, r in self.runners.items()}
 
     def records(self) -> list:
         """Every command and request of the run, as evidence."""

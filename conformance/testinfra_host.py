@@ -34,6 +34,14 @@ What testinfra asks for, and what runs instead (`_MAPPED`):
 
 testinfra's `get_encoding` would run `python3 -c ...` on the host: the encoding is pinned to UTF-8 (the runner
 decodes every output as UTF-8, invalid bytes becoming U+FFFD, so `File.content` is that text re-encoded).
+
+Round trips, fewer than testinfra's one per property:
+- testinfra's platform probes (SystemInfo: `uname -s`, `cat /etc/os-release`, `uname -m`; on macOS `sw_vers`) are
+  answered from the facts' own first round trip, which asks them when an owner's test uses `host` (`platform`);
+- on Linux, a test's first question about a path's type or one of its `stat` fields (GNUFile: `test -e|-f|-d|-p|-S|-L
+  P`, `stat -Lc %U|%u|%G|%g|%a|%Y|%s|%i P`) sends ONE look, `stat -c` of the link and `stat -L -c` of every field of
+  the file it leads to, and that test's later questions about the path are answered from it, as those commands would
+  answer (`_look`). A test that must see a path change re-reads it through host.run.
 """
 from __future__ import annotations
 
@@ -247,7 +255,7 @@ class GuardedBackend(BaseBackend):
     NAME = "conformance"
 
     def __init__(self, runner: Runner, os: str = "linux", *, max_read_bytes: int = MAX_READ_BYTES,
-                 redactor: Redactor | None = None) -> None:
+                 redactor: Redactor | None = None, platform: dict[tuple[str, ...], Output] | None = None) -> None:
         super().__init__(runner.host_id)
         self.runner = runner
         self.redactor = redactor or Redactor()  # the run's: what a test reads teaches it the secrets it holds
@@ -258,6 +266,8 @@ class GuardedBackend(BaseBackend):
         self.round_trips = 0  # this backend's own, outside the facts' stated budget
         self._found: dict[str, str] = {}  # absolute path -> the program name `command -v` resolved to it
         self._failed: str | None = None
+        self._answered = _platform_answers(platform or {})  # testinfra's command -> the facts' answer to it
+        self._looks: dict[tuple[str, str], tuple[Output, Output]] = {}  # (test, path) -> its look (lstat, stat -L)
 
     def get_encoding(self) -> str:
         return "utf-8"
@@ -269,6 +279,14 @@ class GuardedBackend(BaseBackend):
         __tracebackhide__ = True
         if isinstance(command, str):
             shown = self.get_command(command, *args)  # host.sudo() wraps it here, and `sudo` is refused below
+            known = self._answered.get(shown)
+            if known is not None:  # a platform probe the facts' round trip already answered
+                return self.result(known.exit_status, self.encode(shown), known.stdout.encode("utf-8"),
+                                   known.stderr.encode("utf-8"))
+            looked = self._from_look(shown)
+            if looked is not None:
+                status, stdout, stderr = looked
+                return self.result(status, self.encode(shown), stdout.encode("utf-8"), stderr.encode("utf-8"))
             plan = self._plan(shown)
         else:
             shown = shlex.join(command)
@@ -323,6 +341,35 @@ class GuardedBackend(BaseBackend):
             return out.exit_status, out.stdout, out.stderr
 
         return Plan((size, read), answer, f" (asked as `{command}`)")
+
+    # --- a path's type and stat fields: one look per test (Linux) -------------------------------------------
+    def _from_look(self, command: str) -> Answer | None:
+        """testinfra's answer to a single-path type test or stat field, from this test's look at the path (sent
+        now if it has none); None for any other command."""
+        __tracebackhide__ = True
+        if self.os != "linux":
+            return None
+        try:
+            argv = split_command(command)
+        except NeedsShell:
+            return None
+        question = _file_question(argv)
+        if question is None:
+            return None
+        refused = _first_refusal([argv], self.runner)  # judged as asked, so a refusal names the command asked
+        if refused:
+            self._refuse(command, f"{refused}{_hint(command)}")
+        test, path = running_test(), question[1]
+        look = self._looks.get((test, path))
+        if look is None:
+            outputs = self._send(_look_argvs(path))
+            self._learn_secrets(outputs)
+            for out in outputs:
+                self._judge(out)
+            look = (outputs[0], outputs[1])
+            if test != OUTSIDE_A_TEST:  # kept for the rest of this test only
+                self._looks[(test, path)] = look
+        return _answer_from_look(argv, *look)
 
     # --- sending and judging -------------------------------------------------------------------------------
     def _send(self, argvs: Sequence[Sequence[str]]) -> list[Output]:
@@ -388,6 +435,54 @@ class GuardedBackend(BaseBackend):
     def commands(self, nodeid: str) -> list[CommandRecord]:
         """The records of the commands a test sent to this host."""
         return list(self.by_test.get(nodeid, ()))
+
+
+# --- answers testinfra gets without a command of its own ------------------------------------------------------
+
+def _platform_answers(platform: dict[tuple[str, ...], Output]) -> dict[str, Output]:
+    """testinfra's SystemInfo commands (systeminfo.py) -> the facts' answers to them (not a command killed at its
+    deadline: that one is asked again, and fails the test as any would)."""
+    found: dict[str, Output] = {}
+    for argv, out in platform.items():
+        if out.timed_out:
+            continue
+        if argv in (("uname", "-s"), ("uname", "-m"), ("sw_vers",)):
+            found[shlex.join(argv)] = out
+        elif argv[:1] == ("head",) and argv[-1] == "/etc/os-release":
+            found["cat /etc/os-release"] = out
+    return found
+
+
+# GNU stat's %F for each `test` type flag (test(1): -f regular, -d directory, -p FIFO, -S socket)
+_TEST_TYPES = {"-f": ("regular file", "regular empty file"), "-d": ("directory",), "-p": ("fifo",), "-S": ("socket",)}
+LOOK_FIELDS = ("%F", "%U", "%u", "%G", "%g", "%a", "%Y", "%s", "%i")  # one `stat -L -c` of all GNUFile asks
+
+
+def _file_question(argv: Sequence[str]) -> tuple[str, str] | None:
+    """(what, path) for GNUFile's one-path questions (file.py: `test -X P`, `stat -Lc %X P`), else None."""
+    if len(argv) == 3 and argv[0] == "test" and argv[1] in ("-e", "-L", *_TEST_TYPES):
+        return argv[1], argv[2]
+    if len(argv) == 4 and argv[:2] == ["stat", "-Lc"] and argv[2] in LOOK_FIELDS[1:]:
+        return argv[2], argv[3]
+    return None
+
+
+def _look_argvs(path: str) -> tuple[tuple[str, ...], ...]:
+    return (("stat", "-c", "%F|%a|%U|%G|%s|%n", "--", path), ("stat", "-L", "-c", "|".join(LOOK_FIELDS), "--", path))
+
+
+def _answer_from_look(argv: Sequence[str], link: Output, target: Output) -> Answer:
+    """What `test -X P` / `stat -Lc %X P` would have answered, from `stat -c` of P and `stat -L -c` of what it leads to
+    (the same system calls: test -L is lstat's type, every other test and stat -L is stat's)."""
+    if argv[0] == "test":
+        if argv[1] == "-L":
+            return (0 if link.exit_status == 0 and link.stdout.split("|", 1)[0] == "symbolic link" else 1), "", ""
+        kind = target.stdout.split("|", 1)[0]
+        return (0 if target.exit_status == 0 and (argv[1] == "-e" or kind in _TEST_TYPES[argv[1]]) else 1), "", ""
+    fields = target.stdout.rstrip("\n").split("|")
+    if target.exit_status != 0 or len(fields) != len(LOOK_FIELDS):
+        return target.exit_status or 1, "", target.stderr
+    return 0, fields[LOOK_FIELDS.index(argv[2])] + "\n", ""
 
 
 # --- testinfra's pipelines and scripts, mapped to allowed shapes ---------------------------------------------
@@ -505,4 +600,6 @@ def make_host(session, host_id: str) -> GuardedHost:
             if host_id not in session.runners:
                 raise
         runner = session.runners[host_id]
-    return guarded_host(runner, session.inventory.host(host_id).os, redactor=session.redactor)
+    facts = session.gathered(host_id)
+    platform = facts.platform() if facts is not None else {}
+    return guarded_host(runner, session.inventory.host(host_id).os, redactor=session.redactor, platform=platform)

@@ -1,8 +1,9 @@
-"""Facts of one Linux host, gathered once per session in at most four batched round trips.
+"""Facts of one Linux host, gathered once per session in at most three batched round trips.
 
-Batches: (1) identity + every unit of every scope, (2) every documented path + every file
-the checks read + the hashes of protected files, (3) every listener, (4) the journal of units
-whose logs are checked. `gather()` sends them all before any check runs, and learns every
+Batches: (1) identity + every unit of every scope + every listener (+ the platform testinfra
+probes for, `uname -s`, `uname -m` and /etc/os-release, when an owner's test uses `host`), (2)
+every documented path + every file the checks read + the hashes of protected files, (3) the
+journal of units whose logs are checked (it needs each unit's InvocationID from round trip 1). `gather()` sends them all before any check runs, and learns every
 secret value they carry, so no message is formed before the redactor knows what to hide.
 Accessors raise CannotVerify when the suite's user lacks a privilege, Unavailable when the
 host did not answer; a failed round trip is remembered and never sent again.
@@ -10,6 +11,7 @@ host did not answer; a failed round trip is remembered and never sent again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from ..redaction import Redactor, is_secret_name
 from ..runner import BatchFailed, Output, Runner
@@ -23,7 +25,10 @@ from .plan import FactPlan, UnitKey
 from .sockets import LISTENERS_COMMAND, Listening, parse_ss
 from .systemd import UnitProperties, parse_show, show_command
 
-ROUND_TRIPS = 4
+ROUND_TRIPS = 3
+# What testinfra's SystemInfo asks a Linux host (systeminfo.py: `uname -s`, `cat /etc/os-release`, `uname -m`),
+# answered in round trip 1 when an owner's test uses `host` (conformance/testinfra_host.py serves it from here).
+PLATFORM_COMMANDS = (("uname", "-s"), ("uname", "-m"), tuple(read_command("/etc/os-release", MAX_READ_BYTES)))
 
 
 class _PathFact(Fact):
@@ -46,6 +51,14 @@ def answered(out: Output) -> Output:
     return out
 
 
+class _FirstTrip(NamedTuple):
+    user: Output
+    groups: Output
+    units: dict[tuple[str, str | None], Output | CannotVerify]
+    listeners: Output
+    platform: dict[tuple[str, ...], Output]
+
+
 class LinuxFacts:
     os = "linux"
 
@@ -54,6 +67,7 @@ class LinuxFacts:
         self.runner = runner
         self.redactor = redactor or Redactor()
         self.http = http  # the run's HttpProbe, for checks that ask over HTTP from the run's own host
+        self.platform_wanted = False  # an owner's test uses `host` here: answer testinfra's platform probes too
 
     @property
     def user(self) -> str:
@@ -65,23 +79,27 @@ class LinuxFacts:
 
     def gather(self) -> None:
         """Send every round trip now and learn the secrets in what came back (failures are remembered)."""
-        for batch in ("_units_batch", "_files_batch", "_listeners", "_journal_batch"):
+        for batch in ("_units_batch", "_files_batch", "_journal_batch"):
             try:
                 getattr(self, batch)
             except (Unavailable, CannotVerify):
                 pass
         self._learn_secrets()
 
-    # --- batch 1: identity and units -------------------------------------------------------
+    # --- batch 1: identity, units, listeners (and the platform) -----------------------------
     def planned(self) -> list[list[list[str]]]:
         """The round trips a run will send (what --dry-run lists); the journal's needs round trip 1's answer."""
-        commands, _, _ = self._units_commands()
+        commands = self._first_commands()
         paths = self.plan.paths()
         files = (([stat_command(paths)] if paths else []) + [readlink_command(p) for p in self.plan.symlinks()]
                  + [read_command(p, MAX_READ_BYTES) for p in self.plan.reads()] + [hash_command(p) for p in self.plan.hashed()]
                  + ["# and `head -c` of every EnvironmentFile= the units name, as round trip 1 shows them"])
         journals = [journal_facts.journal_command("<InvocationID from round trip 1>", k.scope) for k in self.plan.journals()]
-        return [commands, files, [LISTENERS_COMMAND]] + ([journals] if journals else [])
+        return [commands, files] + ([journals] if journals else [])
+
+    def _first_commands(self) -> list[list[str]]:
+        commands, _, _ = self._units_commands()
+        return commands + [LISTENERS_COMMAND] + ([list(c) for c in PLATFORM_COMMANDS] if self.platform_wanted else [])
 
     def _units_commands(self):
         commands = [["id", "-un"], ["id", "-Gn"]]
@@ -101,22 +119,32 @@ class LinuxFacts:
         return commands, scopes, refused
 
     @remembered
-    def _units_batch(self) -> tuple[Output, Output, dict[tuple[str, str | None], Output | CannotVerify]]:
-        commands, scopes, refused = self._units_commands()
+    def _units_batch(self) -> _FirstTrip:
+        _, scopes, refused = self._units_commands()
         try:
-            outs = self.runner.run(commands)
+            outs = iter(self.runner.run(self._first_commands()))
         except BatchFailed as e:
             raise _unavailable(e) from None
+        user, groups = next(outs), next(outs)
         by_scope: dict[tuple[str, str | None], Output | CannotVerify] = dict(refused)
-        by_scope.update(zip(scopes, outs[2:]))
-        return outs[0], outs[1], by_scope
+        by_scope.update((scope, next(outs)) for scope in scopes)
+        listeners = next(outs)
+        return _FirstTrip(user, groups, by_scope, listeners, {out.argv: out for out in outs})
+
+    def platform(self) -> dict[tuple[str, ...], Output]:
+        """The answers to testinfra's platform probes (PLATFORM_COMMANDS), by argv; empty when not asked or not
+        answered."""
+        try:
+            return dict(self._units_batch.platform)
+        except Unavailable:
+            return {}
 
     @property
     def groups(self) -> list[str]:
-        return answered(self._units_batch[1]).stdout.split()
+        return answered(self._units_batch.groups).stdout.split()
 
     def unit(self, key: UnitKey) -> Fact:
-        out = self._units_batch[2][(key.scope, key.user)]
+        out = self._units_batch.units[(key.scope, key.user)]
         if isinstance(out, CannotVerify):
             raise out
         props = parse_show(answered(out).stdout, self.plan.units_by_scope()[(key.scope, key.user)]).get(key.name)
@@ -178,7 +206,7 @@ class LinuxFacts:
     def _units_environment_files(self) -> list[str]:
         """Every EnvironmentFile= the documented units really read (a master key could hide in any)."""
         try:
-            scopes = self._units_batch[2]
+            scopes = self._units_batch.units
         except Unavailable:
             return []
         found: list[str] = []
@@ -188,22 +216,15 @@ class LinuxFacts:
                     found += [f for f in props.environment_files if f.startswith("/")]
         return [f for f in found if not self.runner.secret_files.named(f)]  # the inventory's secrets too
 
-    # --- batch 3: listeners ----------------------------------------------------------------
-    @remembered
-    def _listeners(self) -> Output:
-        try:
-            return self.runner.run_one(LISTENERS_COMMAND)
-        except BatchFailed as e:
-            raise _unavailable(e) from None
-
+    # --- listeners (round trip 1) ----------------------------------------------------------
     def listeners(self) -> Fact:
-        out = answered(self._listeners)
+        out = answered(self._units_batch.listeners)
         if out.exit_status != 0:
             raise Unavailable(f"`ss` failed (exit {out.exit_status}): {self.said(out.stderr)}", out.command, (out.record,))
         listening: list[Listening] = parse_ss(out.stdout)
         return Fact(listening, out)
 
-    # --- batch 4: journals (needs each unit's current InvocationID from batch 1) -------------
+    # --- batch 3: journals (needs each unit's current InvocationID from batch 1) -------------
     @remembered
     def _journal_batch(self) -> dict[UnitKey, Output | Exception]:
         wanted: dict[UnitKey, list[str]] = {}
@@ -270,7 +291,7 @@ class LinuxFacts:
             if self.redactor.enabled:  # the self-test switch turns the whole boundary off, spans included
                 out.record.mask(span for _, span in found)
         try:
-            scopes = self._units_batch[2]
+            scopes = self._units_batch.units
         except Unavailable:
             scopes = {}
         for (scope, owner), out in scopes.items():

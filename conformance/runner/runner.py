@@ -76,8 +76,9 @@ class Runner:
         self.max_round_trips = max_round_trips  # what the README states for this kind of host
         self.records: list[CommandRecord] = []
         self.unreachable: str | None = None  # why a round trip failed: the host is not asked again this run
-        self.batches = 0  # every round trip
+        self.batches = 0  # every round trip sent
         self.fact_batches = 0  # the facts' round trips, the ones max_round_trips bounds
+        self.test_batches = 0  # of the round trips sent, the owner's tests' own (testinfra's idiom), unbudgeted
 
     @property
     def user(self) -> str:
@@ -100,6 +101,7 @@ class Runner:
         marker = f"@@conformance-{secrets.token_hex(6)}"
         script = batch_script(argvs, marker, self.command_timeout, reads, self.secret_files)
         self.batches += 1
+        self.test_batches += not budgeted
         started = time.monotonic()
         try:
             raw = self.backend.run(script, self.round_trip_timeout)

@@ -33,6 +33,7 @@ from ._support import INVENTORY, ROOT, FakeMac, ShellBackend, environ_without_py
 from .test_ssh_transport import ME, live, sshd  # noqa: F401  (sshd: the loopback sshd fixture)
 
 FAILED = pytest.fail.Exception
+LOOK = "%F|%U|%u|%G|%g|%a|%Y|%s|%i"  # a test's one look at a path: every field testinfra's GNUFile asks
 SKIPPED = pytest.skip.Exception
 
 
@@ -307,7 +308,8 @@ def test_every_command_is_recorded_on_the_runner_with_its_test(mini, tree):
     by_test = mini.backend.by_test
     assert [r.command for r in by_test["tests/local/test_x.py::test_a"]] == [
         "uname -s", "stat -Lc %s /etc/os-release", "head -c 1024 -- /etc/os-release", "uname -m",  # system_info, once
-        f"test -e {tree / 'file'}", "id -un"]
+        f"stat -c '%F|%a|%U|%G|%s|%n' -- {tree / 'file'}", f"stat -L -c '{LOOK}' -- {tree / 'file'}",  # one look
+        "id -un"]
     assert [r.command for r in by_test["tests/local/test_x.py::test_b"]] == [
         f"stat -Lc %s {tree / 'file'}", f"head -c 1024 -- {tree / 'file'}"]
     assert [r.command for r in by_test[OUTSIDE_A_TEST]] == ["uname -r"]
@@ -508,15 +510,83 @@ def test_make_host_uses_the_sessions_runner_after_the_facts(tree):
     try:
         host = make_host(session, "mini")
         runner = session.runners["mini"]
-        assert host.backend.runner is runner and runner.max_round_trips == 4
+        assert host.backend.runner is runner and runner.max_round_trips == 3
         facts_trips, facts_records = runner.batches, len(runner.records)
-        assert 1 <= facts_trips <= 4  # the facts came first, in their stated round trips
+        assert 1 <= facts_trips <= 3  # the facts came first, in their stated round trips
         assert host.file(str(tree / "file")).is_file
-        assert runner.max_round_trips == 4 and runner.batches > facts_trips  # the test's own trips, outside the budget
+        assert runner.max_round_trips == 3 and runner.batches > facts_trips  # the test's own trips, outside the budget
         assert session.records()[facts_records:] == host.backend.by_test[OUTSIDE_A_TEST]
         assert make_host(session, "mini").backend.runner is runner
     finally:
         session.close()
+
+
+# --- round trips: testinfra's platform probes from the facts, one look at a path per test -----------------------
+
+def test_testinfras_platform_probes_are_answered_by_the_facts_round_trip(tree):
+    inventory = load_inventory(INVENTORY)
+    session = SuiteSession(inventory, SiteView(inventory), "mini", command_timeout=5)
+    session.owner_test_hosts.add("mini")  # what the plugin notes at collection: an owner's test uses `host` on mini
+    try:
+        host = make_host(session, "mini")
+        runner = session.runners["mini"]
+        trips = runner.batches
+        release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
+        info = host.system_info
+        assert (info.type, info.distribution, info.arch) == ("linux", release["ID"].strip('"'), os.uname().machine)
+        assert runner.batches == trips <= 3  # nothing sent for them: round trip 1 of the facts answered them
+        with attributed_to("tests/local/test_x.py::test_a"):
+            assert host.file(str(tree / "file")).is_file and host.file(str(tree / "file")).mode
+        assert runner.batches == trips + 1 and runner.test_batches == 1
+        assert session.host_stats()["mini"].round_trips == trips + 1
+        assert session.host_stats()["mini"].tests_round_trips == 1
+    finally:
+        session.close()
+
+
+def test_on_a_mac_the_platform_probes_are_answered_by_the_facts_round_trip(tmp_path):
+    from conformance.testinfra_host import GuardedBackend
+    mac = FakeMac(tmp_path)
+    facts = mac.mac_facts(real_inventory(), platform=True)
+    host = guarded_host(facts.runner, "darwin", platform=facts.platform())
+    assert isinstance(host.backend, GuardedBackend) and facts.runner.batches == 1
+    info = host.system_info
+    assert (info.type, info.distribution, info.release) == ("darwin", "macOS", "15.6")
+    assert info.arch and facts.runner.batches == 1  # uname -m rode in the facts' one round trip too
+
+
+@pytest.fixture
+def odd_tree(tree):
+    """Besides `tree`: a dangling symlink, a symlink to a directory, a socket, an empty file."""
+    (tree / "dangling").symlink_to(tree / "nowhere")
+    (tree / "dirlink").symlink_to(tree / "dir")
+    (tree / "empty").write_text("")
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(tree / "socket"))
+    return tree
+
+
+QUESTIONS = ["test -e", "test -f", "test -d", "test -L", "test -p", "test -S"] + [
+    f"stat -Lc {field}" for field in ("%U", "%u", "%G", "%g", "%a", "%Y", "%s", "%i")]
+
+
+@pytest.mark.parametrize("name", ["file", "dir", "link", "fifo", "missing", "dangling", "dirlink", "empty", "socket"])
+def test_a_tests_questions_about_a_path_cost_one_look_and_answer_as_testinfras_own_commands(mini, odd_tree, name):
+    path = str(odd_tree / name)
+    mini.system_info.type  # testinfra's own probes, once per host: not this test's
+    runner = mini.backend.runner
+    before = runner.batches
+    with attributed_to(f"tests/local/test_x.py::test_{name}"):
+        got = [(out.rc, out.stdout, out.stderr) for out in (mini.run(f"{q} {path}") for q in QUESTIONS)]
+        f = mini.file(path)
+        properties = (f.exists, f.is_file, f.is_directory, f.is_symlink, f.is_pipe, f.is_socket)
+    assert runner.batches - before == 1, [r.command for r in runner.records[-4:]]
+    here = [subprocess.run(f"{q} {path}", shell=True, capture_output=True, text=True) for q in QUESTIONS]
+    assert got == [(p.returncode, p.stdout, p.stderr) for p in here]
+    assert properties == tuple(os.system(f"test {flag} {path}") == 0 for flag in ("-e", "-f", "-d", "-L", "-p", "-S"))
+    with attributed_to(f"tests/local/test_x.py::test_{name}_again"):  # another test looks again
+        mini.file(path).exists
+    assert runner.batches - before == 2
 
 
 # --- over SSH: the same host.file checks, on ONE connection shared with the batched facts ---------------------
@@ -529,8 +599,8 @@ def test_over_ssh_host_file_shares_the_runners_one_connection(sshd, tree):  # no
         before = sshd.accepted()
         facts = runner.run([["id", "-un"], ["uname", "-s"]])  # the batched facts' round trip
         assert [o.stdout for o in facts] == [f"{ME}\n", "Linux\n"]
-        host = make_host(SimpleNamespace(runners={"dietpi": runner}, inventory=real_inventory(), redactor=Redactor()),
-                         "dietpi")
+        host = make_host(SimpleNamespace(runners={"dietpi": runner}, inventory=real_inventory(), redactor=Redactor(),
+                                         gathered=lambda host_id: None), "dietpi")
         f = host.file(str(tree / "file"))
         assert (f.exists, f.is_file, f.is_directory, f.is_symlink, f.user) == (True, True, False, False, ME)
         assert (f.size, f.mode) == (os.stat(tree / "file").st_size, os.stat(tree / "file").st_mode & 0o7777)
@@ -598,7 +668,7 @@ def test_a_three_line_testinfra_test_gets_the_suites_host_and_a_restart_fails(tm
     assert "Traceback" not in output and "During handling" not in output
     commands = json.loads(next((tmp_path / "reports").glob("*/commands.json")).read_text())
     sent = [c["command"] for c in commands if c["host"] == "mini"]
-    assert "test -f /etc/passwd" in sent and "id root" in sent  # through the runner, into the evidence
+    assert f"stat -L -c '{LOOK}' -- /etc/passwd" in sent and "id root" in sent  # through the runner, into the evidence
     assert not any("restart" in c for c in sent)
 
 
@@ -632,6 +702,28 @@ def test_compares_a_key(host):
     assert {"commands.json", "results.json", "junit.xml", "pytest-report.html"} <= set(texts)
     leaked = {name: c for name, text in texts.items() for c in ("CANARY-webhook-0001", "CANARY-learned-0002") if c in text}
     assert not leaked, leaked
+
+
+def test_one_round_trip_count_everywhere_saying_what_it_counts(tmp_path):
+    """The terminal, results.json and report.html give the same number for a host: every round trip sent, the facts'
+    and the owner's tests' apart. An owner's test asking two things about one path costs one round trip, and
+    testinfra's platform probes none (the facts' first round trip answered them)."""
+    import html
+    import json
+    project = _project(tmp_path)
+    (project / "tests" / "local" / "test_mine.py").write_text(
+        'def test_passwd(host):\n    f = host.file("/etc/passwd")\n    assert f.is_file and f.mode & 0o444\n')
+    status, output = _pytest(project, "tests", f"--report-dir={tmp_path / 'reports'}")
+    run_dir = next((tmp_path / "reports").glob("2*"))
+    mini = json.loads((run_dir / "results.json").read_text())["hosts"]["mini"]
+    facts = mini["round_trips"] - mini["tests_round_trips"]
+    assert mini["tests_round_trips"] == 1 and 1 <= facts <= 3, mini
+    said = f"mini: {mini['round_trips']} round trips ({facts} for the facts + 1 for the owner's tests), " \
+           f"{mini['commands']} commands"
+    assert said in output, output[-1500:]
+    assert said in html.unescape((run_dir / "report.html").read_text())
+    commands = json.loads((run_dir / "commands.json").read_text())
+    assert len({c["batch"] for c in commands if c["host"] == "mini"}) == mini["round_trips"]
 
 
 def test_another_host_fixture_stops_the_run(tmp_path):
