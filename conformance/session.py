@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .facts import darwin, linux
-from .facts.contract import ContractFacts
-from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
@@ -19,6 +18,10 @@ from .report.model import HostStats
 from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, SecretFiles, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
+
+if TYPE_CHECKING:  # imported when first used: a run pays for what its selected checks ask (see LazyHttpProbe)
+    from .facts.contract import ContractFacts
+    from .facts.http import HttpProbe
 
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
 
@@ -29,6 +32,28 @@ def _linux(inventory, host_id, runner, redactor, http):
 
 # Kinds of host: the facts class for an inventory `os`, and the round trips it states.
 FACTS = {"linux": (_linux, linux.ROUND_TRIPS), "darwin": (darwin.MacFacts, darwin.ROUND_TRIPS)}
+
+
+class LazyHttpProbe:
+    """The run's HttpProbe, made when a check first asks over HTTP: httpx2 is imported only by a run that does (a
+    `-m local` run never does). Every other attribute is the probe's."""
+
+    def __init__(self) -> None:
+        self.probe: HttpProbe | None = None
+
+    def __getattr__(self, name: str):
+        if self.probe is None:
+            from .facts.http import HttpProbe
+            self.probe = HttpProbe()
+        return getattr(self.probe, name)
+
+    @property
+    def records(self) -> list:
+        return self.probe.records if self.probe is not None else []
+
+    def close(self) -> None:
+        if self.probe is not None:
+            self.probe.close()
 
 
 class Unreachable:
@@ -55,7 +80,7 @@ class SuiteSession:
     connect_timeout: int = CONNECT_TIMEOUT
     ssh_config: str | None = None  # --ssh-config; default: the invoking user's ~/.ssh/config
     checks: dict = field(default_factory=dict)  # marker -> the checks of its host, in inventory order
-    http: HttpProbe = field(default_factory=HttpProbe)
+    http: HttpProbe | LazyHttpProbe = field(default_factory=LazyHttpProbe)
     request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
     owner_test_hosts: set[str] = field(default_factory=set)  # hosts an owner's selected test checks through `host`
@@ -69,6 +94,7 @@ class SuiteSession:
     def contract(self) -> ContractFacts:
         """The contract's answers (asked on first use, once): the proxy and every route's backend."""
         if self._contract is None:
+            from .facts.contract import ContractFacts  # the openai client and httpx2: ~0.5 s, paid only here
             key = os.environ.get(self.inventory.litellm.master_key.key_env) if self.inventory.litellm else None
             if key:
                 self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted

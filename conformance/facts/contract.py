@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import Enum
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -33,6 +32,7 @@ from ..redaction import Redactor
 from ..site import SiteView
 from .base import Unavailable
 from .http import EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, request_of
+from .request_failure import Failure
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 UNKNOWN_MODEL = "conformance-no-such-route"
@@ -40,16 +40,6 @@ LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 # LiteLLM's words when a deployment is cooling down after failures (router.py: "No deployments available ...")
 Excerpt = Callable[[str, int], str]  # the start of a text for a message: redacted first, then cut (Redactor.excerpt)
 COOLDOWN = re.compile(r"No deployments available|cooldown", re.IGNORECASE)
-
-
-class Failure(str, Enum):
-    """How a request failed, in the words the layer diagnosis uses."""
-
-    REFUSED = "refused"  # nothing listens: down
-    TIMEOUT = "timeout"  # no answer (or no end of it) within the deadline: hangs
-    AUTH = "auth"  # 401/403
-    STATUS = "status"  # another error status
-    MALFORMED = "malformed"  # 2xx, but not an OpenAI answer
 
 
 @dataclass(frozen=True)
