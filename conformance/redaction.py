@@ -17,6 +17,7 @@ Text is redacted before it is cut (`Redactor.clip`): a secret cut at the boundar
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -37,6 +38,7 @@ def name_parts(name: str) -> list[str]:
     return [p.upper() for chunk in re.split(r"[_\-.\s]+", name) for p in _PARTS.findall(chunk)]
 
 
+@functools.lru_cache(maxsize=4096)  # a run asks about the same few hundred names thousands of times
 def is_secret_name(name: str) -> bool:
     return any(part in SECRET_PARTS for part in name_parts(name))
 
@@ -62,6 +64,7 @@ class Redactor:
         self.enabled = os.environ.get(DISABLE_SWITCH) != "1" if enabled is None else enabled
         self._known: set[str] = set()
         self._escaped: re.Pattern[str] | None = None  # the escaped forms of every known value, built when first needed
+        self._done: dict[str, str] = {}  # text -> redacted, while nothing new is learned (a record is shown many times)
 
     def learn(self, value: str) -> None:
         """Remember a secret value found while parsing; long ones are replaced wherever they appear."""
@@ -69,6 +72,7 @@ class Redactor:
             if len(piece) >= LEARN_EVERYWHERE and piece not in self._known:
                 self._known.add(piece)
                 self._escaped = None
+                self._done.clear()
 
     def learn_from(self, text: str) -> list[tuple[int, int]]:
         """Learn every secret value a text shows in a form this module knows (a secret-named assignment, key or
@@ -83,6 +87,12 @@ class Redactor:
             return text
         if not isinstance(text, str):
             text = str(text)
+        done = self._done.get(text)
+        if done is None:
+            done = self._done[text] = self._redacted(text)
+        return done
+
+    def _redacted(self, text: str) -> str:
         for value in sorted(self._known, key=len, reverse=True):
             text = text.replace(value, REDACTED)
         text = self._escaped_forms(text)

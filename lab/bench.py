@@ -95,9 +95,13 @@ def _imports(marker: str) -> str:
             "--no-report", "--site", "lab/site-twin.yaml", "--baseline", "lab/baseline-twin.yaml"]
     p = api.exec_in("mini", ["sh", "-c", f"cd {topo.CHECKOUT_IN_TWIN} && PYTHONPYCACHEPREFIX={SCRATCH}/pycache "
                                           f"{shlex.join(argv)}"], user=topo.OWNER)
+    lines = [(len(m[2]), m[3], int(m[1])) for m in re.finditer(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", p.stderr)]
     cumulative: dict[str, int] = {}
-    for m in re.finditer(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", p.stderr):
-        cumulative.setdefault(m[3], int(m[1]))
+    for name in IMPORTS:  # a package's own lines at their shallowest depth (a plugin's may come in several pieces)
+        own = [(depth, us) for depth, module, us in lines if module == name or module.startswith(name + ".")]
+        if own:
+            top = min(depth for depth, _ in own)
+            cumulative[name] = sum(us for depth, us in own if depth == top)
     found = [f"{name} {cumulative[name] / 1000:.0f} ms" for name in IMPORTS if name in cumulative]
     missing = [name for name in IMPORTS if name not in cumulative]
     return f"imports {', '.join(found) or 'none of them'}; not imported: {', '.join(missing) or 'none'}"
