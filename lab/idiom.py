@@ -58,9 +58,11 @@ def _content(host, path):
     assert host.file(path).content_string is not None
 
 
-def _yaml(host, *paths):
+def _read(host, *paths):
     for path in paths:
-        yaml.safe_load(host.file(path).content_string) if path.endswith(".yaml") else host.file(path).content_string
+        text = host.file(path).content_string
+        if path.endswith(".yaml"):
+            yaml.safe_load(text)
 
 
 def _listen(host, address, port):
@@ -98,7 +100,7 @@ def _health(host, url):
         assert answer.status == 200
 
 
-CHECK = {{"unit": _unit, "absent": _absent, "path": _path, "content": _content, "yaml": _yaml, "listen": _listen,
+CHECK = {{"unit": _unit, "absent": _absent, "path": _path, "content": _content, "read": _read, "listen": _listen,
          "run": _run, "files": _files, "hash": _hash, "darwin": _darwin, "plist": _plist, "owner": _owner, "health": _health}}
 '''
 
@@ -129,11 +131,11 @@ def _idiom(check, inventory) -> tuple[str, tuple]:
     if kind == "listen":
         return "listen", (kw["listener"].address, kw["listener"].port)
     if kind in ("litellm-config", "route"):
-        return "yaml", (inventory.litellm.config, inventory.litellm.env_file)
+        return "read", (inventory.litellm.config, inventory.litellm.env_file)
     if kind == "script" and "path" in kw:
         return "content", (kw["path"],)
     if kind == "script":
-        return "yaml", tuple(f"{kw['cfg'].dir}/{name}" for name in kw["cfg"].scripts)
+        return "read", tuple(f"{kw['cfg'].dir}/{name}" for name in kw["cfg"].scripts)
     if kind == "ssh-config":
         return "content", (kw["entry"].file,)
     if kind == "unmodified":
