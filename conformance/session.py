@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .facts import darwin, linux
-from .facts.contract import ContractFacts
-from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
-from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, ssh_backend_for
+from .report.model import HostStats
+from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, SecretFiles, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
+
+if TYPE_CHECKING:  # imported when first used: a run pays for what its selected checks ask (see LazyHttpProbe)
+    from .facts.contract import ContractFacts
+    from .facts.http import HttpProbe
 
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
 
@@ -28,6 +32,28 @@ def _linux(inventory, host_id, runner, redactor, http):
 
 # Kinds of host: the facts class for an inventory `os`, and the round trips it states.
 FACTS = {"linux": (_linux, linux.ROUND_TRIPS), "darwin": (darwin.MacFacts, darwin.ROUND_TRIPS)}
+
+
+class LazyHttpProbe:
+    """The run's HttpProbe, made when a check first asks over HTTP: httpx2 is imported only by a run that does (a
+    `-m local` run never does). Every other attribute is the probe's."""
+
+    def __init__(self) -> None:
+        self.probe: HttpProbe | None = None
+
+    def __getattr__(self, name: str):
+        if self.probe is None:
+            from .facts.http import HttpProbe
+            self.probe = HttpProbe()
+        return getattr(self.probe, name)
+
+    @property
+    def records(self) -> list:
+        return self.probe.records if self.probe is not None else []
+
+    def close(self) -> None:
+        if self.probe is not None:
+            self.probe.close()
 
 
 class Unreachable:
@@ -54,9 +80,10 @@ class SuiteSession:
     connect_timeout: int = CONNECT_TIMEOUT
     ssh_config: str | None = None  # --ssh-config; default: the invoking user's ~/.ssh/config
     checks: dict = field(default_factory=dict)  # marker -> the checks of its host, in inventory order
-    http: HttpProbe = field(default_factory=HttpProbe)
+    http: HttpProbe | LazyHttpProbe = field(default_factory=LazyHttpProbe)
     request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
+    owner_test_hosts: set[str] = field(default_factory=set)  # hosts an owner's selected test checks through `host`
     _facts: dict = field(default_factory=dict)
     _contract: ContractFacts | None = None
 
@@ -67,12 +94,13 @@ class SuiteSession:
     def contract(self) -> ContractFacts:
         """The contract's answers (asked on first use, once): the proxy and every route's backend."""
         if self._contract is None:
+            from .facts.contract import ContractFacts  # the openai client and httpx2: ~0.5 s, paid only here
             key = os.environ.get(self.inventory.litellm.master_key.key_env) if self.inventory.litellm else None
             if key:
                 self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted
             self._contract = ContractFacts(self.inventory, self.site, self.local_host, self.http,
                                            deadline=self.request_timeout, host_facts=self.facts,
-                                           environ=dict(os.environ))
+                                           environ=dict(os.environ), redactor=self.redactor)
         return self._contract
 
     def contract_test_seconds(self) -> float:
@@ -99,9 +127,11 @@ class SuiteSession:
         if host_id not in self._facts:
             make, round_trips = FACTS[self.inventory.host(host_id).os]
             runner = Runner(host_id, self.backend(host_id), command_timeout=self.command_timeout,
-                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips)
+                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips,
+                            secret_files=SecretFiles(FactPlan(self.inventory, host_id).secret_paths()))
             self.runners[host_id] = runner
             facts = make(self.inventory, host_id, runner, self.redactor, self.http)
+            facts.platform_wanted = host_id in self.owner_test_hosts  # testinfra's probes, answered in the facts' trip
             try:
                 facts.gather()
             except Exception as e:
@@ -112,6 +142,10 @@ class SuiteSession:
         if isinstance(found, Exception):
             raise found
         return found
+
+    def gathered(self, host_id: str):
+        """The host's facts if they were gathered (or tried) in this run, else None; never sends anything."""
+        return self._facts.get(host_id)
 
     def backend(self, host_id: str):
         """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used)."""
@@ -131,10 +165,11 @@ class SuiteSession:
                 close()
         self.http.close()
 
-    def command_counts(self) -> dict[str, tuple[int, int]]:
-        """host -> (round trips, commands) really sent: a refused command, or one not sent again to a host
-        whose round trip failed, is not counted (its record is evidence of why)."""
-        return {h: (r.batches, r.commands) for h, r in self.runners.items()}
+    def host_stats(self) -> dict[str, HostStats]:
+        """host -> every round trip sent (of them, the owner's tests'), and the commands really sent: a refused
+        command, or one not sent again to a host whose round trip failed, is not counted (its record is
+        evidence of why)."""
+        return {h: HostStats(r.batches, r.commands, r.test_batches) for h, r in self.runners.items()}
 
     def records(self) -> list:
         """Every command and request of the run, as evidence."""
