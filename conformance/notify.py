@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
+from .private import readable_by_others
 from .redaction import Redactor
 from .report.diff import compare, find_previous
 from .report.model import Run, load_run
@@ -109,13 +110,7 @@ def configured(env: dict[str, str] | None = None) -> tuple[Webhook | None, str |
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         return None, f"the webhook URL file {path} holds no URL"
-    problem = None
-    try:
-        if path.stat().st_mode & 0o077:
-            problem = f"the webhook URL file {path} is readable by others than its owner (chmod 600 it)"
-    except OSError:
-        pass
-    return Webhook(lines[0], str(path)), problem
+    return Webhook(lines[0], str(path)), readable_by_others(path, "the webhook URL file")
 
 
 # --- what there is to say ---------------------------------------------------------------------------

@@ -27,14 +27,13 @@ from .inventory import InventoryError, load_baseline, load_inventory, load_site,
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
 from .report.model import UNFINISHED
+from .report.summary import round_trips_said
 from .report.render import write_report
 from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
-from .facts.http import HttpProbe
 from .replay import Recorder, Recording, RecordingError, Replay, write as write_recording
-from .replay.http import ReplayTransport
-from .session import FACTS, SuiteSession
+from .session import FACTS, LazyHttpProbe, SuiteSession
 from .site import SiteView
 
 MARKERS = ("local", "studio", "contract", "dietpi")
@@ -153,7 +152,7 @@ def _load_session(config: pytest.Config, root: Path, replay: Replay | None = Non
                            round_trip_timeout=config.getoption("--round-trip-timeout"),
                            ssh_config=config.getoption("--ssh-config"),
                            request_timeout=config.getoption("--request-timeout"), replay=replay,
-                           **({"http": HttpProbe(transport=ReplayTransport(replay.recording.http))} if replay else {}))
+                           **({"http": LazyHttpProbe(replay.recording.http)} if replay else {}))
     baseline = _optional_file(config, "--baseline", root / "baseline.yaml", recorded("baseline") if replay else None)
     if baseline:
         session.baseline = load_baseline(baseline)
@@ -374,7 +373,7 @@ class ConformanceRun:
                 from pytest_html import extras
             except ImportError:
                 return
-            text = "\n\n".join(r.render() for r in sent)
+            text = "\n\n".join(r.render(self.redact) for r in sent)
             report.extras = getattr(report, "extras", []) + [extras.text(self.redact(text), name="commands")]
 
     def _redact_report(self, report) -> None:
@@ -405,11 +404,11 @@ class ConformanceRun:
             "found": finding.found, "missing": list(finding.missing), "extra": list(finding.extra),
             "evidence_source": finding.source, "note": finding.note, "test": item.nodeid,
             "waiver": _waiver_record(self.session.waivers.get(check.id)),
-            "evidence": [r.render() for r in finding.evidence],
+            "evidence": [r.render(self.redact) for r in finding.evidence],
         })
 
     def _attach_evidence(self, report, check: Check, finding: Finding) -> None:
-        evidence = "\n\n".join(r.render() for r in finding.evidence) or "(no command: the fact came from a file already read)"
+        evidence = "\n\n".join(r.render(self.redact) for r in finding.evidence) or "(no command: the fact came from a file already read)"
         summary = (f"check: {check.id}  [{check.source}, impact {check.impact}]\n{check.title}\n"
                    f"status: {finding.status.value}\nexpected: {finding.expected}\nfound: {finding.found}\n"
                    f"source: {finding.source}" + (f"\nnote: {finding.note}" if finding.note else ""))
@@ -421,10 +420,10 @@ class ConformanceRun:
 
     # --- the end: summary and the run directory ---------------------------------------------
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        counts = self.session.command_counts()
-        if counts:
-            per_host = ", ".join(f"{h}: {trips} round trip(s), {n} command(s)" for h, (trips, n) in counts.items())
-            terminalreporter.write_line(f"conformance: site {self.session.site.name}; commands per host: {per_host}")
+        stats = self.session.host_stats()
+        if stats:
+            per_host = "; ".join(round_trips_said(h, s) for h, s in stats.items())
+            terminalreporter.write_line(f"conformance: site {self.session.site.name}; sent: {per_host}")
         unverifiable = [r for r in self.results if r["status"] == "cannot verify"]
         if unverifiable:
             how = "failed (--require-verified)" if self.require_verified else "skipped"
@@ -451,7 +450,7 @@ class ConformanceRun:
         if self.run_dir is None:
             return
         # commands.json first: results.json (each written whole) is what makes the directory a complete run
-        write_json(self.run_dir / "commands.json", self.redact.data([r.to_dict() for r in self.session.records()]))
+        write_json(self.run_dir / "commands.json", [r.shown(self.redact) for r in self.session.records()])
         if not self.config.getoption("--no-record"):
             write_recording(self.run_dir, self._recording(int(exitstatus)))
         write_json(self.run_dir / "results.json", self.redact.data({
@@ -462,7 +461,8 @@ class ConformanceRun:
             "inventory": Path(self.config.getoption("--inventory") or "inventory.yaml").name,
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "hosts": {h: {"round_trips": t, "commands": n} for h, (t, n) in self.session.command_counts().items()},
+            "hosts": {h: {"round_trips": s.round_trips, "tests_round_trips": s.tests_round_trips, "commands": s.commands}
+                      for h, s in self.session.host_stats().items()},
             "checks": self.results, "tests": self.own_tests, **self._contract_summary(),
             "topology": topology_of(self.session.inventory, self.session.site)}))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
@@ -479,7 +479,7 @@ class ConformanceRun:
             inputs={name: recorder.input(Path(path)) for name, path in self.session.inputs.items()},
             hosts={host: {"user": runner.user, "round_trips": [recorder.round_trip(t) for t in runner.round_trips]}
                    for host, runner in self.session.runners.items()},
-            http=[kept for kept in map(recorder.http, self.session.http.transport.exchanges) if kept is not None])
+            http=[kept for kept in map(recorder.http, self.session.http.exchanges) if kept is not None])
         recording.not_kept = recorder.not_kept
         return recording
 

@@ -12,16 +12,17 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .facts import darwin, linux
-from .facts.contract import ContractFacts
-from .facts.http import HttpProbe
 from .facts.plan import FactPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
-from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, ssh_backend_for
+from .report.model import HostStats
+from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, SecretFiles, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .site import SiteView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when first used: a run pays for what its selected checks ask (see LazyHttpProbe)
+    from .facts.contract import ContractFacts
+    from .facts.http import HttpProbe
     from .replay import Replay
 
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
@@ -33,6 +34,38 @@ def _linux(inventory, host_id, runner, redactor, http):
 
 # Kinds of host: the facts class for an inventory `os`, and the round trips it states.
 FACTS = {"linux": (_linux, linux.ROUND_TRIPS), "darwin": (darwin.MacFacts, darwin.ROUND_TRIPS)}
+
+
+class LazyHttpProbe:
+    """The run's HttpProbe, made when a check first asks over HTTP: httpx2 is imported only by a run that does (a
+    `-m local` run never does). Every other attribute is the probe's."""
+
+    def __init__(self, replayed: list[dict] | None = None) -> None:
+        self.probe: HttpProbe | None = None
+        self.replayed = replayed  # a replay: the recording's exchanges answer, no request leaves the process
+
+    def __getattr__(self, name: str):
+        if self.probe is None:
+            from .facts.http import HttpProbe
+            transport = None
+            if self.replayed is not None:
+                from .replay.http import ReplayTransport
+                transport = ReplayTransport(self.replayed)
+            self.probe = HttpProbe(transport=transport)
+        return getattr(self.probe, name)
+
+    @property
+    def records(self) -> list:
+        return self.probe.records if self.probe is not None else []
+
+    @property
+    def exchanges(self) -> list[dict]:
+        """Every exchange whole, for the run's recording (none when nothing was asked over HTTP)."""
+        return self.probe.transport.exchanges if self.probe is not None else []
+
+    def close(self) -> None:
+        if self.probe is not None:
+            self.probe.close()
 
 
 class Unreachable:
@@ -59,11 +92,12 @@ class SuiteSession:
     connect_timeout: int = CONNECT_TIMEOUT
     ssh_config: str | None = None  # --ssh-config; default: the invoking user's ~/.ssh/config
     checks: dict = field(default_factory=dict)  # marker -> the checks of its host, in inventory order
-    http: HttpProbe = field(default_factory=HttpProbe)
+    http: HttpProbe | LazyHttpProbe = field(default_factory=LazyHttpProbe)
     request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
     replay: Replay | None = None  # --replay: every host answers from this recording
     inputs: dict[str, str] = field(default_factory=dict)  # inventory, site, baseline, waivers: the files read
+    owner_test_hosts: set[str] = field(default_factory=set)  # hosts an owner's selected test checks through `host`
     _facts: dict = field(default_factory=dict)
     _contract: ContractFacts | None = None
 
@@ -79,13 +113,15 @@ class SuiteSession:
     def contract(self) -> ContractFacts:
         """The contract's answers (asked on first use, once): the proxy and every route's backend."""
         if self._contract is None:
+            from .facts.contract import ContractFacts  # the openai client and httpx2: ~0.5 s, paid only here
             environ = self.contract_environ()
             key_env = self.inventory.litellm.master_key.key_env if self.inventory.litellm else None
             key = environ.get(key_env) if key_env else None
             if key:
                 self.redactor.learn(key)  # whatever echoes it (an error body, a log line) is redacted
             self._contract = ContractFacts(self.inventory, self.site, self.local_host, self.http,
-                                           deadline=self.request_timeout, host_facts=self.facts, environ=environ)
+                                           deadline=self.request_timeout, host_facts=self.facts, environ=environ,
+                                           redactor=self.redactor)
         return self._contract
 
     def contract_environ(self) -> dict[str, str]:
@@ -121,9 +157,11 @@ class SuiteSession:
         if host_id not in self._facts:
             make, round_trips = FACTS[self.inventory.host(host_id).os]
             runner = Runner(host_id, self.backend(host_id), command_timeout=self.command_timeout,
-                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips)
+                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips,
+                            secret_files=SecretFiles(FactPlan(self.inventory, host_id).secret_paths()))
             self.runners[host_id] = runner
             facts = make(self.inventory, host_id, runner, self.redactor, self.http)
+            facts.platform_wanted = host_id in self.owner_test_hosts  # testinfra's probes, answered in the facts' trip
             try:
                 facts.gather()
             except Exception as e:
@@ -134,6 +172,10 @@ class SuiteSession:
         if isinstance(found, Exception):
             raise found
         return found
+
+    def gathered(self, host_id: str):
+        """The host's facts if they were gathered (or tried) in this run, else None; never sends anything."""
+        return self._facts.get(host_id)
 
     def backend(self, host_id: str):
         """How the host is reached: locally for the --local-host, else OpenSSH (not connected until used);
@@ -158,10 +200,11 @@ class SuiteSession:
         if self.replay:
             self.replay.close()
 
-    def command_counts(self) -> dict[str, tuple[int, int]]:
-        """host -> (round trips, commands) really sent: a refused command, or one not sent again to a host
-        whose round trip failed, is not counted (its record is evidence of why)."""
-        return {h: (r.batches, r.commands) for h, r in self.runners.items()}
+    def host_stats(self) -> dict[str, HostStats]:
+        """host -> every round trip sent (of them, the owner's tests'), and the commands really sent: a refused
+        command, or one not sent again to a host whose round trip failed, is not counted (its record is
+        evidence of why)."""
+        return {h: HostStats(r.batches, r.commands, r.test_batches) for h, r in self.runners.items()}
 
     def records(self) -> list:
         """Every command and request of the run, as evidence."""

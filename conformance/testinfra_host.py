@@ -5,7 +5,15 @@ into an argv (POSIX word splitting and quoting only), checks it against the read
 through the host's Runner: the per-command watchdog on the host, the regular-file guard for reads, the round
 trip's deadline, the same transport (for an SSH host: the same ControlMaster connection and known_hosts), and
 a CommandRecord in the run's evidence, tagged with the test that sent it. Redaction happens where every record
-leaves the process (the plugin's boundary), not here: a test sees what the host answered.
+leaves the process (the plugin's boundary), not here: a test sees what the host answered. But what a test reads is
+learned here, as the facts learn what they read: the value of every secret-named key, flag or credential in an
+answer is taught to the run's Redactor (and masked in its record) before the test goes on, so an assertion message
+quoting it is redacted too.
+
+Secret files are never read (conformance/runner/secret_files.py: the inventory's `secret: true` paths, password
+databases, SSH private keys, /proc/*/environ): a read of one by its name is refused before anything is sent
+(RefusedCommand), and one that resolves to one on the host (a symlink, a hard link) is refused there by the batch's
+guard, before the command runs (SecretFile); either fails the test.
 
 Refused before anything reaches the host, failing the test (RefusedCommand, a pytest Failed: no `except
 Exception` swallows it): a command off the allowlist's exact argv shapes, naming the command and the rule it
@@ -26,6 +34,14 @@ What testinfra asks for, and what runs instead (`_MAPPED`):
 
 testinfra's `get_encoding` would run `python3 -c ...` on the host: the encoding is pinned to UTF-8 (the runner
 decodes every output as UTF-8, invalid bytes becoming U+FFFD, so `File.content` is that text re-encoded).
+
+Round trips, fewer than testinfra's one per property:
+- testinfra's platform probes (SystemInfo: `uname -s`, `cat /etc/os-release`, `uname -m`; on macOS `sw_vers`) are
+  answered from the facts' own first round trip, which asks them when an owner's test uses `host` (`platform`);
+- on Linux, a test's first question about a path's type or one of its `stat` fields (GNUFile: `test -e|-f|-d|-p|-S|-L
+  P`, `stat -Lc %U|%u|%G|%g|%a|%Y|%s|%i P`) sends ONE look, `stat -c` of the link and `stat -L -c` of every field of
+  the file it leads to, and that test's later questions about the path are answered from it, as those commands would
+  answer (`_look`). A test that must see a path change re-reads it through host.run.
 """
 from __future__ import annotations
 
@@ -42,8 +58,11 @@ from testinfra.modules.file import DarwinFile
 
 from .evidence import CommandRecord
 from .facts.base import MAX_READ_BYTES
+from .facts.secrets import learn_secrets
+from .redaction import Redactor
 from .runner import BatchFailed, Output, ReadOnlyViolation, Runner, check_read_only
 from .runner.runner import NOT_REGULAR
+from .runner.secret_files import SECRET_FILE
 
 OUTSIDE_A_TEST = "(outside a test)"
 LAUNCHD_GAPS = ("service", "socket", "process")  # testinfra modules with no macOS implementation
@@ -65,6 +84,10 @@ class RefusedCommand(HostCommandFailed):
     def __init__(self, host: str, command: str, why: str) -> None:
         super().__init__(f"{host}: host.run refused `{command}` (nothing was sent to {host}): {why}")
         self.host, self.command, self.why = host, command, why
+
+
+class SecretFile(HostCommandFailed):
+    """The runner's guard kept a command from reading a file that is, as it resolves on the host, a secret."""
 
 
 class NotRegularFile(HostCommandFailed):
@@ -191,12 +214,17 @@ class Plan:
     via: str = ""  # for messages: what testinfra asked, when something else runs
 
 
-def _first_refusal(argvs: Sequence[Sequence[str]]) -> str | None:
+def _first_refusal(argvs: Sequence[Sequence[str]], runner: Runner) -> str | None:
+    """Why the first refused argv is refused: off the allowlist, or it reads a file named as a secret."""
     for argv in argvs:
         try:
-            check_read_only(argv)
+            reads = check_read_only(argv).reads
         except ReadOnlyViolation as e:
             return str(e)
+        for path in reads:
+            what = runner.secret_files.named(path)
+            if what:
+                return f"{path} is a secret file ({what}): the suite never reads one, for its facts or for a test"
     return None
 
 
@@ -226,9 +254,11 @@ class GuardedBackend(BaseBackend):
 
     NAME = "conformance"
 
-    def __init__(self, runner: Runner, os: str = "linux", *, max_read_bytes: int = MAX_READ_BYTES) -> None:
+    def __init__(self, runner: Runner, os: str = "linux", *, max_read_bytes: int = MAX_READ_BYTES,
+                 redactor: Redactor | None = None, platform: dict[tuple[str, ...], Output] | None = None) -> None:
         super().__init__(runner.host_id)
         self.runner = runner
+        self.redactor = redactor or Redactor()  # the run's: what a test reads teaches it the secrets it holds
         self.os = os  # the inventory's `os` of the host: linux | darwin
         self.max_read_bytes = max_read_bytes
         self._encoding = "utf-8"  # never probed on the host
@@ -236,6 +266,8 @@ class GuardedBackend(BaseBackend):
         self.round_trips = 0  # this backend's own, outside the facts' stated budget
         self._found: dict[str, str] = {}  # absolute path -> the program name `command -v` resolved to it
         self._failed: str | None = None
+        self._answered = _platform_answers(platform or {})  # testinfra's command -> the facts' answer to it
+        self._looks: dict[tuple[str, str], tuple[Output, Output]] = {}  # (test, path) -> its look (lstat, stat -L)
 
     def get_encoding(self) -> str:
         return "utf-8"
@@ -247,14 +279,23 @@ class GuardedBackend(BaseBackend):
         __tracebackhide__ = True
         if isinstance(command, str):
             shown = self.get_command(command, *args)  # host.sudo() wraps it here, and `sudo` is refused below
+            known = self._answered.get(shown)
+            if known is not None:  # a platform probe the facts' round trip already answered
+                return self.result(known.exit_status, self.encode(shown), known.stdout.encode("utf-8"),
+                                   known.stderr.encode("utf-8"))
+            looked = self._from_look(shown)
+            if looked is not None:
+                status, stdout, stderr = looked
+                return self.result(status, self.encode(shown), stdout.encode("utf-8"), stderr.encode("utf-8"))
             plan = self._plan(shown)
         else:
             shown = shlex.join(command)
             plan = self._plan_argv(list(command), shown)
-        refused = _first_refusal(plan.argvs)
+        refused = _first_refusal(plan.argvs, self.runner)
         if refused:
             self._refuse(shown, f"{refused}{plan.via}{_hint(shown)}")
         outputs = self._send(plan.argvs)
+        self._learn_secrets(outputs)  # before anything of them can reach a message
         for out in outputs:
             self._judge(out)
         self._learn(outputs)
@@ -301,6 +342,35 @@ class GuardedBackend(BaseBackend):
 
         return Plan((size, read), answer, f" (asked as `{command}`)")
 
+    # --- a path's type and stat fields: one look per test (Linux) -------------------------------------------
+    def _from_look(self, command: str) -> Answer | None:
+        """testinfra's answer to a single-path type test or stat field, from this test's look at the path (sent
+        now if it has none); None for any other command."""
+        __tracebackhide__ = True
+        if self.os != "linux":
+            return None
+        try:
+            argv = split_command(command)
+        except NeedsShell:
+            return None
+        question = _file_question(argv)
+        if question is None:
+            return None
+        refused = _first_refusal([argv], self.runner)  # judged as asked, so a refusal names the command asked
+        if refused:
+            self._refuse(command, f"{refused}{_hint(command)}")
+        test, path = running_test(), question[1]
+        look = self._looks.get((test, path))
+        if look is None:
+            outputs = self._send(_look_argvs(path))
+            self._learn_secrets(outputs)
+            for out in outputs:
+                self._judge(out)
+            look = (outputs[0], outputs[1])
+            if test != OUTSIDE_A_TEST:  # kept for the rest of this test only
+                self._looks[(test, path)] = look
+        return _answer_from_look(argv, *look)
+
     # --- sending and judging -------------------------------------------------------------------------------
     def _send(self, argvs: Sequence[Sequence[str]]) -> list[Output]:
         __tracebackhide__ = True
@@ -330,10 +400,26 @@ class GuardedBackend(BaseBackend):
         if out.timed_out:
             raise CommandTimedOut(f"{self.hostname}: `{out.command}` was killed on the host after "
                                   f"{self.runner.command_timeout:g} s (--command-timeout)")
+        if out.exit_status == 126 and SECRET_FILE in out.stderr:
+            path, why = out.stderr.split(f": {SECRET_FILE}", 1)
+            raise SecretFile(f"{self.hostname}: {path.strip().splitlines()[-1]} is a secret file on {self.hostname} "
+                             f"({why.strip()}): not read; the suite never reads one, for its facts or for a test "
+                             f"(`{out.command}`)")
         if out.exit_status == 126 and NOT_REGULAR in out.stderr:
             path = out.stderr.split(f": {NOT_REGULAR}")[0].strip().splitlines()[-1]
             raise NotRegularFile(f"{self.hostname}: {path} is not a regular file (a FIFO, device, socket or directory): "
                                  f"not read; the runner reads a file only when it is a regular file (`{out.command}`)")
+
+    def _learn_secrets(self, outputs: list[Output]) -> None:
+        """Teach the run's Redactor every secret value the answers show, as the facts do for what they read; mask
+        each where it sits in its record (however short it is)."""
+        for out in outputs:
+            if out.data is not None:  # binary: its record keeps only its size
+                continue
+            spans = learn_secrets(self.redactor, out.stdout)
+            learn_secrets(self.redactor, out.stderr)
+            if spans and self.redactor.enabled:
+                out.record.mask(spans)
 
     def _learn(self, outputs: list[Output]) -> None:
         for out in outputs:
@@ -349,6 +435,54 @@ class GuardedBackend(BaseBackend):
     def commands(self, nodeid: str) -> list[CommandRecord]:
         """The records of the commands a test sent to this host."""
         return list(self.by_test.get(nodeid, ()))
+
+
+# --- answers testinfra gets without a command of its own ------------------------------------------------------
+
+def _platform_answers(platform: dict[tuple[str, ...], Output]) -> dict[str, Output]:
+    """testinfra's SystemInfo commands (systeminfo.py) -> the facts' answers to them (not a command killed at its
+    deadline: that one is asked again, and fails the test as any would)."""
+    found: dict[str, Output] = {}
+    for argv, out in platform.items():
+        if out.timed_out:
+            continue
+        if argv in (("uname", "-s"), ("uname", "-m"), ("sw_vers",)):
+            found[shlex.join(argv)] = out
+        elif argv[:1] == ("head",) and argv[-1] == "/etc/os-release":
+            found["cat /etc/os-release"] = out
+    return found
+
+
+# GNU stat's %F for each `test` type flag (test(1): -f regular, -d directory, -p FIFO, -S socket)
+_TEST_TYPES = {"-f": ("regular file", "regular empty file"), "-d": ("directory",), "-p": ("fifo",), "-S": ("socket",)}
+LOOK_FIELDS = ("%F", "%U", "%u", "%G", "%g", "%a", "%Y", "%s", "%i")  # one `stat -L -c` of all GNUFile asks
+
+
+def _file_question(argv: Sequence[str]) -> tuple[str, str] | None:
+    """(what, path) for GNUFile's one-path questions (file.py: `test -X P`, `stat -Lc %X P`), else None."""
+    if len(argv) == 3 and argv[0] == "test" and argv[1] in ("-e", "-L", *_TEST_TYPES):
+        return argv[1], argv[2]
+    if len(argv) == 4 and argv[:2] == ["stat", "-Lc"] and argv[2] in LOOK_FIELDS[1:]:
+        return argv[2], argv[3]
+    return None
+
+
+def _look_argvs(path: str) -> tuple[tuple[str, ...], ...]:
+    return (("stat", "-c", "%F|%a|%U|%G|%s|%n", "--", path), ("stat", "-L", "-c", "|".join(LOOK_FIELDS), "--", path))
+
+
+def _answer_from_look(argv: Sequence[str], link: Output, target: Output) -> Answer:
+    """What `test -X P` / `stat -Lc %X P` would have answered, from `stat -c` of P and `stat -L -c` of what it leads to
+    (the same system calls: test -L is lstat's type, every other test and stat -L is stat's)."""
+    if argv[0] == "test":
+        if argv[1] == "-L":
+            return (0 if link.exit_status == 0 and link.stdout.split("|", 1)[0] == "symbolic link" else 1), "", ""
+        kind = target.stdout.split("|", 1)[0]
+        return (0 if target.exit_status == 0 and (argv[1] == "-e" or kind in _TEST_TYPES[argv[1]]) else 1), "", ""
+    fields = target.stdout.rstrip("\n").split("|")
+    if target.exit_status != 0 or len(fields) != len(LOOK_FIELDS):
+        return target.exit_status or 1, "", target.stderr
+    return 0, fields[LOOK_FIELDS.index(argv[2])] + "\n", ""
 
 
 # --- testinfra's pipelines and scripts, mapped to allowed shapes ---------------------------------------------
@@ -466,4 +600,6 @@ def make_host(session, host_id: str) -> GuardedHost:
             if host_id not in session.runners:
                 raise
         runner = session.runners[host_id]
-    return guarded_host(runner, session.inventory.host(host_id).os)
+    facts = session.gathered(host_id)
+    platform = facts.platform() if facts is not None else {}
+    return guarded_host(runner, session.inventory.host(host_id).os, redactor=session.redactor, platform=platform)

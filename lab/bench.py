@@ -1,12 +1,19 @@
-"""`python -m lab bench` (make bench): the Studio's facts gathered the suite's way and the idiomatic testinfra way.
+"""`python -m lab.bench` (make bench): what a person waits for, the suite's way and the idiomatic testinfra way.
 
-Both run inside mini as the owner, over SSH to the twin's studio, connect time included: the suite's
-MacFacts (one batched round trip over OpenSSH), and the same facts listed 1:1 with testinfra's default
-paramiko backend (`paramiko://studio`, one connection, one host.run / host.file per fact). Round trips are
-counted on the studio (every session its sshd starts for the owner runs his login shell, which notes it),
-not self-reported. Then the contract (`-m contract`) with every MLX server answering after a fixed delay:
-its wall time against its slowest route's own requests (routes run concurrently), and per route the p50
-latency directly and through LiteLLM. Printed, never asserted.
+Whole processes, timed inside the twin's mini as the owner (lab/timing.py), as a person runs them on the Mini:
+`pytest -m local` and `pytest -m studio` (the run directory and its reports written, as every run does; and once
+with --no-report, to show what the reports cost) against plain pytest on idiomatic testinfra tests of the same facts
+(lab/idiom.py: one test per check of the suite, one host.service / host.file / host.run per fact;
+`--hosts=local://` and testinfra's default SSH backend, `--hosts=paramiko://studio`), run from a scratch directory
+with the same venv and its plugins. Both sides under the same conditions: the same user, the bytecode cached (as on
+the real Mini after its first run; PYTHONPYCACHEPREFIX in mini's own /tmp, so the checkout is not written), one
+warm-up run each, then the cases taking turns, median of 5; bare pytest with the same plugins and one empty test is
+the floor. Round trips to the studio are counted on the studio (every session its sshd starts for the owner runs his
+login shell, which notes it), not self-reported. Which modules a run imports: `python -X importtime`.
+
+Then the guarded `host` fixture against raw testinfra per command, and the contract (`-m contract`) with every MLX
+server answering after a fixed delay: its wall time against its slowest route's own requests (routes run
+concurrently), and per route the p50 latency directly and through LiteLLM. Printed, never asserted.
 """
 from __future__ import annotations
 
@@ -16,40 +23,113 @@ import shlex
 import subprocess
 import sys
 import time
+from statistics import median
 
-from . import api, paths, ssh, topology as topo
+from . import api, idiom, paths, ssh, topology as topo
 
-MEASURE = r'''
-import json, sys, time
-sys.path.insert(0, ".")
-from conformance.inventory import load_inventory, load_site
-from conformance.session import SuiteSession
-from conformance.site import SiteView
+SCRATCH = "/tmp/llmlab-bench"  # in mini's own /tmp: the idiomatic tests, the suite's run directories, the bytecode
+PYTHON = f"{topo.TWIN_VENV}/bin/python"
+PYTEST = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+SUITE = [*PYTEST, "--site", "lab/site-twin.yaml", "--baseline", "lab/baseline-twin.yaml", "--report-dir", f"{SCRATCH}/reports"]
+SSH_CONFIG = f"{topo.OWNER_HOME}/.ssh/config"
+REPEAT = 5
+# Targets (whole process, twin), printed beside the measurement: how long the suite may take against testinfra.
+TARGETS = {"local": 1.0, "studio": 0.5}
 
-inventory = load_inventory("inventory.yaml")
-site = SiteView(inventory, load_site("lab/site-twin.yaml", inventory))
-which = sys.argv[1]
-started = time.monotonic()
-if which == "suite":
-    session = SuiteSession(inventory, site, "mini")
-    facts = session.facts("studio")
-    facts.system(); facts.listeners()
-    n = session.runners["studio"].batches
-    session.close()
-else:
-    import warnings; warnings.simplefilter("ignore")
-    import testinfra
-    job = inventory.launchd[0]
-    host = testinfra.get_host("paramiko://studio", ssh_config="/home/christopherbailey/.ssh/config")
-    host.backend.get_encoding = lambda: "utf-8"  # not a fact: testinfra would probe with python3, absent on a Mac
-    host.run("uname -s"); host.run("sw_vers"); host.run("id -un")
-    host.run(f"launchctl print system/{job.label}"); host.run("netstat -an -p tcp")
-    for path in [job.plist, job.runtime_dir, *job.log_paths().values()]:
-        f = host.file(path); f.exists and (f.user, f.mode, f.size)
-    host.run(f"base64 -i {job.plist}")
-    n = None
-print(json.dumps({"seconds": time.monotonic() - started, "batches": n}))
-'''
+
+def _cases() -> list[dict]:
+    checkout, scratch = topo.CHECKOUT_IN_TWIN, SCRATCH
+    return [
+        {"label": "bare", "argv": [*PYTEST, "test_empty.py"], "cwd": scratch},
+        {"label": "suite local", "argv": [*SUITE, "-m", "local"], "cwd": checkout},
+        {"label": "suite local no-report", "argv": [*SUITE, "-m", "local", "--no-report"], "cwd": checkout},
+        {"label": "testinfra local", "argv": [*PYTEST, "--hosts=local://", "test_mini_idiom.py"], "cwd": scratch},
+        {"label": "suite studio", "argv": [*SUITE, "-m", "studio"], "cwd": checkout},
+        {"label": "suite studio no-report", "argv": [*SUITE, "-m", "studio", "--no-report"], "cwd": checkout},
+        {"label": "testinfra studio", "argv": [*PYTEST, "--hosts=paramiko://studio", f"--ssh-config={SSH_CONFIG}",
+                                               "test_studio_idiom.py"], "cwd": scratch},
+    ]
+
+
+def _prepare() -> None:
+    """The idiomatic tests and an empty one, in mini's scratch directory, the owner's."""
+    files = {"test_mini_idiom.py": idiom.module("mini"), "test_studio_idiom.py": idiom.module("studio"),
+             "test_empty.py": "def test_nothing():\n    pass\n"}
+    api.exec_in("mini", ["rm", "-rf", SCRATCH])
+    for name, text in files.items():
+        api.exec_in("mini", ["sh", "-c", f"mkdir -p {SCRATCH} && cat > {SCRATCH}/{name}"], user=topo.OWNER, input=text,
+                    check=True)
+
+
+def _timed(cases: list[dict], repeat: int) -> dict:
+    spec = {"repeat": repeat, "env": {"PYTHONPYCACHEPREFIX": f"{SCRATCH}/pycache"}, "cases": cases}
+    command = f"cd {topo.CHECKOUT_IN_TWIN} && {PYTHON} -m lab.timing {shlex.quote(json.dumps(spec))}"
+    p = api.exec_in("mini", ["sh", "-c", command], user=topo.OWNER, timeout=1800)
+    if p.returncode != 0:
+        raise SystemExit(f"bench: timing in mini failed:\n{p.stdout}\n{p.stderr}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _suite_round_trips(host: str) -> str:
+    results = api.exec_in("mini", ["cat", f"{SCRATCH}/reports/latest/results.json"], user=topo.OWNER, check=True).stdout
+    from conformance.report.model import HostStats
+    from conformance.report.summary import round_trips_said
+    stats = json.loads(results)["hosts"][host]
+    return round_trips_said(host, HostStats(stats["round_trips"], stats["commands"], stats.get("tests_round_trips")))
+
+
+def _studio_sessions(case: dict) -> int:
+    """sshd sessions one run of the case started for the owner on studio."""
+    before = _sessions_at_studio()
+    _timed([case], repeat=0)
+    return _sessions_at_studio() - before
+
+
+IMPORTS = ("openai", "httpx2", "paramiko", "pydantic", "yaml", "testinfra", "pytest_html", "jinja2", "anyio")
+
+
+def _imports(marker: str) -> str:
+    """What a run of the marker imports, by the end of the run (cumulative import time of each module of IMPORTS,
+    `python -X importtime`; -s, so what the tests import is seen too)."""
+    argv = [PYTHON, "-X", "importtime", "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", "-m", marker,
+            "--no-report", "--site", "lab/site-twin.yaml", "--baseline", "lab/baseline-twin.yaml"]
+    p = api.exec_in("mini", ["sh", "-c", f"cd {topo.CHECKOUT_IN_TWIN} && PYTHONPYCACHEPREFIX={SCRATCH}/pycache "
+                                          f"{shlex.join(argv)}"], user=topo.OWNER)
+    lines = [(len(m[2]), m[3], int(m[1])) for m in re.finditer(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", p.stderr)]
+    cumulative: dict[str, int] = {}
+    for name in IMPORTS:  # a package's own lines at their shallowest depth (a plugin's may come in several pieces)
+        own = [(depth, us) for depth, module, us in lines if module == name or module.startswith(name + ".")]
+        if own:
+            top = min(depth for depth, _ in own)
+            cumulative[name] = sum(us for depth, us in own if depth == top)
+    found = [f"{name} {cumulative[name] / 1000:.0f} ms" for name in IMPORTS if name in cumulative]
+    missing = [name for name in IMPORTS if name not in cumulative]
+    return f"imports {', '.join(found) or 'none of them'}; not imported: {', '.join(missing) or 'none'}"
+
+
+def whole_process() -> None:
+    _prepare()
+    found = _timed(_cases(), REPEAT)
+    best = {label: median(r["seconds"]) for label, r in found.items()}
+    print(f"whole process, as a person waits for it (inside mini as the owner, bytecode cached, median of {REPEAT}, "
+          "the cases taking turns):")
+    print(f"  bare pytest, the same venv and plugins, one empty test:  {best['bare']:5.2f} s")
+    for marker in ("local", "studio"):
+        suite, idiomatic = best[f"suite {marker}"], best[f"testinfra {marker}"]
+        print(f"  -m {marker:<7} the suite {suite:5.2f} s ({best[f'suite {marker} no-report']:.2f} s with --no-report; "
+              f"{found[f'suite {marker}']['summary']}, exit {found[f'suite {marker}']['exit']})")
+        print(f"  {'':10} idiomatic testinfra {idiomatic:5.2f} s ({found[f'testinfra {marker}']['summary']})")
+        print(f"  {'':10} -> {suite / idiomatic:.2f}x the idiomatic testinfra time (target: at most {TARGETS[marker]:g}x); "
+              f"{_imports(marker)}")
+    cases = {c["label"]: c for c in _cases()}
+    idiom_sessions = _studio_sessions(cases["testinfra studio"])
+    suite_sessions = _studio_sessions(cases["suite studio"])
+    studio = _suite_round_trips("studio")  # of the run just made
+    _timed([cases["suite local"]], repeat=0)
+    print(f"  round trips, the owner's examples included: -m local: {_suite_round_trips('mini')}; -m studio: {studio} "
+          f"({suite_sessions} sshd session(s) on studio); idiomatic testinfra -m studio: {idiom_sessions} sshd "
+          "session(s) on studio")
+
 
 # The guarded `host` fixture (testinfra's idiom through the suite's runner) against raw testinfra on the same
 # host: per command, locally in mini and over SSH to studio (both OpenSSH with a ControlMaster).
@@ -98,25 +178,11 @@ def _sessions_at_studio() -> int:
     return len(out.splitlines())
 
 
-def measure(which: str, repeat: int = 3) -> tuple[float, int]:
-    best, trips = float("inf"), 0
-    for _ in range(repeat):
-        before = _sessions_at_studio()
-        command = f"cd {topo.CHECKOUT_IN_TWIN} && .venv/bin/python -c {shlex.quote(MEASURE)} {which}"
-        p = subprocess.run(ssh.argv("mini", command, user=topo.OWNER), capture_output=True, text=True, timeout=300)
-        if p.returncode != 0:
-            raise SystemExit(f"bench {which} failed:\n{p.stdout}\n{p.stderr}")
-        seconds = float(re.search(r'"seconds": ([0-9.]+)', p.stdout).group(1))
-        best, trips = min(best, seconds), _sessions_at_studio() - before
-    return best, trips
-
-
 MLX_DELAY = 1.0  # seconds every MLX stand-in waits before answering a chat: the benchmark measures concurrency
 
 
 def contract(runs: int = 3) -> None:
     """The contract run against its slowest route, with every MLX server answering after a fixed delay."""
-    from statistics import median
     api.exec_in("studio", ["sh", "-c", f"mkdir -p /var/lib/mlx-twin && echo {MLX_DELAY} > /var/lib/mlx-twin/delay"],
                 check=True)
     summaries, walls = [], []
@@ -151,14 +217,9 @@ def contract(runs: int = 3) -> None:
 def main() -> int:
     if api.status().get("up") is False:
         api.up()
-    suite_s, suite_trips = measure("suite")
-    idiom_s, idiom_trips = measure("testinfra")
-    print("studio facts, connect included, best of 3, round trips = sessions the studio's sshd started:")
-    print(f"  the suite (OpenSSH, one batch):          {suite_s * 1000:7.0f} ms  {suite_trips:3d} round trip(s)")
-    print(f"  idiomatic testinfra (paramiko, 1:1):      {idiom_s * 1000:7.0f} ms  {idiom_trips:3d} round trip(s)")
-    print(f"  ratio: {idiom_s / suite_s:.1f}x less wall time, {idiom_trips / max(suite_trips, 1):.0f}x fewer round trips "
-          f"(targets: at most 2 round trips, at least 5x less wall time)")
-    print("testinfra's idiom, per command (host.run), guarded `host` fixture vs raw testinfra, mean of 20 after the first:")
+    whole_process()
+    print("testinfra's idiom, per command (host.run), guarded `host` fixture vs raw testinfra, mean of 20 after the first "
+          "(one command, not a whole process):")
     for where, label in (("local", "locally in mini"), ("ssh", "over SSH to studio")):
         guarded, raw = overhead(where)
         print(f"  {label:22s} guarded {guarded * 1000:6.1f} ms  raw {raw * 1000:6.1f} ms  "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from conformance.report import bench
+from conformance.report import bench, load_run
+from conformance.report.summary import round_trips_said
 
 from . import api, paths, topology as topo
 
@@ -18,11 +19,6 @@ def demo() -> int:
     suite_seconds = time.monotonic() - suite_started
     run = (paths.ROOT / "reports" / "latest").resolve()
     results = json.loads((run / "results.json").read_text())
-    commands = json.loads((run / "commands.json").read_text())
-    counts: dict[str, set] = {}
-    for c in commands:
-        if c["user"] != "http" and not c.get("test"):  # the facts' round trips, per host
-            counts.setdefault(c["host"], set()).add(c["batch"])
     statuses: dict[str, int] = {}
     for c in results["checks"]:
         statuses[c["status"]] = statuses.get(c["status"], 0) + 1
@@ -31,8 +27,7 @@ def demo() -> int:
     print(f"LiteLLM ready:      {timings['mini:litellm-orch.service']:.1f} s after start "
           f"(http://{topo.HOSTS['mini'].address}:4000/health/readiness)")
     print(f"suite wall time:    {suite_seconds:.1f} s (ssh login + pytest inside mini, as the owner user)")
-    print("commands per host:  " + ", ".join(
-        f"{h}: {len(b)} round trip(s), {sum(c['host'] == h for c in commands)} command(s)" for h, b in counts.items()))
+    print("sent:               " + "; ".join(round_trips_said(h, s) for h, s in load_run(run).hosts.items()))
     print("checks:             " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
     contract = results.get("contract")
     if contract and contract.get("routes"):

@@ -24,12 +24,16 @@ import re
 from collections.abc import Iterator
 from enum import Enum
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ..facts.base import CannotVerify
-from ..facts.contract import Answer, ContractFacts, Failure, RouteAnswers, RoutePlan, UndocumentedAddress, Way
+from ..facts.request_failure import Failure, UndocumentedAddress
 from ..inventory.schema import Api, Inventory
 from ..facts.needs import CONTRACT, ENV, Need
 from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
+
+if TYPE_CHECKING:  # the contract's client (openai, httpx2) is imported only by a run that asks the contract
+    from ..facts.contract import Answer, ContractFacts, RouteAnswers, RoutePlan, Way
 
 NOT_EVIDENCE = "the body's `model` is not evidence: LiteLLM rewrites it to the route's name"
 UNAUTHENTICATED = "security: the proxy answered a request that carried no key (no master key, as documented)"

@@ -26,5 +26,5 @@ def _answers(facts, host: str, probe: HttpCheck, url: str) -> Finding:
     expected = f"{probe.status}" + "".join(f", {k}={v!r}" for k, v in probe.json_fields.items())
     found = f"{answer.status}" + "".join(f", {k}={v!r}" for k, v in fields.items())
     if probe.json_fields and not isinstance(body, dict):
-        found += f" (not a JSON object: {answer.body[:60]!r})"
+        found += f" (not a JSON object: {facts.redactor.excerpt(answer.body, 60)!r})"
     return compare(expected, found, answer.source, answer.evidence)

@@ -230,5 +230,6 @@ def _health(facts, host: str, route: Route, port: int, url: str) -> Finding:
     answer = facts.http.get(host, url)
     body = answer.json()
     status = body.get("status") if isinstance(body, dict) else None
-    found = f"{answer.status} status {status}" if status else f"{answer.status} {answer.body[:80]!r}"
+    found = f"{answer.status} status {status}" if status else \
+        f"{answer.status} {facts.redactor.excerpt(answer.body, 80)!r}"
     return compare("200 status ok", found, answer.source, answer.evidence)

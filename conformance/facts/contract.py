@@ -25,8 +25,8 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -34,31 +34,19 @@ import openai
 
 from ..evidence import CommandRecord
 from ..inventory.schema import Api, Inventory, Route
+from ..redaction import Redactor
 from ..site import SiteView
 from .base import Unavailable
-from .http import NotRecorded, EXCHANGE, DeadlineExceeded, HttpProbe, reason_of, record_of, request_of
+from .http import EXCHANGE, DeadlineExceeded, HttpProbe, NotRecorded, reason_of, record_of, request_of
+from .request_failure import Failure, UndocumentedAddress
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 UNKNOWN_MODEL = "conformance-no-such-route"
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 # LiteLLM's words when a deployment is cooling down after failures (router.py: "No deployments available ...")
+Excerpt = Callable[[str, int], str]  # the start of a text for a message: redacted first, then cut (Redactor.excerpt)
 COOLDOWN = re.compile(r"No deployments available|cooldown", re.IGNORECASE)
 GRACE = 2.0  # seconds a route or the gather may take beyond its requests' deadlines (the suite's own work)
-
-
-class Failure(str, Enum):
-    """How a request failed, in the words the layer diagnosis uses."""
-
-    REFUSED = "refused"  # nothing listens: down
-    TIMEOUT = "timeout"  # no answer (or no end of it) within the deadline: hangs
-    AUTH = "auth"  # 401/403
-    STATUS = "status"  # another error status
-    MALFORMED = "malformed"  # 2xx, but not an OpenAI answer
-    NOT_RECORDED = "not recorded"  # a replay whose recording does not hold this request: cannot verify
-
-
-class UndocumentedAddress(Unavailable):
-    """A credential would go to an address the inventory does not document: it is not sent."""
 
 
 @dataclass(frozen=True)
@@ -186,8 +174,10 @@ class ContractFacts:
     """The contract's answers, gathered once per run (`gather`), concurrently per route."""
 
     def __init__(self, inventory: Inventory, site: SiteView, run_host: str, http: HttpProbe,
-                 deadline: float | None = None, host_facts=None, environ: dict | None = None) -> None:
+                 deadline: float | None = None, host_facts=None, environ: dict | None = None,
+                 redactor: Redactor | None = None) -> None:
         self.inventory = inventory
+        self.redactor = redactor or Redactor()  # what a failure quotes of an answer is redacted before it is cut
         self.site = site
         self.run_host = run_host  # the host the suite runs on: loopback addresses mean it only there
         self.http = http
@@ -421,7 +411,7 @@ class ContractFacts:
             page = raw.parse()
             answer.model_ids = [m.id for m in page.data]
         except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
-            _client_failure(answer, e, client.timeout)
+            _client_failure(answer, e, client.timeout, self.redactor.excerpt)
         answer.seconds = time.monotonic() - started
         return answer
 
@@ -446,12 +436,12 @@ class ContractFacts:
                 request = raw.http_request
                 answer.status, answer.headers = raw.status_code, dict(raw.headers)
                 answer.evidence = _records(request)
-                _take_completion(answer, raw)
+                _take_completion(answer, raw, self.redactor.excerpt)
                 answer.ttft = time.monotonic() - started
         except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
             if request is not None and not answer.evidence:
                 answer.evidence = _records(request)
-            _client_failure(answer, e, client.timeout)
+            _client_failure(answer, e, client.timeout, self.redactor.excerpt)
         answer.seconds = time.monotonic() - started
         return answer
 
@@ -495,14 +485,14 @@ def _transport_failure(answer: Answer, error: httpx2.HTTPError, deadline: float)
         answer.evidence = _records(request_of(error))
 
 
-def _client_failure(answer: Answer, error: Exception, timeout) -> None:
+def _client_failure(answer: Answer, error: Exception, timeout, excerpt: Excerpt) -> None:
     deadline = timeout if isinstance(timeout, (int, float)) else getattr(timeout, "read", None)
     if isinstance(error, openai.APIStatusError):
         answer.status = error.status_code
         answer.headers = dict(error.response.headers)
         answer.body = error.body
         answer.evidence = answer.evidence or _records(error.response.request)
-        text = _error_text(error)
+        text = _error_text(error, excerpt)
         if COOLDOWN.search(text):  # LiteLLM's cooldown carries an earlier failure into this request: say so
             text += " (LiteLLM cooled this route down after an earlier failure; the first failure is the cause)"
         _fail(answer, Failure.AUTH if error.status_code in (401, 403) else Failure.STATUS,
@@ -524,28 +514,28 @@ def _client_failure(answer: Answer, error: Exception, timeout) -> None:
     elif isinstance(error, openai.APIError):  # an error event inside a stream
         _fail(answer, Failure.MALFORMED, f"an error inside the stream: {error.message}")
     else:  # a body the client could not read as an OpenAI answer
-        _fail(answer, Failure.MALFORMED, f"not an OpenAI answer ({type(error).__name__}: {str(error)[:200]})")
+        _fail(answer, Failure.MALFORMED, f"not an OpenAI answer ({type(error).__name__}: {excerpt(str(error), 200)})")
 
 
-def _error_text(error: openai.APIStatusError) -> str:
+def _error_text(error: openai.APIStatusError, excerpt: Excerpt) -> str:
     body = error.body
     if isinstance(body, dict):
         message = body.get("message", body)
-        return str(message)[:300]
-    return str(body or error.message)[:300]
+        return excerpt(str(message), 300)
+    return excerpt(str(body or error.message), 300)
 
 
-def _take_completion(answer: Answer, raw) -> None:
+def _take_completion(answer: Answer, raw, excerpt: Excerpt) -> None:
     """A whole answer: read as JSON first (what the client parses is lenient), then its fields."""
     text = raw.http_response.text
     try:
         body = json.loads(text)
     except ValueError:
-        _fail(answer, Failure.MALFORMED, f"not JSON: {text[:120]!r}")
+        _fail(answer, Failure.MALFORMED, f"not JSON: {excerpt(text, 120)!r}")
         return
     answer.body = body
     if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
-        _fail(answer, Failure.MALFORMED, f"no `choices` list in {text[:120]!r}")
+        _fail(answer, Failure.MALFORMED, f"no `choices` list in {excerpt(text, 120)!r}")
         return
     completion = raw.parse()
     answer.ids = [completion.id]

@@ -20,6 +20,7 @@ from .netstat import NETSTAT_COMMAND, parse_netstat
 from .paths import read_command
 
 ROUND_TRIPS = 1
+UNAME_MACHINE = ["uname", "-m"]  # testinfra's last platform probe (systeminfo.py), sent when an owner's test uses `host`
 
 
 class _PathFact(Fact):
@@ -38,6 +39,7 @@ class MacFacts:
         self.redactor = redactor or Redactor()
         self.http = http
         self.jobs = [job for j in inventory.launchd if j.host == host_id for job in j.jobs()]
+        self.platform_wanted = False  # an owner's test uses `host` here: answer testinfra's platform probes too
 
     @property
     def user(self) -> str:
@@ -55,7 +57,8 @@ class MacFacts:
         paths = self.paths()
         return ([UNAME_COMMAND, SW_VERS_COMMAND, ["id", "-un"]] + [print_command(label) for label, _ in self.jobs]
                 + [NETSTAT_COMMAND] + ([stat_command(paths)] if paths else [])
-                + [Binary(read_command(plist, MAX_READ_BYTES)) for _, plist in self.jobs])
+                + [Binary(read_command(plist, MAX_READ_BYTES)) for _, plist in self.jobs]
+                + ([UNAME_MACHINE] if self.platform_wanted else []))
 
     def planned(self) -> list[list[list[str]]]:
         return [[f"{shlex.join(c)} | base64" if isinstance(c, Binary) else c for c in self.commands()]]
@@ -78,7 +81,16 @@ class MacFacts:
                  "jobs": {label: next(rest) for label, _ in self.jobs}, "netstat": next(rest)}
         batch["stat"] = next(rest) if self.paths() else None
         batch["plists"] = {plist: next(rest) for _, plist in self.jobs}
+        batch["platform"] = {out.argv: out for out in (batch["uname"], batch["sw_vers"], *rest)}
         return batch
+
+    def platform(self) -> dict[tuple[str, ...], Output]:
+        """The answers to testinfra's platform probes (`uname -s`, `sw_vers`, `uname -m`), by argv; empty when not
+        answered."""
+        try:
+            return dict(self._batch["platform"])
+        except Unavailable:
+            return {}
 
     def system(self) -> Fact:
         out = answered(self._batch["uname"])
@@ -100,7 +112,8 @@ class MacFacts:
                 raise CannotVerify(f"needs read access to {path} (launchd accepts a 0600 plist; the suite's user "
                                    f"{self.user} then cannot read it)", (out.record,))
             problem = "missing" if "No such file" in out.stderr else (
-                "not a regular file" if "not a regular file" in out.stderr else f"unreadable: {out.stderr.strip()[:200]}")
+                "not a regular file" if "not a regular file" in out.stderr
+                else f"unreadable: {self.redactor.excerpt(out.stderr, 200)}")
             return Fact(None, out, what=problem)
         if len(out.data) > MAX_READ_BYTES:
             return Fact(None, out, what=f"larger than {MAX_READ_BYTES // 1024} KiB")
@@ -119,8 +132,8 @@ class MacFacts:
     def listeners(self) -> Fact:
         out = answered(self._batch["netstat"])
         if out.exit_status != 0:
-            raise Unavailable(f"`netstat` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
-                              (out.record,))
+            raise Unavailable(f"`netstat` failed (exit {out.exit_status}): {self.redactor.excerpt(out.stderr, 200)}",
+                              out.command, (out.record,))
         return Fact(parse_netstat(out.stdout), out)
 
     def _learn_secrets(self) -> None:

@@ -274,16 +274,18 @@ class _Exchange:
         sent = shown_request_body(self.request)
         if sent:
             lines.append(f"> {sent}")
+        body = ""
         if response is not None:
             first = f", first byte after {self.first_byte:.3f} s" if self.first_byte is not None else ""
             lines.append(f"< {response.status_code} in {seconds:.3f} s{first}, {self.size} bytes")
             lines += [f"< {name}: {response.headers[name]}" for name in _shown_headers(response.headers)]
-            text = bytes(self.body).decode("utf-8", "replace")
-            lines.append(text if len(text) <= RECORDED_BODY_CHARS
-                         else text[:RECORDED_BODY_CHARS] + f"\n... ({len(text) - RECORDED_BODY_CHARS} more characters)")
+            body = "\n" + bytes(self.body).decode("utf-8", "replace")
         status = response.status_code if response is not None else -1
+        head = "\n".join(lines)
+        # the body is kept whole (as far as it was kept) and cut where it leaves, after redaction (evidence.py)
         self.record = CommandRecord(self.transport.host_of(url), "http", f"{self.request.method} {url}",
-                                    status, "\n".join(lines), error, 0, round(seconds, 4))
+                                    status, head + body, error, 0, round(seconds, 4),
+                                    kept_chars=len(head) + 1 + RECORDED_BODY_CHARS, cut_at_source=self.size > len(self.body))
         self.transport.keep(self.record, {
             "method": self.request.method, "url": url, "request": sent,
             "status": response.status_code if response is not None else None,

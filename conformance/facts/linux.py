@@ -1,19 +1,24 @@
-"""Facts of one Linux host, gathered once per session in at most four batched round trips.
+"""Facts of one Linux host, gathered once per session in at most three batched round trips.
 
-Batches: (1) identity + every unit of every scope, (2) every documented path + every file
-the checks read + the hashes of protected files, (3) every listener, (4) the second look, what
-needs an earlier answer: the journal of units whose logs are checked (round trip 1's InvocationID)
-and each alias of a documented ssh config (read in round trip 2), resolved by `ssh -G`. `gather()` sends them all before any check runs, and learns every
+Batches: (1) identity + every unit of every scope + every listener (+ the platform testinfra
+probes for, `uname -s`, `uname -m` and /etc/os-release, when an owner's test uses `host`), (2)
+every documented path + every file the checks read + the hashes of protected files, (3) the second
+look, what needs an earlier answer: the journal of units whose logs are checked (round trip 1's
+InvocationID) and each alias of a documented ssh config (read in round trip 2), resolved by `ssh -G`.
+`gather()` sends them all before any check runs, and learns every
 secret value they carry, so no message is formed before the redactor knows what to hide.
 Accessors raise CannotVerify when the suite's user lacks a privilege, Unavailable when the
 host did not answer; a failed round trip is remembered and never sent again.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..redaction import Redactor, is_secret_name
 from ..runner import BatchFailed, LocalBackend, Output, Runner
+from ..runner.secret_files import SECRET_FILE
 from ..runner.sshconfig import Files, Resolved, ResolveFailed, failure, includes, list_aliases, parse_resolved, \
     resolve_command
 from . import journal as journal_facts
@@ -25,7 +30,10 @@ from .plan import FactPlan, UnitKey
 from .sockets import LISTENERS_COMMAND, Listening, parse_ss
 from .systemd import UnitProperties, parse_show, show_command
 
-ROUND_TRIPS = 4
+ROUND_TRIPS = 3
+# What testinfra's SystemInfo asks a Linux host (systeminfo.py: `uname -s`, `cat /etc/os-release`, `uname -m`),
+# answered in round trip 1 when an owner's test uses `host` (conformance/testinfra_host.py serves it from here).
+PLATFORM_COMMANDS = (("uname", "-s"), ("uname", "-m"), tuple(read_command("/etc/os-release", MAX_READ_BYTES)))
 
 
 class _PathFact(Fact):
@@ -63,6 +71,14 @@ class SshConfigFact:
         return f"ssh -G -F {self.path} -- ALIAS, for each alias of {self.path}"
 
 
+class _FirstTrip(NamedTuple):
+    user: Output
+    groups: Output
+    units: dict[tuple[str, str | None], Output | CannotVerify]
+    listeners: Output
+    platform: dict[tuple[str, ...], Output]
+
+
 class LinuxFacts:
     os = "linux"
 
@@ -74,32 +90,41 @@ class LinuxFacts:
         self.http = http  # the run's HttpProbe, for checks that ask over HTTP from the run's own host
         # the host's own files, readable here when the run stands on it: an ssh config's Includes are followed there
         self.files = files if files is not None else (Files() if isinstance(runner.backend, LocalBackend) else None)
+        self.platform_wanted = False  # an owner's test uses `host` here: answer testinfra's platform probes too
 
     @property
     def user(self) -> str:
         return self.runner.user
 
+    def said(self, text: str, limit: int = 200) -> str:
+        """A host's message for a failure's one line: redacted first, then cut."""
+        return self.redactor.excerpt(text, limit)
+
     def gather(self) -> None:
         """Send every round trip now and learn the secrets in what came back (failures are remembered: each
         check that needs a round trip that failed or was refused gets its reason, and nothing is sent again)."""
-        for batch in ("_units_batch", "_files_batch", "_listeners", "_second_look"):
+        for batch in ("_units_batch", "_files_batch", "_second_look"):
             try:
                 getattr(self, batch)
             except Exception:
                 pass
         self._learn_secrets()
 
-    # --- batch 1: identity and units -------------------------------------------------------
+    # --- batch 1: identity, units, listeners (and the platform) -----------------------------
     def planned(self) -> list[list[list[str]]]:
         """The round trips a run will send (what --dry-run lists); the journal's needs round trip 1's answer."""
-        commands, _, _ = self._units_commands()
+        commands = self._first_commands()
         paths = self.plan.paths()
         files = (([stat_command(paths)] if paths else []) + [readlink_command(p) for p in self.plan.symlinks()]
                  + [read_command(p, MAX_READ_BYTES) for p in self.plan.reads()] + [hash_command(p) for p in self.plan.hashed()]
                  + ["# and `head -c` of every EnvironmentFile= the units name, as round trip 1 shows them"])
         second = [journal_facts.journal_command("<InvocationID from round trip 1>", k.scope) for k in self.plan.journals()]
         second += [resolve_command("<each alias it lists>", path) for path in self.plan.ssh_configs()]
-        return [commands, files, [LISTENERS_COMMAND]] + ([second] if second else [])
+        return [commands, files] + ([second] if second else [])
+
+    def _first_commands(self) -> list[list[str]]:
+        commands, _, _ = self._units_commands()
+        return commands + [LISTENERS_COMMAND] + ([list(c) for c in PLATFORM_COMMANDS] if self.platform_wanted else [])
 
     def _units_commands(self):
         commands = [["id", "-un"], ["id", "-Gn"]]
@@ -119,28 +144,38 @@ class LinuxFacts:
         return commands, scopes, refused
 
     @remembered
-    def _units_batch(self) -> tuple[Output, Output, dict[tuple[str, str | None], Output | CannotVerify]]:
-        commands, scopes, refused = self._units_commands()
+    def _units_batch(self) -> _FirstTrip:
+        _, scopes, refused = self._units_commands()
         try:
-            outs = self.runner.run(commands)
+            outs = iter(self.runner.run(self._first_commands()))
         except BatchFailed as e:
             raise _unavailable(e) from None
+        user, groups = next(outs), next(outs)
         by_scope: dict[tuple[str, str | None], Output | CannotVerify] = dict(refused)
-        by_scope.update(zip(scopes, outs[2:]))
-        return outs[0], outs[1], by_scope
+        by_scope.update((scope, next(outs)) for scope in scopes)
+        listeners = next(outs)
+        return _FirstTrip(user, groups, by_scope, listeners, {out.argv: out for out in outs})
+
+    def platform(self) -> dict[tuple[str, ...], Output]:
+        """The answers to testinfra's platform probes (PLATFORM_COMMANDS), by argv; empty when not asked or not
+        answered."""
+        try:
+            return dict(self._units_batch.platform)
+        except Unavailable:
+            return {}
 
     @property
     def groups(self) -> list[str]:
-        return answered(self._units_batch[1]).stdout.split()
+        return answered(self._units_batch.groups).stdout.split()
 
     def unit(self, key: UnitKey) -> Fact:
-        out = self._units_batch[2][(key.scope, key.user)]
+        out = self._units_batch.units[(key.scope, key.user)]
         if isinstance(out, CannotVerify):
             raise out
         props = parse_show(answered(out).stdout, self.plan.units_by_scope()[(key.scope, key.user)]).get(key.name)
         if props is None:  # e.g. the user manager cannot be reached: a broken thing, not a privilege
             raise Unavailable(f"systemctl gave no properties for {key} (exit {out.exit_status}): "
-                              f"{out.stderr.strip()[:300] or 'no output'}", out.command, (out.record,))
+                              f"{self.said(out.stderr, 300) or 'no output'}", out.command, (out.record,))
         return Fact(props, out)
 
     # --- batch 2: paths, file contents, hashes ----------------------------------------------
@@ -173,7 +208,7 @@ class LinuxFacts:
     def file_text(self, path: str) -> FileText:
         """The file's text; `problem` says why there is none (missing, not a regular file, too large)."""
         out = answered(self._files_batch[2][path])
-        problem = _read_problem(out, path, self.user)
+        problem = _read_problem(out, path, self.user, self.said)
         if problem is None and len(out.stdout.encode("utf-8", errors="replace")) > MAX_READ_BYTES:
             problem = f"larger than {MAX_READ_BYTES // 1024} KiB (not read further)"
         return FileText(path, out.stdout if problem is None else "", out, problem)
@@ -181,10 +216,10 @@ class LinuxFacts:
     def file_hash(self, path: str) -> Fact:
         """sha256 of a regular file; None when it is missing or not a regular file (`what` says which)."""
         out = answered(self._files_batch[3][path])
-        problem = _read_problem(out, path, self.user)
+        problem = _read_problem(out, path, self.user, self.said)
         digest = parse_sha256(out.stdout).get(path) if problem is None else None
         if problem is None and digest is None:
-            raise Unavailable(f"sha256sum gave no digest for {path} (exit {out.exit_status}): {out.stderr.strip()[:200]}",
+            raise Unavailable(f"sha256sum gave no digest for {path} (exit {out.exit_status}): {self.said(out.stderr)}",
                               out.command, (out.record,))
         return Fact(digest, out, what=problem or "")
 
@@ -196,7 +231,7 @@ class LinuxFacts:
     def _units_environment_files(self) -> list[str]:
         """Every EnvironmentFile= the documented units really read (a master key could hide in any)."""
         try:
-            scopes = self._units_batch[2]
+            scopes = self._units_batch.units
         except Exception:  # round trip 1 did not come back: no file of it to read (its checks say why)
             return []
         found: list[str] = []
@@ -204,25 +239,17 @@ class LinuxFacts:
             if isinstance(out, Output) and not out.timed_out:
                 for props in parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values():
                     found += [f for f in props.environment_files if f.startswith("/")]
-        secret = set(self.plan.secret_paths())
-        return [f for f in found if f not in secret]
+        return [f for f in found if not self.runner.secret_files.named(f)]  # the inventory's secrets too
 
-    # --- batch 3: listeners ----------------------------------------------------------------
-    @remembered
-    def _listeners(self) -> Output:
-        try:
-            return self.runner.run_one(LISTENERS_COMMAND)
-        except BatchFailed as e:
-            raise _unavailable(e) from None
-
+    # --- listeners (round trip 1) ----------------------------------------------------------
     def listeners(self) -> Fact:
-        out = answered(self._listeners)
+        out = answered(self._units_batch.listeners)
         if out.exit_status != 0:
-            raise Unavailable(f"`ss` failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command, (out.record,))
+            raise Unavailable(f"`ss` failed (exit {out.exit_status}): {self.said(out.stderr)}", out.command, (out.record,))
         listening: list[Listening] = parse_ss(out.stdout)
         return Fact(listening, out)
 
-    # --- batch 4: the second look (journals: round trip 1's InvocationIDs; ssh configs: round trip 2's read) ----
+    # --- batch 3: the second look (journals: round trip 1's InvocationIDs; ssh configs: round trip 2's read) ----
     @remembered
     def _second_look(self) -> tuple[dict[UnitKey, Output | Exception], dict[str, dict[str, Output] | Exception]]:
         wanted: dict[UnitKey, list[str]] = {}
@@ -300,7 +327,7 @@ class LinuxFacts:
             raise CannotVerify(f"needs membership in systemd-journal (or root) to read the journal of {key.name}"
                                f" ({self.user} is in: {' '.join(self.groups) or 'no groups'})", (out.record,))
         if out.exit_status != 0:
-            raise Unavailable(f"journalctl failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+            raise Unavailable(f"journalctl failed (exit {out.exit_status}): {self.said(out.stderr)}", out.command,
                               (out.record,))
         return Fact(out.stdout, out)
 
@@ -331,8 +358,8 @@ class LinuxFacts:
             if self.redactor.enabled:  # the self-test switch turns the whole boundary off, spans included
                 out.record.mask(span for _, span in found)
         try:
-            scopes = self._units_batch[2]
-        except Exception:
+            scopes = self._units_batch.units
+        except Exception:  # round trip 1 did not come back: no file of it to read (its checks say why)
             scopes = {}
         for (scope, owner), out in scopes.items():
             if isinstance(out, Output) and not out.timed_out:
@@ -341,10 +368,12 @@ class LinuxFacts:
                         self.redactor.learn(value)
 
 
-def _read_problem(out: Output, path: str, user: str) -> str | None:
+def _read_problem(out: Output, path: str, user: str, said: Callable[[str], str]) -> str | None:
     """None when the command read the file; else why not. A missing privilege is CannotVerify."""
     if out.exit_status == 0:
         return None
+    if out.exit_status == 126 and SECRET_FILE in out.stderr:  # the runner's guard, as the path resolves on the host
+        return f"a secret file, not read ({out.stderr.split(SECRET_FILE, 1)[1].strip()})"
     if "Permission denied" in out.stderr:
         raise CannotVerify(f"needs read access to {path} (as {user} it is denied; run as root or grant the group)",
                            (out.record,))
@@ -352,5 +381,5 @@ def _read_problem(out: Output, path: str, user: str) -> str | None:
         return "missing"
     if out.stderr.strip().endswith("not a regular file (not read)") or "Is a directory" in out.stderr:
         return "not a regular file"
-    raise Unavailable(f"reading {path} failed (exit {out.exit_status}): {out.stderr.strip()[:200]}", out.command,
+    raise Unavailable(f"reading {path} failed (exit {out.exit_status}): {said(out.stderr)}", out.command,
                       (out.record,))

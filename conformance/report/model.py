@@ -101,8 +101,9 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class HostStats:
-    round_trips: int | None = None
+    round_trips: int | None = None  # every round trip the run sent to the host
     commands: int | None = None
+    tests_round_trips: int | None = None  # of those, the owner's own tests' (testinfra's idiom); the rest, the facts'
 
 
 @dataclass(frozen=True)
@@ -401,8 +402,8 @@ def _measure(v) -> float | None:
 def _hosts(raw) -> dict[str, HostStats]:
     if not isinstance(raw, dict):
         return {}
-    return {str(h): HostStats(_int(v.get("round_trips")), _int(v.get("commands"))) if isinstance(v, dict) else HostStats()
-            for h, v in raw.items()}
+    return {str(h): HostStats(_int(v.get("round_trips")), _int(v.get("commands")), _int(v.get("tests_round_trips")))
+            if isinstance(v, dict) else HostStats() for h, v in raw.items()}
 
 
 def _time(raw) -> datetime | None:

@@ -16,7 +16,7 @@ from .model import (CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSE
 from .page import BASE_CSS, duration, h, page, rate, seconds, show, signed_seconds, slug, utc
 from .rundir import write_text_atomic
 from .topology import render_topology_svg
-from .summary import Counts, count, plural, verdict
+from .summary import Counts, count, plural, round_trips_said, verdict
 
 REPORT = "report.html"
 
@@ -175,7 +175,7 @@ def header(run: Run, text: str, level: str) -> str:
         facts.append("--require-verified")
     for host, stats in run.hosts.items():
         if stats.round_trips is not None:
-            facts.append(f"{h(host)}: {plural(stats.round_trips, 'round trip')}, {plural(stats.commands or 0, 'command')}")
+            facts.append(h(round_trips_said(host, stats)))
     sections = [("changes", "since the previous run"), ("matrix", "matrix"), ("security", "security")]
     sections += [("latency", "latency")] if run.contract is not None else []
     sections += [("topology", "topology")] if run.topology is not None else []

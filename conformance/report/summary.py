@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .diff import RunDiff
-from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, PASSED, WAIVED, CheckResult, Run
+from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, PASSED, WAIVED, CheckResult, HostStats, Run
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,14 @@ class Verdict:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def round_trips_said(host: str, stats: HostStats) -> str:
+    """One host's traffic, the same words everywhere (terminal, report, demo): every round trip the run sent, and
+    what they were for, e.g. `mini: 5 round trips (3 for the facts + 2 for the owner's tests), 131 commands`."""
+    total, tests = stats.round_trips or 0, stats.tests_round_trips or 0
+    split = f"{total - tests} for the facts + {tests} for the owner's tests" if tests else "for the facts"
+    return f"{host}: {plural(total, 'round trip')} ({split}), {plural(stats.commands or 0, 'command')}"
 
 
 def _hosts(names: list[str]) -> str:

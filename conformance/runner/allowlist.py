@@ -113,6 +113,7 @@ RULES: list[tuple[str, str]] = [  # (shape name, shape)
     ("test (testinfra File)", "test -e|-f|-d|-L|-x|-p|-S <path>"),
     ("realpath", "realpath <path>"),
     ("stat -Lc (GNU, one field)", "stat -Lc %U|%u|%G|%g|%a|%Y|%s|%i <path>"),
+    ("stat -L -c (GNU, every field testinfra asks, at once)", "stat -L -c '%F|%U|%u|%G|%g|%a|%Y|%s|%i' -- <path>"),
     ("stat -f (BSD, one field)", "stat -f %Su|%u|%Sg|%g|%Lp|%m|%z <path>"),
     ("grep -qs (exit status only)", "grep -qs -- <pattern> <file>"),
     ("ls -1 -q", "ls -1 -q -- <path>"),
@@ -144,7 +145,8 @@ WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
                   "or one unit (-u), as --no-pager -q -o cat|json|short-iso; nothing else (no -f, --vacuum-*, -M, -D, --file)",
     "launchctl": "launchctl: only print system/<label>, print gui/<uid>/<label> and print-disabled system",
     "stat": f"stat: only -c '%F|%a|%U|%G|%s|%n' -- (GNU) or -L -f '%HT|%Lp|%Su|%Sg|%z|%N' (BSD), or one field of one "
-            f"path as testinfra asks: -Lc %U|%u|%G|%g|%a|%Y|%s|%i (GNU) or -f %Su|%u|%Sg|%g|%Lp|%m|%z (BSD); {_ABSOLUTE}",
+            f"path as testinfra asks: -Lc %U|%u|%G|%g|%a|%Y|%s|%i (GNU) or -f %Su|%u|%Sg|%g|%Lp|%m|%z (BSD), or all of "
+            f"them at once: -L -c '%F|%U|%u|%G|%g|%a|%Y|%s|%i' -- (GNU); {_ABSOLUTE}",
     "readlink": f"readlink: only `readlink -- <path>`, {_ABSOLUTE}",
     "head": f"head: only -c N (1 <= N <= 16777216) [--] <path>, {_ABSOLUTE}",
     "sha256sum": f"sha256sum: only `sha256sum -- <path>...`, {_ABSOLUTE}",

@@ -3,7 +3,8 @@
 It refuses anything off the read-only allowlist, sends each batch of commands to the host in
 ONE round trip, bounds every command by a watchdog ON the host (POSIX sh: macOS has no
 `timeout`, and a client-side deadline alone would leave a remote `cat fifo` running), reads a
-file only when it is a regular file, splits the outputs back per command, and records evidence.
+file only when it is a regular file and no secret as it resolves on the host (secret_files.py),
+splits the outputs back per command, and records evidence.
 A round trip that fails is raised as BatchFailed, with a record per command it carried.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from ..evidence import CommandRecord
 from .allowlist import check_read_only
 from .backends import Backend, RoundTripFailed
+from .secret_files import SecretFiles
 
 COMMAND_TIMEOUT = 10.0  # seconds a command may run on the host before its watchdog kills it
 ROUND_TRIP_TIMEOUT = 60.0  # seconds the controller waits for a whole batch (connect included)
@@ -102,8 +104,10 @@ class BatchFailed(Exception):
 
 class Runner:
     def __init__(self, host_id: str, backend: Backend, *, command_timeout: float = COMMAND_TIMEOUT,
-                 round_trip_timeout: float = ROUND_TRIP_TIMEOUT, max_round_trips: int | None = None) -> None:
+                 round_trip_timeout: float = ROUND_TRIP_TIMEOUT, max_round_trips: int | None = None,
+                 secret_files: SecretFiles | None = None) -> None:
         self.host_id = host_id
+        self.secret_files = secret_files or SecretFiles()  # never read, whoever asks
         self.backend = backend
         self.command_timeout = command_timeout
         self.round_trip_timeout = round_trip_timeout
@@ -114,6 +118,7 @@ class Runner:
         self.batches = 0  # every round trip sent
         self.commands = 0  # every command sent (in those round trips)
         self.fact_batches = 0  # the facts' round trips, the ones max_round_trips bounds
+        self.test_batches = 0  # of the round trips sent, the owner's tests' own (testinfra's idiom), unbudgeted
 
     @property
     def user(self) -> str:
@@ -134,9 +139,10 @@ class Runner:
             records = tuple(self._record(argv, -1, "", f"not sent: {self.unreachable}", 0.0) for argv in argvs)
             raise BatchFailed(self.host_id, self.unreachable, records)
         marker = f"@@conformance-{secrets.token_hex(6)}"
-        script = batch_script(argvs, marker, self.command_timeout, reads)
+        script = batch_script(argvs, marker, self.command_timeout, reads, self.secret_files)
         self.batches += 1
         self.commands += len(argvs)
+        self.test_batches += not budgeted
         started = time.monotonic()
         try:
             raw = self.backend.run(script, self.round_trip_timeout)
@@ -185,12 +191,15 @@ __regular() { if [ -f "$1" ] || [ ! -e "$1" ]; then return 0; fi; printf '%s: %s
 
 
 def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float = COMMAND_TIMEOUT,
-                 reads: Sequence[Sequence[str]] | None = None) -> BatchScript:
-    """A POSIX sh script that runs each command under a watchdog and fences its stdout, stderr and status."""
+                 reads: Sequence[Sequence[str]] | None = None, secret_files: SecretFiles | None = None) -> BatchScript:
+    """A POSIX sh script that runs each command under a watchdog and fences its stdout, stderr and status; a command
+    that reads a file runs only when the file is no secret (as it resolves on the host) and a regular file."""
     seconds = max(1, math.ceil(timeout))
-    lines = [_PRELUDE]
+    secret_files = secret_files or SecretFiles()
+    lines = [_PRELUDE] + ([secret_files.shell_functions()] if reads and any(reads) else [])
     for i, argv in enumerate(argvs):
-        guards = " && ".join(f"__regular {shlex.quote(p)}" for p in (reads[i] if reads else ())) or "true"
+        guards = " && ".join(f"{secret_files.guard(p)} && __regular {shlex.quote(p)}"
+                             for p in (reads[i] if reads else ())) or "true"
         fence = shlex.quote(f"{marker} {i}")
         run = f"{shlex.join(argv)} </dev/null"
         if isinstance(argv, Binary):  # the watchdog ends base64 (the last of the pipe); the reader gets EPIPE

@@ -12,6 +12,8 @@ GenAI inference (ov-llm-server) and the MLX servers on studio.
 """
 from __future__ import annotations
 
+from selftest.artifacts import run_files
+
 import json
 import re
 import time
@@ -128,11 +130,9 @@ def test_no_key_reaches_any_artifact_with_a_documented_master_key(twin, run_cont
     run.assert_green(contract_ids(), "the contract with a documented master key")
     master_key_check = next(c for c in run.checks if c["id"] == "litellm-orch::contract:master-key")
     assert master_key_check["found"] == "401 when no key is sent; answered when the master key is sent"
-    for artifact in run.run_dir.iterdir():
-        if artifact.is_file():
-            text = artifact.read_bytes().decode("utf-8", "replace")
-            leaked = [k[:6] + "..." for k in keys if k in text]
-            assert not leaked, f"{artifact.name} holds a key: {leaked}"
+    for name, text in run_files(run.run_dir).items():
+        leaked = [k[:6] + "..." for k in keys if k in text]
+        assert not leaked, f"{name} holds a key: {leaked}"
 
 
 def _secret_values(twin) -> set[str]:

@@ -8,6 +8,8 @@ by systemd, and its ExecStopPost= still sends exactly one notification: crashed,
 """
 from __future__ import annotations
 
+from selftest.artifacts import run_files
+
 import json
 import secrets
 import time
@@ -101,7 +103,7 @@ def test_the_nightly_job_runs_reports_fails_on_drift_and_notifies(twin):
         assert body["reasons"] == ["new failure"] and body["new_failures"] == ["litellm-orch::restart-sec"]
         assert body["run"] == run.name and body["verdict"].startswith("1 check failing on mini, 1 new since")
         # the URL's secret part is in no artifact of the run, nor in what the service printed
-        artifacts = {p.name: p.read_text(errors="replace") for p in run.iterdir() if p.is_file()}
+        artifacts = run_files(run)
         assert {"report.html", "results.json", "commands.json", "junit.xml", "notification.json"} <= set(artifacts)
         assert [name for name, text in artifacts.items() if canary in text] == []
         outcome = json.loads(artifacts["notification.json"])

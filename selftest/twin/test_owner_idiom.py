@@ -2,6 +2,7 @@
 change a host or read a FIFO is refused or bounded, and the host is unchanged; its commands are evidence."""
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 
@@ -54,12 +55,13 @@ def test_a_careless_test_is_refused_or_bounded_and_the_host_is_unchanged(twin, r
     assert "not a regular file" in ET.tostring(fifo, encoding="unicode")
     assert run.exit_status == 1
     sent = [c for c in run.commands if (c.get("test") or "").endswith("test_looks_around")]
-    assert [c["command"] for c in sent][-1] == "test -d /etc/open-webui"  # a test's own commands are evidence
+    look = "stat -L -c '%F|%U|%u|%G|%g|%a|%Y|%s|%i' -- /etc/open-webui"  # is_directory: the test's one look at it
+    assert [c["command"] for c in sent][-1] == look  # a test's own commands are evidence
     assert not any("restart" in c["command"] for c in run.commands)  # never sent
     own = {t["test"].rsplit("::", 1)[-1]: t["outcome"] for t in run.results["tests"]}
     assert own == {"test_restarts_ollama": "failed", "test_reads_a_fifo": "failed", "test_looks_around": "passed"}
-    page = (run.run_dir / "report.html").read_text()
-    assert "Your own tests" in page and "test -d /etc/open-webui" in page  # shown under the test in the report
+    page = html.unescape((run.run_dir / "report.html").read_text())
+    assert "Your own tests" in page and look in page  # shown under the test in the report
 
 
 def test_the_owners_examples_fail_on_their_drift(twin, run_suite):

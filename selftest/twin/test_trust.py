@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+from selftest.artifacts import text_of
+
 import base64
 import html
 import json
@@ -47,7 +49,7 @@ class Run:
     run: SuiteRun
 
 
-def run_in_mini(*pytest_args: str, env: str = "", wrapper: str = "", baseline: bool = True) -> Run:
+def run_in_mini(*pytest_args: str, env: str = "", wrapper: str = "", baseline: bool = True, user: str = topo.OWNER) -> Run:
     """The suite inside mini as the owner, its terminal output captured (the twin's own run_suite lets it through)."""
     latest = ROOT / "reports" / "latest"
     before = latest.resolve() if latest.exists() else None
@@ -58,7 +60,7 @@ def run_in_mini(*pytest_args: str, env: str = "", wrapper: str = "", baseline: b
     if env or wrapper:
         command = command.replace(".venv/bin/python -m pytest", f"{env} {wrapper} .venv/bin/python -m pytest".strip(), 1)
     started = time.monotonic()
-    p = subprocess.run(ssh.argv("mini", command, user=topo.OWNER), capture_output=True, text=True, timeout=300,
+    p = subprocess.run(ssh.argv("mini", command, user=user), capture_output=True, text=True, timeout=300,
                        stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
     after = latest.resolve()
@@ -118,8 +120,10 @@ def artifact_texts(run: Run) -> dict[str, str]:
     """What a person or a program can read of the run, per encoding, decoded."""
     texts = {"terminal": run.output}
     for path in sorted(run.run.run_dir.iterdir()):
-        raw = path.read_text(errors="replace")
-        if path.suffix == ".json":
+        raw = text_of(path)
+        if path.name.endswith(".json.gz"):  # the run's recording: what a replay would read
+            texts[path.name] = "\n".join(_strings(json.loads(raw)))
+        elif path.suffix == ".json":
             texts[path.name] = "\n".join(_strings(json.loads(raw)))
         elif path.suffix == ".xml":
             texts[path.name] = html.unescape(raw)
@@ -167,6 +171,55 @@ def test_no_secret_reaches_any_artifact_in_any_encoding(twin, every_check):
         assert not leaked, f"secrets reached artifacts: {leaked}"
     print(f"\ncanaries: {len(CANARIES)} planted; without redaction found per artifact: "
           + ", ".join(f"{k}={len(v)}" for k, v in found.items()))
+
+
+# --- secret files through the owner's own tests (testinfra's idiom) ------------------------
+
+NOTES = f"{HOME}/notes"
+# Links an owner might make without knowing where they lead: to the file the inventory marks `secret: true`, to the
+# run's own environment (the webhook URL), to the password database. Each target carries a canary while planted.
+SECRET_NOTES = {"webui": f"{HOME}/open-webui/.webui_secret_key", "environ": "/proc/self/environ", "shadow": "/etc/shadow"}
+READ_CANARIES = ("CANARY-WEBUI-KEY-21", "CANARY-WEBHOOK-22", "CANARY-SHADOW-23")
+WEBHOOK_WITH_CANARY = "https://ha.example/api/webhook/CANARY-WEBHOOK-22"  # in the run's environment
+CONTROL = "VISIBLE-CONTROL-24"  # in a plain note the same test reads: the search must find it, or it proves nothing
+DROPPED_NOTES = ROOT / "tests" / "local" / "test_dropped_secret_notes.py"
+NOTES_TEST = "\n\n".join(f'''def test_reads_the_{name}_note(host):
+    assert host.file("{NOTES}/{name}.txt").content_string == "what I wrote"''' for name in [*SECRET_NOTES, "plain"]) + "\n"
+PLANT_NOTES = f"""
+set -e
+cp -a {SECRET_NOTES['webui']} {SECRET_NOTES['webui']}.notes-orig && printf '%s' CANARY-WEBUI-KEY-21 > {SECRET_NOTES['webui']}
+cp -a /etc/shadow /etc/shadow.notes-orig && echo 'notes-canary:CANARY-SHADOW-23:19000:0:99999:7:::' >> /etc/shadow
+mkdir -p {NOTES} && printf '%s\\n' {CONTROL} > {NOTES}/plain.txt
+""" + "".join(f"ln -sfn {target} {NOTES}/{name}.txt\n" for name, target in SECRET_NOTES.items()) + f"chown -hR {topo.OWNER}: {NOTES}\n"
+REVERT_NOTES = f"""
+mv -f {SECRET_NOTES['webui']}.notes-orig {SECRET_NOTES['webui']}
+mv -f /etc/shadow.notes-orig /etc/shadow
+rm -rf {NOTES}
+"""
+
+
+@pytest.mark.parametrize("user", [topo.OWNER, "root"])
+def test_an_owners_test_never_reads_a_secret_through_a_link(twin, user):
+    as_root(PLANT_NOTES)
+    DROPPED_NOTES.write_text(NOTES_TEST)
+    try:
+        run = run_in_mini("-k", "dropped_secret_notes", env=f"LLM_LAB_WEBHOOK_URL={WEBHOOK_WITH_CANARY}", user=user)
+    finally:
+        DROPPED_NOTES.unlink()
+        as_root(REVERT_NOTES)
+    own = {t["test"].rsplit("::", 1)[-1]: t for t in run.run.results["tests"]}
+    assert {name: t["outcome"] for name, t in own.items()} == {
+        f"test_reads_the_{name}_note": "failed" for name in [*SECRET_NOTES, "plain"]}, own
+    for name in SECRET_NOTES:
+        assert f"{name}.txt is a secret file on mini (it is " in own[f"test_reads_the_{name}_note"]["message"], own
+    texts = artifact_texts(run)
+    found = {encoding for encoding, text in texts.items() if CONTROL in text}
+    assert {"terminal", "junit.xml", "commands.json", "pytest-report.html attachments (base64)"} <= found, \
+        f"the control note is not found in every artifact: the search would prove nothing there ({sorted(found)})"
+    leaked = {name: sorted(c) for name, c in ((n, {c for c in READ_CANARIES if c in t}) for n, t in texts.items()) if c}
+    assert not leaked, f"secrets reached artifacts: {leaked}"
+    reads = [c for c in run.run.commands if c["command"].startswith("head ") and f"{NOTES}/" in c["command"]]
+    assert {c["exit_status"] for c in reads if "plain" not in c["command"]} == {126}  # refused on the host: never run
 
 
 # --- a hostile host ----------------------------------------------------------------------

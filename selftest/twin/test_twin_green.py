@@ -3,6 +3,7 @@
 Every run is judged whole (`SuiteRun.assert_green`): exit 0, every check id of the inventory reported
 once, all passed, none errored.
 """
+from selftest.artifacts import run_files
 
 
 def test_unmodified_twin_is_green_twice_in_a_row(run_suite, check_ids):
@@ -10,12 +11,26 @@ def test_unmodified_twin_is_green_twice_in_a_row(run_suite, check_ids):
         run_suite().assert_green(check_ids, f"run {attempt}")
 
 
-def test_local_facts_take_at_most_four_round_trips(run_suite, check_ids):
+ROUND_TRIP_TARGETS = {"local": ("mini", 5), "studio": ("studio", 2)}  # the owner's examples included
+
+
+def test_round_trips_with_the_owners_examples_are_within_their_targets(run_suite, check_ids):
+    """Counts of round trips (not timings): the facts', and the owner's own tests' (testinfra's idiom) on top, whose
+    platform probes the facts answer and whose questions about a path cost one look."""
     run = run_suite()
     run.assert_green(check_ids)
-    batches = {c["batch"] for c in run.commands if c["host"] == "mini" and not c.get("test")}  # the facts' own
-    print(f"\nmini: {len(batches)} round trips, {len(run.commands)} commands")
-    assert 1 <= len(batches) <= 4
+    facts = {c["batch"] for c in run.commands if c["host"] == "mini" and not c.get("test")}
+    assert 1 <= len(facts) <= 3
+    for marker, (host, target) in ROUND_TRIP_TARGETS.items():
+        alone = run_suite("-m", marker)
+        assert alone.exit_status == 0, alone.explain(alone.not_passed)
+        owners = [t for t in alone.results["tests"] if t["outcome"] == "passed"]
+        stats = alone.results["hosts"][host]
+        sent = {c["batch"] for c in alone.commands if c["host"] == host}
+        print(f"\n-m {marker}: {host}: {stats['round_trips']} round trips ({stats['round_trips'] - stats['tests_round_trips']} "
+              f"for the facts + {stats['tests_round_trips']} for {len(owners)} owner's test(s)), {stats['commands']} "
+              f"commands (target: at most {target} round trips)")
+        assert owners and len(sent) == stats["round_trips"] <= target
 
 
 def test_green_as_root_too(run_suite, check_ids):
@@ -38,10 +53,9 @@ def test_no_secret_reaches_the_run_directory(twin, run_suite, check_ids):
                                    "/home/christopherbailey/litellm-orch/config/env.local | cut -d= -f2-; "
                                    "cat /home/christopherbailey/open-webui/.webui_secret_key"], check=True).stdout.split()
     assert secrets, "the twin should carry secret values to look for"
-    for artifact in run.run_dir.iterdir():
-        text = artifact.read_text(errors="replace")
+    for name, text in run_files(run.run_dir).items():
         leaked = [s for s in secrets if s in text]
-        assert not leaked, f"{artifact.name} contains secret value(s)"
+        assert not leaked, f"{name} contains secret value(s)"
 
 
 def test_committed_twin_baseline_is_what_recording_in_the_twin_gives(twin):

@@ -221,8 +221,9 @@ class FakeMac(FakeMini):
         target.write_bytes(data)
         return self
 
-    def mac_facts(self, inventory: Inventory, host_id: str = "studio", redactor=None, http=None):
+    def mac_facts(self, inventory: Inventory, host_id: str = "studio", redactor=None, http=None, platform=False):
         from conformance.facts.darwin import MacFacts
         facts = MacFacts(inventory, host_id, Runner(host_id, self.backend()), redactor, http)
+        facts.platform_wanted = platform
         facts.gather()
         return facts

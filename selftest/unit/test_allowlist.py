@@ -84,6 +84,8 @@ ALLOWED = [
     (["stat", "-Lc", "%U", "/etc/passwd"], "stat -Lc (GNU, one field)", ()),  # file.py:226
     (["stat", "-Lc", "%a", "/etc/passwd"], "stat -Lc (GNU, one field)", ()),  # file.py:244
     (["stat", "-Lc", "%s", "/etc/os-release"], "stat -Lc (GNU, one field)", ()),  # file.py:253
+    (["stat", "-L", "-c", "%F|%U|%u|%G|%g|%a|%Y|%s|%i", "--", "/etc/passwd"],
+     "stat -L -c (GNU, every field testinfra asks, at once)", ()),  # testinfra_host.py: a test's look at a path
     (["stat", "-f", "%Su", "/opt/mlx-launch"], "stat -f (BSD, one field)", ()),  # file.py:271
     (["stat", "-f", "%Lp", "/opt/mlx-launch"], "stat -f (BSD, one field)", ()),  # file.py:289
     (["grep", "-qs", "--", "^OLLAMA_HOST=", "/etc/x.conf"], "grep -qs (exit status only)", ("/etc/x.conf",)),  # file.py:135

@@ -22,10 +22,13 @@ from conformance.facts.contract import ContractFacts
 from conformance.facts.envfile import parse_env_file
 from conformance.facts.http import HttpProbe
 from conformance.inventory import load_site
+from conformance.redaction import Redactor
 from conformance.site import SiteView
 from lab.faults import contract_checks as route_checks
 
 from ._support import ROOT, real_inventory
+
+AS_IS = Redactor(enabled=False)  # the record as it is held (what a redactor would see)
 
 MINI, STUDIO = "10.213.0.2", "10.213.0.3"
 PROXY = f"http://{MINI}:4000"
@@ -258,7 +261,7 @@ def test_every_request_is_evidence_and_no_key_reaches_it():
     facts, findings = _run(lab)
     records = facts.http.records
     assert sorted(r.command for r in records) == sorted(lab.seen)
-    text = "\n".join(r.render() for r in records)
+    text = "\n".join(r.render(AS_IS) for r in records)
     assert WEBUI_KEY not in text and "authorization" not in text.lower()
     assert "x-litellm-model-api-base: http://localhost:9000/v1" in text
 
@@ -455,7 +458,7 @@ def test_a_documented_master_key_is_read_from_the_environment_only():
     assert findings["litellm-orch::contract:master-key"].status is Status.PASSED
     assert findings["litellm-orch::contract:master-key"].found == "401 when no key is sent; answered when the master key is sent"
     assert findings["mlx-servers::contract:jerry-chat:chat"].status is Status.PASSED
-    assert "sk-documented-master-0042" not in "\n".join(r.render() for r in facts.http.records)
+    assert "sk-documented-master-0042" not in "\n".join(r.render(AS_IS) for r in facts.http.records)
 
 
 def test_open_webui_path_uses_its_own_base_url_and_key():

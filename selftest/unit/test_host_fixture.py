@@ -7,6 +7,8 @@ subprocess on a tmp copy of this project's layout (conftest, pyproject, inventor
 """
 from __future__ import annotations
 
+from selftest.artifacts import text_of
+
 import os
 import pwd
 import shutil
@@ -21,17 +23,19 @@ import pytest
 from testinfra.modules.file import DarwinFile
 
 from conformance.inventory import load_inventory
-from conformance.runner import Runner, ssh_backend_for
+from conformance.redaction import Redactor
+from conformance.runner import Runner, SecretFiles, ssh_backend_for
 from conformance.session import SuiteSession
 from conformance.site import SiteView
 from conformance.testinfra_host import (OUTSIDE_A_TEST, CommandTimedOut, FileTooLarge, GuardedHost,
-                                        HostCommandFailed, NeedsShell, NotRegularFile, RefusedCommand, attributed_to,
-                                        guarded_host, make_host, split_command)
+                                        HostCommandFailed, NeedsShell, NotRegularFile, RefusedCommand, SecretFile,
+                                        attributed_to, guarded_host, make_host, split_command)
 from conformance.host_fixture import host_for_folder
 from ._support import INVENTORY, ROOT, FakeMac, ShellBackend, environ_without_pytest_vars, real_inventory
 from .test_ssh_transport import ME, live, sshd  # noqa: F401  (sshd: the loopback sshd fixture)
 
 FAILED = pytest.fail.Exception
+LOOK = "%F|%U|%u|%G|%g|%a|%Y|%s|%i"  # a test's one look at a path: every field testinfra's GNUFile asks
 SKIPPED = pytest.skip.Exception
 
 
@@ -121,7 +125,8 @@ def test_whole_file_reads_go_through_the_bounded_reader_and_the_guard(mini, sent
     mini.file(str(tree / "file")).content_string
     script = sent.scripts[-1]
     assert f"__regular {tree / 'file'} && " not in script  # stat reads no file...
-    assert f"if __regular {tree / 'file'}; then\n  head -c 1024 -- {tree / 'file'}" in script  # ...head only if regular
+    assert (f"if __not_secret {tree / 'file'} && __regular {tree / 'file'}; then\n  head -c 1024 -- {tree / 'file'}"
+            in script)  # ...head only if no secret and regular
     assert "cat " not in script
 
 
@@ -305,7 +310,8 @@ def test_every_command_is_recorded_on_the_runner_with_its_test(mini, tree):
     by_test = mini.backend.by_test
     assert [r.command for r in by_test["tests/local/test_x.py::test_a"]] == [
         "uname -s", "stat -Lc %s /etc/os-release", "head -c 1024 -- /etc/os-release", "uname -m",  # system_info, once
-        f"test -e {tree / 'file'}", "id -un"]
+        f"stat -c '%F|%a|%U|%G|%s|%n' -- {tree / 'file'}", f"stat -L -c '{LOOK}' -- {tree / 'file'}",  # one look
+        "id -un"]
     assert [r.command for r in by_test["tests/local/test_x.py::test_b"]] == [
         f"stat -Lc %s {tree / 'file'}", f"head -c 1024 -- {tree / 'file'}"]
     assert [r.command for r in by_test[OUTSIDE_A_TEST]] == ["uname -r"]
@@ -319,9 +325,104 @@ def test_outputs_are_not_redacted_for_the_test_the_records_are_redacted_at_the_b
     secret = tmp_path / "env"
     secret.write_text("OPENAI_API_KEY=sk-live-0123456789abcdef\n")
     assert "sk-live-0123456789abcdef" in mini.file(str(secret)).content_string
-    from conformance.redaction import Redactor
-    written = Redactor().data([r.to_dict() for r in mini.backend.runner.records])  # what commands.json gets
+    written = [r.shown(Redactor()) for r in mini.backend.runner.records]  # what commands.json gets
     assert "sk-live-0123456789abcdef" not in str(written)
+
+
+# --- secret files are never read; what a test reads teaches the run's Redactor ----------------------------------
+
+CANARY = "CANARY-secret-file-0001"
+
+
+@pytest.mark.parametrize("path", [
+    "/etc/shadow", "/etc/gshadow-", "/etc/master.passwd", "/proc/self/environ", "/proc/1/environ",
+    "/proc/1/task/1/environ", "/home/christopherbailey/.ssh/id_ed25519", "/root/.ssh/id_rsa", "/Users/cb/.ssh/deploy.pem",
+    "/home/git/.ssh/keys/backup.key", "/etc/ssh/ssh_host_ed25519_key", "/etc//shadow"])
+@pytest.mark.parametrize("how", ["content", "sha256sum", "contains", "head"])
+def test_a_secret_file_by_its_name_is_refused_before_anything_is_sent(mini, sent, path, how):
+    f = mini.file(path)
+    read = {"content": lambda: f.content_string, "sha256sum": lambda: f.sha256sum, "contains": lambda: f.contains("x"),
+            "head": lambda: mini.run(f"head -c 10 -- {path}")}[how]
+    with pytest.raises(RefusedCommand, match=r"\(nothing was sent to mini\): .* is a secret file \((a password database|"
+                                             r"a process's environment|an SSH private key|an SSH host key)\): the suite "
+                                             r"never reads one"):
+        read()
+    assert not [r.command for r in mini.backend.runner.records if path in r.command]  # testinfra's platform probes only
+
+
+def test_a_public_key_and_a_documented_secret_s_neighbours_are_read(sent, tmp_path):
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "id_ed25519.pub").write_text("ssh-ed25519 AAAA public\n")
+    (tmp_path / "documented").write_text(CANARY)
+    (tmp_path / "neighbour").write_text("not secret\n")
+    host = guarded_host(Runner("mini", sent, secret_files=SecretFiles([str(tmp_path / "documented")])), "linux")
+    assert host.file(str(tmp_path / ".ssh" / "id_ed25519.pub")).content_string == "ssh-ed25519 AAAA public\n"
+    assert host.file(str(tmp_path / "neighbour")).content_string == "not secret\n"
+    with pytest.raises(RefusedCommand, match="is a secret file \\(documented as secret in the inventory\\)"):
+        host.file(str(tmp_path / "documented")).content_string
+
+
+@pytest.fixture
+def secrets_tree(tmp_path):
+    """Links to secrets that do not look like secrets: to a password database, a process's environment (which holds
+    the webhook URL), a user's SSH key, a file the inventory marks secret (a symlink and a hard link)."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{CANARY}\n")
+    (tmp_path / "webui_secret_key").write_text(CANARY)
+    links = {"shadow": "/etc/shadow", "environ": "/proc/self/environ", "key": str(home / ".ssh" / "id_ed25519"),
+             "documented": str(tmp_path / "webui_secret_key")}
+    for name, target in links.items():
+        (tmp_path / f"notes-{name}.txt").symlink_to(target)
+    os.link(tmp_path / "webui_secret_key", tmp_path / "notes-hardlink.txt")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name, what", [
+    ("shadow", "it is /etc/shadow"), ("environ", r"it is /proc/\d+/environ, a process's environment"),
+    ("key", r"it is .*/home/.ssh/id_ed25519"), ("documented", "it is .*/webui_secret_key"),
+    ("hardlink", "it is .*/webui_secret_key")])
+@pytest.mark.parametrize("how", ["content", "sha256sum", "contains"])
+def test_a_link_to_a_secret_is_refused_on_the_host_and_nothing_is_read(secrets_tree, name, what, how):
+    backend = ShellBackend(env={"PATH": "/usr/bin:/bin", "HOME": str(secrets_tree / "home"),
+                                "LLM_LAB_WEBHOOK_URL": f"https://ha.example/api/webhook/{CANARY}"})
+    runner = Runner("mini", backend, command_timeout=5,
+                    secret_files=SecretFiles([str(secrets_tree / "webui_secret_key")]))
+    host = guarded_host(runner, "linux")
+    f = host.file(str(secrets_tree / f"notes-{name}.txt"))
+    read = {"content": lambda: f.content_string, "sha256sum": lambda: f.sha256sum, "contains": lambda: f.contains("C")}
+    with pytest.raises(SecretFile, match=rf"^mini: .*/notes-{name}.txt is a secret file on mini \({what}\): not read; "
+                                         r"the suite never reads one, for its facts or for a test \(`"):
+        read[how]()
+    reading = runner.records[-1]
+    assert reading.exit_status == 126 and reading.stdout == ""  # the command never ran
+    assert not [r for r in runner.records if CANARY in r.stdout + r.stderr]
+
+
+def test_the_runner_refuses_a_secret_for_the_facts_too(secrets_tree):
+    """The same guard for every read, the facts' included (an EnvironmentFile= that a hostile host links to a key)."""
+    from conformance.facts.paths import hash_command, read_command
+    backend = ShellBackend(env={"PATH": "/usr/bin:/bin", "HOME": str(secrets_tree / "home")})
+    outs = Runner("mini", backend).run([read_command(str(secrets_tree / "notes-key.txt"), 1000),
+                                        hash_command(str(secrets_tree / "notes-shadow.txt")),
+                                        read_command("/etc/shadow", 1000)])
+    assert [(o.exit_status, o.stdout) for o in outs] == [(126, "")] * 3
+    assert [o.stderr.split(": is a secret file (not read): ")[1].strip() for o in outs] == [
+        f"it is {secrets_tree}/home/.ssh/id_ed25519", "it is /etc/shadow", "a password database"]
+
+
+def test_what_a_test_reads_teaches_the_runs_redactor_before_anything_leaves(mini, tmp_path):
+    (tmp_path / "env").write_text("JERRY_CHAT_API_KEY=CANARY-env-0001\nSHORT_PASS=Kq7Z9w\nPORT=8100\n")
+    (tmp_path / "config.json").write_text('{"webhook": {"token": "CANARY-json-0002"}, "model": "lil-jerry"}\n')
+    (tmp_path / "router.yaml").write_text("general_settings:\n  master_key: &k !!str CANARY-yaml-0003\nother: *k\n")
+    redact = mini.backend.redactor
+    read = {name: mini.file(str(tmp_path / name)).content_string for name in ("env", "config.json", "router.yaml")}
+    assert "CANARY-env-0001" in read["env"]  # the test itself sees what the host answered
+    # an assertion message quoting a value bare (no key beside it) is redacted at the boundary
+    message = redact(f"AssertionError: assert 'CANARY-env-0001' == 'x'; token CANARY-json-0002; key CANARY-yaml-0003")
+    assert "CANARY" not in message, message
+    records = "\n".join(r.stdout for r in mini.backend.runner.records)
+    assert "Kq7Z9w" not in records and "PORT=8100" in records  # a short secret masked where it sits, in the record
 
 
 def test_a_command_killed_at_its_deadline_fails_the_test(tmp_path):
@@ -411,15 +512,83 @@ def test_make_host_uses_the_sessions_runner_after_the_facts(tree):
     try:
         host = make_host(session, "mini")
         runner = session.runners["mini"]
-        assert host.backend.runner is runner and runner.max_round_trips == 4
+        assert host.backend.runner is runner and runner.max_round_trips == 3
         facts_trips, facts_records = runner.batches, len(runner.records)
-        assert 1 <= facts_trips <= 4  # the facts came first, in their stated round trips
+        assert 1 <= facts_trips <= 3  # the facts came first, in their stated round trips
         assert host.file(str(tree / "file")).is_file
-        assert runner.max_round_trips == 4 and runner.batches > facts_trips  # the test's own trips, outside the budget
+        assert runner.max_round_trips == 3 and runner.batches > facts_trips  # the test's own trips, outside the budget
         assert session.records()[facts_records:] == host.backend.by_test[OUTSIDE_A_TEST]
         assert make_host(session, "mini").backend.runner is runner
     finally:
         session.close()
+
+
+# --- round trips: testinfra's platform probes from the facts, one look at a path per test -----------------------
+
+def test_testinfras_platform_probes_are_answered_by_the_facts_round_trip(tree):
+    inventory = load_inventory(INVENTORY)
+    session = SuiteSession(inventory, SiteView(inventory), "mini", command_timeout=5)
+    session.owner_test_hosts.add("mini")  # what the plugin notes at collection: an owner's test uses `host` on mini
+    try:
+        host = make_host(session, "mini")
+        runner = session.runners["mini"]
+        trips = runner.batches
+        release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
+        info = host.system_info
+        assert (info.type, info.distribution, info.arch) == ("linux", release["ID"].strip('"'), os.uname().machine)
+        assert runner.batches == trips <= 3  # nothing sent for them: round trip 1 of the facts answered them
+        with attributed_to("tests/local/test_x.py::test_a"):
+            assert host.file(str(tree / "file")).is_file and host.file(str(tree / "file")).mode
+        assert runner.batches == trips + 1 and runner.test_batches == 1
+        assert session.host_stats()["mini"].round_trips == trips + 1
+        assert session.host_stats()["mini"].tests_round_trips == 1
+    finally:
+        session.close()
+
+
+def test_on_a_mac_the_platform_probes_are_answered_by_the_facts_round_trip(tmp_path):
+    from conformance.testinfra_host import GuardedBackend
+    mac = FakeMac(tmp_path)
+    facts = mac.mac_facts(real_inventory(), platform=True)
+    host = guarded_host(facts.runner, "darwin", platform=facts.platform())
+    assert isinstance(host.backend, GuardedBackend) and facts.runner.batches == 1
+    info = host.system_info
+    assert (info.type, info.distribution, info.release) == ("darwin", "macOS", "15.6")
+    assert info.arch and facts.runner.batches == 1  # uname -m rode in the facts' one round trip too
+
+
+@pytest.fixture
+def odd_tree(tree):
+    """Besides `tree`: a dangling symlink, a symlink to a directory, a socket, an empty file."""
+    (tree / "dangling").symlink_to(tree / "nowhere")
+    (tree / "dirlink").symlink_to(tree / "dir")
+    (tree / "empty").write_text("")
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(tree / "socket"))
+    return tree
+
+
+QUESTIONS = ["test -e", "test -f", "test -d", "test -L", "test -p", "test -S"] + [
+    f"stat -Lc {field}" for field in ("%U", "%u", "%G", "%g", "%a", "%Y", "%s", "%i")]
+
+
+@pytest.mark.parametrize("name", ["file", "dir", "link", "fifo", "missing", "dangling", "dirlink", "empty", "socket"])
+def test_a_tests_questions_about_a_path_cost_one_look_and_answer_as_testinfras_own_commands(mini, odd_tree, name):
+    path = str(odd_tree / name)
+    mini.system_info.type  # testinfra's own probes, once per host: not this test's
+    runner = mini.backend.runner
+    before = runner.batches
+    with attributed_to(f"tests/local/test_x.py::test_{name}"):
+        got = [(out.rc, out.stdout, out.stderr) for out in (mini.run(f"{q} {path}") for q in QUESTIONS)]
+        f = mini.file(path)
+        properties = (f.exists, f.is_file, f.is_directory, f.is_symlink, f.is_pipe, f.is_socket)
+    assert runner.batches - before == 1, [r.command for r in runner.records[-4:]]
+    here = [subprocess.run(f"{q} {path}", shell=True, capture_output=True, text=True) for q in QUESTIONS]
+    assert got == [(p.returncode, p.stdout, p.stderr) for p in here]
+    assert properties == tuple(os.system(f"test {flag} {path}") == 0 for flag in ("-e", "-f", "-d", "-L", "-p", "-S"))
+    with attributed_to(f"tests/local/test_x.py::test_{name}_again"):  # another test looks again
+        mini.file(path).exists
+    assert runner.batches - before == 2
 
 
 # --- over SSH: the same host.file checks, on ONE connection shared with the batched facts ---------------------
@@ -432,7 +601,8 @@ def test_over_ssh_host_file_shares_the_runners_one_connection(sshd, tree):  # no
         before = sshd.accepted()
         facts = runner.run([["id", "-un"], ["uname", "-s"]])  # the batched facts' round trip
         assert [o.stdout for o in facts] == [f"{ME}\n", "Linux\n"]
-        host = make_host(SimpleNamespace(runners={"dietpi": runner}, inventory=real_inventory()), "dietpi")
+        host = make_host(SimpleNamespace(runners={"dietpi": runner}, inventory=real_inventory(), redactor=Redactor(),
+                                         gathered=lambda host_id: None), "dietpi")
         f = host.file(str(tree / "file"))
         assert (f.exists, f.is_file, f.is_directory, f.is_symlink, f.user) == (True, True, False, False, ME)
         assert (f.size, f.mode) == (os.stat(tree / "file").st_size, os.stat(tree / "file").st_mode & 0o7777)
@@ -479,8 +649,8 @@ def _project(tmp_path: Path) -> Path:
     return project
 
 
-def _pytest(project: Path, *args: str) -> tuple[int, str]:
-    env = {**environ_without_pytest_vars(), "PYTHONPATH": str(ROOT), "COLUMNS": "400"}
+def _pytest(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    env = {**environ_without_pytest_vars(), "PYTHONPATH": str(ROOT), "COLUMNS": "400", **(env or {})}
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args], cwd=project,
                        capture_output=True, text=True, timeout=120, env=env)
     return p.returncode, p.stdout + p.stderr
@@ -500,8 +670,62 @@ def test_a_three_line_testinfra_test_gets_the_suites_host_and_a_restart_fails(tm
     assert "Traceback" not in output and "During handling" not in output
     commands = json.loads(next((tmp_path / "reports").glob("*/commands.json")).read_text())
     sent = [c["command"] for c in commands if c["host"] == "mini"]
-    assert "test -f /etc/passwd" in sent and "id root" in sent  # through the runner, into the evidence
+    assert f"stat -L -c '{LOOK}' -- /etc/passwd" in sent and "id root" in sent  # through the runner, into the evidence
     assert not any("restart" in c for c in sent)
+
+
+def test_an_owners_test_reading_secrets_leaves_none_in_any_artifact(tmp_path):
+    """Through the plugin: a link to the run's own environment (the webhook URL) is refused; a key a test reads and
+    then quotes bare in its assertion is redacted; nothing of either in any file of the run directory."""
+    import base64
+    import re
+    (tmp_path / "notes.txt").symlink_to("/proc/self/environ")
+    (tmp_path / "app.env").write_text("OPENAI_API_KEY=CANARY-learned-0002\n")
+    project = _project(tmp_path)
+    (project / "tests" / "local" / "test_mine.py").write_text(f'''
+def test_reads_my_notes(host):
+    assert host.file("{tmp_path / 'notes.txt'}").content_string == ""
+
+
+def test_compares_a_key(host):
+    value = host.file("{tmp_path / 'app.env'}").content_string.split("=", 1)[1].strip()
+    assert value == "the documented one"
+''')
+    env = {"LLM_LAB_WEBHOOK_URL": "https://ha.example/api/webhook/CANARY-webhook-0001"}
+    status, output = _pytest(project, "tests", f"--report-dir={tmp_path / 'reports'}", env=env)
+    assert status == 1, output
+    assert "is a secret file on mini (it is /proc/" in output
+    run_dir = next((tmp_path / "reports").glob("2*"))
+    texts = {"terminal": output}
+    for path in run_dir.iterdir():
+        text = text_of(path)
+        texts[path.name] = text + "".join(base64.b64decode(chunk).decode(errors="replace")
+                                          for chunk in re.findall(r"base64,([A-Za-z0-9+/=]+)", text))
+    assert {"commands.json", "results.json", "junit.xml", "pytest-report.html"} <= set(texts)
+    leaked = {name: c for name, text in texts.items() for c in ("CANARY-webhook-0001", "CANARY-learned-0002") if c in text}
+    assert not leaked, leaked
+
+
+def test_one_round_trip_count_everywhere_saying_what_it_counts(tmp_path):
+    """The terminal, results.json and report.html give the same number for a host: every round trip sent, the facts'
+    and the owner's tests' apart. An owner's test asking two things about one path costs one round trip, and
+    testinfra's platform probes none (the facts' first round trip answered them)."""
+    import html
+    import json
+    project = _project(tmp_path)
+    (project / "tests" / "local" / "test_mine.py").write_text(
+        'def test_passwd(host):\n    f = host.file("/etc/passwd")\n    assert f.is_file and f.mode & 0o444\n')
+    status, output = _pytest(project, "tests", f"--report-dir={tmp_path / 'reports'}")
+    run_dir = next((tmp_path / "reports").glob("2*"))
+    mini = json.loads((run_dir / "results.json").read_text())["hosts"]["mini"]
+    facts = mini["round_trips"] - mini["tests_round_trips"]
+    assert mini["tests_round_trips"] == 1 and 1 <= facts <= 3, mini
+    said = f"mini: {mini['round_trips']} round trips ({facts} for the facts + 1 for the owner's tests), " \
+           f"{mini['commands']} commands"
+    assert said in output, output[-1500:]
+    assert said in html.unescape((run_dir / "report.html").read_text())
+    commands = json.loads((run_dir / "commands.json").read_text())
+    assert len({c["batch"] for c in commands if c["host"] == "mini"}) == mini["round_trips"]
 
 
 def test_another_host_fixture_stops_the_run(tmp_path):

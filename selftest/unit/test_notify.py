@@ -5,6 +5,8 @@ fails; and the Home Assistant stand-in answering and recording it as the twin's 
 """
 from __future__ import annotations
 
+from selftest.artifacts import run_files
+
 import json
 import os
 import secrets
@@ -88,7 +90,7 @@ def nights(tmp_path: Path, *runs: list[dict], exit_status: int | None = None) ->
 
 
 def every_file(run: Path) -> str:
-    return "\n".join(p.read_text(errors="replace") for p in sorted(run.iterdir()) if p.is_file())
+    return "\n".join(run_files(run).values())
 
 
 def sent(receiver: Receiver) -> list[dict]:

@@ -1,4 +1,7 @@
 """The Redactor: no secret value reaches an artifact, in any form; everything else stays readable."""
+import json
+from urllib.parse import quote, quote_plus
+
 import pytest
 
 from conformance.facts.envfile import parse_env_assignments
@@ -213,3 +216,109 @@ def test_data_is_redacted_recursively(redact):
 
 def test_empty_text(redact):
     assert redact("") == ""
+
+
+# --- learned values in their escaped forms ---
+
+WEBHOOK = "https://ha.example:8123/api/webhook/CANARY-hook-0001"
+
+
+@pytest.mark.parametrize("written", [
+    json.dumps(WEBHOOK),  # as written
+    json.dumps(WEBHOOK).replace("/", "\\/"),  # JSON's escaped solidus (PHP, some loggers)
+    json.dumps(WEBHOOK).replace("C", "\\u0043").replace(":", "\\u003a"),  # \u00xx, either case
+    json.dumps(json.dumps(WEBHOOK).replace("/", "\\/")),  # JSON inside a JSON string: \\\" and \\/
+    quote(WEBHOOK, safe=""),  # URL-encoded: %3A%2F%2F
+    quote(WEBHOOK, safe="").replace("%2F", "%2f"),  # lower-case hex
+    quote(quote(WEBHOOK, safe=""), safe=""),  # encoded twice: %252F
+    "next=" + quote(WEBHOOK, safe="/"),  # partly encoded (the colons only)
+], ids=["plain", "solidus", "u00xx", "json-in-json", "url", "url-lower", "url-twice", "url-partly"])
+def test_a_learned_value_is_found_in_its_escaped_forms(redact, written):
+    redact.learn(WEBHOOK)
+    out = redact(f'{{"callback": {written}, "model": "lil-jerry"}}')
+    assert "CANARY" not in out and "hook-0001" not in out and "0043ANARY" not in out, out
+    assert '"model": "lil-jerry"' in out
+
+
+@pytest.mark.parametrize("secret, written", [
+    ('pa"ss\\word/0001', json.dumps('pa"ss\\word/0001')),  # the JSON escapes of the value's own " \ /
+    ("CANARY CREDS 08", quote_plus("CANARY CREDS 08")),  # form encoding's + for a space
+    ("CANARY CREDS 08", "CANARY\\u0020CREDS\\u002008"),
+    ("sécret-värde-0001", json.dumps("sécret-värde-0001")),  # non-ASCII as \u00e9
+    ("sécret-värde-0001", quote("sécret-värde-0001")),  # non-ASCII as UTF-8 bytes %C3%A9
+])
+def test_a_learned_value_with_special_characters_is_found_escaped(redact, secret, written):
+    redact.learn(secret)
+    out = redact(f"error: {written} rejected")
+    assert out in (f"error: {REDACTED} rejected", f'error: "{REDACTED}" rejected'), out
+
+
+def test_text_without_a_learned_value_is_unchanged_by_the_escaped_search(redact):
+    redact.learn("CANARY-hook-0001")
+    text = 'GET /v1/models?q=a%2Fb+c "path": "\\/x\\/y" \\u0041'
+    assert redact(text) == text
+
+
+# --- redact first, then cut ---
+
+SECRET = "CANARY-cut-secret-0001"
+
+
+def _straddling(at: int) -> str:
+    """A text whose learned secret starts a few characters before position `at`."""
+    return "x" * (at - 6) + SECRET + " and the rest of the output"
+
+
+def _fragments(text: str) -> list[str]:
+    return [SECRET[:n] for n in range(4, len(SECRET) + 1) if SECRET[:n] in text]
+
+
+def test_a_record_cut_for_the_report_keeps_no_part_of_a_secret_at_the_cut(redact):
+    from conformance.evidence import RENDERED_CHARS, CommandRecord
+    redact.learn(SECRET)
+    record = CommandRecord("mini", "christopherbailey", "head -c 262144 -- /x", 0, _straddling(RENDERED_CHARS), "", 1, 0.1)
+    shown = record.render(redact)
+    assert not _fragments(shown) and "more characters" in shown, shown[-200:]
+    inside = CommandRecord("mini", "christopherbailey", "head", 0, _straddling(RENDERED_CHARS - 20), "", 1, 0.1)
+    assert REDACTED in inside.render(redact) and not _fragments(inside.render(redact))
+
+
+def test_commands_json_gets_the_record_redacted_then_cut(redact):
+    from conformance.evidence import CommandRecord
+    redact.learn(SECRET)
+    record = CommandRecord("mini", "u", f"realpath /x/{SECRET}", 0, _straddling(100), f"warning: {SECRET}", 1, 0.1,
+                           kept_chars=100)
+    shown = record.shown(redact)
+    assert not _fragments(json.dumps(shown)), shown
+    assert set(shown) == {"host", "user", "command", "exit_status", "stdout", "stderr", "batch", "batch_seconds",
+                          "timed_out", "test"}  # the same fields as before, nothing about cutting
+
+
+def test_a_text_already_cut_at_its_source_drops_what_could_start_a_secret(redact):
+    redact.learn(SECRET)
+    kept = "x" * 300 + SECRET[:9]  # the body stopped being kept in the middle of the secret
+    assert not _fragments(redact.clip(kept, 4000, cut_at_source=True))
+    assert redact.clip(kept, 4000, cut_at_source=True).startswith("x" * 100)
+
+
+def test_an_http_body_is_redacted_before_it_is_cut():
+    import httpx2
+
+    from conformance.facts.http import RECORDED_BODY_CHARS, HttpProbe
+    redact = Redactor(enabled=True)
+    redact.learn(SECRET)
+    body = _straddling(RECORDED_BODY_CHARS).encode()
+    probe = HttpProbe(transport=httpx2.MockTransport(lambda request: httpx2.Response(200, content=body)))
+    try:
+        probe.get("mini", "http://127.0.0.1:1/manifest.json")
+    finally:
+        probe.close()
+    (record,) = probe.records
+    for shown in (record.render(redact), record.shown(redact)["stdout"]):
+        assert not _fragments(shown) and "more characters" in shown, shown[-120:]
+
+
+def test_a_failure_message_quoting_a_host_is_redacted_before_it_is_cut(redact):
+    redact.learn(SECRET)
+    assert not _fragments(redact.excerpt(_straddling(200), 200))
+    assert not _fragments(redact.excerpt(_straddling(200).encode(), 200))

@@ -8,6 +8,9 @@ from conformance.facts.paths import hash_command, read_command
 from conformance.runner import BatchFailed, LocalBackend, ProcessBackend, RoundTripFailed, Runner
 from conformance.runner.runner import NOT_REGULAR, BatchProtocolError, batch_script, split_batch
 from ._support import ShellBackend
+from conformance.redaction import Redactor
+
+AS_IS = Redactor(enabled=False)  # the record as it is held (what a redactor would see)
 
 MARKER = "@@conformance-0123456789ab"
 
@@ -151,7 +154,7 @@ def test_runner_outputs_and_evidence_records(tmp_path):
     assert record.command == f"head -c 1001 -- {tmp_path / 'missing'}"
     assert record.batch_seconds >= 0.05
     assert runner.records == [a.record, b.record, c.record]
-    assert "exit 1" in record.render() and "[stderr]" in record.render()
+    assert "exit 1" in record.render(AS_IS) and "[stderr]" in record.render(AS_IS)
 
 
 def test_each_run_is_its_own_batch_and_the_stated_number_is_enforced():
@@ -181,7 +184,7 @@ def test_a_command_killed_at_its_deadline_is_marked_so(tmp_path):
 
     out = Runner("mini", Unguarded(), command_timeout=1).run_one(hash_command(str(fifo)))
     assert out.timed_out and out.record.timed_out and "killed on the host after 1 s" in out.stderr
-    assert "killed after its deadline" in out.record.render()
+    assert "killed after its deadline" in out.record.render(AS_IS)
 
 
 def test_a_failed_round_trip_is_raised_with_a_record_per_command():
@@ -212,7 +215,7 @@ def test_a_binary_output_arrives_byte_for_byte_and_is_not_kept_as_evidence(tmp_p
     out = Runner("mini", ShellBackend()).run_one(Binary(read_command(str(tmp_path / "plist"), 4096)))
     assert out.data == blob and out.exit_status == 0
     assert out.record.stdout == f"({len(blob)} bytes, sent base64; not kept as evidence)"
-    assert "sk-hidden" not in out.record.render()
+    assert "sk-hidden" not in out.record.render(AS_IS)
 
 
 def test_a_binary_commands_own_failure_is_its_status_not_base64s(tmp_path):

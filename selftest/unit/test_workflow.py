@@ -7,6 +7,8 @@ reports a run that was stopped before it notified, once, and stays silent after 
 """
 from __future__ import annotations
 
+from selftest.artifacts import run_files
+
 import json
 import re
 import secrets
@@ -102,7 +104,7 @@ def test_deploy_nightly_runs_the_suite_writes_the_index_notifies_and_tells_ci_th
     assert len(receiver.requests) == 1 and json.loads(receiver.requests[0]["body"])["run"] == run.name
     assert json.loads((run / "notification.json").read_text())["delivered"] is True
     assert "notification: sent to http://127.0.0.1:" in done.stdout
-    assert canary not in done.stdout + done.stderr + "".join(p.read_text() for p in run.iterdir())
+    assert canary not in done.stdout + done.stderr + "".join(run_files(run).values())
 
 
 SERVICE = ROOT / "deploy" / "llm-lab-conformance.service"
