@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import platform
 import shlex
+import time
 import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -32,7 +33,7 @@ from .report.render import write_report
 from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
-from .replay import Recorder, Recording, RecordingError, Replay, write as write_recording
+from .replay import Recorder, Recording, RecordingError, Replay, redacted_in_recording, write as write_recording
 from .session import FACTS, LazyHttpProbe, SuiteSession
 from .site import SiteView
 
@@ -328,6 +329,8 @@ class ConformanceRun:
             finding = evaluate(check, self.session.facts_for(check))
         except Exception as e:  # the host's facts could not even be set up: an error of this check, kept
             finding = Finding(Status.ERROR, check.title, f"{type(e).__name__}: {e}", "the suite")
+        if self.session.replay:
+            finding = redacted_in_recording(finding)
         item.stash[FINDING] = (check, finding)
         if finding.status is Status.ERROR:
             pytest.fail(self.redact(f"{check.id}: {finding.message}"), pytrace=False)
@@ -451,11 +454,15 @@ class ConformanceRun:
             return
         # commands.json first: results.json (each written whole) is what makes the directory a complete run
         write_json(self.run_dir / "commands.json", [r.shown(self.redact) for r in self.session.records()])
+        recorded = {}
         if not self.config.getoption("--no-record"):
-            write_recording(self.run_dir, self._recording(int(exitstatus)))
+            started = time.monotonic()
+            path = write_recording(self.run_dir, self._recording(int(exitstatus)))
+            # what keeping it costs, for `make demo` and the replay proof to print (never asserted)
+            recorded = {"recording": {"bytes": path.stat().st_size, "seconds": round(time.monotonic() - started, 4)}}
         write_json(self.run_dir / "results.json", self.redact.data({
             "site": self.session.site.name, "site_id": self.session.site.id, "exit_status": int(exitstatus),
-            **self._replay_of(),
+            **self._replay_of(), **recorded,
             "stopped_early": self.stopped_early,
             "require_verified": self.require_verified, "markers": self.config.getoption("markexpr") or "",
             "inventory": Path(self.config.getoption("--inventory") or "inventory.yaml").name,

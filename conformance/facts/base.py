@@ -36,6 +36,13 @@ class Unavailable(Exception):
         self.evidence = evidence
 
 
+def hide_unparsed(out: Output, redactor) -> None:
+    """The parser that finds an output's secrets failed on it: none of it may be shown (its checks fail on their
+    own parsing; gathering goes on, so a parser's bug costs only the checks that need that parser)."""
+    if redactor.enabled:
+        out.record.mask([(0, len(out.record.stdout))])
+
+
 def remembered(method):
     """Compute once per instance, remembering an exception too: whatever a round trip raised (the host did not
     answer, the allowlist refused a command, a privilege is missing) is raised again to every check that needs

@@ -12,7 +12,7 @@ import shlex
 
 from ..redaction import Redactor
 from ..runner import BatchFailed, Binary, Output, Runner
-from .base import MAX_READ_BYTES, CannotVerify, Fact, Unavailable, remembered
+from .base import MAX_READ_BYTES, CannotVerify, Fact, Unavailable, hide_unparsed, remembered
 from .bsd import SW_VERS_COMMAND, UNAME_COMMAND, parse_stat, parse_uname, stat_command
 from .launchd import LaunchctlError, PlistError, mask_environment, parse_plist, parse_print, print_command
 from .linux import answered
@@ -143,6 +143,9 @@ class MacFacts:
                     job = parse_print(out.stdout, out.stderr, out.exit_status)
                 except LaunchctlError:
                     job = None
+                except Exception:  # noqa: BLE001 - see hide_unparsed
+                    job = None
+                    hide_unparsed(out, self.redactor)
                 for value in job.secret_values() if job else ():
                     self.redactor.learn(value)
                 if self.redactor.enabled:
@@ -150,7 +153,7 @@ class MacFacts:
         for plist in self._batch["plists"]:
             try:
                 fact = self.plist(plist)
-            except (CannotVerify, Unavailable):
+            except Exception:  # noqa: BLE001 - unreadable or unparsable: its bytes are never shown, its checks say why
                 continue
             for value in fact.value.secret_values() if fact.value else ():
                 self.redactor.learn(value)

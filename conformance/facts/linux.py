@@ -22,7 +22,7 @@ from ..runner.secret_files import SECRET_FILE
 from ..runner.sshconfig import Files, Resolved, ResolveFailed, failure, includes, list_aliases, parse_resolved, \
     resolve_command
 from . import journal as journal_facts
-from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, remembered
+from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, hide_unparsed, remembered
 from .envfile import parse_env_assignments
 from .litellm import secret_values as yaml_secret_values
 from .paths import PathFact, hash_command, parse_sha256, parse_stat, read_command, readlink_command, stat_command
@@ -237,7 +237,11 @@ class LinuxFacts:
         found: list[str] = []
         for (scope, owner), out in scopes.items():
             if isinstance(out, Output) and not out.timed_out:
-                for props in parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values():
+                try:
+                    units = parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values()
+                except Exception:  # noqa: BLE001 - the units' own checks say so; the documented files are still read
+                    continue
+                for props in units:
                     found += [f for f in props.environment_files if f.startswith("/")]
         return [f for f in found if not self.runner.secret_files.named(f)]  # the inventory's secrets too
 
@@ -348,10 +352,15 @@ class LinuxFacts:
         for path, out in reads.items():
             if out.exit_status != 0 or out.timed_out:
                 continue
-            if path in yaml_files:
-                found = yaml_secret_values(out.stdout)
-            else:
-                found = [(v, span) for k, (v, span) in parse_env_assignments(out.stdout).items() if self.plan.is_secret_key(k)]
+            try:
+                if path in yaml_files:
+                    found = yaml_secret_values(out.stdout)
+                else:
+                    found = [(v, span) for k, (v, span) in parse_env_assignments(out.stdout).items()
+                             if self.plan.is_secret_key(k)]
+            except Exception:  # noqa: BLE001 - whatever the parser's failure, the file is hidden and gathering goes on
+                hide_unparsed(out, self.redactor)
+                continue
             for value, (start, end) in found:
                 self.redactor.learn(value)
                 self.redactor.learn(out.stdout[start:end])  # as written: a continued value is split by lines
@@ -363,7 +372,12 @@ class LinuxFacts:
             scopes = {}
         for (scope, owner), out in scopes.items():
             if isinstance(out, Output) and not out.timed_out:
-                for props in parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values():
+                try:
+                    units = parse_show(out.stdout, self.plan.units_by_scope()[(scope, owner)]).values()
+                except Exception:  # noqa: BLE001 - see hide_unparsed
+                    hide_unparsed(out, self.redactor)
+                    continue
+                for props in units:
                     for value in props.secret_values(is_secret_name):
                         self.redactor.learn(value)
 

@@ -16,10 +16,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from ..checks.finding import Finding, Status, cannot_verify
+from ..redaction import REDACTED
 from .backend import ReplayBackend
 from .recording import INPUTS, RECORDING, Recorder, Recording, RecordingError, load, write
 
-__all__ = ["INPUTS", "RECORDING", "Recorder", "Recording", "RecordingError", "Replay", "ReplayBackend", "load", "write"]
+__all__ = ["INPUTS", "RECORDING", "Recorder", "Recording", "RecordingError", "Replay", "ReplayBackend", "load",
+           "redacted_in_recording", "write"]
+
+
+def redacted_in_recording(finding: Finding) -> Finding:
+    """A replayed check that fails on a value the recording holds redacted cannot tell a drift from the redaction:
+    it says so ("cannot verify"), it never guesses. A pass needs no such care (a redacted value matched nothing)."""
+    if finding.status is Status.FAILED and REDACTED in str(finding.found):
+        return cannot_verify(f"the recording holds the value this check compares redacted ({REDACTED}), so a replay "
+                             f"cannot tell it from a drift (judged on the recording: {finding.message})", finding.evidence)
+    return finding
 
 
 @dataclass

@@ -184,3 +184,25 @@ def test_a_replay_with_a_new_question_says_cannot_verify(recorded_run, tmp_path)
 def test_replay_of_a_directory_without_a_recording_is_a_usage_error(tmp_path):
     done = _pytest(f"--replay={tmp_path}", f"--report-dir={tmp_path / 'r'}", "tests")
     assert done.returncode == 4 and "no recording.json.gz" in done.stdout + done.stderr
+
+
+def test_a_value_the_recording_holds_redacted_is_not_judged_a_drift(recorded_run, tmp_path):
+    """The night's systemctl answer, as the recording holds it, with the value the unit-file check compares redacted:
+    the replay cannot tell that from a drift, and says so."""
+    recording = load(recorded_run)
+    mini = recording.hosts["mini"]["round_trips"]
+    for trip in mini:
+        for i, argv in enumerate(trip["argvs"]):
+            if argv[:2] == ["systemctl", "show"] and "litellm-orch.service" in argv:
+                trip["answers"][i][1] = ("Id=litellm-orch.service\nLoadState=loaded\nActiveState=active\n"
+                                         f"FragmentPath={REDACTED}\nRestart=always\nRestartUSec=2s\n\n")
+    edited = tmp_path / "night"
+    edited.mkdir()
+    from conformance.replay import write
+    write(edited, recording)
+    _pytest(f"--replay={edited}", f"--report-dir={tmp_path / 'r'}", "tests")
+    (replay,) = run_dirs(tmp_path / "r")
+    checks = {c["id"]: c for c in json.loads((replay / "results.json").read_text())["checks"]}
+    assert checks["litellm-orch::unit-file"]["status"] == "cannot verify"
+    assert "holds the value this check compares redacted" in checks["litellm-orch::unit-file"]["found"]
+    assert checks["litellm-orch::restart"]["status"] == "passed"  # judged on what the recording holds in clear
