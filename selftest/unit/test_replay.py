@@ -206,3 +206,20 @@ def test_a_value_the_recording_holds_redacted_is_not_judged_a_drift(recorded_run
     assert checks["litellm-orch::unit-file"]["status"] == "cannot verify"
     assert "holds the value this check compares redacted" in checks["litellm-orch::unit-file"]["found"]
     assert checks["litellm-orch::restart"]["status"] == "passed"  # judged on what the recording holds in clear
+
+
+def test_an_owners_test_whose_command_the_recording_lacks_is_not_judged(recorded_run, tmp_path):
+    recording = load(recorded_run)
+    trips = recording.hosts["mini"]["round_trips"]
+    asked = [t for t in trips if any(a[:3] == ["stat", "-L", "-c"] for a in t["argvs"])]
+    assert asked, "the owner's examples look at their paths with one `stat -L -c`"
+    recording.hosts["mini"]["round_trips"] = [t for t in trips if t not in asked]
+    edited = tmp_path / "night"
+    edited.mkdir()
+    from conformance.replay import write
+    write(edited, recording)
+    _pytest(f"--replay={edited}", f"--report-dir={tmp_path / 'r'}", "tests")
+    (replay,) = run_dirs(tmp_path / "r")
+    tests = json.loads((replay / "results.json").read_text())["tests"]
+    skipped = [t for t in tests if t["outcome"] == "skipped"]
+    assert skipped and all("not in the recording" in t["message"] for t in skipped), tests
