@@ -313,7 +313,7 @@ class ConformanceRun:
         """pytest-timeout for each contract test, derived from the inventory's budgets: any of them may be the
         one that gathers every route's answers, which takes longer than pyproject's `timeout` when a route's
         budget is (jerry-architect: 6 requests of 120 s). Never below the configured timeout; none where the
-        timeout is switched off."""
+        timeout is switched off. From the contract's plan alone: bounding a test imports no client."""
         if not items or self.session.inventory.contract is None:
             return
         from pytest_timeout import get_env_settings

@@ -137,7 +137,8 @@ class SuiteSession:
         """The most one contract test can take: the first gathers every answer (`ContractFacts.bound()`, from the
         routes' budgets); Open WebUI's check then reads its env file (its host's facts: every round trip at its
         deadline) and sends one request."""
-        contract = self.contract()
+        from .facts.contract_plan import ContractPlan  # the plan alone: no client is imported to bound a test
+        contract = ContractPlan(self.inventory, self.site, self.local_host, self.request_timeout)
         seconds = contract.bound()
         webui = self.inventory.contract.open_webui
         if webui:

@@ -38,47 +38,13 @@ from ..redaction import Redactor
 from ..site import SiteView
 from .base import Unavailable
 from .http import EXCHANGE, DeadlineExceeded, HttpProbe, NotRecorded, reason_of, record_of, request_of
+from .contract_plan import GRACE, UNKNOWN_MODEL, Budget, ContractPlan, RoutePlan, root as _root
 from .request_failure import Failure, UndocumentedAddress
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
-UNKNOWN_MODEL = "conformance-no-such-route"
-LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 # LiteLLM's words when a deployment is cooling down after failures (router.py: "No deployments available ...")
 Excerpt = Callable[[str, int], str]  # the start of a text for a message: redacted first, then cut (Redactor.excerpt)
 COOLDOWN = re.compile(r"No deployments available|cooldown", re.IGNORECASE)
-GRACE = 2.0  # seconds a route or the gather may take beyond its requests' deadlines (the suite's own work)
-
-
-@dataclass(frozen=True)
-class Budget:
-    deadline: float
-    max_tokens: int
-    requests: int
-
-    @property
-    def most_requests(self) -> int:
-        """Requests a route sends at most, one after another: directly its health, its model list, the chats
-        and the stream; through the proxy the chats and the stream."""
-        return 2 + 2 * (self.requests + 1)
-
-    @property
-    def seconds(self) -> float:
-        """The most the route's requests can take: each ends by its deadline."""
-        return self.most_requests * self.deadline
-
-
-@dataclass(frozen=True)
-class RoutePlan:
-    route: Route
-    api: Api
-    host: str  # the backend service's host
-    api_base: str  # as documented, resolved for this site: what LiteLLM must say it called
-    direct_base: str  # where the suite reaches the backend itself
-    budget: Budget
-
-    @property
-    def direct_root(self) -> str:
-        return _root(self.direct_base)
 
 
 @dataclass
@@ -170,89 +136,26 @@ class ProxyAnswers:
     without_key: Answer | None  # documented key: the same list asked without it
 
 
-class ContractFacts:
+class ContractFacts(ContractPlan):
     """The contract's answers, gathered once per run (`gather`), concurrently per route."""
 
     def __init__(self, inventory: Inventory, site: SiteView, run_host: str, http: HttpProbe,
                  deadline: float | None = None, host_facts=None, environ: dict | None = None,
                  redactor: Redactor | None = None) -> None:
-        self.inventory = inventory
+        super().__init__(inventory, site, run_host, deadline)
         self.redactor = redactor or Redactor()  # what a failure quotes of an answer is redacted before it is cut
-        self.site = site
-        self.run_host = run_host  # the host the suite runs on: loopback addresses mean it only there
         self.http = http
-        self.deadline_override = deadline
         self.host_facts = host_facts  # host id -> that host's facts (for Open WebUI's env file)
         self.environ = environ if environ is not None else {}
-        contract = inventory.contract
-        self.proxy_host = inventory.service(inventory.litellm.service).host  # a contract requires litellm:
-        self.proxy_base = self._reachable(site.render(contract.proxy), self.proxy_host)
-        self.proxy_deadline = deadline or contract.deadline
-        self.plans = [self._plan(r) for r in inventory.litellm.routes]
         self.proxy: ProxyAnswers | None = None
         self.routes: dict[str, RouteAnswers] = {}
         self.wall_seconds = 0.0
         self._gathered = False
         self._lock = threading.Lock()
 
-    # --- what is asked, and where ----------------------------------------------------------------
-    def _plan(self, route: Route) -> RoutePlan:
-        contract = self.inventory.contract
-        host = self.inventory.service(route.backend).host
-        api_base = self.site.render(route.api_base)
-        budget = Budget(self.deadline_override or route.deadline or contract.deadline,
-                        route.max_tokens or contract.max_tokens, route.requests or contract.requests)
-        # a loopback api_base is loopback on the proxy's host, not on the run's
-        return RoutePlan(route, self.inventory.api(route.api), host, api_base,
-                         self._reachable(api_base, self.proxy_host), budget)
-
-    def _reachable(self, url: str, host_id: str) -> str:
-        """A loopback URL is reached at its host's address unless the run stands on that host."""
-        parts = urlsplit(url)
-        if host_id == self.run_host or parts.hostname not in LOOPBACK:
-            return url
-        netloc = self.site.address(host_id) + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-    @property
-    def key_env(self) -> str:
-        return self.inventory.litellm.master_key.key_env
-
-    @property
-    def key_documented(self) -> bool:
-        return self.inventory.litellm.master_key.enabled
-
-    @property
-    def proxy_requests(self) -> int:
-        """Proxy-wide requests, one after another: readiness, the model list, the unknown model (and the list
-        without the key, when one is documented)."""
-        return 3 + (1 if self.key_documented else 0)
-
-    def bound(self) -> float:
-        """The most `gather` takes: the proxy-wide requests, then every route at once (the slowest budget)."""
-        slowest = max((p.budget.seconds for p in self.plans), default=0.0)
-        return self.proxy_requests * self.proxy_deadline + slowest + 2 * GRACE
-
     def master_key(self) -> str | None:
         """The key from the environment variable the inventory names (never from a file of the suite)."""
         return self.environ.get(self.key_env) or None
-
-    def planned(self) -> list[str]:
-        """Every request a run sends, for --dry-run."""
-        lines = [f"GET {_root(self.proxy_base)}/health/readiness", f"GET {self.proxy_base}/models",
-                 f"POST {self.proxy_base}/chat/completions (model {UNKNOWN_MODEL}: must be refused)"]
-        if self.key_documented:
-            lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
-        if self.inventory.contract.open_webui:
-            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key, only when that is "
-                         f"a documented address ({' or '.join(self.open_webui_addresses())})")
-        for p in self.plans:
-            b = p.budget
-            lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
-                      f"max_tokens {b.max_tokens}, {b.requests} chat + 1 stream each way):",
-                      f"  GET {p.direct_root}{p.api.health}", f"  GET {p.direct_base}/models",
-                      f"  POST {p.direct_base}/chat/completions", f"  POST {self.proxy_base}/chat/completions"]
-        return lines
 
     # --- asking --------------------------------------------------------------------------------
     def gather(self) -> None:
@@ -377,15 +280,6 @@ class ContractFacts:
         answer = self._models(self._client(base, self.proxy_deadline, key), key)
         return base, answer
 
-    def open_webui_addresses(self) -> list[str]:
-        """Where Open WebUI's key may go: the env file's documented base URL, and the proxy's documented
-        address as the site renders it."""
-        path = self.inventory.contract.open_webui
-        service = self.inventory.service(path.service)
-        documented = [e.value for f in service.env_files if f.path == path.env_file for e in f.entries
-                      if e.key == path.base_url_key and e.value]
-        return list(dict.fromkeys(u.rstrip("/") for u in (*documented, self.site.render(self.inventory.contract.proxy))))
-
     # --- one request each: never raises, the failure is the answer ----------------------------------
     def _get(self, url: str, deadline: float) -> Answer:
         answer = Answer(f"GET {url}")
@@ -447,11 +341,6 @@ class ContractFacts:
 
 
 # --- reading answers ----------------------------------------------------------------------------
-
-def _root(base: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-
 
 def _records(request) -> tuple[CommandRecord, ...]:
     record = record_of(request)

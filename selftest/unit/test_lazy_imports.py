@@ -48,3 +48,15 @@ def test_the_contracts_client_is_imported_when_the_contract_is_asked():
              "print(sorted(m for m in " + repr(HEAVY) + " if m in sys.modules))")
     p = subprocess.run([sys.executable, "-c", asked], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert p.stdout.strip() == str(sorted(HEAVY)), p.stdout + p.stderr
+
+
+def test_a_local_run_of_the_whole_suite_imports_neither(tmp_path):
+    """Every folder of tests/ collected (the contract's tests too, then deselected by `-m local`): still neither."""
+    (tmp_path / "record_modules.py").write_text(RECORD.replace('open("modules.json"', f'open("{tmp_path}/modules.json"'))
+    env = {**environ_without_pytest_vars(), "PYTHONPATH": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "record_modules",
+                        "-m", "local", f"--report-dir={tmp_path / 'reports'}", "tests"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode in (0, 1), p.stdout[-2000:] + p.stderr[-2000:]
+    modules = set(json.loads((tmp_path / "modules.json").read_text()))
+    assert not [m for m in HEAVY if m in modules], [m for m in HEAVY if m in modules]

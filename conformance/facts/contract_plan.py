@@ -1,0 +1,132 @@
+"""What the OpenAI-API contract asks, and where, computed from the inventory alone (no client, no request):
+each route's plan and budget, the proxy's address as the run reaches it, and the most a gather can take.
+facts/contract.py asks it (with the openai client, imported only by a run that asks the contract).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from ..inventory.schema import Api, Inventory, Route
+from ..site import SiteView
+
+UNKNOWN_MODEL = "conformance-no-such-route"
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+GRACE = 2.0  # seconds a route or the gather may take beyond its requests' deadlines (the suite's own work)
+
+
+@dataclass(frozen=True)
+class Budget:
+    deadline: float
+    max_tokens: int
+    requests: int
+
+    @property
+    def most_requests(self) -> int:
+        """Requests a route sends at most, one after another: directly its health, its model list, the chats
+        and the stream; through the proxy the chats and the stream."""
+        return 2 + 2 * (self.requests + 1)
+
+    @property
+    def seconds(self) -> float:
+        """The most the route's requests can take: each ends by its deadline."""
+        return self.most_requests * self.deadline
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    route: Route
+    api: Api
+    host: str  # the backend service's host
+    api_base: str  # as documented, resolved for this site: what LiteLLM must say it called
+    direct_base: str  # where the suite reaches the backend itself
+    budget: Budget
+
+    @property
+    def direct_root(self) -> str:
+        return root(self.direct_base)
+
+
+class ContractPlan:
+    """The contract's requests as planned for a run standing on `run_host` (the inventory's budgets, or one deadline
+    for every request given as `deadline`)."""
+
+    def __init__(self, inventory: Inventory, site: SiteView, run_host: str, deadline: float | None = None) -> None:
+        self.inventory = inventory
+        self.site = site
+        self.run_host = run_host  # the host the suite runs on: loopback addresses mean it only there
+        self.deadline_override = deadline
+        contract = inventory.contract
+        self.proxy_host = inventory.service(inventory.litellm.service).host  # a contract requires litellm:
+        self.proxy_base = self._reachable(site.render(contract.proxy), self.proxy_host)
+        self.proxy_deadline = deadline or contract.deadline
+        self.plans = [self._plan(r) for r in inventory.litellm.routes]
+
+    # --- what is asked, and where ----------------------------------------------------------------
+    def _plan(self, route: Route) -> RoutePlan:
+        contract = self.inventory.contract
+        host = self.inventory.service(route.backend).host
+        api_base = self.site.render(route.api_base)
+        budget = Budget(self.deadline_override or route.deadline or contract.deadline,
+                        route.max_tokens or contract.max_tokens, route.requests or contract.requests)
+        # a loopback api_base is loopback on the proxy's host, not on the run's
+        return RoutePlan(route, self.inventory.api(route.api), host, api_base,
+                         self._reachable(api_base, self.proxy_host), budget)
+
+    def _reachable(self, url: str, host_id: str) -> str:
+        """A loopback URL is reached at its host's address unless the run stands on that host."""
+        parts = urlsplit(url)
+        if host_id == self.run_host or parts.hostname not in LOOPBACK:
+            return url
+        netloc = self.site.address(host_id) + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+    @property
+    def key_env(self) -> str:
+        return self.inventory.litellm.master_key.key_env
+
+    @property
+    def key_documented(self) -> bool:
+        return self.inventory.litellm.master_key.enabled
+
+    @property
+    def proxy_requests(self) -> int:
+        """Proxy-wide requests, one after another: readiness, the model list, the unknown model (and the list
+        without the key, when one is documented)."""
+        return 3 + (1 if self.key_documented else 0)
+
+    def bound(self) -> float:
+        """The most `gather` takes: the proxy-wide requests, then every route at once (the slowest budget)."""
+        slowest = max((p.budget.seconds for p in self.plans), default=0.0)
+        return self.proxy_requests * self.proxy_deadline + slowest + 2 * GRACE
+
+    def open_webui_addresses(self) -> list[str]:
+        """Where Open WebUI's key may go: the env file's documented base URL, and the proxy's documented
+        address as the site renders it."""
+        path = self.inventory.contract.open_webui
+        service = self.inventory.service(path.service)
+        documented = [e.value for f in service.env_files if f.path == path.env_file for e in f.entries
+                      if e.key == path.base_url_key and e.value]
+        return list(dict.fromkeys(u.rstrip("/") for u in (*documented, self.site.render(self.inventory.contract.proxy))))
+
+    def planned(self) -> list[str]:
+        """Every request a run sends, for --dry-run."""
+        lines = [f"GET {root(self.proxy_base)}/health/readiness", f"GET {self.proxy_base}/models",
+                 f"POST {self.proxy_base}/chat/completions (model {UNKNOWN_MODEL}: must be refused)"]
+        if self.key_documented:
+            lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
+        if self.inventory.contract.open_webui:
+            lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key, only when that is "
+                         f"a documented address ({' or '.join(self.open_webui_addresses())})")
+        for p in self.plans:
+            b = p.budget
+            lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
+                      f"max_tokens {b.max_tokens}, {b.requests} chat + 1 stream each way):",
+                      f"  GET {p.direct_root}{p.api.health}", f"  GET {p.direct_base}/models",
+                      f"  POST {p.direct_base}/chat/completions", f"  POST {self.proxy_base}/chat/completions"]
+        return lines
+
+
+def root(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
