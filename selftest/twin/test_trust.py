@@ -274,13 +274,39 @@ def test_a_hostile_documented_path_fails_its_checks_quickly_and_leaves_nothing(t
 
 # --- nothing runs outside the runner -------------------------------------------------------
 
+def executed_programs(trace: str) -> list[str]:
+    """The programs `strace -f -e trace=execve` saw executed (the call returned 0). With -f, strace splits a call
+    another process interrupts into `PID execve("path", ... <unfinished ...>` and `PID <... execve resumed>) = 0`:
+    the path is on the first line, the result on the second."""
+    pending: dict[str, str] = {}
+    found = []
+    for line in trace.splitlines():
+        pid, _, call = line.partition(" ")
+        started = re.match(r'\s*execve\("([^"]+)"', call)
+        if started and call.rstrip().endswith("<unfinished ...>"):
+            pending[pid] = started[1]
+        elif started and re.search(r"\)\s*=\s*0$", call):
+            found.append(started[1])
+        elif re.match(r"\s*<\.\.\. execve resumed>.*\)\s*=\s*0$", call) and pid in pending:
+            found.append(pending.pop(pid))
+    return found
+
+
+def test_an_interrupted_execve_is_still_read_as_executed():
+    trace = ('185   execve("/usr/bin/ssh", ["ssh", "-G"], 0x55 /* 24 vars */ <unfinished ...>\n'
+             '188   execve("/usr/bin/head", ["head"], 0x56 /* 24 vars */) = 0\n'
+             '185   <... execve resumed>)             = 0\n'
+             '190   execve("/usr/bin/nope", ["nope"], 0x57 /* 24 vars */) = -1 ENOENT (No such file or directory)\n')
+    assert executed_programs(trace) == ["/usr/bin/head", "/usr/bin/ssh"]
+
+
 def test_every_program_a_run_executes_is_one_the_runner_sent(twin, every_check):
     trace = "/tmp/conformance-execve.trace"
     run = run_in_mini(wrapper=f"strace -f -qq -e trace=execve -o {trace}")
     assert run.status == 0, run.output[-2000:]
     text = api.exec_in("mini", ["cat", trace], check=True).stdout
     api.exec_in("mini", ["rm", "-f", trace])
-    executed = {Path(m).name for m in re.findall(r'execve\("([^"]+)", .*\) = 0', text)}
+    executed = {Path(p).name for p in executed_programs(text)}
     sent = {shlex.split(c["command"])[0] for c in run.run.commands}
     plumbing = {"python", "sh", "dash", "sleep"}  # pytest itself, the batch's shell, the watchdogs' steps
     unexpected = executed - sent - plumbing - {p for p in executed if p.startswith("python3")}
