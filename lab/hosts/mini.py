@@ -42,8 +42,6 @@ Group={OWN}
 WorkingDirectory={ORCH}
 EnvironmentFile={ORCH}/config/env.local
 Environment=LITELLM_LOCAL_MODEL_COST_MAP=True
-# twin only: this LiteLLM release refuses to start without a master key; the lab documents none (planned)
-Environment=LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true
 # twin only (no route out): to count a streamed answer's tokens for a llama model, LiteLLM fetches a tokenizer
 # from the Hugging Face hub, retrying for ~31 s INSIDE its event loop: the whole proxy stops answering.
 # Offline, the hub fails at once and LiteLLM counts with its bundled tiktoken.
