@@ -1,7 +1,8 @@
 """LiteLLM's journal: JSON lines (litellm_settings.json_logs) among a non-JSON banner, and who may read it.
 
-The journal fixtures are real LiteLLM 1.108 proxy output (with and without json_logs), turned
-into what `journalctl -o cat` prints: lines with ANSI escapes become `[NB blob data]`.
+The journal fixtures are real LiteLLM proxy output (with and without json_logs): 1.108's turned into what
+`journalctl -o cat` prints (lines with ANSI escapes become `[NB blob data]`), and 1.83.4's (the owner's pin) read
+in the twin with the suite's own command.
 """
 import pytest
 
@@ -83,6 +84,12 @@ def test_check_fails_on_a_plain_journal(tmp_path):
     finding = _journal_finding(tmp_path, fixture("litellm-journal-plain.txt"))
     assert finding.status is Status.FAILED
     assert finding.found == "0% JSON lines after start-up (0 of 57)"
+
+
+@pytest.mark.parametrize("capture, verdict", [("litellm-1.83.4-journal-json.txt", Status.PASSED),
+                                               ("litellm-1.83.4-journal-plain.txt", Status.FAILED)])
+def test_the_owners_pinned_litellm_journal(tmp_path, capture, verdict):
+    assert _journal_finding(tmp_path, fixture(capture)).status is verdict
 
 
 def test_denied_journal_cannot_be_verified(tmp_path):
