@@ -170,6 +170,10 @@ class Service(Entry):
     http: list[HttpCheck] = []
 
 
+RouteParam = Literal["api_base", "model", "api_key"]  # the litellm_params of a route the suite checks
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class Route(Entry):
     name: str = Field(pattern=SLUG)
     api_base: str  # may name a host as {host-id}, resolved per site
@@ -180,10 +184,27 @@ class Route(Entry):
     deadline: float | None = Field(default=None, gt=0)  # seconds per request
     max_tokens: int | None = Field(default=None, ge=1)
     requests: int | None = Field(default=None, ge=1)  # chat requests per run, each way (direct, through LiteLLM)
+    # How router.yaml gives this route's litellm_params: from `os.environ/NAME`, NAME as `env` names it (default
+    # <ROUTE>_API_BASE, <ROUTE>_MODEL, <ROUTE>_API_KEY), or written in router.yaml itself (`literal`).
+    env: dict[RouteParam, EnvName] = {}
+    literal: list[RouteParam] = []
+
+    @model_validator(mode="after")
+    def _each_param_one_way(self):
+        both = sorted(set(self.env) & set(self.literal))
+        if both:
+            raise ValueError(f"{', '.join(both)}: named in `env` and `literal`; a param is read one way")
+        return self
 
     @property
     def env_prefix(self) -> str:
         return re.sub(r"[^A-Z0-9]", "_", self.name.upper())
+
+    def variable(self, param: RouteParam) -> str | None:
+        """The NAME of the `os.environ/NAME` router.yaml reads this param from; None: written in router.yaml."""
+        if param in self.literal:
+            return None
+        return self.env.get(param) or f"{self.env_prefix}_{param.upper()}"
 
 
 class MasterKey(Entry):
