@@ -13,6 +13,7 @@ from .http import http_checks
 from .launchd import launchd_checks
 from .litellm import litellm_checks
 from .network import listen_checks
+from .routes import route_checks
 from .scripts import script_checks
 from .ssh import ssh_config_checks
 from .units import unit_checks
@@ -28,6 +29,7 @@ def host_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Ba
         checks += listen_checks(service)
         checks += http_checks(service, site)
     checks += launchd_checks(inventory, site, host_id)
+    checks += route_checks(inventory, site, host_id)
     checks += litellm_checks(inventory, site)
     checks += script_checks(inventory.launch_scripts)
     checks += ssh_config_checks(inventory, site)

@@ -26,11 +26,13 @@ from enum import Enum
 from functools import partial
 from typing import TYPE_CHECKING
 
+from ..facts.backend_auth import missing_key
 from ..facts.base import CannotVerify
 from ..facts.request_failure import Failure, UndocumentedAddress
 from ..inventory.schema import Api, Inventory
 from ..facts.needs import CONTRACT, ENV, Need
 from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
+from .http import is_good, judge
 
 if TYPE_CHECKING:  # the contract's client (openai, httpx2) is imported only by a run that asks the contract
     from ..facts.contract import Answer, ContractFacts, RouteAnswers, RoutePlan, Way
@@ -49,6 +51,8 @@ class Layer(str, Enum):
     BACKEND_HANGS = "backend hangs"
     BACKEND_REFUSES_ACCESS = "backend refuses access"
     BACKEND_MALFORMED = "backend malformed"
+    BACKEND_UNHEALTHY = "backend unhealthy"  # its health request is not answered as its kind documents
+    BACKEND_UNGUARDED = "backend unguarded"  # it answers without the key its kind documents
     ROUTE_UNFINISHED = "route unfinished"  # the route's requests overran its budget: no verdict on any layer
 
 
@@ -212,11 +216,16 @@ def _direct(facts: ContractFacts, route: str) -> Finding:
     if skip:
         return skip
     plan, way = answers.plan, answers.direct
+    down = way.health is not None and way.health.failure in (Failure.REFUSED, Failure.TIMEOUT)
+    if plan.api.auth is not None and facts.backend_keys.get(plan.api.id) is None and not down:
+        # a missing key is a missing privilege of the run: what it guards was not asked
+        raise CannotVerify(missing_key(plan.api), way.evidence)
     expected = f"{plan.api.id}'s contract at {plan.direct_base}"
-    problems = _way_problems(way, plan, direct=True)
-    if not problems:
+    serving, guard = _direct_problems(way, plan, facts.redactor.excerpt), _guard_problems(way, plan.api)
+    if not serving + guard:
         return Finding(Status.PASSED, expected, expected, _way_source(way), way.evidence)
-    return failed(expected, _with_layer(_backend_layer(way), "; ".join(problems)), _way_source(way), way.evidence)
+    layer = _backend_layer(way, plan.api) if serving else Layer.BACKEND_UNGUARDED
+    return failed(expected, _with_layer(layer, "; ".join(serving + guard)), _way_source(way), way.evidence)
 
 
 def _chat(facts: ContractFacts, route: str) -> Finding:
@@ -331,7 +340,7 @@ def _answer_problems(answer: Answer, api: Api, plan: RoutePlan, direct: bool) ->
         if obj != "chat.completion":
             problems.append(f"object {obj!r}, expected 'chat.completion'")
     usage = answer.usage or {}
-    if api.usage == "present" and (not stream or direct):
+    if api.usage == "present" and (not stream or (direct and api.stream_usage)):
         p, c, t = (usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
         if not all(isinstance(v, int) for v in (p, c, t)):
             problems.append(f"usage {usage or None}, which {api.id} always reports")
@@ -347,10 +356,12 @@ def _answer_problems(answer: Answer, api: Api, plan: RoutePlan, direct: bool) ->
     return problems
 
 
-def _way_problems(way: Way, plan: RoutePlan, direct: bool) -> list[str]:
+def _direct_problems(way: Way, plan: RoutePlan, excerpt) -> list[str]:
+    """What the backend's own answers get wrong: its health (as its kind documents a healthy answer), its model
+    list, its chats and stream."""
     problems = []
-    if way.health is not None and not (way.health.ok and way.health.status == 200):
-        problems.append(way.health.shown())
+    if way.health is not None and not _healthy(way.health, plan.api):
+        problems.append(_health_shown(way.health, plan.api, excerpt))
         if way.health.failure in (Failure.REFUSED, Failure.TIMEOUT):
             return problems
     if way.models is not None:
@@ -360,8 +371,33 @@ def _way_problems(way: Way, plan: RoutePlan, direct: bool) -> list[str]:
             problems.append(f"{way.models.what}: no model listed")
     for answer in (*way.chats, way.stream):
         if answer is not None:
-            problems += _answer_problems(answer, plan.api, plan, direct)
+            problems += _answer_problems(answer, plan.api, plan, direct=True)
     return list(dict.fromkeys(problems))
+
+
+def _judged(answer: Answer) -> bool:
+    """An answer whose status and body say something (not a connection that failed, not a refused key)."""
+    return answer.status is not None and answer.failure in (None, Failure.STATUS)
+
+
+def _healthy(answer: Answer, api: Api) -> bool:
+    return _judged(answer) and is_good(api.health, answer.status, answer.raw)
+
+
+def _health_shown(answer: Answer, api: Api, excerpt) -> str:
+    if not _judged(answer):
+        return answer.shown()
+    expected, found = judge(api.health, answer.status, answer.raw, excerpt)
+    return f"{answer.what}: {found}, not {expected} ({api.id}'s healthy answer)"
+
+
+def _guard_problems(way: Way, api: Api) -> list[str]:
+    """A kind with a key must refuse its model list asked without it (401), as its guard documents."""
+    refused = way.without_key
+    if refused is None or (refused.status == 401 and refused.failure is Failure.AUTH):
+        return []
+    return [f"{refused.what} sent without a key got {refused.status or refused.reason}, not 401 "
+            f"({api.id}'s guard on {', '.join(api.auth.guards)})"]
 
 
 def _way_source(way: Way) -> str:
@@ -387,9 +423,12 @@ def _proxy_layer(facts: ContractFacts, answer: Answer) -> Layer | None:
     return Layer.PROXY_ERROR if answer.failure else None
 
 
-def _backend_layer(way: Way) -> Layer | None:
+def _backend_layer(way: Way, api: Api) -> Layer | None:
     """What the direct answers say about the backend."""
     first = way.first_failure()
+    health = way.health
+    if health is not None and (first is None or first is health) and _judged(health) and not _healthy(health, api):
+        return Layer.BACKEND_UNHEALTHY
     if first is None:
         return Layer.BACKEND_MALFORMED if way.answers() else None  # answered, but not as documented
     return {Failure.REFUSED: Layer.BACKEND_DOWN, Failure.TIMEOUT: Layer.BACKEND_HANGS,
@@ -400,8 +439,8 @@ def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answ
     """Through-the-proxy trouble: the proxy's when the backend keeps its contract directly, else the backend's."""
     if _proxy_down(facts) or any(a.failure is Failure.REFUSED for a in through):
         return Layer.PROXY_DOWN
-    if _way_problems(answers.direct, answers.plan, direct=True):
-        return _backend_layer(answers.direct)
+    if _direct_problems(answers.direct, answers.plan, facts.redactor.excerpt):
+        return _backend_layer(answers.direct, answers.plan.api)
     if any(a.failure is Failure.AUTH for a in through):
         return Layer.PROXY_REFUSES_ACCESS
     return Layer.PROXY_FAILS

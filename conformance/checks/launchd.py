@@ -1,40 +1,17 @@
-"""Checks of a macOS host's launchd jobs, the MLX servers they run, and their logs (`pytest -m studio`).
-
-The listening state of the MLX ports varies (founding document); a route says whether its
-backend must be up (`expected: up`) or may be down (`optional`). A down optional port is not
-applicable (a skip with a warning, even for nightly runs); a down `up` port fails.
-"""
+"""Checks of a macOS host's launchd jobs and the logs of the MLX servers they run (`pytest -m studio`). The
+ports the routes reach, and their health, are checks/routes.py's."""
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from functools import partial
-from urllib.parse import urlsplit
 
 from ..facts.launchd import job_program, restart_behaviour
-from ..inventory.schema import Inventory, LaunchdJob, Route
+from ..inventory.schema import Inventory, LaunchdJob
 from ..site import SiteView
-from ..facts.needs import HTTP, LISTENERS, PATH, PLIST, SERVICE, SYSTEM, Need
-from .finding import Check, Finding, Impact, compare, failed, not_applicable
+from ..facts.needs import LISTENERS, PATH, PLIST, SERVICE, SYSTEM, Need
+from .finding import Check, Finding, Impact, compare, failed
 
 DARWIN = "Darwin"
-
-
-def route_port(route: Route) -> int | None:
-    return urlsplit(route.api_base.replace("{", "").replace("}", "")).port
-
-
-def routes_on(inventory: Inventory, host_id: str) -> list[Route]:
-    """The LiteLLM routes whose backend runs on this host on a port its service documents no listener
-    for: the MLX servers, whose ports come from the routes (a documented listener has its own check)."""
-    if not inventory.litellm:
-        return []
-    found = []
-    for route in inventory.litellm.routes:
-        service = inventory.service(route.backend)
-        if service.host == host_id and route_port(route) and route_port(route) not in {l.port for l in service.listen}:
-            found.append(route)
-    return found
 
 
 def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterator[Check]:
@@ -54,20 +31,6 @@ def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterat
                     title=f"every port of {lo}-{hi} that listens has its log file {job.log_pattern}",
                     evaluate=partial(_logs_of_listening_ports, job=job),
                     needs=(Need(LISTENERS),) + tuple(Need(PATH, p) for p in job.log_paths().values()))
-    for route in routes_on(inventory, host_id):
-        port = route_port(route)
-        service = route.backend
-        state = "must listen" if route.expected == "up" else "may be down (listening state varies)"
-        address = urlsplit(site.render(route.api_base)).hostname
-        yield Check(id=f"{service}::listen:{port}", host=host_id, kind="mlx-listen", source=route.source,
-                    impact=Impact.HIGH,
-                    title=f"port {port} of route {route.name} listens on {address} or a wildcard address ({state})",
-                    evaluate=partial(_route_listens, route=route, port=port, address=address), needs=(Need(LISTENERS),))
-        url = f"http://{site.address(host_id)}:{port}/health"
-        yield Check(id=f"{service}::health:{port}", host=host_id, kind="mlx-health", source=route.source,
-                    impact=Impact.HIGH, title=f"GET {url} answers 200 status ok (route {route.name}; {state})",
-                    evaluate=partial(_health, host=host_id, route=route, port=port, url=url),
-                    needs=(Need(LISTENERS), Need(HTTP, url)))
 
 
 def _job_checks(job: LaunchdJob) -> Iterator[Check]:
@@ -190,46 +153,3 @@ def _logs_of_listening_ports(facts, job: LaunchdJob) -> Finding:
     expected = f"a log file for each listening port ({', '.join(map(str, listening)) or 'none listens'})"
     return compare(expected, expected if not missing else f"no log file: {', '.join(missing)}",
                    f"{listeners.source}; stat of {job.log_pattern}", evidence)
-
-
-def _route_listens(facts, route: Route, port: int, address: str) -> Finding:
-    """The port listens where the route's clients connect: the address of its api_base (as this site
-    renders it) or a wildcard that covers it. A port bound to 127.0.0.1 only is up, and unreachable."""
-    fact = facts.listeners()
-    on_port = sorted({l.address for l in fact.value if l.port == port})
-    if not on_port and route.expected == "optional":
-        return not_applicable(f"port {port} (route {route.name}) is down; documented as optional", fact.source, fact.evidence)
-    expected = f"port {port} listening on {address} or a wildcard address"
-    if _reachable_at(address) & set(on_port):
-        found = expected
-    elif on_port:
-        found = f"port {port} listening only on {', '.join(on_port)}, not where route {route.name} connects ({address})"
-    else:
-        found = f"nothing on port {port}"
-    return compare(expected, found, fact.source, fact.evidence)
-
-
-def _reachable_at(address: str) -> set[str]:
-    """The listening addresses that accept a connection to `address`: itself, or a wildcard of its family
-    as the listener facts write them (netstat's `*` is `0.0.0.0` for tcp4, `::` for tcp6, `*` for tcp46:
-    conformance.facts.netstat.WILDCARDS; an IPv6-only `::` does not take IPv4)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:  # a host name: which family it resolves to is not known here
-        return {address, "*", "0.0.0.0", "::"}
-    return {str(ip), "*", "0.0.0.0" if ip.version == 4 else "::"}
-
-
-def _health(facts, host: str, route: Route, port: int, url: str) -> Finding:
-    ports, fact = _listening_ports(facts)
-    if port not in ports:
-        if route.expected == "optional":
-            return not_applicable(f"port {port} (route {route.name}) is down; documented as optional", fact.source,
-                                  fact.evidence)
-        return failed("200 status ok", f"nothing listens on port {port}", fact.source, fact.evidence)
-    answer = facts.http.get(host, url)
-    body = answer.json()
-    status = body.get("status") if isinstance(body, dict) else None
-    found = f"{answer.status} status {status}" if status else \
-        f"{answer.status} {facts.redactor.excerpt(answer.body, 80)!r}"
-    return compare("200 status ok", found, answer.source, answer.evidence)

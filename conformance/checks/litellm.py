@@ -51,14 +51,21 @@ def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
         base = site.render(route.api_base)
         check = partial(Check, host=host, kind="route", source=route.source, needs=router)
         yield check(id=f"{sid}::route:{route.name}:api-base", impact=Impact.CRITICAL,
-                    title=f"route {route.name} -> {base} via os.environ/{route.env_prefix}_API_BASE",
+                    title=f"route {route.name} -> {base} {_given(route, 'api_base')}",
                     evaluate=partial(_route_api_base, cfg=cfg, route=route, expected=base))
         yield check(id=f"{sid}::route:{route.name}:model",
-                    title=f"route {route.name} model is openai/<upstream id> via os.environ/{route.env_prefix}_MODEL",
+                    title=f"route {route.name} model is openai/<upstream id> {_given(route, 'model')}",
                     evaluate=partial(_route_model, cfg=cfg, route=route))
         yield check(id=f"{sid}::route:{route.name}:api-key", impact=Impact.MEDIUM,
-                    title=f"route {route.name} api_key is set via os.environ/{route.env_prefix}_API_KEY",
+                    title=f"route {route.name} api_key is " + ("set " if route.variable("api_key") else "")
+                    + _given(route, "api_key"),
                     evaluate=partial(_route_key, cfg=cfg, route=route))
+
+
+def _given(route: Route, param: str) -> str:
+    """How router.yaml gives the param, as the inventory documents it (route.env, route.literal)."""
+    variable = route.variable(param)
+    return f"via os.environ/{variable}" if variable else "written in router.yaml"
 
 
 class _Unreadable(Exception):
@@ -164,8 +171,8 @@ def _deployments(router: RouterConfig, route: Route, found_in) -> str:
 @_with_router
 def _route_api_base(facts, cfg: LiteLLM, route: Route, expected: str) -> Finding:
     router, evidence = _router(facts, cfg)
-    variable = f"{route.env_prefix}_API_BASE"
-    want = f"os.environ/{variable} = {expected}"
+    variable = route.variable("api_base")
+    want = f"os.environ/{variable} = {expected}" if variable else f"literal {expected}"
 
     def found_in(params: Deployment) -> str:
         value = params.get("api_base")
@@ -180,20 +187,20 @@ def _route_api_base(facts, cfg: LiteLLM, route: Route, expected: str) -> Finding
 @_with_router
 def _route_model(facts, cfg: LiteLLM, route: Route) -> Finding:
     router, evidence = _router(facts, cfg)
-    variable = f"{route.env_prefix}_MODEL"
-    want = f"os.environ/{variable} = openai/<upstream id>"
+    variable = route.variable("model")
+    want = f"os.environ/{variable} = openai/<upstream id>" if variable else "literal openai/<upstream id>"
 
     def found_in(params: Deployment) -> str:
         value = params.get("model")
         if value is None:
             return "no model"
         if value.variable != variable:
-            return f"{value.raw}"
+            return f"{value.raw}" if value.variable else f"literal {value.raw}"
         if value.unresolved:
             return f"{value.raw} = <not set in {cfg.env_file}>"
         if str(value.value).startswith("openai/") and len(str(value.value)) > len("openai/"):
             return want
-        return f"{value.raw} = {value.value}"
+        return f"{value.raw} = {value.value}" if variable else f"literal {value.raw}"
     return compare(want, _deployments(router, route, found_in), f"{cfg.config} + {cfg.env_file}", evidence)
 
 
@@ -201,14 +208,17 @@ def _route_model(facts, cfg: LiteLLM, route: Route) -> Finding:
 def _route_key(facts, cfg: LiteLLM, route: Route) -> Finding:
     """A secret: compared as set / not set / written literally, never by value."""
     router, evidence = _router(facts, cfg)
-    variable = f"{route.env_prefix}_API_KEY"
-    want = f"os.environ/{variable} <set>"
+    variable = route.variable("api_key")
+    written = "api_key written literally in router.yaml"
+    want = f"os.environ/{variable} <set>" if variable else written
 
     def found_in(params: Deployment) -> str:
         value = params.get("api_key")
         if value is None:
             return "no api_key"
         if value.variable != variable:
-            return "api_key written literally in router.yaml" if value.variable is None else f"os.environ/{value.variable}"
+            return written if value.variable is None else f"os.environ/{value.variable}"
+        if variable is None:
+            return written if value.value not in (None, "") else "api_key written empty in router.yaml"
         return want if value.value else f"os.environ/{variable} <not set>"
     return compare(want, _deployments(router, route, found_in), f"{cfg.config} + {cfg.env_file}", evidence)

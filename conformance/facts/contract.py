@@ -5,9 +5,11 @@ health endpoint, on the run's one recording HTTP path (facts/http.py): each has 
 retries, and is evidence. Nothing here judges; checks/contract.py compares.
 
 Per route, in its own thread (routes answer concurrently, so a run costs about its slowest route):
-the backend directly (health, model list, chat, stream), then the same through LiteLLM. A way whose
-first request finds the backend refusing or silent is not asked again: the failure is remembered.
-Proxy-wide requests (readiness, the model list, an unknown model, the key) go first.
+the backend directly, as its kind declares (`contract.apis`: its health request, its model list, a
+chat, a stream, its key where it guards the path, and the model list once more without the key), then
+the same chat and stream through LiteLLM. A way whose first request finds the backend refusing or
+silent is not asked again: the failure is remembered. Proxy-wide requests (readiness, the model list,
+an unknown model, the key) go first.
 
 The gather bounds itself: every request ends by its deadline (facts/http.py), so a route's requests
 end by its budget (`Budget.seconds`), and the gather waits for each route no longer than that. Every
@@ -15,9 +17,9 @@ route gets an answer: one that did not finish within its budget (or whose thread
 route's own failure, never another's; `bound()` is the most the gather can take, from which the
 plugin derives the contract tests' pytest timeout.
 
-Only the request policy's endpoints are called: GET /v1/models, /health/readiness and the backends'
-/health (no model calls), and POST /v1/chat/completions with a small max_tokens. LiteLLM's /health
-calls every backend, so it is never used.
+Only the request policy's endpoints are called: GET /v1/models (or the model list a kind names),
+/health/readiness and the backends' health requests (no model calls), and POST /v1/chat/completions
+with a small max_tokens. LiteLLM's /health calls every backend, so it is never used.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from ..inventory.schema import Api, Inventory, Route
 from ..redaction import Redactor
 from ..site import SiteView
 from .base import Unavailable
+from .backend_auth import backend_key, key_headers, needs_key
 from .http import EXCHANGE, DeadlineExceeded, HttpProbe, NotRecorded, reason_of, record_of, request_of
 from .contract_plan import GRACE, UNKNOWN_MODEL, Budget, ContractPlan, RoutePlan, root as _root
 from .request_failure import Failure, UndocumentedAddress
@@ -57,6 +60,7 @@ class Answer:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: object = None  # the parsed JSON of a whole answer; the last chunk of a stream
+    raw: bytes = b""  # a GET's body as it came (at most the probe's MAX_BODY_BYTES)
     ids: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     content: str = ""
@@ -99,12 +103,14 @@ class Way:
     models: Answer | None = None
     chats: list[Answer] = field(default_factory=list)
     stream: Answer | None = None
+    without_key: Answer | None = None  # directly, for a kind with a key: its model list asked without it (refused)
 
     def answers(self) -> list[Answer]:
-        return [a for a in (self.health, self.models, *self.chats, self.stream) if a is not None]
+        return [a for a in (self.health, self.models, self.without_key, *self.chats, self.stream) if a is not None]
 
     def first_failure(self) -> Answer | None:
-        return next((a for a in self.answers() if not a.ok), None)
+        """The first request that failed (the one asked without the key is refused by design: not counted)."""
+        return next((a for a in self.answers() if not a.ok and a is not self.without_key), None)
 
     @property
     def evidence(self) -> tuple[CommandRecord, ...]:
@@ -125,7 +131,7 @@ class RouteAnswers:
 
 
 def _copy(way: Way) -> Way:
-    return Way(way.health, way.models, list(way.chats), way.stream)
+    return Way(way.health, way.models, list(way.chats), way.stream, way.without_key)
 
 
 @dataclass
@@ -147,6 +153,8 @@ class ContractFacts(ContractPlan):
         self.http = http
         self.host_facts = host_facts  # host id -> that host's facts (for Open WebUI's env file)
         self.environ = environ if environ is not None else {}
+        # each backend kind's key, learned by the redactor before any request (none for a kind without one)
+        self.backend_keys = {p.api.id: backend_key(p.api, self.environ, self.redactor) for p in self.plans}
         self.proxy: ProxyAnswers | None = None
         self.routes: dict[str, RouteAnswers] = {}
         self.wall_seconds = 0.0
@@ -238,17 +246,32 @@ class ContractFacts(ContractPlan):
         """The route's requests, each answer added to `progress` as it completes."""
         plan, direct, proxy = progress.plan, progress.direct, progress.proxy
         started = time.monotonic()
+        self._ask_backend(plan, direct)
         b = plan.budget
-        direct.health = self._get(f"{plan.direct_root}{plan.api.health}", b.deadline)
-        if direct.health.failure not in (Failure.REFUSED, Failure.TIMEOUT):
-            client = self._client(plan.direct_base, b.deadline, None)
-            direct.models = self._models(client, None)
-            model = (direct.models.model_ids or [plan.route.name])[0]
-            self._chats(direct, client, None, model, b)
         key = self.master_key() if self.key_documented else None
         client = self._client(self.proxy_base, b.deadline, key)
         self._chats(proxy, client, key, plan.route.name, b)
         return RouteAnswers(plan, direct, proxy, time.monotonic() - started)
+
+    def _ask_backend(self, plan: RoutePlan, direct: Way) -> None:
+        """The backend itself, as its kind says: its health request, its model list, a chat and a stream, each with
+        the kind's key where the kind guards the path. Without the key a kind needs, the requests it guards are
+        not sent (the check cannot be verified); with it, the model list is asked once more without it (it must
+        be refused)."""
+        api, b = plan.api, plan.budget
+        key = self.backend_keys.get(api.id)
+        if needs_key(api, api.health.path) and key is None:
+            return
+        direct.health = self._get(plan.health_url, b.deadline, key_headers(api, api.health.path, key))
+        if direct.health.failure in (Failure.REFUSED, Failure.TIMEOUT) or (api.auth is not None and key is None):
+            return
+        direct.models = self._model_list(plan.models_url, b.deadline, key_headers(api, api.models.path, key))
+        if api.auth is not None:
+            direct.without_key = self._get(plan.models_url, b.deadline)
+        listed = direct.models.model_ids if api.models.upstream_ids else []
+        chat_key = key if needs_key(api, plan.chat_path) else None
+        self._chats(direct, self._client(plan.direct_base, b.deadline, chat_key), chat_key,
+                    (listed or [plan.route.name])[0], b)
 
     def _chats(self, way: Way, client: openai.OpenAI, key: str | None, model: str, b: Budget) -> None:
         for _ in range(b.requests):
@@ -281,18 +304,30 @@ class ContractFacts(ContractPlan):
         return base, answer
 
     # --- one request each: never raises, the failure is the answer ----------------------------------
-    def _get(self, url: str, deadline: float) -> Answer:
+    def _get(self, url: str, deadline: float, headers: dict[str, str] | None = None) -> Answer:
         answer = Answer(f"GET {url}")
         started = time.monotonic()
         try:
-            got = self.http.fetch(url, deadline)
-            answer.status, answer.headers, answer.body = got.status, got.headers, got.json()
+            got = self.http.fetch(url, deadline, headers)
+            answer.status, answer.headers, answer.body, answer.raw = got.status, got.headers, got.json(), got.body
             answer.evidence = got.evidence
             if got.status >= 400:
                 _fail(answer, Failure.AUTH if got.status in (401, 403) else Failure.STATUS, f"answered {got.status}")
         except httpx2.HTTPError as e:
             _transport_failure(answer, e, deadline)
         answer.seconds = time.monotonic() - started
+        return answer
+
+    def _model_list(self, url: str, deadline: float, headers: dict[str, str]) -> Answer:
+        """A backend's model list at the path its kind names: an OpenAI list, its ids read."""
+        answer = self._get(url, deadline, headers)
+        if answer.ok:
+            data = answer.body.get("data") if isinstance(answer.body, dict) else None
+            if isinstance(data, list) and all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data):
+                answer.model_ids = [m["id"] for m in data]
+            else:
+                _fail(answer, Failure.MALFORMED,
+                      f"not an OpenAI model list: {self.redactor.excerpt(answer.raw, 120)!r}")
         return answer
 
     def _models(self, client: openai.OpenAI, key: str | None) -> Answer:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from ..inventory.schema import Api, Inventory, Route
+from .backend_auth import needs_key
 from ..site import SiteView
 
 UNKNOWN_MODEL = "conformance-no-such-route"
@@ -20,12 +21,13 @@ class Budget:
     deadline: float
     max_tokens: int
     requests: int
+    keyed: bool = False  # the backend's kind has a key: its model list is asked once more, without it
 
     @property
     def most_requests(self) -> int:
-        """Requests a route sends at most, one after another: directly its health, its model list, the chats
-        and the stream; through the proxy the chats and the stream."""
-        return 2 + 2 * (self.requests + 1)
+        """Requests a route sends at most, one after another: directly its health, its model list (and, for a kind
+        with a key, the list again without it), the chats and the stream; through the proxy the chats and the stream."""
+        return 2 + int(self.keyed) + 2 * (self.requests + 1)
 
     @property
     def seconds(self) -> float:
@@ -45,6 +47,18 @@ class RoutePlan:
     @property
     def direct_root(self) -> str:
         return root(self.direct_base)
+
+    @property
+    def health_url(self) -> str:
+        return f"{self.direct_root}{self.api.health.path}"
+
+    @property
+    def models_url(self) -> str:
+        return f"{self.direct_root}{self.api.models.path}"
+
+    @property
+    def chat_path(self) -> str:
+        return f"{urlsplit(self.direct_base).path.rstrip('/')}/chat/completions"
 
 
 class ContractPlan:
@@ -67,11 +81,11 @@ class ContractPlan:
         contract = self.inventory.contract
         host = self.inventory.service(route.backend).host
         api_base = self.site.render(route.api_base)
+        api = self.inventory.api(route.api)
         budget = Budget(self.deadline_override or route.deadline or contract.deadline,
-                        route.max_tokens or contract.max_tokens, route.requests or contract.requests)
+                        route.max_tokens or contract.max_tokens, route.requests or contract.requests, api.auth is not None)
         # a loopback api_base is loopback on the proxy's host, not on the run's
-        return RoutePlan(route, self.inventory.api(route.api), host, api_base,
-                         self._reachable(api_base, self.proxy_host), budget)
+        return RoutePlan(route, api, host, api_base, self._reachable(api_base, self.proxy_host), budget)
 
     def _reachable(self, url: str, host_id: str) -> str:
         """A loopback URL is reached at its host's address unless the run stands on that host."""
@@ -119,12 +133,20 @@ class ContractPlan:
             lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key, only when that is "
                          f"a documented address ({' or '.join(self.open_webui_addresses())})")
         for p in self.plans:
-            b = p.budget
+            b, api = p.budget, p.api
             lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
                       f"max_tokens {b.max_tokens}, {b.requests} chat + 1 stream each way):",
-                      f"  GET {p.direct_root}{p.api.health}", f"  GET {p.direct_base}/models",
-                      f"  POST {p.direct_base}/chat/completions", f"  POST {self.proxy_base}/chat/completions"]
+                      f"  GET {p.health_url}{_with_key(api, api.health.path)}",
+                      f"  GET {p.models_url}{_with_key(api, api.models.path)}"]
+            if api.auth:
+                lines.append(f"  GET {p.models_url} without the key (must be refused)")
+            lines += [f"  POST {p.direct_base}/chat/completions{_with_key(api, p.chat_path)}",
+                      f"  POST {self.proxy_base}/chat/completions"]
         return lines
+
+
+def _with_key(api: Api, path: str) -> str:
+    return f" with ${api.auth.key_env}" if needs_key(api, path) else ""
 
 
 def root(base: str) -> str:

@@ -405,19 +405,20 @@ class HttpProbe:
         return httpx2.Client(transport=self.transport, follow_redirects=False, trust_env=False,
                              timeout=httpx2.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)))
 
-    def get(self, host_id: str, url: str) -> HttpAnswer:
-        """GET url once per run (a second ask gets the same answer, or the same failure)."""
+    def get(self, host_id: str, url: str, headers: dict[str, str] | None = None) -> HttpAnswer:
+        """GET url once per run (a second ask gets the same answer, or the same failure). `headers` (a backend's
+        key) are sent, never recorded."""
         with self._lock:
             if url not in self._answers:
-                self._answers[url] = self._get(url)
+                self._answers[url] = self._get(url, headers)
             answer = self._answers[url]
         if isinstance(answer, (Unavailable, CannotVerify)):
             raise answer
         return answer
 
-    def _get(self, url: str) -> HttpAnswer | Unavailable | CannotVerify:
+    def _get(self, url: str, headers: dict[str, str] | None) -> HttpAnswer | Unavailable | CannotVerify:
         try:
-            return self.fetch(url)
+            return self.fetch(url, headers=headers)
         except NotRecorded as e:
             record = record_of(request_of(e))
             return CannotVerify(f"not in the recording: GET {url}", (record,) if record else ())
@@ -425,11 +426,11 @@ class HttpProbe:
             record = record_of(request_of(e))
             return Unavailable(f"GET {url}: {reason_of(e, self.timeout)}", f"GET {url}", (record,) if record else ())
 
-    def fetch(self, url: str, timeout: float | None = None) -> HttpAnswer:
+    def fetch(self, url: str, timeout: float | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
         """GET url now (not remembered), within `timeout` (default: the probe's); raises httpx2.HTTPError."""
         started = time.monotonic()
         client = self._client if timeout is None else self.client(timeout)
-        with client.stream("GET", url) as response:
+        with client.stream("GET", url, headers=headers) as response:
             body = b""
             for chunk in response.iter_bytes():
                 body += chunk

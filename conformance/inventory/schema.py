@@ -146,14 +146,27 @@ class Journal(Entry):
         return self.user if self.scope == "user" else None
 
 
-class HttpCheck(Entry):
+class GoodAnswer(Strict):
+    """What a good answer to a GET is: its status, and its body: a JSON object with these top-level fields and
+    values, an empty body, or (neither said) any body."""
+
+    status: int = Field(default=200, ge=100, le=599)
+    json_fields: dict[str, str] = {}  # top-level JSON fields and their values
+    empty_body: bool = False
+
+    @model_validator(mode="after")
+    def _one_body(self):
+        if self.json_fields and self.empty_body:
+            raise ValueError("an answer has JSON fields or an empty body, not both")
+        return self
+
+
+class HttpCheck(Entry, GoodAnswer):
     """A GET the suite sends from its own host, and what the answer must show."""
 
     name: str = Field(pattern=SLUG)
     port: Port = Field(ge=1, le=65535)
     path: str = Field(pattern=r"^/")
-    status: int = Field(default=200, ge=100, le=599)
-    json_fields: dict[str, str] = {}  # top-level JSON fields and their values
 
 
 class Service(Entry):
@@ -170,6 +183,10 @@ class Service(Entry):
     http: list[HttpCheck] = []
 
 
+RouteParam = Literal["api_base", "model", "api_key"]  # the litellm_params of a route the suite checks
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class Route(Entry):
     name: str = Field(pattern=SLUG)
     api_base: str  # may name a host as {host-id}, resolved per site
@@ -180,10 +197,27 @@ class Route(Entry):
     deadline: float | None = Field(default=None, gt=0)  # seconds per request
     max_tokens: int | None = Field(default=None, ge=1)
     requests: int | None = Field(default=None, ge=1)  # chat requests per run, each way (direct, through LiteLLM)
+    # How router.yaml gives this route's litellm_params: from `os.environ/NAME`, NAME as `env` names it (default
+    # <ROUTE>_API_BASE, <ROUTE>_MODEL, <ROUTE>_API_KEY), or written in router.yaml itself (`literal`).
+    env: dict[RouteParam, EnvName] = {}
+    literal: list[RouteParam] = []
+
+    @model_validator(mode="after")
+    def _each_param_one_way(self):
+        both = sorted(set(self.env) & set(self.literal))
+        if both:
+            raise ValueError(f"{', '.join(both)}: named in `env` and `literal`; a param is read one way")
+        return self
 
     @property
     def env_prefix(self) -> str:
         return re.sub(r"[^A-Z0-9]", "_", self.name.upper())
+
+    def variable(self, param: RouteParam) -> str | None:
+        """The NAME of the `os.environ/NAME` router.yaml reads this param from; None: written in router.yaml."""
+        if param in self.literal:
+            return None
+        return self.env.get(param) or f"{self.env_prefix}_{param.upper()}"
 
 
 class MasterKey(Entry):
@@ -207,18 +241,62 @@ class IdShapes(Strict):
     stream: str  # ... and of every chunk of a streamed one
 
 
+class Health(GoodAnswer):
+    """The request that says whether a backend serves (it calls no model), and what a healthy answer is."""
+
+    path: str = Field(default="/health", pattern=r"^/")
+
+
+class ModelList(Strict):
+    """Where a backend lists its models (an OpenAI list, `{"data": [{"id": ...}]}`), and whether the ids are
+    the upstream model names LiteLLM sends (then the suite's direct chat asks for a listed one; else for the
+    route's own name)."""
+
+    path: str = Field(default="/v1/models", pattern=r"^/")
+    upstream_ids: bool = True
+
+
+class BackendAuth(Strict):
+    """A bearer key the backend requires. The run reads it from the environment variable `key_env` (never a
+    file of the suite; it is never written anywhere, and the redactor learns it) and sends it only on requests
+    whose path starts with one of `guards`; there, a request without it must be refused with 401."""
+
+    key_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    guards: list[str] = Field(default=["/"], min_length=1)  # path prefixes (vLLM's --api-key: /v1 only)
+
+    @field_validator("guards")
+    @classmethod
+    def _paths(cls, v: list[str]) -> list[str]:
+        for prefix in v:
+            if not prefix.startswith("/"):
+                raise ValueError(f"a guarded path starts with '/', got {prefix!r}")
+        return v
+
+    def guards_path(self, path: str) -> bool:
+        return path.startswith(tuple(self.guards))
+
+
 class Api(Entry):
-    """How one backend flavour answers (its quirks are data, not code): what proves that an answer
-    came from it, and what its answers may legitimately lack."""
+    """How one backend kind answers (its quirks are data, not code): its health request, its model list,
+    its key, what proves that an answer came from it, and what its answers may legitimately lack."""
 
     id: str = Field(pattern=SLUG)
-    health: str = Field(default="/health", pattern=r"^/")
+    health: Health = Health()
+    models: ModelList = ModelList()
+    auth: BackendAuth | None = None
     ids: IdShapes
     usage: Literal["present", "absent"]  # absent: LiteLLM fills in zeros
     stream_usage: bool = False  # usage arrives in the final stream chunk
     finish_reasons: list[str] = ["stop", "length"]
     honours_max_tokens: bool = True
     provider_headers: list[str] = []  # upstream headers LiteLLM passes on as llm_provider-<name>, lower case
+
+    @field_validator("health", mode="before")
+    @classmethod
+    def _a_path_alone(cls, v):
+        # `health: /health`, as inventories (and the recordings that keep them) said it before a kind declared
+        # its healthy answer: that path, answering 200 with any body
+        return {"path": v} if isinstance(v, str) else v
 
     @field_validator("ids")
     @classmethod

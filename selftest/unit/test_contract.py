@@ -40,7 +40,8 @@ class Backend:
     api: str  # "ov" | "mlx"
     model: str
     # ok | down | malformed | endless | reject-key | bad-id | stall (chat waits for `released`) |
-    # slow-stream (a stream's first chunk after SLOW_FIRST_CHUNK s; a chat at once)
+    # slow-stream (a stream's first chunk after SLOW_FIRST_CHUNK s; a chat at once) | any-path-200 (/health answers
+    # 200 with an error body, as LM Studio answers every path it does not know)
     mode: str = "ok"
 
 
@@ -52,6 +53,8 @@ class FakeLab:
     routes: dict[str, str]  # route -> api_base the proxy really calls
     proxy_up: bool = True
     master_key: str | None = None
+    upstream_keys: dict = field(default_factory=dict)  # route -> the api_key LiteLLM sends its backend (env.local)
+    upstream_models: dict = field(default_factory=dict)  # route -> the model LiteLLM asks its backend for (default: its name)
     cooling: set = field(default_factory=set)  # routes LiteLLM has cooled down
     seen: list[str] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)  # ends a `stall`
@@ -73,6 +76,8 @@ class FakeLab:
     # --- a backend as its API answers -----------------------------------------------------------
     def backend(self, b: Backend, request: httpx2.Request, path: str) -> httpx2.Response:
         headers = {"server": "uvicorn"} | ({"x-process-time": "0.01"} if b.api == "mlx" else {})
+        if path == "/health" and b.mode == "any-path-200":  # LM Studio's answer to a path it does not know (issue 618)
+            return httpx2.Response(200, json={"error": "Unexpected endpoint or method. (GET /health)"}, headers=headers)
         if path == "/health":
             return httpx2.Response(200, json={"status": "ok"}, headers=headers)
         if b.mode == "reject-key":
@@ -124,7 +129,9 @@ class FakeLab:
                                                                    f"Try again in 30 seconds. Passed model={model}.",
                                                         "code": "429"}})
         api_base = self.routes[model]
-        upstream = httpx2.Request("POST", f"{api_base}/chat/completions", json=body)
+        upstream = httpx2.Request("POST", f"{api_base}/chat/completions",
+                                  json=body | {"model": self.upstream_models.get(model, model)},
+                                  headers={"authorization": f"Bearer {self.upstream_keys.get(model, 'dummy')}"})
         try:
             answer = self.answer(upstream)
         except httpx2.ConnectError:
@@ -133,7 +140,8 @@ class FakeLab:
             return httpx2.Response(answer.status_code, json={"error": {"message": "upstream", "code": str(answer.status_code)}})
         headers = {"x-litellm-model-api-base": api_base, "x-litellm-model-group": model,
                    "x-litellm-attempted-retries": "0", "content-type": answer.headers["content-type"]}
-        headers |= {f"llm_provider-{k}": v for k, v in answer.headers.items() if k in ("server", "x-process-time")}
+        # every upstream header, passed on as llm_provider-<name> (LiteLLM 1.83.4 common_request_processing.py 493-548)
+        headers |= {f"llm_provider-{k}": v for k, v in answer.headers.items()}
         if body.get("stream"):
             return httpx2.Response(200, stream=answer.stream, headers=headers)
         try:
@@ -391,6 +399,18 @@ def test_the_proxy_down_fails_every_proxy_check_and_names_the_proxy():
     assert _not(findings) == set(findings) - direct
     assert all("proxy down" in findings[i].message for i in _not(findings)), \
         [findings[i].message for i in _not(findings) if "proxy down" not in findings[i].message]
+
+
+def test_a_health_answer_is_judged_as_the_backends_kind_documents_it_not_by_its_status_alone():
+    """200 is not healthy by itself: mlx-openai-server's healthy /health says status ok (contract.apis); a server that
+    answers any path 200 (LM Studio does) on its port fails :direct, naming the health answer."""
+    lab = _lab()
+    lab.backends[(STUDIO, 8100)].mode = "any-path-200"
+    _, findings = _run(lab)
+    assert _not(findings) == {"mlx-servers::contract:jerry-chat:direct"}
+    assert findings["mlx-servers::contract:jerry-chat:direct"].found == (
+        f"backend unhealthy: GET http://{STUDIO}:8100/health: 200, status=None, not 200, status='ok' "
+        "(mlx-openai-server's healthy answer)")
 
 
 def test_a_malformed_backend_is_named():

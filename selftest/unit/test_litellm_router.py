@@ -82,8 +82,8 @@ def test_two_entries_with_one_model_name_are_two_deployments_in_file_order():
 # --- the checks, evaluated on a fake Mini that holds the fixture files at the documented paths ---
 
 def _findings(tmp_path, env_local: str, site: Site | None = None, router_text: str | None = None, show: str | None = None,
-              files: dict[str, str] | None = None):
-    inventory = real_inventory()
+              files: dict[str, str] | None = None, inventory=None):
+    inventory = inventory or real_inventory()
     cfg = inventory.litellm
     mini = FakeMini(tmp_path).file(cfg.config, router_text or fixture("router.yaml")).file(cfg.env_file, env_local)
     mini.show("system", show or mini_system_show())
@@ -188,3 +188,78 @@ def test_a_second_deployment_of_a_route_fails_its_route_checks_showing_each(tmp_
     assert "#2 literal http://192.168.1.72:8108/v1" in base
     key = failed["litellm-orch::route:jerry-test:api-key"].found
     assert key.count("os.environ/JERRY_TEST_API_KEY <set>") == 2  # each deployment judged, never by value
+
+
+# --- a route names its variables, or has its params written in router.yaml (route.env, route.literal) ---------
+
+# the owner's 2026-05 router.yaml: route `fast` reads LLMSTER_FAST_*, and writes `api_key: dummy` in router.yaml
+# (bebopbabailey/homelab-llm services/litellm-orch/config/router.yaml); here on the place of jerry-chat
+OWNERS_CHAT = ("  - model_name: jerry-chat\n    litellm_params:\n      model: os.environ/LLMSTER_FAST_MODEL\n"
+               "      api_base: os.environ/LLMSTER_FAST_API_BASE\n      api_key: dummy\n")
+OWNERS_ENV = ("LLMSTER_FAST_API_BASE=http://192.168.1.72:8100/v1\n"
+              "LLMSTER_FAST_MODEL=openai/llmster-gpt-oss-20b-mxfp4-gguf\n")
+CHAT_ROUTE = '{name: jerry-chat, api_base: "http://{studio}:8100/v1", backend: mlx-servers, api: mlx-openai-server,'
+
+
+def _router_with_owners_chat() -> str:
+    text = fixture("router.yaml")
+    start = text.index("  - model_name: jerry-chat")
+    end = text.index("  - model_name: jerry-editor")
+    return text[:start] + OWNERS_CHAT + text[end:]
+
+
+def _inventory_with(tmp_path, old: str, new: str):
+    from conformance.inventory import load_inventory
+    from ._support import INVENTORY
+    text = INVENTORY.read_text()
+    assert old in text
+    (tmp_path / "inventory.yaml").write_text(text.replace(old, new, 1))
+    return load_inventory(tmp_path / "inventory.yaml")
+
+
+def test_a_route_that_names_its_variables_and_writes_its_key_in_router_yaml_passes(tmp_path):
+    inventory = _inventory_with(tmp_path, CHAT_ROUTE, CHAT_ROUTE + " env: {api_base: LLMSTER_FAST_API_BASE, "
+                                "model: LLMSTER_FAST_MODEL}, literal: [api_key],")
+    findings = _findings(tmp_path, fixture("env.local") + OWNERS_ENV, router_text=_router_with_owners_chat(),
+                         inventory=inventory)
+    assert {i: f.message for i, f in findings.items() if f.status is not Status.PASSED} == {}
+    titles = {c.id: c.title for c in litellm_checks(inventory, SiteView(inventory))}
+    assert titles["litellm-orch::route:jerry-chat:api-base"] == \
+        "route jerry-chat -> http://192.168.1.72:8100/v1 via os.environ/LLMSTER_FAST_API_BASE"
+    assert titles["litellm-orch::route:jerry-chat:api-key"] == "route jerry-chat api_key is written in router.yaml"
+    # the other routes keep the names derived from theirs
+    assert titles["litellm-orch::route:jerry-weak:model"].endswith("via os.environ/JERRY_WEAK_MODEL")
+
+
+def test_the_derived_names_are_the_default_and_another_name_fails_naming_what_router_yaml_says(tmp_path):
+    findings = _findings(tmp_path, fixture("env.local") + OWNERS_ENV, router_text=_router_with_owners_chat())
+    failed = {i: f for i, f in findings.items() if f.status is not Status.PASSED}
+    assert set(failed) == {f"litellm-orch::route:jerry-chat:{a}" for a in ("api-base", "model", "api-key")}
+    assert failed["litellm-orch::route:jerry-chat:api-base"].found == \
+        "os.environ/LLMSTER_FAST_API_BASE = http://192.168.1.72:8100/v1"
+    assert failed["litellm-orch::route:jerry-chat:api-key"].found == "api_key written literally in router.yaml"
+
+
+def test_an_api_base_written_in_router_yaml_is_compared_as_written(tmp_path):
+    inventory = _inventory_with(tmp_path, CHAT_ROUTE, CHAT_ROUTE + " literal: [api_base],")
+    written = fixture("router.yaml").replace("api_base: os.environ/JERRY_CHAT_API_BASE",
+                                             "api_base: http://192.168.1.72:8100/v1")
+    findings = _findings(tmp_path, fixture("env.local"), router_text=written, inventory=inventory)
+    base = findings["litellm-orch::route:jerry-chat:api-base"]
+    assert (base.status, base.found) == (Status.PASSED, "literal http://192.168.1.72:8100/v1")
+    elsewhere = written.replace("http://192.168.1.72:8100/v1", "http://192.168.1.72:8108/v1")
+    base = _findings(tmp_path, fixture("env.local"), router_text=elsewhere, inventory=inventory)[
+        "litellm-orch::route:jerry-chat:api-base"]
+    assert (base.status, base.expected, base.found) == (Status.FAILED, "literal http://192.168.1.72:8100/v1",
+                                                        "literal http://192.168.1.72:8108/v1")
+    # documented as written, but router.yaml reads it from env.local: a drift too
+    base = _findings(tmp_path, fixture("env.local"), inventory=inventory)["litellm-orch::route:jerry-chat:api-base"]
+    assert base.status is Status.FAILED and base.found.startswith("os.environ/JERRY_CHAT_API_BASE = ")
+
+
+def test_a_param_is_given_one_way():
+    from pydantic import ValidationError
+    from conformance.inventory.schema import Route
+    with pytest.raises(ValidationError, match="named in `env` and `literal`"):
+        Route(name="fast", api_base="http://x:1/v1", backend="b", source="companion",
+              env={"api_key": "LLMSTER_FAST_API_KEY"}, literal=["api_key"])

@@ -157,6 +157,24 @@ def test_the_per_lane_layout_is_data_not_code(tmp_path):
         c.title for c in host_checks(inventory, SiteView(inventory), "studio")]
 
 
+def test_a_routes_health_is_judged_by_its_backend_kind_and_a_route_without_one_by_a_healths_defaults(tmp_path):
+    """The lanes example has no contract, so its routes name no kind: GET /health answering 200 is healthy, whatever
+    the body (vLLM's lanes answer with an empty one); the documented inventory's mlx-openai-server wants status ok."""
+    from conformance.inventory import load_inventory
+    from ._support import ROOT
+    lanes = load_inventory(ROOT / "examples" / "inventory-lanes.yaml")
+    mac = FakeMac(tmp_path)
+    empty = HttpProbe(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    facts = mac.mac_facts(lanes, http=empty)
+    checks = {c.id: c for c in host_checks(lanes, SiteView(lanes), "studio") if c.kind == "mlx-health"}
+    assert checks["mlx-servers::health:8100"].title == ("GET http://192.168.1.72:8100/health answers 200 (health; route "
+                                                        "jerry-chat; may be down (listening state varies))")
+    assert {i: evaluate(c, facts).status for i, c in checks.items()} == {i: Status.PASSED for i in checks}
+    findings = _studio(tmp_path / "documented", health=lambda r: httpx.Response(200))[0]
+    assert {i for i, f in findings.items() if f.status is Status.FAILED} == {f"mlx-servers::health:{p}" for p in ROUTED}
+    assert findings["mlx-servers::health:8100"].found == "200, status=None (not a JSON object: '')"
+
+
 # --- :running reads state and the one last-exit line (real captures: fixtures/darwin/launchctl/) -------
 
 def _real(name: str) -> str:
