@@ -482,7 +482,8 @@ class ConformanceRun:
             run=self.run_dir.name, started=self.started.isoformat(timespec="seconds"),
             options={"markers": self.config.getoption("markexpr") or "", "local_host": self.session.local_host,
                      "require_verified": self.require_verified, "exit_status": exit_status,
-                     "master_key_given": bool(key_env and self.session.contract_environ().get(key_env))},
+                     "master_key_given": bool(key_env and self.session.contract_environ().get(key_env)),
+                     "keys_given": [name for name in self.session.key_envs() if self.session.contract_environ().get(name)]},
             inputs={name: recorder.input(Path(path)) for name, path in self.session.inputs.items()},
             hosts={host: {"user": runner.user, "round_trips": [recorder.round_trip(t) for t in runner.round_trips]}
                    for host, runner in self.session.runners.items()},

@@ -124,14 +124,24 @@ class SuiteSession:
                                            redactor=self.redactor)
         return self._contract
 
+    def key_envs(self) -> list[str]:
+        """The environment variables the contract takes keys from: the master key's, and each backend kind's."""
+        names = [self.inventory.litellm.master_key.key_env] if self.inventory.litellm else []
+        names += [a.auth.key_env for a in (self.inventory.contract.apis if self.inventory.contract else ()) if a.auth]
+        return list(dict.fromkeys(names))
+
     def contract_environ(self) -> dict[str, str]:
-        """Where the contract finds the master key: the run's environment; in a replay, whether the night had it."""
+        """Where the contract finds its keys: the run's environment; in a replay, whether the night had each (its
+        answers are in the recording, so a stand-in value serves: the recording answers any key)."""
         environ = dict(os.environ)
-        key_env = self.inventory.litellm.master_key.key_env if self.inventory.litellm else None
-        if self.replay and key_env:  # the night's run had the key or not; its answers are in the recording
-            environ.pop(key_env, None)
-            if self.replay.option("master_key_given"):
-                environ[key_env] = "<recorded run's key>"
+        if self.replay:
+            given = set(self.replay.option("keys_given") or ())
+            if self.replay.option("master_key_given") and self.inventory.litellm:  # a recording of before keys_given
+                given.add(self.inventory.litellm.master_key.key_env)
+            for name in self.key_envs():
+                environ.pop(name, None)
+                if name in given:
+                    environ[name] = "<recorded run's key>"
         return environ
     def contract_test_seconds(self) -> float:
         """The most one contract test can take: the first gathers every answer (`ContractFacts.bound()`, from the

@@ -223,3 +223,24 @@ def test_an_owners_test_whose_command_the_recording_lacks_is_not_judged(recorded
     tests = json.loads((replay / "results.json").read_text())["tests"]
     skipped = [t for t in tests if t["outcome"] == "skipped"]
     assert skipped and all("not in the recording" in t["message"] for t in skipped), tests
+
+
+def test_a_replay_has_the_keys_its_night_had_and_no_others(monkeypatch):
+    """The recording says which keys the night was given (never their values); a replay stands a placeholder in for
+    each, so the checks that need one are judged on the recorded answers, and drops any the replaying shell has."""
+    from conformance.inventory import load_inventory
+    from conformance.replay import Recording
+    from conformance.session import SuiteSession
+    from conformance.site import SiteView
+
+    inventory = load_inventory(ROOT / "inventory.yaml")
+    replay = Replay(Path("night"), Recording(run="night", started="2026-12-01T03:00:00+00:00",
+                                            options={"keys_given": ["LLM_LAB_LITELLM_KEY"]}))
+    monkeypatch.setenv("LLM_LAB_LITELLM_KEY", "sk-this-shell-has-a-real-one")
+    session = SuiteSession(inventory, SiteView(inventory), replay=replay)
+    environ = session.contract_environ()
+    assert environ["LLM_LAB_LITELLM_KEY"] == "<recorded run's key>"
+    session.replay = Replay(Path("night"), Recording(run="night", started="2026-12-01T03:00:00+00:00"))
+    assert "LLM_LAB_LITELLM_KEY" not in session.contract_environ()  # the night had none: neither has its replay
+    replay.close()
+    session.replay.close()
