@@ -29,7 +29,8 @@ platform/ops/systemd/) run `ExecStartPre=-/usr/bin/docker rm -f N`, `ExecStart=/
   `127.0.0.1:4031->3000/tcp` (as MINI_BASELINE.md:138 shows them), durations in docker/go-units HumanDuration's
   words. A container whose process is gone: with --rm it is gone (as docker removes it); without, `-a` lists it
   `Exited (0) ...` (twin: its real exit status is not kept).
-State (twin-only): one JSON file per container in DOCKER_TWIN_STATE (default /var/lib/docker-twin/containers).
+A flag `docker run` does not know: `unknown flag: X` and `See 'docker run --help'.`, exit 125 (the docker CLI's
+wording, approximated). State (twin-only): one JSON file per container in DOCKER_TWIN_STATE (default /var/lib/docker-twin/containers).
 """
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ does not hold: every answer is in the config, with the source its shape comes fr
   json.MarshalIndent with two spaces), `jackson` (Jackson's pretty printer, as Elasticsearch's `?pretty`). A json
   body without a Content-Type header gets `application/json`. Content-Length is always set; a `Date` header
   comes after the answer's own headers unless `"date": false`. HEAD gets the headers only.
-- Twin-only: one line per request on stdout, `<service> <client> "<request line>" <status>` (the twin's format).
+- Twin-only: one line per listener at start and one per request on stdout, `<service> <client> "<request line>"
+  <status>` (the twin's format, no real server's).
 """
 from __future__ import annotations
 

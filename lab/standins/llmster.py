@@ -92,7 +92,9 @@ Twin-only controls (no client sees them): the state file; LLMSTER_TWIN_RECORD (a
 responses request: request_id, backend "llmster", model asked and answered, stream, max_tokens, status,
 authorized, headers x-litellm-call-id / user-agent, timings, completion_tokens); LLMSTER_TWIN_DELAY_FILE
 (seconds to wait before each answer, read on every request). The daemon logs to stdout in LM Studio's server
-log layout (`<date> <time> [LEVEL]\\n <message>`, #1879 and #1730).
+log layout (`<date> <time> [LEVEL]\\n <message>`, #1879 and #1730), with its request lines (`Received request: GET
+to /x`, the unexpected-endpoint line, the 401 body: the same issues); the words of its own events (started,
+listening, stopped, a port it could not bind) are the twin's.
 """
 from __future__ import annotations
 
