@@ -14,12 +14,17 @@ No twin needed: the rendering is pure.
 
 netstat: the header and a LISTEN row, byte for byte as the real macOS 15 capture netstat-atn-macos15.txt,
 from canned `ss` lines.
+
+print-disabled: `launchctl print-disabled system` has the line layout of the real modern capture in
+selftest/fixtures/darwin/print-disabled/, the owner's two parsers read it (and both real forms) as their code
+does, and the launchd stand-in does not load a job its disabled database marks disabled.
 """
 from __future__ import annotations
 
 import importlib.util
 import os
 import plistlib
+import re
 import signal
 import subprocess
 import time
@@ -212,3 +217,112 @@ def test_netstat_prints_the_header_and_rows_of_the_real_macos_15_capture(monkeyp
     assert printed[:2] == real[:2], "the two header lines, trailing spaces included"
     for row in printed[2:]:
         assert row in real, f"not a row of the real capture: {row!r}"
+
+
+# --- launchctl print-disabled system, and launchd honouring the disabled database --------------------------------
+
+PRINT_DISABLED = DARWIN / "print-disabled"
+MODERN_LINE = {  # the line kinds of the modern capture (macOS 13+), each a full-line pattern
+    "blank": re.compile(r""), "header": re.compile(r"\tdisabled services = \{"),
+    "entry": re.compile(r'\t\t"[^"]+" => (enabled|disabled)'), "close": re.compile(r"\t\}")}
+
+
+def line_kinds(text: str) -> list[str]:
+    kinds = []
+    for line in text.split("\n")[:-1]:  # the text ends with a line break
+        kind = next((k for k, pattern in MODERN_LINE.items() if pattern.fullmatch(line)), None)
+        assert kind, f"a line of no known kind: {line!r}"
+        kinds.append(kind)
+    return kinds
+
+
+def mlxctl_reads(text: str) -> dict[str, bool]:
+    """The owner's mlxctl `_parse_launchctl_print_disabled` as its code reads (mlxctl:837-852): every line with `=>`,
+    the label stripped of `,` and `"`, the value lowercased; true|1|yes|disabled -> True, false|0|no|enabled -> False."""
+    found = {}
+    for line in text.splitlines():
+        if "=>" not in line:
+            continue
+        left, right = line.split("=>", 1)
+        value = right.strip().strip(",").lower()
+        if value in ("true", "1", "yes", "disabled"):
+            found[left.strip().strip(",").strip('"')] = True
+        elif value in ("false", "0", "no", "enabled"):
+            found[left.strip().strip(",").strip('"')] = False
+    return found
+
+
+def enforcer_reads(text: str) -> dict[str, bool]:
+    """The owner's enforce_studio_launchd_policy.py:18 regex `"([^"]+)"\\s*=>\\s*(enabled|disabled)`."""
+    return {m.group(1): m.group(2) == "disabled"
+            for m in re.finditer(r'"([^"]+)"\s*=>\s*(enabled|disabled)', text)}
+
+
+def test_the_modern_capture_has_the_layout_the_stand_in_prints(tmp_path, monkeypatch, capsys):
+    real = (PRINT_DISABLED / "modern-enabled-disabled-gui-ciao.txt").read_text()
+    assert line_kinds(real) == ["blank", "header"] + ["entry"] * 15 + ["close"]
+    database = tmp_path / "disabled.plist"
+    database.write_bytes(plistlib.dumps({"com.bebop.mlx-lane.8101": True, "com.bebop.mlx-lane.8100": False,
+                                         "com.bebop.mlx-shadow.8123": True}, sort_keys=False))
+    monkeypatch.setattr(launchctl, "DISABLED_DB", str(database))
+    assert launchctl.main(["print-disabled", "system"]) == 0
+    printed = capsys.readouterr().out
+    assert line_kinds(printed) == ["blank", "header", "entry", "entry", "entry", "close"]
+    assert printed.splitlines()[2:5] == ['\t\t"com.bebop.mlx-lane.8101" => disabled',
+                                         '\t\t"com.bebop.mlx-lane.8100" => enabled',
+                                         '\t\t"com.bebop.mlx-shadow.8123" => disabled'], "the database's order"
+    for reads in (mlxctl_reads, enforcer_reads):  # both of the owner's parsers read what the stand-in prints
+        assert reads(printed) == {"com.bebop.mlx-lane.8101": True, "com.bebop.mlx-lane.8100": False,
+                                  "com.bebop.mlx-shadow.8123": True}
+
+
+def test_the_owner_s_parsers_on_both_real_forms():
+    older = (PRINT_DISABLED / "older-true-false-user-ninehills.txt").read_text()
+    modern = (PRINT_DISABLED / "modern-enabled-disabled-gui-ciao.txt").read_text()
+    assert mlxctl_reads(older)["com.apple.Siri.agent"] is True and mlxctl_reads(older)["com.docker.helper"] is False
+    assert len(mlxctl_reads(modern)) == 15 and mlxctl_reads(modern) == enforcer_reads(modern)
+    assert enforcer_reads(older) == {}, "the enforcer reads only the modern form: the twin prints that one"
+    assert older.startswith("disabled services = {\n\t") and modern.startswith("\n\tdisabled services = {\n\t\t")
+
+
+def test_no_database_is_an_empty_listing_and_other_domains_are_not_implemented(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(launchctl, "DISABLED_DB", str(tmp_path / "absent.plist"))
+    assert launchctl.main(["print-disabled", "system"]) == 0
+    assert capsys.readouterr().out == "\n\tdisabled services = {\n\t}\n"
+    assert launchctl.main(["print-disabled", "gui/501"]) == 64
+
+
+def _plist(directory, label: str) -> str:
+    path = directory / f"{label}.plist"
+    path.write_bytes(plistlib.dumps({"Label": label, "ProgramArguments": ["/bin/true"]}))  # no RunAtLoad: not run
+    path.chmod(0o644)
+    return str(path)
+
+
+def test_launchd_does_not_load_a_disabled_job_and_keeps_a_loaded_one_that_is_disabled_later(tmp_path, monkeypatch,
+                                                                                              capsys):
+    if os.geteuid() != 0:
+        pytest.skip("launchd loads only root-owned plists; this test writes plists as the running user")
+    daemons, state = tmp_path / "LaunchDaemons", tmp_path / "state"
+    daemons.mkdir()
+    database = tmp_path / "disabled.plist"
+    monkeypatch.setattr(launchd, "DAEMONS", str(daemons))
+    monkeypatch.setattr(launchd, "STATE_DIR", str(state))
+    monkeypatch.setattr(launchd, "STATE_FILE", str(state / "state.json"))
+    monkeypatch.setattr(launchd, "DISABLED_DB", str(database))
+    monkeypatch.setattr(launchctl, "STATE_FILE", str(state / "state.json"))
+    database.write_bytes(plistlib.dumps({"com.bebop.mlx-lane.8101": True, "com.bebop.mlx-lane.8100": False}))
+    lane_8100 = _plist(daemons, "com.bebop.mlx-lane.8100")
+    _plist(daemons, "com.bebop.mlx-lane.8101")
+    d = launchd.Launchd()
+    d.reload()
+    assert sorted(d.jobs) == ["com.bebop.mlx-lane.8100"], "the disabled lane is not loaded"
+    assert launchctl.main(["print", "system/com.bebop.mlx-lane.8101"]) == launchctl.NOT_FOUND
+    assert 'Could not find service "com.bebop.mlx-lane.8101" in domain for system' in capsys.readouterr().err
+    database.write_bytes(plistlib.dumps({"com.bebop.mlx-lane.8101": True, "com.bebop.mlx-lane.8100": True}))
+    d.reload()
+    assert "com.bebop.mlx-lane.8100" in d.jobs, "disabling does not unload a loaded job"
+    with open(lane_8100, "ab") as f:
+        f.write(b"\n")  # its plist changed: reloading it now meets the override
+    d.reload()
+    assert d.jobs == {}

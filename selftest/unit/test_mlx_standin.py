@@ -9,10 +9,8 @@ started, by their handles.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,34 +21,24 @@ import openai
 import pytest
 
 from lab.paths import STANDINS
+from selftest import standins
 
 MODEL_PATH = "mlx-community/Twin-Test-4bit"  # not an absolute path: the stand-in loads nothing
 ANSWER_ID = re.compile(r"chatcmpl_[0-9a-f]{32}")
-START_TIMEOUT = 10.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class StandIn:
+class StandIn(standins.StandIn):
     """One stand-in process and the files that steer it."""
 
     def __init__(self, directory: Path, record: Path):
-        self.directory, self.port = directory, _free_port()
+        self.directory, self.port = directory, standins.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.record_path, self.fault_path, self.delay_path = record, directory / "fault", directory / "delay"
-        self.log_path = directory / "stdout.log"
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env.update(MLX_REQUEST_RECORD=str(record), MLX_TWIN_FAULT_FILE=str(self.fault_path),
-                   MLX_TWIN_DELAY_FILE=str(self.delay_path), PYTHONDONTWRITEBYTECODE="1")
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, str(STANDINS / "mlx_openai_server.py"), "launch", "--model-path", MODEL_PATH,
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-log-file"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        env = standins.environment(MLX_REQUEST_RECORD=str(record), MLX_TWIN_FAULT_FILE=str(self.fault_path),
+                                   MLX_TWIN_DELAY_FILE=str(self.delay_path))
+        super().__init__([sys.executable, str(STANDINS / "mlx_openai_server.py"), "launch", "--model-path",
+                          MODEL_PATH, "--host", "127.0.0.1", "--port", str(self.port), "--no-log-file"],
+                         directory / "stdout.log", env)
         self.client = self.client_with(timeout=5.0)
 
     def client_with(self, timeout: float) -> openai.OpenAI:
@@ -58,26 +46,7 @@ class StandIn:
                              timeout=openai.Timeout(timeout, connect=2.0))
 
     def wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the stand-in exited {self.process.returncode}:\n{self.log_path.read_text()}")
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        pytest.fail(f"no /health within {START_TIMEOUT:.0f} s:\n{self.log_path.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        self.log.close()
+        self.wait_http(f"{self.base}/health", ok=lambda response: response.status_code == 200)
 
     def chat(self, content: str = "How is the twin today?", **kwargs):
         kwargs.setdefault("model", "jerry-test")

@@ -39,18 +39,32 @@ What is printed comes from /run/launchd-twin/state.json, written by the launchd 
 (lab/standins/macos/launchd.py): state, pid, runs, last exit, path, program, arguments, environment
 (anyone may print the system domain, values included, launchctl(1)).
 
-Only `print system/<label>` is implemented. A label the domain does not hold: `Bad request.` and
-`Could not find service "<label>" in domain for system` on stderr, exit status 113
+`launchctl print-disabled system` lists launchd's disabled database for the system domain (the file launchd keeps,
+/private/var/db/com.apple.xpc.launchd/disabled.plist: a dictionary label -> true (disabled) | false (enabled), the
+file `launchctl disable|enable system/<label>` writes; the twin's tooling writes it here, and the launchd stand-in
+honours it: a disabled job is not loaded) in the modern form, after the real capture
+selftest/fixtures/darwin/print-disabled/modern-enabled-disabled-gui-ciao.txt (a gui domain, 2026): a blank line,
+`\tdisabled services = {`, one `\t\t"<label>" => enabled|disabled` line per entry in the file's order, `\t}`.
+Before macOS 13 the values were `true|false` and nothing was indented (older-true-false-user-ninehills.txt;
+usnistgov/macos_security #167: Ventura changed `=> true` to `=> disabled`); the owner's two parsers read both
+(bebopbabailey/homelab-llm@1b54b73 platform/ops/scripts/mlxctl:837-866, enforce_studio_launchd_policy.py:18,
+80-92). The `login item associations` block a user domain adds is not printed (the system domain's is not
+captured). An unreadable database is printed as an empty one.
+
+Only `print system/<label>` and `print-disabled system` are implemented. A label the domain does not hold:
+`Bad request.` and `Could not find service "<label>" in domain for system` on stderr, exit status 113
 (system-not-found-macos26.stderr; the status: DeterminateSystems/nix-installer #960). `print
 gui/<uid>/<label>` answers as a Mac does over SSH without a GUI login (`Could not find domain for user gui:
 <uid>`, Wamphyre/macOS_Silverback-Debloater #2; its exit status there is unconfirmed: 113 here).
 Everything else is a twin limitation and says so (exit 64).
 """
 import json
+import plistlib
 import sys
 import zlib
 
 STATE_FILE = "/run/launchd-twin/state.json"
+DISABLED_DB = "/private/var/db/com.apple.xpc.launchd/disabled.plist"
 NOT_FOUND = 113
 
 
@@ -139,12 +153,37 @@ def cmd_print(target: str) -> int:
     return 0
 
 
+def disabled_database(path: str | None = None) -> dict[str, bool]:
+    """label -> disabled, in the file's order; none when the file is missing or is not a plist dictionary."""
+    try:
+        with open(path or DISABLED_DB, "rb") as f:
+            data = plistlib.load(f)
+    except (OSError, plistlib.InvalidFileException, ValueError):
+        return {}
+    return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def render_disabled(entries: dict[str, bool]) -> str:
+    lines = ["", "\tdisabled services = {",
+             *(f'\t\t"{label}" => {"disabled" if off else "enabled"}' for label, off in entries.items()), "\t}"]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_print_disabled(target: str) -> int:
+    if target != "system":
+        return fail([f"launchctl (twin stand-in): only `print-disabled system` is implemented, not {target!r}"], 64)
+    sys.stdout.write(render_disabled(disabled_database()))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "print":
         return cmd_print(argv[1])
+    if len(argv) == 2 and argv[0] == "print-disabled":
+        return cmd_print_disabled(argv[1])
     return fail([f"launchctl (twin stand-in): not implemented: {' '.join(argv) or '(no subcommand)'}; "
-                 "only `launchctl print system/<label>`. To unload a job here, move its plist out of "
-                 "/Library/LaunchDaemons and `systemctl reload launchd` (as root)."], 64)
+                 "only `launchctl print system/<label>` and `print-disabled system`. To unload a job here, move its "
+                 "plist out of /Library/LaunchDaemons and `systemctl reload launchd` (as root)."], 64)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,13 @@ supervises every `*.plist` in /Library/LaunchDaemons, with the semantics of laun
   gui-spawn-scheduled-codesigning-*.txt). Linux has no code signing, so that file is the twin's switch;
   it lies outside every path the suite reads.
 
+A job launchd's disabled database marks disabled is not loaded (the system domain's database,
+/private/var/db/com.apple.xpc.launchd/disabled.plist: label -> true, what `launchctl disable system/<label>` writes
+and `launchctl print-disabled system` prints; "launchd does not load a disabled job at the next boot", and a
+bootstrap of one fails): the twin's tooling writes the file, the launchd stand-in reads it whenever it loads
+plists (at start and on SIGHUP). Disabling a job that is loaded does not unload it (as on a Mac: the override
+counts at the next load); its plist changed or removed and restored, it is then refused.
+
 SIGHUP re-reads /Library/LaunchDaemons. A plist that is gone is the job UNLOADED: SIGTERM to its process
 group, SIGKILL after ExitTimeOut (default 5) seconds, and it disappears from the state (so `launchctl
 print` says "Could not find service"). This is the twin's stand-in for `launchctl bootout
@@ -82,6 +89,7 @@ DEFAULT_THROTTLE = 10
 DEFAULT_EXIT_TIMEOUT = 5
 EX_CONFIG = 78
 UNSIGNED = "/var/lib/launchd-twin/unsigned"  # twin only: programs whose code signature is invalid
+DISABLED_DB = "/private/var/db/com.apple.xpc.launchd/disabled.plist"  # launchd's overrides: label -> disabled
 # launchd prints a signal death with macOS's strsignal() wording: `last terminating signal = Killed: 9`
 MAC_SIGNAL_NAMES = {1: "Hangup", 2: "Interrupt", 3: "Quit", 4: "Illegal instruction", 5: "Trace/BPT trap",
                     6: "Abort trap", 7: "Bus error", 8: "Floating point exception", 9: "Killed",
@@ -249,6 +257,7 @@ class Launchd:
     def reload(self) -> None:
         """Unload jobs whose plist is gone or changed, then load new and changed ones."""
         found = self.scan()
+        disabled = _disabled_labels()
         for job in list(self.jobs.values()):
             if job.path not in found or found[job.path][0] != job.digest:
                 self.unload(job, "plist removed" if job.path not in found else "plist changed")
@@ -258,6 +267,9 @@ class Launchd:
                 continue
             if plist["Label"] in self.jobs:
                 log(f"{path}: not loaded: service {plist['Label']} is already loaded")
+                continue
+            if disabled.get(plist["Label"]):
+                log(f"{path}: not loaded: service {plist['Label']} is disabled")
                 continue
             job = Job(path, digest, plist)
             self.jobs[job.label] = job
@@ -457,6 +469,16 @@ def _unsigned(program: str) -> bool:
     except OSError:
         return False
     return program in listed or os.path.realpath(program) in listed
+
+
+def _disabled_labels() -> dict[str, bool]:
+    """launchd's disabled database (a plist dictionary label -> bool); missing or unreadable: no overrides."""
+    try:
+        with open(DISABLED_DB, "rb") as f:
+            data = plistlib.load(f)
+    except (OSError, plistlib.InvalidFileException, ValueError):
+        return {}
+    return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _open_log(path: str | None) -> int:
