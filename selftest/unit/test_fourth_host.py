@@ -1,0 +1,125 @@
+"""A fourth host is data: examples/inventory-orin.yaml adds `orin` (a Linux host with one systemd service and one
+listener), and `pytest -m orin` collects its checks (tests/test_hosts.py: it has no folder) and checks it over SSH,
+with no code change.
+
+The Orin is a real OpenSSH sshd on 127.0.0.1 (as in test_ssh_transport.py) whose sessions find `systemctl` and `ss`
+answering as the Orin would: the fake host's shims of those two (_support.py FakeMini), first on the PATH sshd sets
+for its sessions (sshd_config SetEnv). The suite reaches it the way it reaches any host: `ssh -F <config> -- orin /bin/sh -s`, with
+BatchMode and a verified host key. Green as documented; with the service stopped, exactly its service's checks fail.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.checks.catalog import host_checks
+from conformance.inventory import load_inventory
+from conformance.site import SiteView
+
+from ._support import ROOT, FakeMini, environ_without_pytest_vars
+from .test_ssh_transport import ME, SSHD, Sshd, _descendants, _free_port, _keygen, _kill, _wait_listening, live
+
+INVENTORY = ROOT / "examples" / "inventory-orin.yaml"
+UNIT = "llama-server.service"
+
+# `systemctl show` of the unit in systemd's layout (selftest/fixtures/systemctl-show-mini.txt), and `ss -ltnH`'s
+# (fixtures/ss-ltnH.txt): what the Orin answers when it is as documented
+SHOW = ("Restart=always\nRestartUSec=100ms\nNRestarts=0\nStandardOutput=journal\nUser=\nExecMainStatus=0\n"
+        f"Id={UNIT}\nLoadState=loaded\nActiveState=active\nSubState=running\n"
+        f"FragmentPath=/etc/systemd/system/{UNIT}\nDropInPaths=\nUnitFileState=enabled\n"
+        "InvocationID=5f0c3a9e8b7d4e2f9a1b6c3d2e4f5a6b\n")
+STOPPED = SHOW.replace("ActiveState=active\nSubState=running", "ActiveState=inactive\nSubState=dead").replace(
+    "InvocationID=5f0c3a9e8b7d4e2f9a1b6c3d2e4f5a6b", "InvocationID=")
+LISTENING = "LISTEN 0      4096         0.0.0.0:22    0.0.0.0:*\nLISTEN 0      5            0.0.0.0:8080  0.0.0.0:*\n"
+SILENT = "LISTEN 0      4096         0.0.0.0:22    0.0.0.0:*\n"
+
+
+@pytest.fixture(scope="module")
+def orin(tmp_path_factory):
+    """A loopback sshd whose sessions run the fake Orin's shims first on their PATH; `config` reaches it as `orin`."""
+    if not os.path.exists(SSHD):
+        pytest.skip("needs /usr/sbin/sshd: `make deps` installs openssh-server")
+    d = tmp_path_factory.mktemp("orin")
+    fake = FakeMini(d / "host", user=ME, groups=ME)
+    host_key_line = _keygen(d / "host_key")
+    (d / "authorized_keys").write_text(_keygen(d / "client_key") + "\n")
+    port = _free_port()
+    (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key_line}\n")
+    answering = d / "bin"  # only what the Orin is asked answers from the fake (a login's own scripts use the rest)
+    answering.mkdir()
+    for program in ("systemctl", "ss"):
+        (answering / program).symlink_to(fake.bin / program)
+    env = {"PATH": f"{answering}:/usr/bin:/bin", "FAKEDIR": fake.dir}
+    (d / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d / 'host_key'}\nAuthorizedKeysFile {d / 'authorized_keys'}\n"
+        "StrictModes no\nUsePAM no\nPidFile none\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "SetEnv " + " ".join(f"{k}={v}" for k, v in env.items()) + "\n")
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    log = d / "sshd.log"
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stdin=subprocess.DEVNULL,
+                                stdout=log_file, stderr=log_file)
+    server = Sshd(d, port, host_key_line, d / "client_key", log, d / "ssh_config", d / "known_hosts")
+    server.write_config(server.config, f"Host orin\n    HostName 127.0.0.1\n    Port {port}\n")
+    (d / "site.yaml").write_text("site: loopback\nhosts:\n  orin: {address: 127.0.0.1, ssh_alias: orin}\n")
+    try:
+        _wait_listening(proc, log)
+        yield server, fake
+    finally:
+        for pid in [proc.pid, *_descendants(proc.pid)]:
+            _kill(pid)
+        proc.wait(timeout=5)
+
+
+def _run(server: Sshd, reports: Path, *args: str) -> tuple[int, str, Path | None]:
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", "orin",
+                        f"--inventory={INVENTORY}", f"--site={server.dir / 'site.yaml'}",
+                        f"--ssh-config={server.config}", f"--report-dir={reports}", *args],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120, env=environ_without_pytest_vars())
+    runs = [r for r in reports.iterdir() if r.is_dir() and not r.is_symlink()] if reports.exists() else []
+    return p.returncode, p.stdout + p.stderr, runs[-1] if runs else None
+
+
+def _orin_checks() -> set[str]:
+    inventory = load_inventory(INVENTORY)
+    return {c.id for c in host_checks(inventory, SiteView(inventory), "orin")}
+
+
+def test_the_fourth_hosts_checks_are_collected_under_its_marker():
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--collect-only", "-m", "orin",
+                        f"--inventory={INVENTORY}"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env=environ_without_pytest_vars())
+    collected = {line.split("[", 1)[1].rstrip("]") for line in p.stdout.splitlines() if "::test_documented_fact[" in line}
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert collected == _orin_checks() == {"llama-server::unit-file", "llama-server::restart", "llama-server::enabled",
+                                           "llama-server::active", "llama-server::listen:8080"}
+    assert all(line.startswith("tests/test_hosts.py::") for line in p.stdout.splitlines() if "[" in line)
+
+
+@live
+def test_the_fourth_host_is_checked_over_ssh_and_its_drift_is_caught(orin, tmp_path):
+    server, fake = orin
+    fake.show("system", SHOW).ss(LISTENING)
+    before = server.accepted()
+    status, output, run = _run(server, tmp_path / "green")
+    assert status == 0 and run is not None, output[-3000:]
+    results = json.loads((run / "results.json").read_text())
+    assert {c["id"]: c["status"] for c in results["checks"]} == {i: "passed" for i in _orin_checks()}
+    commands = json.loads((run / "commands.json").read_text())
+    assert {(c["host"], c["user"]) for c in commands} == {("orin", ME)}  # over SSH, as the ssh config's user
+    assert [c["command"].split()[:2] for c in commands] == [["systemctl", "show"], ["ss", "-ltnH"]]
+    assert results["hosts"]["orin"]["round_trips"] == 1 and server.accepted() - before == 1
+
+    fake.show("system", STOPPED).ss(SILENT)  # the service stopped
+    status, output, run = _run(server, tmp_path / "stopped")
+    assert status == 1, output[-3000:]
+    results = json.loads((run / "results.json").read_text())
+    failed = {c["id"] for c in results["checks"] if c["status"] != "passed"}
+    assert failed == {"llama-server::active", "llama-server::listen:8080"}
+    assert {c["status"] for c in results["checks"] if c["id"] in failed} == {"failed"}
