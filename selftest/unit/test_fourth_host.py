@@ -22,7 +22,7 @@ from conformance.inventory import load_inventory
 from conformance.site import SiteView
 
 from ._support import ROOT, FakeMini, environ_without_pytest_vars
-from .test_ssh_transport import ME, SSHD, Sshd, _descendants, _free_port, _keygen, _kill, _wait_listening, live
+from .test_ssh_transport import ME, SSHD, Sshd, live, loopback_sshd
 
 INVENTORY = ROOT / "examples" / "inventory-orin.yaml"
 UNIT = "llama-server.service"
@@ -46,35 +46,13 @@ def orin(tmp_path_factory):
         pytest.skip("needs /usr/sbin/sshd: `make deps` installs openssh-server")
     d = tmp_path_factory.mktemp("orin")
     fake = FakeMini(d / "host", user=ME, groups=ME)
-    host_key_line = _keygen(d / "host_key")
-    (d / "authorized_keys").write_text(_keygen(d / "client_key") + "\n")
-    port = _free_port()
-    (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key_line}\n")
     answering = d / "bin"  # only what the Orin is asked answers from the fake (a login's own scripts use the rest)
     answering.mkdir()
     for program in ("systemctl", "ss"):
         (answering / program).symlink_to(fake.bin / program)
-    env = {"PATH": f"{answering}:/usr/bin:/bin", "FAKEDIR": fake.dir}
-    (d / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d / 'host_key'}\nAuthorizedKeysFile {d / 'authorized_keys'}\n"
-        "StrictModes no\nUsePAM no\nPidFile none\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "SetEnv " + " ".join(f"{k}={v}" for k, v in env.items()) + "\n")
-    if os.geteuid() == 0:
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-    log = d / "sshd.log"
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stdin=subprocess.DEVNULL,
-                                stdout=log_file, stderr=log_file)
-    server = Sshd(d, port, host_key_line, d / "client_key", log, d / "ssh_config", d / "known_hosts")
-    server.write_config(server.config, f"Host orin\n    HostName 127.0.0.1\n    Port {port}\n")
     (d / "site.yaml").write_text("site: loopback\nhosts:\n  orin: {address: 127.0.0.1, ssh_alias: orin}\n")
-    try:
-        _wait_listening(proc, log)
+    with loopback_sshd(d, "orin", f"SetEnv PATH={answering}:/usr/bin:/bin FAKEDIR={fake.dir}\n") as server:
         yield server, fake
-    finally:
-        for pid in [proc.pid, *_descendants(proc.pid)]:
-            _kill(pid)
-        proc.wait(timeout=5)
 
 
 def _run(server: Sshd, reports: Path, *args: str) -> tuple[int, str, Path | None]:
