@@ -106,7 +106,7 @@ exec /usr/bin/ssh -G -F "$f" "$@"
 
 
 class FakeMini:
-    """A fake Linux host for LinuxFacts: files under a fake root, canned command answers."""
+    """A fake Linux host for HostFacts: files under a fake root, canned command answers."""
 
     def __init__(self, tmp_path: Path, user: str = "christopherbailey", groups: str = "christopherbailey systemd-journal") -> None:
         self.root = tmp_path / "root"

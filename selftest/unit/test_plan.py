@@ -69,3 +69,28 @@ def test_a_host_nothing_is_needed_of_is_never_asked():
     facts = HostFacts(kind_of("linux"), HostPlan(), Runner("mini", backend))
     facts.gather()
     assert backend.scripts == [] and facts.planned() == [] and HostPlan().round_trips == 0
+
+
+@pytest.mark.parametrize("host_id", ["mini", "studio", "dietpi"])
+def test_each_check_asks_nothing_beyond_its_declared_needs(tmp_path, host_id):
+    """Every check of the inventory, alone (as a `-k` run selects it), on facts planned from its own needs only: no
+    check asks for a fact it did not declare (that would be NotPlanned, an error of the check)."""
+    from conformance.checks.catalog import evaluate
+    from conformance.checks.finding import Status
+    from conformance.facts.http import HttpProbe
+    from ._support import FakeMac, fixture
+    import httpx2
+
+    inventory = real_inventory()
+    fake = FakeMac(tmp_path) if host_id == "studio" else FakeMini(tmp_path).show("system", mini_system_show()).show(
+        "user", fixture("systemctl-show-user.txt")).ss(fixture("ss-ltnH.txt"))
+    http = HttpProbe(transport=httpx2.MockTransport(lambda request: httpx2.Response(200, json={"status": "ok"})))
+    undeclared = {}
+    for check in host_checks(inventory, SiteView(inventory), host_id):
+        facts = HostFacts(kind_of(inventory.host(host_id).os), HostPlan(check.needs), Runner(host_id, fake.backend()),
+                          http=http)
+        facts.gather()
+        finding = evaluate(check, facts)
+        if finding.status is Status.ERROR:
+            undeclared[check.id] = finding.found
+    assert undeclared == {}
