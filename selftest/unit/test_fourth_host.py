@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,22 @@ def test_the_fourth_host_is_checked_over_ssh_and_its_drift_is_caught(orin, tmp_p
     failed = {c["id"] for c in results["checks"] if c["status"] != "passed"}
     assert failed == {"llama-server::active", "llama-server::listen:8080"}
     assert {c["status"] for c in results["checks"] if c["id"] in failed} == {"failed"}
+
+
+def test_a_folder_of_its_own_holds_the_owners_tests_and_its_checks_stay_collected(tmp_path):
+    """tests/orin/ made for the owner's testinfra tests of the fourth host: they are marked orin too, and its
+    documented checks are still collected (by tests/test_hosts.py, since no test of that folder holds them)."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests", project / "tests")
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, project)
+    (project / "tests" / "orin").mkdir()
+    (project / "tests" / "orin" / "test_mine.py").write_text(
+        "def test_the_models_dir(host):\n    assert host.file('/srv/models').is_directory\n")
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--collect-only", "-m", "orin",
+                        f"--inventory={INVENTORY}"], cwd=project, capture_output=True, text=True, timeout=120,
+                       env={**environ_without_pytest_vars(), "PYTHONPATH": str(ROOT)})
+    collected = [line for line in p.stdout.splitlines() if line.startswith("tests/")]
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert sorted(collected) == sorted([f"tests/test_hosts.py::test_documented_fact[{i}]" for i in _orin_checks()]
+                                       + ["tests/orin/test_mine.py::test_the_models_dir"]), collected
