@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .facts.plan import FactPlan
+from .checks.baseline import baseline_checks
+from .facts.needs import HASH
 from .inventory import InventoryError, load_inventory, load_site
 from .session import SuiteSession
 from .site import SiteView
@@ -23,9 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def record(session: SuiteSession) -> dict:
+    checks = list(baseline_checks(session.inventory, session.site, session.local_host, None))
+    session.select(checks)  # only the hashes are asked
     facts = session.facts(session.local_host)
     files = {}
-    for path in FactPlan(session.inventory, session.local_host).hashed():
+    for path in [need.key for check in checks for need in check.needs if need.concept == HASH]:
         digest = facts.file_hash(path).value
         if digest is None:
             raise SystemExit(f"cannot record a baseline: {path} is missing or unreadable as {facts.user}")

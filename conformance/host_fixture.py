@@ -5,9 +5,12 @@
 
 A pytest plugin module, registered next to conformance.plugin in the root conftest's pytest_plugins. Its `host`
 overrides testinfra's (which is local, unguarded and outside the runner): the host is chosen by the test's
-folder, tests/local/ -> the run's --local-host, tests/<marker>/ -> the inventory host with that marker, and is a
-testinfra Host over conformance.testinfra_host.GuardedBackend on the SAME Runner as that host's facts. Each
-command is recorded with the test that sent it (`record.test`; `commands_by_test(config)`).
+folder, tests/local/ -> the run's --local-host, tests/<marker>/ -> the inventory host with that marker (or id), and
+is a testinfra Host over conformance.testinfra_host.GuardedBackend on the SAME Runner as that host's facts. A host
+needs no folder for its documented checks (the generic module tests/test_hosts.py holds them); an owner's own
+testinfra tests of it go in tests/<its marker>/, made for them. A test anywhere else that asks for `host` fails,
+naming the folders it could be in. Each command is recorded with the test that sent it (`record.test`;
+`commands_by_test(config)`).
 
 If another `host` fixture would win for a test of a conformance run (a conftest of its own, or testinfra's
 registered after this module), the run stops with a usage error before any test runs: testinfra's would run
@@ -27,13 +30,13 @@ HOSTS = pytest.StashKey[dict[str, GuardedHost]]()
 
 
 def host_for_folder(session, marker: str | None) -> str:
-    """tests/local/ -> the session's local host; tests/<marker>/ -> the inventory host with that marker."""
+    """tests/local/ -> the session's local host; tests/<marker>/ -> the inventory host with that marker (or id)."""
     if marker == "local":
         return session.local_host
-    hosts = [h for h in session.inventory.hosts if h.checks_marker == marker]
+    hosts = [h for h in session.inventory.hosts if marker in (h.checks_marker, h.id)]
     if not hosts:
         known = ", ".join(["local"] + [h.checks_marker for h in session.inventory.hosts if h.id != session.local_host])
-        where = f"tests/{marker}/" if marker else "a test outside tests/"
+        where = f"tests/{marker}/" if marker else "a test outside a host's folder"
         raise LookupError(f"{where}: no inventory host has the marker {marker!r}; the `host` fixture picks the host "
                           f"by the test's folder: tests/<marker>/ with a marker of {known}")
     return hosts[0].id

@@ -24,6 +24,7 @@ from .checks.catalog import evaluate, host_checks
 from .checks.contract import Layer, contract_checks, latency_summary
 from .checks.finding import Check, Finding, Status
 from .checks.waivers import Verdict, judge
+from .facts.needs import HTTP
 from .inventory import InventoryError, load_baseline, load_inventory, load_site, load_waivers
 from .redaction import DISABLE_SWITCH, Redactor
 from .report import new_run_dir, point_latest, write_json
@@ -34,10 +35,11 @@ from .report.topology import topology_of
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
 from .replay import Recorder, Recording, RecordingError, Replay, redacted_in_recording, write as write_recording
-from .session import FACTS, LazyHttpProbe, SuiteSession
+from .session import LazyHttpProbe, SuiteSession
 from .site import SiteView
 
-MARKERS = ("local", "studio", "contract", "dietpi")
+LOCAL = "local"  # the marker of the host the suite runs on (--local-host)
+CONTRACT = "contract"  # the marker (and folder) of the OpenAI-API contract's checks
 CONTRACT_TEST_MARGIN = 30  # seconds of pytest's own work around a contract test
 PLUGIN_NAME = "conformance-run"
 RUN = pytest.StashKey["ConformanceRun"]()
@@ -104,10 +106,9 @@ def pytest_configure(config: pytest.Config) -> None:
         session = _load_session(config, Path(config.rootpath), _open_replay(config))
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
-    if config.getoption("--dry-run"):
-        print(dry_run(session))
-        session.close()
-        pytest.exit("dry run: nothing was sent", returncode=0)
+    for host in session.inventory.hosts:  # `-m <host id or marker>` for every host, --strict-markers included
+        for name in dict.fromkeys((host.id, host.checks_marker)):
+            config.addinivalue_line("markers", f"{name}: the checks of inventory host {host.id} ({host.os})")
     run = ConformanceRun(config, session)
     config.stash[RUN] = run
     config.pluginmanager.register(run, PLUGIN_NAME)
@@ -157,8 +158,8 @@ def _load_session(config: pytest.Config, root: Path, replay: Replay | None = Non
     baseline = _optional_file(config, "--baseline", root / "baseline.yaml", recorded("baseline") if replay else None)
     if baseline:
         session.baseline = load_baseline(baseline)
-    session.checks = checks_by_marker(session)
-    checks = [c for marker_checks in session.checks.values() for c in marker_checks]
+    checks_by_host(session)
+    checks = session.contract_checks + [c for host_checks_ in session.checks.values() for c in host_checks_]
     if not checks:
         raise pytest.UsageError(f"{inventory_path}: the inventory documents nothing to check on {local_host}")
     waivers = _optional_file(config, "--waivers", root / "waivers.yaml", recorded("waivers") if replay else None)
@@ -170,43 +171,52 @@ def _load_session(config: pytest.Config, root: Path, replay: Replay | None = Non
     return session
 
 
-def checks_by_marker(session: SuiteSession) -> dict[str, list[Check]]:
-    """`local`: the host the suite runs on; every other host: its marker (by default its id)."""
+def checks_by_host(session: SuiteSession) -> None:
+    """Every check of the inventory, read once: each host's, and the contract's."""
     inv, site = session.inventory, session.site
-    found = {"local": host_checks(inv, site, session.local_host, session.baseline)}
-    for host in inv.hosts:
-        if host.id != session.local_host:
-            found[host.checks_marker] = host_checks(inv, site, host.id, session.baseline)
-    found["contract"] = list(contract_checks(inv))
-    return found
+    session.checks = {host.id: host_checks(inv, site, host.id, session.baseline) for host in inv.hosts}
+    session.contract_checks = list(contract_checks(inv))
+
+
+def host_marks(session: SuiteSession, host_id: str) -> list[str]:
+    """The markers a host's checks carry: its id and its marker, and `local` for the host the suite runs on."""
+    host = session.inventory.host(host_id)
+    return list(dict.fromkeys(([LOCAL] if host_id == session.local_host else []) + [host.id, host.checks_marker]))
+
+
+def folder_host(session: SuiteSession, folder: str | None) -> str | None:
+    """The host whose checks tests/<folder>/ holds: `local` is the run's own host, another a host's marker or id
+    (the run's own host is `local`, never its own name's folder); None for any other folder."""
+    if folder == LOCAL:
+        return session.local_host
+    return next((h.id for h in session.inventory.hosts if folder in (h.id, h.checks_marker)
+                 and h.id != session.local_host), None)
 
 
 def dry_run(session: SuiteSession) -> str:
-    """Per host: how it is reached and every command and request a run would send. Nothing is sent:
+    """Per host: how it is reached and every command and request the selected checks would send. Nothing is sent:
     an SSH backend only asks ssh where it would connect (`ssh -G`, which never connects)."""
     lines = [f"dry run against site {session.site.name}: nothing is sent"]
-    for marker, checks in session.checks.items():
-        if marker == "contract":
-            if checks:
-                lines.append("\n[contract] from this host, with the openai client (no retries):")
-                lines += [f"  {line}" for line in session.contract().planned()]
+    for host in session.inventory.hosts:
+        plan = session.plan(host.id)
+        gets = [n.key for n in (session.selected or {}).get(host.id, []) if n.concept == HTTP]
+        if not plan and not gets:
             continue
-        hosts = list(dict.fromkeys(c.host for c in checks))
-        for host in hosts:
-            backend = session.backend(host)
-            how = "locally" if host == session.local_host else getattr(getattr(backend, "target", None), "how", None) \
-                or getattr(backend, "reason", "over ssh")
-            make, _ = FACTS[session.inventory.host(host).os]
-            facts = make(session.inventory, host, Runner(host, backend), session.redactor, session.http)
-            lines.append(f"\n[{marker}] {host} ({how}), as {backend.user}:")
-            for i, batch in enumerate(facts.planned(), 1):
-                lines.append(f"  round trip {i}:")
-                lines += [f"    {argv if isinstance(argv, str) else shlex.join(argv)}" for argv in batch]
-            gets = [c.evaluate.keywords["url"] for c in checks if c.host == host and "url" in getattr(c.evaluate, "keywords", {})]
-            lines += [f"  from this host: GET {url}" for url in gets]
-            close = getattr(backend, "close", None)
-            if close:
-                close()
+        backend = session.backend(host.id)
+        how = "locally" if host.id == session.local_host else getattr(getattr(backend, "target", None), "how", None) \
+            or getattr(backend, "reason", "over ssh")
+        facts = session.host_facts(host.id, Runner(host.id, backend))
+        lines.append(f"\n[{' '.join(host_marks(session, host.id))}] {host.id} ({how}), as {backend.user}:")
+        for i, batch in enumerate(facts.planned(), 1):
+            lines.append(f"  round trip {i}:")
+            lines += [f"    {argv if isinstance(argv, str) else shlex.join(argv)}" for argv in batch]
+        lines += [f"  from this host: GET {url}" for url in dict.fromkeys(gets)]
+        close = getattr(backend, "close", None)
+        if close:
+            close()
+    if any(c.kind == CONTRACT for c in session.selected_checks):
+        lines.append("\n[contract] from this host, with the openai client (no retries):")
+        lines += [f"  {line}" for line in session.contract().planned()]
     return "\n".join(lines)
 
 
@@ -233,11 +243,17 @@ def _is_conformance_run(config: pytest.Config) -> bool:
 
 
 def _marker_of(path: Path, tests: Path) -> str | None:
-    """tests/<marker>/test_x.py -> <marker>."""
+    """tests/<marker>/test_x.py -> <marker>; None for a module directly under tests/ (or outside it)."""
     try:
-        return path.relative_to(tests).parts[0]
+        parts = path.relative_to(tests).parts
     except ValueError:
         return None
+    return parts[0] if len(parts) > 1 else None
+
+
+def _check_of(item: pytest.Item) -> Check | None:
+    check = getattr(item, "callspec", None) and item.callspec.params.get("check")
+    return check if isinstance(check, Check) else None
 
 
 class ConformanceRun:
@@ -254,7 +270,8 @@ class ConformanceRun:
         self.run_dir: Path | None = None
         self.exit_status: int | None = None
         self.stopped_early = ""  # why pytest stopped before the end (-x, --maxfail), if it did
-        if not config.getoption("--no-report") and not config.option.collectonly:
+        self.in_folders: set[str] = set()  # the checks a host's folder holds (the generic module holds the others)
+        if not config.getoption("--no-report") and not config.option.collectonly and not config.getoption("--dry-run"):
             self._open_run_dir(Path(config.getoption("--report-dir") or Path(config.rootpath) / "reports"))
 
     def _open_run_dir(self, reports: Path) -> None:
@@ -288,26 +305,66 @@ class ConformanceRun:
         return lines
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """`@checks(kind...)`: the test runs once per check of those kinds (of every kind, without one) of its folder's
+        host (tests/<marker>/), of the contract (tests/contract/), or of every host (a module directly in tests/:
+        the generic module, for hosts no folder holds); each check carries its host's markers."""
         marker = metafunc.definition.get_closest_marker("checks")
         if marker is None or "check" not in metafunc.fixturenames:
             return
         folder = _marker_of(Path(metafunc.definition.path), Path(self.config.rootpath) / "tests")
-        checks = [c for c in self.session.checks.get(folder, []) if c.kind in marker.args]
+        if folder == CONTRACT:
+            checks, marks = self.session.contract_checks, lambda check: [CONTRACT]
+        else:
+            hosts = [folder_host(self.session, folder)] if folder else list(self.session.checks)
+            checks = [c for host in hosts if host for c in self.session.checks.get(host, [])]
+            marks = lambda check: host_marks(self.session, check.host)  # noqa: E731
+        checks = [c for c in checks if not marker.args or c.kind in marker.args]
+        if folder:
+            self.in_folders.update(c.id for c in checks)
+        else:  # the generic module, collected after every folder (see pytest_make_collect_report)
+            checks = [c for c in checks if c.id not in self.in_folders]
         # a kind the inventory has no checks of is deselected below, not shown as a skip
-        metafunc.parametrize("check", checks or [None], ids=[c.id for c in checks] or ["none"])
+        metafunc.parametrize("check", [pytest.param(c, id=c.id, marks=[getattr(pytest.mark, m) for m in marks(c)])
+                                       for c in checks] or [pytest.param(None, id="none")])
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector):
+        """tests/: its folders first, the modules directly in it (the generic module) last, so the generic module
+        holds exactly the checks no folder's test holds."""
+        report = yield
+        if Path(collector.path) == Path(self.config.rootpath) / "tests" and isinstance(report.result, list):
+            report.result.sort(key=lambda node: Path(node.path).is_file())  # stable: each side keeps its order
+        return report
+
+    @pytest.hookimpl(tryfirst=True)  # before pytest's own -m/-k deselection, which then sees every marker
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         tests = Path(config.rootpath) / "tests"
         empty = [i for i in items if getattr(i, "callspec", None) and "check" in i.callspec.params
                  and i.callspec.params["check"] is None]
         if empty:
             config.hook.pytest_deselected(items=empty)
-            items[:] = [i for i in items if i not in empty]
-        for item in items:
-            part = _marker_of(Path(item.path), tests)
-            if part in MARKERS:
-                item.add_marker(getattr(pytest.mark, part))
-        self._bound_contract_tests([i for i in items if _marker_of(Path(i.path), tests) == "contract"])
+        # a check a host's folder holds is its test there (the generic module collected first, when it is named
+        # before a folder on the command line, holds it too: that test is deselected)
+        in_folders = {c.id for i in items if (c := _check_of(i)) and _marker_of(Path(i.path), tests)}
+        held = [i for i in items if (c := _check_of(i)) and not _marker_of(Path(i.path), tests) and c.id in in_folders]
+        if held:
+            config.hook.pytest_deselected(items=held)
+        items[:] = [i for i in items if i not in empty and i not in held]
+        for item in items:  # the owner's own tests (no check): their folder's markers
+            folder = _marker_of(Path(item.path), tests)
+            if _check_of(item) is None and folder:
+                host = folder_host(self.session, folder)
+                for name in [CONTRACT] if folder == CONTRACT else host_marks(self.session, host) if host else []:
+                    item.add_marker(getattr(pytest.mark, name))
+        self._bound_contract_tests([i for i in items if _marker_of(Path(i.path), tests) == CONTRACT])
+
+    @pytest.hookimpl(trylast=True)  # after -m/-k and the `host` fixture's note of the owner's tests' hosts
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The selected checks decide what each host is asked (a deselected check costs nothing)."""
+        self.session.select([c for item in session.items if (c := _check_of(item))])
+        if self.config.getoption("--dry-run"):
+            print(dry_run(self.session))
+            pytest.exit("dry run: nothing was sent", returncode=0)
 
     def _bound_contract_tests(self, items: list[pytest.Item]) -> None:
         """pytest-timeout for each contract test, derived from the inventory's budgets: any of them may be the

@@ -1,8 +1,9 @@
-"""One suite run: the inventory, the site, and the facts of each host (gathered once, cached).
+"""One suite run: the inventory, the site, the checks, and the facts of each host (gathered once, cached).
 
-The seam for kinds of host: facts are chosen by the inventory host's `os` (FACTS), the
-transport by where the run stands: the `--local-host` is read locally, every other host over
-SSH (its `ssh_alias`, or the Host of the ssh config whose HostName is its address).
+The seam for kinds of host: how a host is asked comes from its kind (facts/kinds.py, by the inventory host's
+`os`), what it is asked from the checks the run selected (`select`: the union of their needs), the transport
+from where the run stands: the `--local-host` is read locally, every other host over SSH (its `ssh_alias`, or
+the Host of the ssh config whose HostName is its address).
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .facts import darwin, linux
-from .facts.plan import FactPlan
+from .facts.host import HostFacts
+from .facts.kinds import kind_of
+from .facts.needs import PLATFORM, Need
+from .facts.plan import MAX_ROUND_TRIPS, HostPlan
 from .inventory.schema import Baseline, Inventory
 from .redaction import Redactor
 from .report.model import HostStats
@@ -26,14 +29,6 @@ if TYPE_CHECKING:  # imported when first used: a run pays for what its selected 
     from .replay import Replay
 
 CONNECT_TIMEOUT = 5  # seconds; OpenSSH takes whole seconds
-
-
-def _linux(inventory, host_id, runner, redactor, http):
-    return linux.LinuxFacts(FactPlan(inventory, host_id), runner, redactor, http)
-
-
-# Kinds of host: the facts class for an inventory `os`, and the round trips it states.
-FACTS = {"linux": (_linux, linux.ROUND_TRIPS), "darwin": (darwin.MacFacts, darwin.ROUND_TRIPS)}
 
 
 class LazyHttpProbe:
@@ -91,7 +86,10 @@ class SuiteSession:
     round_trip_timeout: float = ROUND_TRIP_TIMEOUT
     connect_timeout: int = CONNECT_TIMEOUT
     ssh_config: str | None = None  # --ssh-config; default: the invoking user's ~/.ssh/config
-    checks: dict = field(default_factory=dict)  # marker -> the checks of its host, in inventory order
+    checks: dict = field(default_factory=dict)  # host id -> its checks, in inventory order
+    contract_checks: list = field(default_factory=list)
+    selected: dict[str, list[Need]] | None = None  # host id -> what the selected checks need of it (None: all)
+    selected_checks: list = field(default_factory=list)
     http: HttpProbe | LazyHttpProbe = field(default_factory=LazyHttpProbe)
     request_timeout: float | None = None  # --request-timeout: every contract request's deadline
     runners: dict[str, Runner] = field(default_factory=dict)
@@ -152,13 +150,38 @@ class SuiteSession:
         seconds = contract.bound()
         webui = self.inventory.contract.open_webui
         if webui:
-            host = self.inventory.host(self.inventory.service(webui.service).host)
-            seconds += FACTS[host.os][1] * self.round_trip_timeout + contract.proxy_deadline
+            seconds += MAX_ROUND_TRIPS * self.round_trip_timeout + contract.proxy_deadline
         return seconds
 
     @property
     def contract_gathered(self) -> bool:
         return self._contract is not None and bool(self._contract.routes)
+
+    def select(self, checks) -> None:
+        """The checks this run will evaluate (after pytest's -m/-k): each host is asked what they need, nothing
+        else, so a check that is not selected costs nothing."""
+        self.selected, self.selected_checks = {}, list(checks)
+        for check in self.selected_checks:
+            self.selected.setdefault(check.host, []).extend(check.needs)
+
+    def checks_of(self, host_id: str) -> list:
+        """Every check of the host, derived from the inventory once."""
+        if host_id not in self.checks:
+            from .checks.catalog import host_checks
+            self.checks[host_id] = host_checks(self.inventory, self.site, host_id, self.baseline)
+        return self.checks[host_id]
+
+    def plan(self, host_id: str) -> HostPlan:
+        """What this run asks the host: its selected checks' needs (every check of it when nothing was selected,
+        e.g. `python -m conformance.baseline`), and testinfra's platform probes when an owner's test uses `host`."""
+        needs = (self.selected.get(host_id, []) if self.selected is not None
+                 else [n for c in self.checks_of(host_id) + self.contract_checks if c.host == host_id for n in c.needs])
+        return HostPlan(needs + ([Need(PLATFORM)] if host_id in self.owner_test_hosts else []))
+
+    def host_facts(self, host_id: str, runner: Runner) -> HostFacts:
+        """The host's facts over this runner, not gathered yet."""
+        return HostFacts(kind_of(self.inventory.host(host_id).os), self.plan(host_id), runner, self.redactor, self.http,
+                         secret_keys=secret_env_keys(self.inventory, host_id))
 
     def facts(self, host_id: str):
         """The host's facts, every round trip sent (and every secret learned) before the first check.
@@ -166,13 +189,11 @@ class SuiteSession:
         Made once per run: if gathering them raises, that is remembered and raised to every check of the
         host, never tried again (a new try would send the host's round trips again, check after check)."""
         if host_id not in self._facts:
-            make, round_trips = FACTS[self.inventory.host(host_id).os]
             runner = Runner(host_id, self.backend(host_id), command_timeout=self.command_timeout,
-                            round_trip_timeout=self.round_trip_timeout, max_round_trips=round_trips,
-                            secret_files=SecretFiles(FactPlan(self.inventory, host_id).secret_paths()))
+                            round_trip_timeout=self.round_trip_timeout, max_round_trips=self.plan(host_id).round_trips,
+                            secret_files=SecretFiles(secret_paths(self.inventory, host_id)))
             self.runners[host_id] = runner
-            facts = make(self.inventory, host_id, runner, self.redactor, self.http)
-            facts.platform_wanted = host_id in self.owner_test_hosts  # testinfra's probes, answered in the facts' trip
+            facts = self.host_facts(host_id, runner)
             try:
                 facts.gather()
             except Exception as e:
@@ -220,6 +241,16 @@ class SuiteSession:
     def records(self) -> list:
         """Every command and request of the run, as evidence."""
         return [r for runner in self.runners.values() for r in runner.records] + list(self.http.records)
+
+
+def secret_paths(inventory: Inventory, host_id: str) -> list[str]:
+    """The host's documented secret files: only ever stat'ed, never read (by the facts or by a test)."""
+    return [p.path for s in inventory.services_on(host_id) for p in s.paths if p.secret]
+
+
+def secret_env_keys(inventory: Inventory, host_id: str) -> frozenset[str]:
+    """The env keys the inventory documents as secret on the host (every secret-NAMED key is one too)."""
+    return frozenset(e.key for s in inventory.services_on(host_id) for f in s.env_files for e in f.entries if e.secret)
 
 
 def _reach_own_user_manager() -> None:

@@ -58,6 +58,7 @@ from testinfra.modules.file import DarwinFile
 
 from .evidence import CommandRecord
 from .facts.base import MAX_READ_BYTES
+from .facts.kinds import HostKind, kind_of
 from .facts.secrets import learn_secrets
 from .redaction import Redactor
 from .runner import BatchFailed, Output, ReadOnlyViolation, Runner, check_read_only
@@ -65,7 +66,6 @@ from .runner.runner import NOT_REGULAR
 from .runner.secret_files import SECRET_FILE
 
 OUTSIDE_A_TEST = "(outside a test)"
-LAUNCHD_GAPS = ("service", "socket", "process")  # testinfra modules with no macOS implementation
 ALLOWLIST = "conformance/runner/allowlist.py"
 
 
@@ -260,6 +260,7 @@ class GuardedBackend(BaseBackend):
         self.runner = runner
         self.redactor = redactor or Redactor()  # the run's: what a test reads teaches it the secrets it holds
         self.os = os  # the inventory's `os` of the host: linux | darwin
+        self.kind: HostKind = kind_of(os)  # what testinfra's idiom needs on it: its file tools, its gaps
         self.max_read_bytes = max_read_bytes
         self._encoding = "utf-8"  # never probed on the host
         self.by_test: dict[str, list[CommandRecord]] = {}
@@ -328,13 +329,12 @@ class GuardedBackend(BaseBackend):
 
     def _read_plan(self, path: str, command: str) -> Plan:
         """A whole file, through the bounded reader and the regular-file guard; its size checked in the same trip."""
-        size = ("stat", "-L", "-f", "%HT|%Lp|%Su|%Sg|%z|%N", path) if self.os == "darwin" else ("stat", "-Lc", "%s", path)
+        size = self.kind.files.size(path)
         read = ("head", "-c", str(self.max_read_bytes), "--", path)
 
         def answer(outputs: list[Output]) -> Answer:
             stat, out = outputs
-            fields = stat.stdout.strip().split("|")
-            found = (fields[4] if len(fields) == 6 else "") if self.os == "darwin" else stat.stdout.strip()
+            found = self.kind.files.parse_size(stat.stdout)
             if stat.exit_status == 0 and found.isdigit() and int(found) > self.max_read_bytes:
                 raise FileTooLarge(f"{self.hostname}: {path} is {int(found)} bytes: more than the {self.max_read_bytes} "
                                    f"a test may read whole (`{command}` reads through `{shlex.join(read)}`)")
@@ -342,12 +342,12 @@ class GuardedBackend(BaseBackend):
 
         return Plan((size, read), answer, f" (asked as `{command}`)")
 
-    # --- a path's type and stat fields: one look per test (Linux) -------------------------------------------
+    # --- a path's type and stat fields: one look per test (GNU stat) -----------------------------------------
     def _from_look(self, command: str) -> Answer | None:
         """testinfra's answer to a single-path type test or stat field, from this test's look at the path (sent
-        now if it has none); None for any other command."""
+        now if it has none); None for any other command, or on a kind of host whose stat is not GNU's."""
         __tracebackhide__ = True
-        if self.os != "linux":
+        if not self.kind.testinfra_looks:
             return None
         try:
             argv = split_command(command)
@@ -566,15 +566,17 @@ def _hint(command: str) -> str:
 # --- the host ---------------------------------------------------------------------------------------------
 
 class GuardedHost(testinfra.host.Host):
-    """testinfra's Host over a GuardedBackend; on macOS, the modules testinfra has no launchd support for skip."""
+    """testinfra's Host over a GuardedBackend; the modules testinfra has no implementation of for the host's kind
+    (on macOS: no launchd support) skip."""
 
     backend: GuardedBackend
 
     def __getattr__(self, name: str):
         __tracebackhide__ = True
-        if name in LAUNCHD_GAPS and self.backend.os == "darwin":
-            pytest.skip(f"{self.backend.hostname} is macOS: host.{name}: testinfra has no launchd support; "
-                        "use the suite's launchd checks or host.run")
+        kind = self.backend.kind
+        if name in kind.testinfra_lacks:
+            pytest.skip(f"{self.backend.hostname} is {kind.title}: host.{name}: testinfra has no {kind.services.name} "
+                        f"support; use the suite's {kind.services.name} checks or host.run")
         try:
             return super().__getattr__(name)
         except NotImplementedError:

@@ -97,7 +97,7 @@ def restart_units(host: str, system_units=(), user_units=(), timeout: float = 60
             raise LabError(f"{host}: not active after {timeout:.0f}s: {dict(zip(units, states))}")
     spec = topo.host(host)
     restarted = todo["system"] + todo["user"]
-    for svc in hosts.layout(spec).SERVICES:
+    for svc in hosts.services(spec):
         # launchd-run services (studio's MLX servers) come back when launchd.service does
         if svc.probe and (svc.unit in restarted or svc.scope == "launchd" and "launchd.service" in restarted):
             t0 = time.monotonic()

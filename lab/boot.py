@@ -132,7 +132,7 @@ def _wait_booted(spec: topo.HostSpec, launched: float) -> None:
 def _wait_services(spec: topo.HostSpec, t0: float) -> dict:
     st = read_state(spec.name)
     done = {}
-    for svc in hosts.layout(spec).SERVICES:
+    for svc in hosts.services(spec):
         if not svc.probe:
             continue
         ok = until(lambda: http_status(spec.address, svc.port, svc.probe) == 200, READY_TIMEOUT, 0.2,

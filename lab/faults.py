@@ -526,6 +526,13 @@ CONTRACT_CATALOG: tuple[Fault, ...] = (
                   contract_checks("jerry-weak", "backend"), not_applicable=contract_checks("jerry-weak", "direct")),
 )
 
+# The fourth host (lab/topology.py `orin`), documented by examples/inventory-orin.yaml: its drift, planted on it
+# (selftest/twin/test_fourth_host.py runs the suite with that inventory and -m orin)
+FOURTH_HOST_CATALOG: tuple[Fault, ...] = (
+    fault("orin-service-stopped", "llama-server stopped on the fourth host", command("systemctl stop llama-server.service"),
+          {"llama-server::active", "llama-server::listen:8080"}, host="orin", start_after_revert=("llama-server.service",)),
+)
+
 
 # daemon-reload in the plant's or revert's own script (one ssh round trip, not one per scope)
 RELOAD = {"system": "systemctl daemon-reload", "user": f"{AS_OWNER} daemon-reload"}
@@ -563,7 +570,7 @@ def user_starts_after_revert(faults: list[Fault]) -> list[str]:
 
 
 def by_id(ids: list[str]) -> list[Fault]:
-    known = {f.id: f for f in CATALOG + CONTRACT_CATALOG}
+    known = {f.id: f for f in CATALOG + CONTRACT_CATALOG + FOURTH_HOST_CATALOG}
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise KeyError(f"unknown fault(s): {', '.join(unknown)} (see `python -m lab fault list`)")

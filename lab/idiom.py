@@ -118,6 +118,11 @@ def facts_of(host_id: str, site_file=paths.ROOT / "lab" / "site-twin.yaml") -> d
 def _idiom(check, inventory) -> tuple[str, tuple]:
     kw = getattr(check.evaluate, "keywords", {})
     kind = check.kind
+    if kind == "launchd":
+        aspect = check.id.rsplit(":", 1)[-1]
+        if aspect in ("loaded", "running"):
+            return "run", (f"launchctl print system/{kw['key'].name}",)
+        return ("owner" if aspect == "plist-owner" else "plist"), (kw["plist"],)
     if "key" in kw and kind == "unit-absent":
         return "absent", (kw["key"].name,)
     if "key" in kw and kind == "journal":
@@ -142,11 +147,6 @@ def _idiom(check, inventory) -> tuple[str, tuple]:
         return "hash", (kw["path"],)
     if kind == "host":
         return "darwin", ()
-    if kind == "launchd":
-        aspect = check.id.rsplit(":", 1)[-1]
-        if aspect in ("loaded", "running"):
-            return "run", (f"launchctl print system/{kw['label']}",)
-        return ("owner" if aspect == "plist-owner" else "plist"), (kw["plist"],)
     if kind == "mlx-listen":
         return "run", ("netstat -an -p tcp",)
     if kind == "mlx-health":

@@ -25,7 +25,7 @@ def status() -> dict:
             info["system"] = lines[0] if lines else "unknown"
             info["user_managers"] = dict(zip(st.get("users", {}), lines[1:]))
             info["services"] = {s.unit: http_status(spec.address, s.port, s.probe, timeout=1)
-                                for s in hosts.layout(spec).SERVICES if s.probe}
+                                for s in hosts.services(spec) if s.probe}
         result["hosts"][spec.name] = info
         result["up"] &= running and info.get("ssh", False)
     return result

@@ -1,4 +1,6 @@
-"""The twin's hosts and network, as data. Adding a host = one HostSpec line + a layout module in lab.hosts."""
+"""The twin's hosts and network, as data. A host of a known kind is one HostSpec line (its layout takes the line's
+data: `one_service`, a Linux host with one systemd service and one listener); a new kind of host is a layout
+module in lab.hosts too."""
 import ipaddress
 from dataclasses import dataclass
 
@@ -18,11 +20,20 @@ TWIN_VENV = f"{CHECKOUT_IN_TWIN}/.venv"  # built from Debian's /usr/bin/python3,
 
 
 @dataclass(frozen=True)
+class OneService:
+    """What a host of the `one_service` layout runs: one systemd system service listening on one port."""
+
+    unit: str  # e.g. "llama-server.service", in /etc/systemd/system, enabled, Restart=always
+    port: int  # it listens on 0.0.0.0:<port> and answers GET / with 200
+
+
+@dataclass(frozen=True)
 class HostSpec:
     name: str
     address: str  # the twin address
     stands_for: str  # the documented lab address it replaces (never contacted)
     layout: str | None  # module under lab.hosts that provisions it; None = not built yet
+    service: OneService | None = None  # the data a data-driven layout (one_service) lays the host out from
 
     @property
     def netns(self) -> str:
@@ -41,6 +52,8 @@ HOSTS = {
     "mini": HostSpec("mini", "10.213.0.2", "192.168.1.71", "mini"),
     "studio": HostSpec("studio", "10.213.0.3", "192.168.1.72", "studio"),
     "dietpi": HostSpec("dietpi", "10.213.0.4", "192.168.1.70", "dietpi"),
+    # a fourth host of a known kind (examples/inventory-orin.yaml documents it): this line is all it takes
+    "orin": HostSpec("orin", "10.213.0.5", "192.168.1.73", "one_service", OneService("llama-server.service", 8080)),
 }
 
 

@@ -5,18 +5,28 @@ file the owner commits; the suite itself only reads and compares.
 """
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from functools import partial
 from pathlib import PurePosixPath
 
 from ..facts.base import CannotVerify
-from ..facts.plan import protected_files
-from ..inventory.schema import Baseline, Inventory
+from ..inventory.schema import Baseline, Inventory, Service
 from ..site import SiteView
 from ..facts.needs import HASH, Need
 from .finding import Check, Finding, Impact, compare
 
 RECORD = "python -m conformance.baseline"
+
+
+def protected_files(service: Service) -> list[str]:
+    """What "must not be modified" covers: its unit files, drop-ins, and the binary ExecStart runs."""
+    found: list[str] = []
+    for u in service.units:
+        found += [u.fragment] if u.fragment else []
+        found += u.drop_ins or []
+        found += [shlex.split(u.exec_start)[0]] if u.exec_start else []
+    return list(dict.fromkeys(found))
 
 
 def baseline_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Baseline | None) -> Iterator[Check]:

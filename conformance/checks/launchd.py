@@ -5,22 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+from ..facts.kinds import kind_of
 from ..facts.launchd import job_program, restart_behaviour
+from ..facts.needs import LISTENERS, PATH, PLIST, SERVICE, SYSTEM, Need
+from ..facts.service import UnitKey
 from ..inventory.schema import Inventory, LaunchdJob
 from ..site import SiteView
-from ..facts.needs import LISTENERS, PATH, PLIST, SERVICE, SYSTEM, Need
 from .finding import Check, Finding, Impact, compare, failed
-
-DARWIN = "Darwin"
+from .service import loaded, running_or_exited_cleanly
 
 
 def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterator[Check]:
     host = inventory.host(host_id)
+    kind = kind_of(host.os)
     jobs = [j for j in inventory.launchd if j.host == host_id]
-    if host.os == "darwin" and jobs:
+    if jobs:  # launchd's jobs are documented on it: it must be the kind of host the inventory says
         yield Check(id=f"{jobs[0].service}::host:os", host=host_id, kind="host", source=host.source, impact=Impact.HIGH,
-                    title=f"{host_id} is a macOS host (uname -s prints {DARWIN})", evaluate=_is_darwin,
-                    needs=(Need(SYSTEM),))
+                    title=f"{host_id} is a {kind.title} host (uname -s prints {kind.system_name})",
+                    evaluate=partial(_is_of_kind, system_name=kind.system_name), needs=(Need(SYSTEM),))
     for job in jobs:
         yield from _job_checks(job)
         yield Check(id=f"{job.service}::path:runtime-dir", host=host_id, kind="path", source=job.source,
@@ -37,10 +39,12 @@ def _job_checks(job: LaunchdJob) -> Iterator[Check]:
     for label, plist in job.jobs():
         check = partial(Check, host=job.host, source=job.source)
         prefix = f"{job.service}::launchd:{label}"
-        yield check(id=f"{prefix}:loaded", kind="launchd", impact=Impact.CRITICAL, needs=(Need(SERVICE, label),),
-                    title=f"launchd has {label} loaded in the system domain", evaluate=partial(_loaded, label=label))
-        yield check(id=f"{prefix}:running", kind="launchd", impact=Impact.HIGH, needs=(Need(SERVICE, label),),
-                    title=f"{label} runs, or is not running after a clean exit (not waiting to respawn, not failing to start)", evaluate=partial(_running, label=label))
+        key = UnitKey("system", None, label)  # a LaunchDaemon: the system domain
+        yield check(id=f"{prefix}:loaded", kind="launchd", impact=Impact.CRITICAL, needs=(Need(SERVICE, key),),
+                    title=f"launchd has {label} loaded in the system domain", evaluate=partial(loaded, key=key))
+        yield check(id=f"{prefix}:running", kind="launchd", impact=Impact.HIGH, needs=(Need(SERVICE, key),),
+                    title=f"{label} runs, or is not running after a clean exit (not waiting to respawn, not failing to start)",
+                    evaluate=partial(running_or_exited_cleanly, key=key))
         yield check(id=f"{prefix}:plist", kind="launchd", impact=Impact.HIGH, needs=(Need(PLIST, plist),),
                     title=f"{plist} is a plist for Label {label}", evaluate=partial(_plist_label, label=label, plist=plist))
         yield check(id=f"{prefix}:program", kind="launchd", needs=(Need(PLIST, plist),),
@@ -54,32 +58,9 @@ def _job_checks(job: LaunchdJob) -> Iterator[Check]:
                     evaluate=partial(_plist_owner, plist=plist))
 
 
-def _is_darwin(facts) -> Finding:
+def _is_of_kind(facts, system_name: str) -> Finding:
     fact = facts.system()
-    return compare(DARWIN, fact.value, fact.source, fact.evidence)
-
-
-def _loaded(facts, label: str) -> Finding:
-    fact = facts.job(label)
-    return compare("loaded", "loaded" if fact.value else "not loaded (launchctl: Could not find service)",
-                   fact.source, fact.evidence)
-
-
-def _running(facts, label: str) -> Finding:
-    """Healthy: running (a pid), or not running after a clean exit (status 0, or never ran).
-
-    Read from `state` and the one last-exit line launchd prints: `last exit code`, `last terminating
-    signal` or `last exit reason` (OS_REASON_EXEC, OS_REASON_CODESIGNING, ...: a job that could not
-    even run prints no exit code). `spawn scheduled` is a job that exited and waits to be respawned:
-    never healthy, whatever its last exit code; nor is any other state (`spawning`, ...).
-    """
-    fact = facts.job(label)
-    job = fact.value
-    expected = "running, or not running after last exit 0"
-    if job is None:
-        return failed(expected, "not loaded", fact.source, fact.evidence)
-    healthy = job.running or (job.state == "not running" and job.exited_cleanly)
-    return compare(expected, expected if healthy else job.describe(), fact.source, fact.evidence)
+    return compare(system_name, fact.value, fact.source, fact.evidence)
 
 
 def _plist_fact(facts, plist: str, expected: str):

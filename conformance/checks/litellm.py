@@ -6,10 +6,10 @@ from functools import partial
 
 from ..facts import journal as journal_facts
 from ..facts.litellm import Deployment, RouterConfig, RouterConfigError, resolve_router
-from ..facts.plan import UnitKey
+from ..facts.service import UnitKey
 from ..inventory.schema import Inventory, LiteLLM, Route
 from ..site import SiteView
-from ..facts.needs import ENV, JOURNAL, ROUTER, SERVICE, Need
+from ..facts.needs import ENV, JOURNAL, ROUTER, SERVICE, SERVICE_ENV, Need
 from .finding import Check, Finding, Impact, Status, compare, compare_sets, failed
 
 UNAUTHENTICATED = "security: the proxy accepts unauthenticated requests (no master key)"
@@ -42,7 +42,7 @@ def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
     units = [UnitKey(u.scope, u.user if u.scope == "user" else None, u.name) for u in service.units if u.present]
     # the unit's environment, and every env file it reads, may enable a key too
     yield config(id=f"{sid}::master-key", source=cfg.master_key.source, impact=Impact.MEDIUM,
-                 needs=router + ((Need(SERVICE, units[0]),) if units else ()),
+                 needs=router + ((Need(SERVICE, units[0]), Need(SERVICE_ENV, units[0])) if units else ()),
                  title=f"proxy master key is {'enabled' if cfg.master_key.enabled else 'not enabled (planned)'} "
                        f"(router.yaml general_settings.master_key, or {MASTER_KEY_VARIABLE} in the unit's environment "
                        f"or env files)",
@@ -133,11 +133,11 @@ def _master_key(facts, cfg: LiteLLM, unit: UnitKey | None) -> Finding:
     where = ["router.yaml general_settings.master_key"] if general.get("master_key") else []
     env_files = [cfg.env_file]
     if unit is not None:
-        props = facts.unit(unit)
-        evidence += props.evidence
-        if props.value.environment.get(MASTER_KEY_VARIABLE):
+        state = facts.service(unit)
+        evidence += state.evidence
+        if state.value.detail.environment.get(MASTER_KEY_VARIABLE):
             where.append(f"{unit.name} Environment={MASTER_KEY_VARIABLE}")
-        env_files += [f for f in props.value.environment_files if f not in env_files]
+        env_files += [f for f in state.value.environment_files if f not in env_files]
     for path in env_files:
         env, text = facts.env_file(path)
         evidence += text.evidence

@@ -1,16 +1,17 @@
-"""Checks of systemd units: each compares one documented property with `systemctl show`."""
+"""Checks of systemd units: each compares one documented property with `systemctl show` (the service state every
+manager answers, checks/service.py, and systemd's own properties beside it)."""
 from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Iterator
 from functools import partial
 
-from ..facts.base import Fact
 from ..facts.needs import SERVICE, Need
-from ..facts.plan import UnitKey
-from ..facts.systemd import UnitProperties, log_streams
+from ..facts.service import ServiceState, UnitKey
+from ..facts.systemd import UnitProperties
 from ..inventory.schema import Service, Unit
-from .finding import Check, Finding, Impact, compare, compare_sets, failed
+from .finding import Check, Finding, Impact, compare, compare_sets
+from .service import compared, state_of
 
 
 def unit_checks(service: Service) -> Iterator[Check]:
@@ -33,52 +34,80 @@ def unit_checks(service: Service) -> Iterator[Check]:
 
 def _aspects(unit: Unit, key: UnitKey) -> Iterator[tuple[str, str, Callable]]:
     where = f"{unit.name} ({unit.scope}{' ' + unit.user if unit.user else ''})"
-    prop = partial(_prop, key=key)
+    prop = partial(compared, key=key)
     if unit.fragment:
         yield "unit-file", f"{where} is loaded from {unit.fragment}", \
-            partial(prop, expected=unit.fragment, extract=_fragment, shown="FragmentPath")
+            partial(prop, expected=unit.fragment, found_in=_own(_fragment), shown="FragmentPath")
     if unit.exec_start:
         expected = " ".join(shlex.split(unit.exec_start))
-        yield "exec-start", f"{where} ExecStart is {expected}", partial(prop, expected=expected, extract=_exec_line)
+        yield "exec-start", f"{where} ExecStart is {expected}", partial(prop, expected=expected, found_in=_program)
     if unit.restart:
-        yield "restart", f"{where} has Restart={unit.restart}", \
-            partial(prop, expected=unit.restart, extract=_property("Restart"))
+        yield "restart", f"{where} has Restart={unit.restart}", partial(prop, expected=unit.restart, found_in=_restart)
     if unit.restart_sec is not None:
         shown = f"RestartSec={unit.restart_sec:g}s"
         yield "restart-sec", f"{where} has RestartSec={unit.restart_sec:g}", \
-            partial(prop, expected=shown, extract=_restart_sec, shown="RestartUSec")
+            partial(prop, expected=shown, found_in=_own(_restart_sec), shown="RestartUSec")
     if unit.state and unit.state.enabled is not None:
         want = "enabled" if unit.state.enabled else "disabled"
-        yield "enabled", f"{where} is {want}", partial(prop, expected=want, extract=_property("UnitFileState"))
+        yield "enabled", f"{where} is {want}", partial(prop, expected=want, found_in=_enabled)
     if unit.state and unit.state.active is not None:
         want = "active" if unit.state.active else "inactive"
-        yield "active", f"{where} is {want}", partial(prop, expected=want, extract=_property("ActiveState"))
+        yield "active", f"{where} is {want}", partial(prop, expected=want, found_in=_active)
     if unit.environment_files is not None:
         yield "environment-file", f"{where} reads EnvironmentFile={', '.join(unit.environment_files)}", \
-            partial(_prop_set, key=key, expected=unit.environment_files, extract=UnitProperties.environment_files.fget)
+            partial(_prop_set, key=key, expected=unit.environment_files, found_in=_environment_files)
     for name, value in (unit.environment or {}).items():
         yield f"environment:{name}", f"{where} has Environment {name}={value}", \
-            partial(prop, expected=value, extract=partial(_environment, name=name), shown="Environment")
+            partial(prop, expected=value, found_in=_own(partial(_environment, name=name)), shown="Environment")
     if unit.drop_ins is not None:
         yield "drop-ins", f"{where} has drop-ins: {', '.join(unit.drop_ins) or 'none'}", \
-            partial(_prop_set, key=key, expected=unit.drop_ins, extract=UnitProperties.drop_ins.fget)
+            partial(_prop_set, key=key, expected=unit.drop_ins, found_in=_own(UnitProperties.drop_ins.fget))
     if unit.run_as:
         yield "run-as", f"{where} runs as {unit.run_as}", \
-            partial(prop, expected=unit.run_as, extract=_run_as, shown="User")
+            partial(prop, expected=unit.run_as, found_in=_own(_run_as), shown="User")
     if unit.logs:
         yield "logs", f"{where} sends stdout and stderr to journald", \
-            partial(prop, expected=_LOGS_TO_JOURNAL, extract=_logs, shown="StandardOutput, StandardError, StandardInput")
+            partial(prop, expected=_LOGS_TO_JOURNAL, found_in=_logs, shown="StandardOutput, StandardError, StandardInput")
 
 
 _LOGS_TO_JOURNAL = "stdout: journal, stderr: journal"
 
 
-def _property(name: str) -> Callable[[UnitProperties], str | None]:
-    return partial(_get, name=name)
+# --- what every manager's state shows ------------------------------------------------------------------------
+
+def _program(state: ServiceState) -> str | None:
+    return state.program
 
 
-def _get(props: UnitProperties, name: str) -> str | None:
-    return props.get(name) or None
+def _restart(state: ServiceState) -> str | None:
+    return state.restart
+
+
+def _enabled(state: ServiceState) -> str | None:
+    return state.enabled
+
+
+def _active(state: ServiceState) -> str | None:
+    return state.active
+
+
+def _logs(state: ServiceState) -> str | None:
+    return state.logs
+
+
+def _environment_files(state: ServiceState) -> list[str]:
+    return list(state.environment_files)
+
+
+# --- systemd's own properties -----------------------------------------------------------------------------------
+
+def _own(extract: Callable[[UnitProperties], object]) -> Callable[[ServiceState], object]:
+    """A property only systemd shows, read from the state's systemd detail."""
+    return partial(_of_detail, extract=extract)
+
+
+def _of_detail(state: ServiceState, extract: Callable[[UnitProperties], object]) -> object:
+    return extract(state.detail)
 
 
 def _run_as(props: UnitProperties) -> str:
@@ -98,37 +127,14 @@ def _environment(props: UnitProperties, name: str) -> str | None:
     return props.environment.get(name)
 
 
-def _exec_line(props: UnitProperties) -> str | None:
-    commands = props.exec_start
-    return " | ".join(c.line for c in commands) if commands else None
-
-
-def _logs(props: UnitProperties) -> str:
-    stdout, stderr = log_streams(props)
-    return f"stdout: {stdout}, stderr: {stderr}"
-
-
-def _not_loaded(fact: Fact, expected) -> Finding | None:
-    props: UnitProperties = fact.value
-    if not props.loaded:
-        return failed(expected, f"unit not loaded (LoadState={props.get('LoadState') or 'unknown'})", fact.source, fact.evidence)
-    return None
-
-
-def _prop(facts, key: UnitKey, expected, extract, shown: str = "") -> Finding:
-    fact = facts.unit(key)
-    source = f"{fact.source} ({shown})" if shown else fact.source
-    return _not_loaded(fact, expected) or compare(expected, extract(fact.value), source, fact.evidence)
-
-
-def _prop_set(facts, key: UnitKey, expected, extract) -> Finding:
-    fact = facts.unit(key)
-    return _not_loaded(fact, expected) or compare_sets(expected, extract(fact.value), fact.source, fact.evidence)
+def _prop_set(facts, key: UnitKey, expected, found_in: Callable[[ServiceState], list]) -> Finding:
+    fact, not_loaded = state_of(facts, key, expected)
+    return not_loaded or compare_sets(expected, found_in(fact.value), fact.source, fact.evidence)
 
 
 def _absent(facts, key: UnitKey) -> Finding:
-    fact = facts.unit(key)
-    props: UnitProperties = fact.value
+    fact = facts.service(key)
+    props: UnitProperties = fact.value.detail
     found = "absent" if props.get("LoadState") == "not-found" else (
         f"present (LoadState={props.get('LoadState')}, UnitFileState={props.get('UnitFileState') or 'n/a'}, "
         f"FragmentPath={props.get('FragmentPath') or 'n/a'})")

@@ -36,6 +36,16 @@ class Unavailable(Exception):
         self.evidence = evidence
 
 
+def answered(out: Output) -> Output:
+    """The output, unless its command was killed at its deadline (or, in a replay, is not in the recording)."""
+    if out.not_recorded:
+        raise CannotVerify(f"not in the recording: `{out.command}` ({out.stderr.strip()})", (out.record,))
+    if out.timed_out:
+        raise Unavailable(f"`{out.command}` did not finish within its deadline on {out.record.host}", out.command,
+                          (out.record,))
+    return out
+
+
 def hide_unparsed(out: Output, redactor) -> None:
     """The parser that finds an output's secrets failed on it: none of it may be shown (its checks fail on their
     own parsing; gathering goes on, so a parser's bug costs only the checks that need that parser)."""

@@ -1,16 +1,16 @@
 """What a check needs of a host's facts: a concept and, where it has one, the key it is asked for.
 
 A check declares its needs (checks/finding.py Check.needs); the concept is the same on every kind of host,
-and each kind of host reads it with its own tools: `service` is a systemd unit on Linux and a launchd job
-on macOS, `listeners` come from `ss` on Linux and `netstat` on macOS. SOURCES names, per host OS, the
-parser each concept is read with: the replay self-test patches one parser and expects exactly the checks
-whose needs lead to it to change (selftest/unit/test_replay.py).
+and each kind of host reads it with its own tools (facts/kinds.py): `service` is a systemd unit on Linux and
+a launchd job on macOS, `listeners` come from `ss` on Linux and `netstat` on macOS. A run asks a host for
+the union of what its selected checks need (facts/plan.py), nothing more.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SERVICE = "service"  # a systemd unit (key: UnitKey) or a launchd job (key: its label)
+SERVICE = "service"  # a service as its manager shows it: a systemd unit or a launchd job (key: UnitKey)
+SERVICE_ENV = "service-env"  # the env files a service's manager names (a unit's EnvironmentFile=), read (key: UnitKey)
 LISTENERS = "listeners"  # every listening TCP socket of the host
 PATH = "path"  # a path's type, mode, owner (key: the path)
 LINK = "link"  # a symlink's target (key: the path)
@@ -22,26 +22,14 @@ HASH = "hash"  # a file's sha256 (key: the path)
 SSH_CONFIG = "ssh-config"  # an ssh config's aliases, each resolved as ssh resolves it (key: the file)
 PLIST = "plist"  # a launchd property list (key: the path)
 SYSTEM = "system"  # the host's kernel name (`uname -s`)
+PLATFORM = "platform"  # what testinfra's SystemInfo probes (an owner's test uses `host` on this host)
 HTTP = "http"  # an HTTP answer, asked from the run's own host (key: the URL)
 CONTRACT = "contract"  # the OpenAI-API contract's answers (the proxy's and the backends')
 
-# The parser each concept is read with, per host OS (a concept absent here has no parser of its own, e.g. TEXT).
-SOURCES: dict[tuple[str, str], str] = {
-    ("linux", SERVICE): "systemd", ("darwin", SERVICE): "launchd",
-    ("linux", LISTENERS): "ss", ("darwin", LISTENERS): "netstat",
-    ("linux", PATH): "stat", ("darwin", PATH): "stat",
-    ("linux", ENV): "env file", ("darwin", ENV): "env file",
-    ("linux", ROUTER): "router.yaml", ("darwin", ROUTER): "router.yaml",
-    ("linux", PLIST): "plist", ("darwin", PLIST): "plist",
-    ("linux", HTTP): "HTTP", ("darwin", HTTP): "HTTP", ("linux", CONTRACT): "HTTP", ("darwin", CONTRACT): "HTTP",
-}
+FROM_THE_RUN = frozenset({HTTP, CONTRACT})  # asked from the run's own host, never in a host's round trips
 
 
 @dataclass(frozen=True)
 class Need:
     concept: str
     key: object = None
-
-    def source(self, os: str) -> str | None:
-        """The parser this need is read with on a host of this OS (None: no parser of its own)."""
-        return SOURCES.get((os, self.concept))

@@ -1,90 +1,64 @@
-"""What to ask a host, computed once from the inventory (no host needed to test it)."""
+"""What a run asks one host: the union of what its selected checks need (Check.needs), nothing else.
+
+Made from the needs alone, never from the inventory: a check that is not selected (pytest's -m, -k) adds
+nothing, so it costs nothing. Round trip 1 asks everything that depends on no other answer; the second look asks
+what does: a unit's journal needs its InvocationID, the env files a unit names need the unit, an ssh config's
+aliases need its text. A host is asked at most two round trips, one when nothing it is asked needs a second look.
+"""
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from ..redaction import is_secret_name
-from ..inventory.schema import Inventory, Service
+from . import needs as n
+from .needs import FROM_THE_RUN, Need
+from .service import UnitKey
 
-
-@dataclass(frozen=True)
-class UnitKey:
-    scope: str
-    user: str | None
-    name: str
-
-    def __str__(self) -> str:
-        return self.name if self.scope == "system" else f"{self.name} (user {self.user})"
+MAX_ROUND_TRIPS = 2  # round trip 1 and the second look
 
 
-def protected_files(service: Service) -> list[str]:
-    """What "must not be modified" covers: its unit files, drop-ins, and the binary ExecStart runs."""
-    found: list[str] = []
-    for u in service.units:
-        found += [u.fragment] if u.fragment else []
-        found += u.drop_ins or []
-        found += [shlex.split(u.exec_start)[0]] if u.exec_start else []
-    return list(dict.fromkeys(found))
+class HostPlan:
+    """The needs of one host's selected checks, sorted by how they are asked (each list in first-needed order)."""
 
+    def __init__(self, needs: Iterable[Need] = ()) -> None:
+        self.needs = tuple(dict.fromkeys(need for need in needs if need.concept not in FROM_THE_RUN))
 
-class FactPlan:
-    def __init__(self, inventory: Inventory, host_id: str) -> None:
-        self.inventory = inventory
-        self.host_id = host_id
-        self.services = inventory.services_on(host_id)
+        def keys(*concepts: str) -> list:
+            return list(dict.fromkeys(need.key for need in self.needs if need.concept in concepts))
 
-    def units_by_scope(self) -> dict[tuple[str, str | None], list[str]]:
-        scopes: dict[tuple[str, str | None], list[str]] = {}
-        for s in self.services:
-            for u in s.units:
-                names = scopes.setdefault((u.scope, u.user if u.scope == "user" else None), [])
-                if u.name not in names:
-                    names.append(u.name)
-        return scopes
+        def wanted(*concepts: str) -> bool:
+            return any(need.concept in concepts for need in self.needs)
 
-    def journals(self) -> list[UnitKey]:
-        return [UnitKey(j.scope, j.unit_user, j.unit) for s in self.services for j in s.journal]
+        # round trip 1
+        self.services: list[UnitKey] = keys(n.SERVICE, n.SERVICE_ENV, n.JOURNAL)  # a journal's unit gives its run
+        self.groups = wanted(n.JOURNAL)  # whether the user may read the whole journal
+        self.listeners = wanted(n.LISTENERS)
+        self.paths: list[str] = keys(n.PATH)  # one stat sweep
+        self.links: list[str] = keys(n.LINK)
+        self.texts: list[str] = keys(n.TEXT, n.ENV, n.ROUTER, n.SSH_CONFIG)
+        self.yaml: list[str] = keys(n.ROUTER)  # read as YAML (their secrets are found by key, not by env syntax)
+        self.plists: list[str] = keys(n.PLIST)
+        self.hashes: list[str] = keys(n.HASH)
+        self.system = wanted(n.SYSTEM)
+        self.platform = wanted(n.PLATFORM)
+        # the second look
+        self.journals: list[UnitKey] = keys(n.JOURNAL)
+        # whatever a service logs may echo its environment: its env files are read (and their secrets learned) too
+        self.service_env: list[UnitKey] = keys(n.SERVICE_ENV, n.JOURNAL)
+        self.ssh_configs: list[str] = keys(n.SSH_CONFIG)
 
-    def paths(self) -> list[str]:
-        found: list[str] = []
-        for s in self.services:
-            found += [p.path for p in s.paths]
-            found += [e.path for e in s.env_files]
-        found += self.reads()
-        return list(dict.fromkeys(found))
+    @classmethod
+    def of(cls, checks: Iterable, host_id: str | None = None) -> "HostPlan":
+        """The plan of these checks (of one host's, when host_id is given)."""
+        return cls(need for c in checks if host_id is None or c.host == host_id for need in c.needs)
 
-    def hashed(self) -> list[str]:
-        return list(dict.fromkeys(f for s in self.services if s.must_not_modify for f in protected_files(s)))
+    @property
+    def second_look(self) -> bool:
+        return bool(self.journals or self.service_env or self.ssh_configs)
 
-    def symlinks(self) -> list[str]:
-        return list(dict.fromkeys(p.path for s in self.services for p in s.paths if p.type == "symlink"))
+    @property
+    def round_trips(self) -> int:
+        """The most this plan sends: round trip 1, and the second look when something needs one."""
+        return 1 + self.second_look if self.needs else 0
 
-    def reads(self) -> list[str]:
-        """Files whose contents checks compare; never a secret file."""
-        inv = self.inventory
-        reads = [e.path for s in self.services for e in s.env_files]
-        if inv.litellm and inv.service(inv.litellm.service).host == self.host_id:
-            reads += [inv.litellm.config, inv.litellm.env_file]
-        if inv.launch_scripts and inv.launch_scripts.host == self.host_id:
-            reads += [f"{inv.launch_scripts.dir}/{name}" for name in inv.launch_scripts.scripts]
-        reads += [e.file for e in inv.ssh_config if e.on_host == self.host_id]
-        secret = set(self.secret_paths())
-        return [r for r in dict.fromkeys(reads) if r not in secret]
-
-    def ssh_configs(self) -> list[str]:
-        """The documented ssh configs on this host (read in round trip 2, their aliases resolved in round trip 4)."""
-        return list(dict.fromkeys(e.file for e in self.inventory.ssh_config if e.on_host == self.host_id))
-
-    def secret_paths(self) -> list[str]:
-        """Documented secret files: only ever stat'ed, never read."""
-        return [p.path for s in self.services for p in s.paths if p.secret]
-
-    def yaml_reads(self) -> list[str]:
-        """The files read as YAML (their secrets are found by key, not by env-file syntax)."""
-        inv = self.inventory
-        return [inv.litellm.config] if inv.litellm and inv.service(inv.litellm.service).host == self.host_id else []
-
-    def is_secret_key(self, key: str) -> bool:
-        documented = any(e.key == key and e.secret for s in self.services for f in s.env_files for e in f.entries)
-        return documented or is_secret_name(key)
+    def __bool__(self) -> bool:
+        return bool(self.needs)

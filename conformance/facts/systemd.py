@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 PROPERTIES = (
     "Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "FragmentPath", "DropInPaths",
     "ExecStart", "Restart", "RestartUSec", "EnvironmentFiles", "Environment", "StandardInput", "StandardOutput",
-    "StandardError", "InvocationID", "NRestarts", "User",
+    "StandardError", "InvocationID", "NRestarts", "User", "ExecMainStatus",
 )
 
 

@@ -1,7 +1,8 @@
 """Host layouts. A layout module (lab/hosts/<name>.py) provides:
 
 - ``provision(tree, ctx)``: write the host's documented layout into its root (before boot);
-- ``SERVICES``: what must answer before the host counts as ready (and what restart_units waits for);
+- ``SERVICES``: what must answer before the host counts as ready (and what restart_units waits for), or
+  ``services(spec)`` for a layout laid out from its HostSpec's data (``one_service``);
 - ``MANAGED_USERS``: users whose systemd user manager must be active (linger).
 
 and may set (see ``option``):
@@ -47,3 +48,9 @@ def layout(spec: HostSpec):
 def option(spec: HostSpec, name: str):
     """A layout's optional setting (DEFAULTS when it sets none)."""
     return getattr(layout(spec), name, DEFAULTS[name])
+
+
+def services(spec: HostSpec) -> list[Service]:
+    """What must answer before the host counts as ready: its layout's SERVICES, or what its data says."""
+    module = layout(spec)
+    return module.services(spec) if hasattr(module, "services") else module.SERVICES

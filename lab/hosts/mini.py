@@ -132,8 +132,8 @@ source .venv/bin/activate
 MLX_LAUNCH = ('mlx-openai-server launch --model-path {model} --model-type lm --context-length 32768 '
               '--host 0.0.0.0 --port {port} --log-file "/tmp/mlx-{port}.log"')
 
-OWNER_SSH_CONFIG = "".join(
-    f"Host {name}\n    HostName {topo.HOSTS[name].address}\n    User {OWN}\n\n" for name in ("studio", "dietpi"))
+OWNER_SSH_CONFIG = "".join(  # every other twin host, by its name
+    f"Host {name}\n    HostName {spec.address}\n    User {OWN}\n\n" for name, spec in topo.HOSTS.items() if name != "mini")
 
 
 def provision(tree: Tree, ctx: Context) -> None:

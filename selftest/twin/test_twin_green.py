@@ -11,7 +11,7 @@ def test_unmodified_twin_is_green_twice_in_a_row(run_suite, check_ids):
         run_suite().assert_green(check_ids, f"run {attempt}")
 
 
-ROUND_TRIP_TARGETS = {"local": ("mini", 5), "studio": ("studio", 2)}  # the owner's examples included
+ROUND_TRIP_TARGETS = {"local": ("mini", 4), "studio": ("studio", 2)}  # the owner's examples included
 
 
 def test_round_trips_with_the_owners_examples_are_within_their_targets(run_suite, check_ids):
@@ -20,7 +20,7 @@ def test_round_trips_with_the_owners_examples_are_within_their_targets(run_suite
     run = run_suite()
     run.assert_green(check_ids)
     facts = {c["batch"] for c in run.commands if c["host"] == "mini" and not c.get("test")}
-    assert 1 <= len(facts) <= 3
+    assert 1 <= len(facts) <= 2  # round trip 1 and the second look
     for marker, (host, target) in ROUND_TRIP_TARGETS.items():
         alone = run_suite("-m", marker)
         assert alone.exit_status == 0, alone.explain(alone.not_passed)

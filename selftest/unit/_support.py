@@ -2,7 +2,7 @@
 
 The fake Mini is a real /bin/sh running the Runner's real batch script, with PATH pointing
 at small shims (cat, stat, readlink, systemctl, ss, id, journalctl) that answer from a
-fake root directory and canned files. So LinuxFacts, the Runner and the parsers run
+fake root directory and canned files. So HostFacts, the Runner and the parsers run
 unmodified; only the host is fake.
 """
 from __future__ import annotations
@@ -11,11 +11,16 @@ import os
 import time
 from pathlib import Path
 
-from conformance.facts.linux import LinuxFacts
-from conformance.facts.plan import FactPlan
+from conformance.checks.catalog import host_checks
+from conformance.facts.host import HostFacts
+from conformance.facts.kinds import kind_of
+from conformance.facts.needs import PLATFORM, Need
+from conformance.facts.plan import HostPlan
 from conformance.inventory import Inventory, load_inventory
 from conformance.runner import ProcessBackend, RawResult, Runner
 from conformance.runner.sshconfig import Files
+from conformance.session import secret_env_keys
+from conformance.site import SiteView
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "selftest" / "fixtures"
@@ -101,7 +106,7 @@ exec /usr/bin/ssh -G -F "$f" "$@"
 
 
 class FakeMini:
-    """A fake Linux host for LinuxFacts: files under a fake root, canned command answers."""
+    """A fake Linux host for HostFacts: files under a fake root, canned command answers."""
 
     def __init__(self, tmp_path: Path, user: str = "christopherbailey", groups: str = "christopherbailey systemd-journal") -> None:
         self.root = tmp_path / "root"
@@ -151,11 +156,19 @@ class FakeMini:
                "FAKE_USER": self.user, "FAKE_GROUPS": self.groups, "LC_ALL": "C"}
         return FakeRootBackend(self.user, env)
 
-    def facts(self, inventory: Inventory, host_id: str = "mini", redactor=None) -> LinuxFacts:
+    def facts(self, inventory: Inventory, host_id: str = "mini", redactor=None) -> HostFacts:
         files = Files(str(self.root), home=f"/home/{self.user}")  # an ssh config's Includes, under the fake root
-        facts = LinuxFacts(FactPlan(inventory, host_id), Runner(host_id, self.backend()), redactor, files=files)
-        facts.gather()
-        return facts
+        return gathered(inventory, host_id, Runner(host_id, self.backend()), redactor, files=files)
+
+
+def gathered(inventory: Inventory, host_id: str, runner: Runner, redactor=None, http=None, files=None,
+             platform: bool = False) -> HostFacts:
+    """The host's facts for every check of it (as a run selecting them all asks), gathered."""
+    needs = [n for c in host_checks(inventory, SiteView(inventory), host_id) for n in c.needs]
+    facts = HostFacts(kind_of(inventory.host(host_id).os), HostPlan(needs + ([Need(PLATFORM)] if platform else [])),
+                      runner, redactor, http, files=files, secret_keys=secret_env_keys(inventory, host_id))
+    facts.gather()
+    return facts
 
 
 def mini_system_show(litellm_user: str = "christopherbailey") -> str:
@@ -193,7 +206,7 @@ exit $rc
 
 
 class FakeMac(FakeMini):
-    """A fake Mac Studio for MacFacts: macOS's command formats (the real captures in fixtures/darwin/)."""
+    """A fake Mac Studio: macOS's command formats (the real captures in fixtures/darwin/)."""
 
     def __init__(self, tmp_path: Path, user: str = "christopherbailey") -> None:
         super().__init__(tmp_path, user=user, groups="staff")
@@ -222,8 +235,4 @@ class FakeMac(FakeMini):
         return self
 
     def mac_facts(self, inventory: Inventory, host_id: str = "studio", redactor=None, http=None, platform=False):
-        from conformance.facts.darwin import MacFacts
-        facts = MacFacts(inventory, host_id, Runner(host_id, self.backend()), redactor, http)
-        facts.platform_wanted = platform
-        facts.gather()
-        return facts
+        return gathered(inventory, host_id, Runner(host_id, self.backend()), redactor, http, platform=platform)

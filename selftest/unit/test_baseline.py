@@ -4,11 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.checks.baseline import baseline_checks
+from conformance.checks.baseline import baseline_checks, protected_files
 from conformance.checks.catalog import evaluate
 from conformance.checks.finding import Status
 from conformance.facts.paths import hash_command, parse_sha256
-from conformance.facts.plan import FactPlan
 from conformance.inventory import InventoryError, load_baseline
 from conformance.inventory.schema import Baseline
 from conformance.site import SiteView
@@ -21,7 +20,7 @@ DIGEST = "a" * 64
 
 
 class HashFacts:
-    """Stands in for LinuxFacts.file_hash: the hashes a host answered."""
+    """Stands in for HostFacts.file_hash: the hashes a host answered."""
 
     def __init__(self, hashes):
         self.hashes = hashes
@@ -43,7 +42,7 @@ def _findings(baseline, hashes, site_id=None):
 
 
 def test_protected_files_are_ollamas_unit_drop_in_and_binary():
-    assert FactPlan(real_inventory(), "mini").hashed() == PROTECTED
+    assert protected_files(real_inventory().service("ollama")) == PROTECTED
 
 
 def test_unchanged_files_pass():

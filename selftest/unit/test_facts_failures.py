@@ -4,12 +4,10 @@ from functools import partial
 
 from conformance.checks.catalog import evaluate, local_checks
 from conformance.checks.finding import Check, Finding, Status
-from conformance.facts.linux import LinuxFacts
-from conformance.facts.plan import FactPlan
 from conformance.runner import RoundTripFailed, Runner
 from conformance.session import SuiteSession
 from conformance.site import SiteView
-from ._support import FakeMini, mini_system_show, real_inventory
+from ._support import FakeMini, fixture, gathered, mini_system_show, real_inventory
 
 
 class DeadHost:
@@ -28,8 +26,7 @@ class DeadHost:
 def test_a_host_that_does_not_answer_fails_every_check_and_is_asked_once():
     inventory = real_inventory()
     host = DeadHost()
-    facts = LinuxFacts(FactPlan(inventory, "mini"), Runner("mini", host, round_trip_timeout=3))
-    facts.gather()
+    facts = gathered(inventory, "mini", Runner("mini", host, round_trip_timeout=3))
     findings = [evaluate(c, facts) for c in local_checks(inventory, SiteView(inventory), "mini")]
     assert host.calls == 1  # the first round trip failed: the host is not asked again this run
     assert {f.status for f in findings if "::unmodified:" not in str(f.found)} <= {Status.FAILED, Status.CANNOT_VERIFY}
@@ -91,21 +88,27 @@ def _run_checks(session: SuiteSession, checks) -> dict:
 
 
 def test_a_refused_round_trip_is_remembered_and_the_counts_are_what_was_sent(tmp_path):
-    """The host reports an EnvironmentFile= the allowlist refuses (`..` in it): round trip 2 (paths and files) is
-    refused before it is sent. It is refused once for the run: round trip 1 is not sent again for every check, the
-    checks that need round trip 2 are errors saying why, the others are judged, and the counts are what was sent."""
+    """The host reports an EnvironmentFile= the allowlist refuses (`..` in it) for the unit whose env files a check
+    reads: the second look (that file, the journal, the ssh config's aliases) is refused before it is sent. It is
+    refused once for the run: round trip 1 is not sent again for every check, the checks that need the second look
+    are errors saying why, the others are judged, and the counts are what was sent."""
     inventory = real_inventory()
-    show = mini_system_show().replace("EnvironmentFiles=/etc/open-webui/env (ignore_errors=no)",
-                                      "EnvironmentFiles=/etc/open-webui/../open-webui/env (ignore_errors=no)")
+    show = mini_system_show().replace("User=christopherbailey\nId=litellm-orch.service", "User=christopherbailey\n"
+                                      "EnvironmentFiles=/home/christopherbailey/litellm-orch/../litellm-orch/env "
+                                      "(ignore_errors=no)\nId=litellm-orch.service")
     mini = FakeMini(tmp_path).show("system", show)
+    for path, name in ((inventory.litellm.config, "router.yaml"), (inventory.litellm.env_file, "env.local"),
+                       (inventory.ssh_config[0].file, "ssh_config")):
+        mini.file(path, fixture(name))
     session = FakeMiniSession(mini, inventory=inventory, site=SiteView(inventory))
     checks = list(local_checks(inventory, SiteView(inventory), "mini"))
     findings = _run_checks(session, checks)
     sent = session.mini_backend.scripts
-    assert len(sent) == 2  # units and listeners, the second look: each once; the files' round trip refused, never sent
+    assert len(sent) == 1  # round trip 1, once; the second look refused, never sent
     errors = {i for i, f in findings.items() if f.status is Status.ERROR}
-    assert errors and all(findings[i].found.startswith("ReadOnlyViolation: ") and "/../" in findings[i].found
-                          for i in errors), {findings[i].found for i in errors}
+    assert errors == {"litellm-orch::master-key", "litellm-orch::json-logs-journal", "home-assistant::ssh-config:dietpi"}
+    assert all(findings[i].found.startswith("ReadOnlyViolation: ") and "/../" in findings[i].found
+               for i in errors), {findings[i].found for i in errors}
     assert findings["litellm-orch::restart-sec"].status is Status.PASSED  # round trip 1's facts are still judged
     assert findings["open-webui::listen:3000"].status is not Status.ERROR  # its listeners too
     stats = session.host_stats()["mini"]

@@ -512,11 +512,11 @@ def test_make_host_uses_the_sessions_runner_after_the_facts(tree):
     try:
         host = make_host(session, "mini")
         runner = session.runners["mini"]
-        assert host.backend.runner is runner and runner.max_round_trips == 3
+        assert host.backend.runner is runner and runner.max_round_trips == 2
         facts_trips, facts_records = runner.batches, len(runner.records)
-        assert 1 <= facts_trips <= 3  # the facts came first, in their stated round trips
+        assert 1 <= facts_trips <= 2  # the facts came first, in their stated round trips
         assert host.file(str(tree / "file")).is_file
-        assert runner.max_round_trips == 3 and runner.batches > facts_trips  # the test's own trips, outside the budget
+        assert runner.max_round_trips == 2 and runner.batches > facts_trips  # the test's own trips, outside the budget
         assert session.records()[facts_records:] == host.backend.by_test[OUTSIDE_A_TEST]
         assert make_host(session, "mini").backend.runner is runner
     finally:
@@ -536,7 +536,7 @@ def test_testinfras_platform_probes_are_answered_by_the_facts_round_trip(tree):
         release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
         info = host.system_info
         assert (info.type, info.distribution, info.arch) == ("linux", release["ID"].strip('"'), os.uname().machine)
-        assert runner.batches == trips <= 3  # nothing sent for them: round trip 1 of the facts answered them
+        assert runner.batches == trips <= 2  # nothing sent for them: round trip 1 of the facts answered them
         with attributed_to("tests/local/test_x.py::test_a"):
             assert host.file(str(tree / "file")).is_file and host.file(str(tree / "file")).mode
         assert runner.batches == trips + 1 and runner.test_batches == 1
@@ -719,7 +719,7 @@ def test_one_round_trip_count_everywhere_saying_what_it_counts(tmp_path):
     run_dir = next((tmp_path / "reports").glob("2*"))
     mini = json.loads((run_dir / "results.json").read_text())["hosts"]["mini"]
     facts = mini["round_trips"] - mini["tests_round_trips"]
-    assert mini["tests_round_trips"] == 1 and 1 <= facts <= 3, mini
+    assert mini["tests_round_trips"] == 1 and 1 <= facts <= 2, mini
     said = f"mini: {mini['round_trips']} round trips ({facts} for the facts + 1 for the owner's tests), " \
            f"{mini['commands']} commands"
     assert said in output, output[-1500:]

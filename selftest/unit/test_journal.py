@@ -10,7 +10,7 @@ from conformance.checks.catalog import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.litellm import litellm_checks
 from conformance.facts.journal import denied, journal_command, json_lines
-from conformance.facts.plan import UnitKey
+from conformance.facts.service import UnitKey
 from conformance.runner import check_read_only
 from conformance.site import SiteView
 from ._support import FakeMini, fixture, mini_system_show, real_inventory

@@ -17,6 +17,7 @@ import pytest
 
 from conformance.checks.catalog import host_checks
 from conformance.checks.contract import contract_checks
+from conformance.facts.kinds import kind_of
 from conformance.inventory import load_baseline, load_inventory, load_site
 from conformance.replay import Replay
 from conformance.site import SiteView
@@ -28,14 +29,14 @@ pytestmark = pytest.mark.skipif(not (FIXTURE / "recording.json.gz").exists(), re
 
 # Each fact source's parser(s), as the code that reads the facts refers to them: broken, they raise.
 PARSERS = {
-    "systemd": ["conformance.facts.linux:parse_show"],
-    "launchd": ["conformance.facts.darwin:parse_print"],
-    "netstat": ["conformance.facts.darwin:parse_netstat"],
-    "ss": ["conformance.facts.linux:parse_ss"],
-    "stat": ["conformance.facts.linux:parse_stat", "conformance.facts.darwin:parse_stat"],
-    "env file": ["conformance.facts.linux:parse_env_assignments"],
+    "systemd": ["conformance.facts.systemd:parse_show"],
+    "launchd": ["conformance.facts.launchd:parse_print"],
+    "netstat": ["conformance.facts.netstat:parse_netstat"],
+    "ss": ["conformance.facts.sockets:parse_ss"],
+    "stat": ["conformance.facts.paths:parse_stat", "conformance.facts.bsd:parse_stat"],
+    "env file": ["conformance.facts.host:parse_env_assignments"],
     "router.yaml": ["conformance.checks.litellm:resolve_router"],
-    "plist": ["conformance.facts.darwin:parse_plist"],
+    "plist": ["conformance.facts.host:parse_plist"],
     "HTTP": ["conformance.facts.http:RecordingTransport.handle_request"],
 }
 
@@ -78,7 +79,7 @@ def _checks():
         baseline = load_baseline(replay.input("baseline")) if replay.input("baseline") else None
         checks = [c for h in inventory.hosts for c in host_checks(inventory, site, h.id, baseline)]
         checks += list(contract_checks(inventory))
-        return checks, {h.id: h.os for h in inventory.hosts}
+        return checks, {h.id: kind_of(h.os) for h in inventory.hosts}
     finally:
         replay.close()
 
@@ -95,8 +96,8 @@ def test_the_recorded_twin_replays_to_the_verdicts_it_had(tmp_path):
 
 @pytest.mark.parametrize("source", PARSERS)
 def test_a_broken_parser_changes_exactly_the_checks_that_need_it(source, tmp_path):
-    checks, os_of = _checks()
-    needing = {c.id for c in checks if any(n.source(os_of[c.host]) == source for n in c.needs)}
+    checks, kind_of_host = _checks()
+    needing = {c.id for c in checks if any(source in kind_of_host[c.host].sources(n) for n in c.needs)}
     assert needing, f"no check declares a need read with {source}"
     _, replayed = _replay(tmp_path, PARSERS[source])
     night = expected()["checks"]

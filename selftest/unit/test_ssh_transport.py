@@ -6,6 +6,7 @@ is ever contacted.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -277,7 +278,14 @@ def _free_port() -> int:
 def sshd(tmp_path_factory):
     if not os.path.exists(SSHD):
         pytest.skip("needs /usr/sbin/sshd: `make deps` installs openssh-server")
-    d = tmp_path_factory.mktemp("sshd")
+    with loopback_sshd(tmp_path_factory.mktemp("sshd"), "studio") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def loopback_sshd(d: Path, alias: str, server_config: str = ""):
+    """A real sshd on 127.0.0.1 (a free port, its own host key) accepting a throwaway client key, reached as `alias`
+    through `Sshd.config`; `server_config` adds sshd_config lines. Stopped, with its sessions, at the end."""
     host_key_line = _keygen(d / "host_key")
     client_key_line = _keygen(d / "client_key")
     (d / "authorized_keys").write_text(client_key_line + "\n")
@@ -285,7 +293,8 @@ def sshd(tmp_path_factory):
     (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key_line}\n")
     (d / "sshd_config").write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d / 'host_key'}\nAuthorizedKeysFile {d / 'authorized_keys'}\n"
-        "StrictModes no\nUsePAM no\nPidFile none\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n")
+        "StrictModes no\nUsePAM no\nPidFile none\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        + server_config)
     if os.geteuid() == 0:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir (the service makes it)
     log = d / "sshd.log"
@@ -293,7 +302,7 @@ def sshd(tmp_path_factory):
         proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stdin=subprocess.DEVNULL,
                                 stdout=log_file, stderr=log_file)
     server = Sshd(d, port, host_key_line, d / "client_key", log, d / "ssh_config", d / "known_hosts")
-    server.write_config(server.config, f"Host studio\n    HostName 127.0.0.1\n    Port {port}\n")
+    server.write_config(server.config, f"Host {alias}\n    HostName 127.0.0.1\n    Port {port}\n")
     try:
         _wait_listening(proc, log)
         yield server

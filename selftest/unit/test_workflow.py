@@ -119,8 +119,9 @@ def _span(text: str) -> float:
 def test_the_nightly_service_is_bounded_above_the_suites_own_worst_case_and_reports_a_stopped_run():
     """Type=oneshot without TimeoutStartSec waits forever: one hang would be every following night without a run.
     The bound sits above what the suite's own deadlines allow, so it stops only a run no deadline reaches."""
-    from conformance.plugin import CONTRACT_TEST_MARGIN, checks_by_marker
-    from conformance.session import FACTS, SuiteSession
+    from conformance.facts.plan import MAX_ROUND_TRIPS
+    from conformance.plugin import CONTRACT_TEST_MARGIN, checks_by_host
+    from conformance.session import SuiteSession
     from conformance.site import SiteView
 
     from ._support import real_inventory
@@ -130,8 +131,8 @@ def test_the_nightly_service_is_bounded_above_the_suites_own_worst_case_and_repo
     assert "TimeoutStartSec" in settings, "the nightly service has no bound: a hung run is never stopped"
     inventory = real_inventory()
     session = SuiteSession(inventory, SiteView(inventory))
-    session.checks = checks_by_marker(session)
-    worst = (sum(FACTS[h.os][1] for h in inventory.hosts) * session.round_trip_timeout  # every round trip
+    checks_by_host(session)
+    worst = (MAX_ROUND_TRIPS * len(inventory.hosts) * session.round_trip_timeout  # every round trip
              + session.contract_test_seconds() + CONTRACT_TEST_MARGIN  # the contract's gather and Open WebUI's path
              + sum(c.kind == "http" for cs in session.checks.values() for c in cs) * session.http.timeout)
     print(f"\nthe suite's own worst case: {worst / 60:.1f} min; the service stops a run after "
