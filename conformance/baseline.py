@@ -18,7 +18,7 @@ from .checks.baseline import baseline_checks
 from .facts.needs import HASH
 from .inventory import InventoryError, load_inventory, load_site
 from .session import SuiteSession
-from .site import SiteView
+from .site import SiteAddresses
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
     except InventoryError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    data = record(SuiteSession(inventory, SiteView(inventory, site), args.local_host))
+    data = record(SuiteSession(inventory, SiteAddresses(inventory, site), args.local_host))
     header = ("# Baseline of the services that must not be modified (recorded by python -m conformance.baseline).\n"
               "# Commit it; the suite's <service>::unmodified:* checks compare the files with these hashes.\n")
     text = header + yaml.safe_dump(data, sort_keys=False)

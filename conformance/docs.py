@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .checks.catalog import local_checks
+from .checks.derive import host_checks
 from .checks.contract import contract_checks
 from .inventory import load_inventory
-from .site import SiteView
+from .site import SiteAddresses
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- checks:begin (python -m conformance.docs --write) -->", "<!-- checks:end -->"
@@ -27,7 +27,7 @@ def _table(checks) -> str:
 
 def checks_table(inventory_path: Path = ROOT / "inventory.yaml") -> str:
     inventory = load_inventory(inventory_path)
-    return _table(local_checks(inventory, SiteView(inventory), "mini"))
+    return _table(host_checks(inventory, SiteAddresses(inventory), "mini"))
 
 
 def contract_table(inventory_path: Path = ROOT / "inventory.yaml") -> str:

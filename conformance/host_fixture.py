@@ -9,8 +9,7 @@ folder, tests/local/ -> the run's --local-host, tests/<marker>/ -> the inventory
 is a testinfra Host over conformance.testinfra_host.GuardedBackend on the SAME Runner as that host's facts. A host
 needs no folder for its documented checks (the generic module tests/test_hosts.py holds them); an owner's own
 testinfra tests of it go in tests/<its marker>/, made for them. A test anywhere else that asks for `host` fails,
-naming the folders it could be in. Each command is recorded with the test that sent it (`record.test`;
-`commands_by_test(config)`).
+naming the folders it could be in. Each command is recorded with the test that sent it (`record.test`).
 
 If another `host` fixture would win for a test of a conformance run (a conftest of its own, or testinfra's
 registered after this module), the run stops with a usage error before any test runs: testinfra's would run
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from .evidence import CommandRecord
 from .plugin import RUN, _marker_of
 from .testinfra_host import GuardedHost, attributed_to, make_host
 
@@ -58,15 +56,6 @@ def host(request: pytest.FixtureRequest) -> GuardedHost:
     if host_id not in hosts:
         hosts[host_id] = make_host(run.session, host_id)
     return hosts[host_id]
-
-
-def commands_by_test(config: pytest.Config) -> dict[str, list[CommandRecord]]:
-    """nodeid -> the records of the commands that test sent through `host`, over every host (in run order)."""
-    found: dict[str, list[CommandRecord]] = {}
-    for guarded in config.stash.get(HOSTS, {}).values():
-        for nodeid, records in guarded.backend.by_test.items():
-            found.setdefault(nodeid, []).extend(records)
-    return found
 
 
 @pytest.hookimpl(wrapper=True)

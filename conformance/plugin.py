@@ -15,12 +15,12 @@ import platform
 import shlex
 import time
 import warnings
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from .checks.catalog import evaluate, host_checks
+from .checks.derive import evaluate, host_checks
 from .checks.contract import Layer, contract_checks, latency_summary
 from .checks.finding import Check, Finding, Status
 from .checks.waivers import Verdict, judge
@@ -36,7 +36,7 @@ from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
 from .runner import Runner
 from .replay import Recorder, Recording, RecordingError, Replay, redacted_in_recording, write as write_recording
 from .session import LazyHttpProbe, SuiteSession
-from .site import SiteView
+from .site import SiteAddresses
 
 LOCAL = "local"  # the marker of the host the suite runs on (--local-host)
 CONTRACT = "contract"  # the marker (and folder) of the OpenAI-API contract's checks
@@ -149,7 +149,7 @@ def _load_session(config: pytest.Config, root: Path, replay: Replay | None = Non
     if local_host not in {h.id for h in inventory.hosts}:
         raise pytest.UsageError(f"--local-host={local_host}: no such host in {inventory_path} "
                                 f"(hosts: {', '.join(h.id for h in inventory.hosts)})")
-    session = SuiteSession(inventory, SiteView(inventory, site), local_host,
+    session = SuiteSession(inventory, SiteAddresses(inventory, site), local_host,
                            command_timeout=config.getoption("--command-timeout"),
                            round_trip_timeout=config.getoption("--round-trip-timeout"),
                            ssh_config=config.getoption("--ssh-config"),

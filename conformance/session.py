@@ -21,7 +21,7 @@ from .redaction import Redactor
 from .report.model import HostStats
 from .runner import LocalBackend, NoSshTarget, RoundTripFailed, Runner, SecretFiles, ssh_backend_for
 from .runner.runner import COMMAND_TIMEOUT, ROUND_TRIP_TIMEOUT
-from .site import SiteView
+from .site import SiteAddresses
 
 if TYPE_CHECKING:  # imported when first used: a run pays for what its selected checks ask (see LazyHttpProbe)
     from .facts.contract import ContractFacts
@@ -77,7 +77,7 @@ class Unreachable:
 @dataclass
 class SuiteSession:
     inventory: Inventory
-    site: SiteView
+    site: SiteAddresses
     local_host: str = "mini"  # the inventory host the suite runs on for `-m local`
     redactor: Redactor = field(default_factory=Redactor)
     waivers: dict = field(default_factory=dict)  # check id -> Waiver
@@ -167,7 +167,7 @@ class SuiteSession:
     def checks_of(self, host_id: str) -> list:
         """Every check of the host, derived from the inventory once."""
         if host_id not in self.checks:
-            from .checks.catalog import host_checks
+            from .checks.derive import host_checks
             self.checks[host_id] = host_checks(self.inventory, self.site, host_id, self.baseline)
         return self.checks[host_id]
 

@@ -7,7 +7,7 @@ from .inventory.schema import Inventory, Site
 
 
 @dataclass(frozen=True)
-class SiteView:
+class SiteAddresses:
     """Documented addresses, mapped through a site override when one is given."""
 
     inventory: Inventory

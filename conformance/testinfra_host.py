@@ -202,7 +202,7 @@ def _one_word(text: str) -> str | None:
 
 # --- what runs for a testinfra command ---------------------------------------------------------------------
 
-Answer = tuple[int, str, str]  # exit status, stdout, stderr: what testinfra gets back
+CommandResult = tuple[int, str, str]  # exit status, stdout, stderr: what testinfra gets back
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ class Plan:
     """The allowed argvs sent for one testinfra command (one round trip), and how their outputs answer it."""
 
     argvs: tuple[tuple[str, ...], ...]
-    answer: Callable[[list[Output]], Answer]
+    answer: Callable[[list[Output]], CommandResult]
     via: str = ""  # for messages: what testinfra asked, when something else runs
 
 
@@ -228,17 +228,17 @@ def _first_refusal(argvs: Sequence[Sequence[str]], runner: Runner) -> str | None
     return None
 
 
-def _as_is(outputs: list[Output]) -> Answer:
+def _as_is(outputs: list[Output]) -> CommandResult:
     return outputs[0].exit_status, outputs[0].stdout, outputs[0].stderr
 
 
-def _first_field(outputs: list[Output]) -> Answer:
+def _first_field(outputs: list[Output]) -> CommandResult:
     out = outputs[0]
     fields = out.stdout.split()
     return out.exit_status, (fields[0] + "\n") if out.exit_status == 0 and fields else "", out.stderr
 
 
-def _uid(outputs: list[Output]) -> Answer:
+def _uid(outputs: list[Output]) -> CommandResult:
     out = outputs[0]
     found = re.match(r"uid=(\d+)", out.stdout)
     if out.exit_status != 0 or not found:
@@ -332,7 +332,7 @@ class GuardedBackend(BaseBackend):
         size = self.kind.files.size(path)
         read = ("head", "-c", str(self.max_read_bytes), "--", path)
 
-        def answer(outputs: list[Output]) -> Answer:
+        def answer(outputs: list[Output]) -> CommandResult:
             stat, out = outputs
             found = self.kind.files.parse_size(stat.stdout)
             if stat.exit_status == 0 and found.isdigit() and int(found) > self.max_read_bytes:
@@ -343,7 +343,7 @@ class GuardedBackend(BaseBackend):
         return Plan((size, read), answer, f" (asked as `{command}`)")
 
     # --- a path's type and stat fields: one look per test (GNU stat) -----------------------------------------
-    def _from_look(self, command: str) -> Answer | None:
+    def _from_look(self, command: str) -> CommandResult | None:
         """testinfra's answer to a single-path type test or stat field, from this test's look at the path (sent
         now if it has none); None for any other command, or on a kind of host whose stat is not GNU's."""
         __tracebackhide__ = True
@@ -473,7 +473,7 @@ def _look_argvs(path: str) -> tuple[tuple[str, ...], ...]:
     return (("stat", "-c", "%F|%a|%U|%G|%s|%n", "--", path), ("stat", "-L", "-c", "|".join(LOOK_FIELDS), "--", path))
 
 
-def _answer_from_look(argv: Sequence[str], link: Output, target: Output) -> Answer:
+def _answer_from_look(argv: Sequence[str], link: Output, target: Output) -> CommandResult:
     """What `test -X P` / `stat -Lc %X P` would have answered, from `stat -c` of P and `stat -L -c` of what it leads to
     (the same system calls: test -L is lstat's type, every other test and stat -L is stat's)."""
     if argv[0] == "test":
@@ -506,7 +506,7 @@ def _map_unit_exists(backend: GuardedBackend, m: re.Match, command: str) -> Plan
     name = m["name"]
     pattern = re.compile("".join("." if c == "." else re.escape(c) for c in name))  # grep's ^NAME: `.` is any char
 
-    def answer(outputs: list[Output]) -> Answer:
+    def answer(outputs: list[Output]) -> CommandResult:
         out = outputs[0]
         if out.exit_status != 0:
             raise HostCommandFailed(f"{backend.hostname}: `{out.command}` failed (exit {out.exit_status}): "

@@ -9,9 +9,9 @@ facts; the health of an MLX port is a GET from the run's host on both sides.
 """
 from __future__ import annotations
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.inventory import load_inventory, load_site
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 from . import paths
 
@@ -108,7 +108,7 @@ CHECK = {{"unit": _unit, "absent": _absent, "path": _path, "content": _content, 
 def facts_of(host_id: str, site_file=paths.ROOT / "lab" / "site-twin.yaml") -> dict[str, tuple[str, tuple]]:
     """check id -> (what the idiomatic test does, its arguments), for every check of the suite on the host."""
     inventory = load_inventory(paths.ROOT / "inventory.yaml")
-    site = SiteView(inventory, load_site(site_file, inventory))
+    site = SiteAddresses(inventory, load_site(site_file, inventory))
     facts = {}
     for check in host_checks(inventory, site, host_id):
         facts[check.id] = _idiom(check, inventory)

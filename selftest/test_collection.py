@@ -4,10 +4,10 @@ import sys
 
 import pytest
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.docs import ROOT
 from conformance.inventory import load_inventory
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 
 @pytest.mark.parametrize("marker, host", [("local", "mini"), ("studio", "studio"), ("dietpi", "dietpi")])
@@ -18,6 +18,6 @@ def test_every_check_is_a_collected_test_of_its_marker(marker, host):
     collected = [line.split("[", 1)[1].rstrip("]") for line in run.stdout.splitlines()
                  if line.startswith(f"tests/{marker}/") and "[" in line]  # the owner's own tests carry no check
     inventory = load_inventory(ROOT / "inventory.yaml")
-    expected = [c.id for c in host_checks(inventory, SiteView(inventory), host)]
+    expected = [c.id for c in host_checks(inventory, SiteAddresses(inventory), host)]
     assert expected and sorted(collected) == sorted(expected)
     assert len(collected) == len(set(collected))

@@ -1,15 +1,15 @@
 """The fault catalog proves every check of every twin host: each check id is failed on purpose by some drift."""
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.docs import ROOT
 from conformance.inventory import load_inventory, load_site
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from lab.faults import CATALOG, CONTRACT_CATALOG
 
 
 def _check_ids() -> set[str]:
     inventory = load_inventory(ROOT / "inventory.yaml")
     site = load_site(ROOT / "lab" / "site-twin.yaml", inventory)
-    return {c.id for host in ("mini", "studio", "dietpi") for c in host_checks(inventory, SiteView(inventory, site), host)}
+    return {c.id for host in ("mini", "studio", "dietpi") for c in host_checks(inventory, SiteAddresses(inventory, site), host)}
 
 
 def test_every_check_is_failed_by_some_fault():

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from ..facts.base import CannotVerify
 from ..inventory.schema import Baseline, Inventory, Service
-from ..site import SiteView
+from ..site import SiteAddresses
 from ..facts.needs import HASH, Need
 from .finding import Check, Finding, Impact, compare
 
@@ -29,7 +29,7 @@ def protected_files(service: Service) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def baseline_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Baseline | None) -> Iterator[Check]:
+def baseline_checks(inventory: Inventory, site: SiteAddresses, host_id: str, baseline: Baseline | None) -> Iterator[Check]:
     for service in inventory.services_on(host_id):
         if not service.must_not_modify:
             continue
@@ -40,7 +40,7 @@ def baseline_checks(inventory: Inventory, site: SiteView, host_id: str, baseline
                         needs=(Need(HASH, path),))
 
 
-def _unchanged(facts, path: str, site: SiteView, baseline: Baseline | None) -> Finding:
+def _unchanged(facts, path: str, site: SiteAddresses, baseline: Baseline | None) -> Finding:
     # A missing baseline is a prerequisite the owner provides, like a privilege: named, never a pass.
     if baseline is None:
         raise CannotVerify(f"needs a recorded baseline: record one with `{RECORD}` and commit it (see README)")

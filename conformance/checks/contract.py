@@ -35,7 +35,7 @@ from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_a
 from .http import is_good, judge
 
 if TYPE_CHECKING:  # the contract's client (openai, httpx2) is imported only by a run that asks the contract
-    from ..facts.contract import Answer, ContractFacts, RouteAnswers, RoutePlan, Way
+    from ..facts.contract import RequestOutcome, ContractFacts, RouteAnswers, RoutePlan, PathAnswers
 
 NOT_EVIDENCE = "the body's `model` is not evidence: LiteLLM rewrites it to the route's name"
 UNAUTHENTICATED = "security: the proxy answered a request that carried no key (no master key, as documented)"
@@ -100,7 +100,7 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
 
 # --- proxy-wide ---------------------------------------------------------------------------------
 
-def _recorded(*answers: Answer | None) -> None:
+def _recorded(*answers: RequestOutcome | None) -> None:
     """In a replay, an answer its recording does not hold cannot be judged: cannot verify, never a pass."""
     missing = next((a for a in answers if a is not None and a.failure is Failure.NOT_RECORDED), None)
     if missing:
@@ -297,7 +297,7 @@ def _backend(facts: ContractFacts, route: str) -> Finding:
 
 # --- what makes an answer right ------------------------------------------------------------------
 
-def fingerprint_problems(answer: Answer, api: Api) -> list[str]:
+def fingerprint_problems(answer: RequestOutcome, api: Api) -> list[str]:
     """What in this answer (through the proxy) says it did not come from a backend of this API."""
     problems = []
     stream = answer.what.endswith("(stream)")
@@ -317,7 +317,7 @@ def fingerprint_problems(answer: Answer, api: Api) -> list[str]:
     return problems
 
 
-def _answer_problems(answer: Answer, api: Api, plan: RoutePlan, direct: bool) -> list[str]:
+def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: bool) -> list[str]:
     if not answer.ok:
         return [answer.shown()]
     stream = answer.what.endswith("(stream)")
@@ -356,7 +356,7 @@ def _answer_problems(answer: Answer, api: Api, plan: RoutePlan, direct: bool) ->
     return problems
 
 
-def _direct_problems(way: Way, plan: RoutePlan, excerpt) -> list[str]:
+def _direct_problems(way: PathAnswers, plan: RoutePlan, excerpt) -> list[str]:
     """What the backend's own answers get wrong: its health (as its kind documents a healthy answer), its model
     list, its chats and stream."""
     problems = []
@@ -375,23 +375,23 @@ def _direct_problems(way: Way, plan: RoutePlan, excerpt) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def _judged(answer: Answer) -> bool:
+def _judged(answer: RequestOutcome) -> bool:
     """An answer whose status and body say something (not a connection that failed, not a refused key)."""
     return answer.status is not None and answer.failure in (None, Failure.STATUS)
 
 
-def _healthy(answer: Answer, api: Api) -> bool:
+def _healthy(answer: RequestOutcome, api: Api) -> bool:
     return _judged(answer) and is_good(api.health, answer.status, answer.raw)
 
 
-def _health_shown(answer: Answer, api: Api, excerpt) -> str:
+def _health_shown(answer: RequestOutcome, api: Api, excerpt) -> str:
     if not _judged(answer):
         return answer.shown()
     expected, found = judge(api.health, answer.status, answer.raw, excerpt)
     return f"{answer.what}: {found}, not {expected} ({api.id}'s healthy answer)"
 
 
-def _guard_problems(way: Way, api: Api) -> list[str]:
+def _guard_problems(way: PathAnswers, api: Api) -> list[str]:
     """A kind with a key must refuse its model list asked without it (401), as its guard documents."""
     refused = way.without_key
     if refused is None or (refused.status == 401 and refused.failure is Failure.AUTH):
@@ -400,7 +400,7 @@ def _guard_problems(way: Way, api: Api) -> list[str]:
             f"({api.id}'s guard on {', '.join(api.auth.guards)})"]
 
 
-def _way_source(way: Way) -> str:
+def _way_source(way: PathAnswers) -> str:
     answers = way.answers()
     return answers[0].what if answers else "no request"
 
@@ -415,7 +415,7 @@ def _proxy_down(facts: ContractFacts) -> bool:
     return facts.proxy.readiness.failure in (Failure.REFUSED, Failure.TIMEOUT)
 
 
-def _proxy_layer(facts: ContractFacts, answer: Answer) -> Layer | None:
+def _proxy_layer(facts: ContractFacts, answer: RequestOutcome) -> Layer | None:
     if _proxy_down(facts) or answer.failure is Failure.REFUSED:
         return Layer.PROXY_DOWN
     if answer.failure is Failure.AUTH:
@@ -423,7 +423,7 @@ def _proxy_layer(facts: ContractFacts, answer: Answer) -> Layer | None:
     return Layer.PROXY_ERROR if answer.failure else None
 
 
-def _backend_layer(way: Way, api: Api) -> Layer | None:
+def _backend_layer(way: PathAnswers, api: Api) -> Layer | None:
     """What the direct answers say about the backend."""
     first = way.first_failure()
     health = way.health
@@ -435,7 +435,7 @@ def _backend_layer(way: Way, api: Api) -> Layer | None:
             Failure.AUTH: Layer.BACKEND_REFUSES_ACCESS}.get(first.failure, Layer.BACKEND_MALFORMED)
 
 
-def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[Answer]) -> Layer | None:
+def _route_layer(facts: ContractFacts, answers: RouteAnswers, through: list[RequestOutcome]) -> Layer | None:
     """Through-the-proxy trouble: the proxy's when the backend keeps its contract directly, else the backend's."""
     if _proxy_down(facts) or any(a.failure is Failure.REFUSED for a in through):
         return Layer.PROXY_DOWN
@@ -462,7 +462,7 @@ def latency_summary(facts: ContractFacts) -> dict:
     return {"proxy": facts.proxy_base, "wall_seconds": round(facts.wall_seconds, 4), "routes": routes}
 
 
-def _timings(way: Way) -> dict:
+def _timings(way: PathAnswers) -> dict:
     chats = [a for a in way.chats if a.ok]
     totals = sorted(a.seconds for a in chats)
     stream = way.stream if way.stream is not None and way.stream.ok else None

@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 from ..inventory.schema import GoodAnswer, HttpCheck, Service
-from ..site import SiteView
+from ..site import SiteAddresses
 from ..facts.needs import HTTP, Need
 from .finding import Check, Finding, Impact, compare
 
 Excerpt = Callable[[str | bytes, int], str]  # the start of a text for a message: redacted first, then cut
 
 
-def http_checks(service: Service, site: SiteView) -> Iterator[Check]:
+def http_checks(service: Service, site: SiteAddresses) -> Iterator[Check]:
     for probe in service.http:
         url = f"http://{site.address(service.host)}:{probe.port}{probe.path}"
         yield Check(id=f"{service.id}::http:{probe.name}", host=service.host, kind="http", source=probe.source,

@@ -10,12 +10,12 @@ from ..facts.launchd import job_program, restart_behaviour
 from ..facts.needs import LISTENERS, PATH, PLIST, SERVICE, SYSTEM, Need
 from ..facts.service import UnitKey
 from ..inventory.schema import Inventory, LaunchdJob
-from ..site import SiteView
+from ..site import SiteAddresses
 from .finding import Check, Finding, Impact, compare, failed
 from .service import loaded, running_or_exited_cleanly
 
 
-def launchd_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterator[Check]:
+def launchd_checks(inventory: Inventory, site: SiteAddresses, host_id: str) -> Iterator[Check]:
     host = inventory.host(host_id)
     kind = kind_of(host.os)
     jobs = [j for j in inventory.launchd if j.host == host_id]

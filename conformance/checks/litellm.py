@@ -8,7 +8,7 @@ from ..facts import journal as journal_facts
 from ..facts.litellm import Deployment, RouterConfig, RouterConfigError, resolve_router
 from ..facts.service import UnitKey
 from ..inventory.schema import Inventory, LiteLLM, Route
-from ..site import SiteView
+from ..site import SiteAddresses
 from ..facts.needs import ENV, JOURNAL, ROUTER, SERVICE, SERVICE_ENV, Need
 from .finding import Check, Finding, Impact, Status, compare, compare_sets, failed
 
@@ -16,7 +16,7 @@ UNAUTHENTICATED = "security: the proxy accepts unauthenticated requests (no mast
 MASTER_KEY_VARIABLE = "LITELLM_MASTER_KEY"  # LiteLLM enables a master key from this variable too
 
 
-def litellm_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
+def litellm_checks(inventory: Inventory, site: SiteAddresses) -> Iterator[Check]:
     cfg = inventory.litellm
     if cfg is None:
         return

@@ -19,7 +19,7 @@ from ..facts.backend_auth import backend_key, key_headers, missing_key, needs_ke
 from ..facts.base import CannotVerify
 from ..facts.needs import HTTP, LISTENERS, Need
 from ..inventory.schema import Api, Health, Inventory, Route
-from ..site import SiteView
+from ..site import SiteAddresses
 from .finding import Check, Finding, Impact, compare, failed, not_applicable
 from .http import described, judge
 
@@ -41,7 +41,7 @@ def routes_on(inventory: Inventory, host_id: str) -> list[Route]:
     return found
 
 
-def route_checks(inventory: Inventory, site: SiteView, host_id: str) -> Iterator[Check]:
+def route_checks(inventory: Inventory, site: SiteAddresses, host_id: str) -> Iterator[Check]:
     for route in routes_on(inventory, host_id):
         port = route_port(route)
         service = route.backend

@@ -11,12 +11,12 @@ from functools import partial
 
 from ..inventory.schema import Inventory, SshConfigEntry
 from ..runner.sshconfig import Resolved
-from ..site import SiteView
+from ..site import SiteAddresses
 from ..facts.needs import SSH_CONFIG, TEXT, Need
 from .finding import Check, Finding, Impact, compare, unreadable
 
 
-def ssh_config_checks(inventory: Inventory, site: SiteView) -> Iterator[Check]:
+def ssh_config_checks(inventory: Inventory, site: SiteAddresses) -> Iterator[Check]:
     for entry in inventory.ssh_config:
         address = site.address(entry.target_host)
         yield Check(id=f"{entry.service}::ssh-config:{entry.target_host}", host=entry.on_host, kind="ssh-config",

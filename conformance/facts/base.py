@@ -36,7 +36,7 @@ class Unavailable(Exception):
         self.evidence = evidence
 
 
-def answered(out: Output) -> Output:
+def require_finished(out: Output) -> Output:
     """The output, unless its command was killed at its deadline (or, in a replay, is not in the recording)."""
     if out.not_recorded:
         raise CannotVerify(f"not in the recording: `{out.command}` ({out.stderr.strip()})", (out.record,))

@@ -1,5 +1,5 @@
 """Paths, hashes and file bytes on macOS with its stock BSD tools: `stat -L -f`, `shasum -a 256`,
-`base64 -i`, and the host's identity (`uname -s`, `sw_vers`).
+and `base64 -i`. (The host's identity, `uname -s` and `sw_vers`, is asked only for testinfra: facts/kinds.py.)
 
 GNU and BSD tools differ in flags, output and wording, so these are the macOS twins of
 paths.py's commands and parsers; they return the same PathFact.
@@ -25,10 +25,6 @@ _TYPES = {
     "Socket": "socket",
     "Whiteout File": "whiteout",
 }
-
-UNAME_COMMAND = ["uname", "-s"]
-SW_VERS_COMMAND = ["sw_vers"]
-
 
 def stat_command(paths: list[str]) -> list[str]:
     """`stat -L -f '%HT|%Lp|%Su|%Sg|%z|%N' path...` (BSD stat takes no `--`: the paths are absolute).
@@ -101,20 +97,3 @@ def base64_command(path: str) -> list[str]:
     """`base64 -i path`: the file's bytes as text on stdout (decode with launchd.decode_base64_output)."""
     return ["base64", "-i", path]
 
-
-def parse_uname(stdout: str) -> str:
-    """`uname -s` -> "Darwin" on macOS."""
-    return stdout.strip()
-
-
-def parse_sw_vers(stdout: str) -> dict[str, str]:
-    """`ProductName:\\t\\tmacOS` lines -> {"ProductName": "macOS", "ProductVersion": "14.4.1", ...}.
-
-    A Rapid Security Response adds `ProductVersionExtra:\\t(a)`.
-    """
-    fields = {}
-    for line in stdout.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            fields[key.strip()] = value.strip()
-    return fields

@@ -37,7 +37,7 @@ import openai
 from ..evidence import CommandRecord
 from ..inventory.schema import Api, Inventory, Route
 from ..redaction import Redactor
-from ..site import SiteView
+from ..site import SiteAddresses
 from .base import Unavailable
 from .backend_auth import backend_key, key_headers, needs_key
 from .http import EXCHANGE, DeadlineExceeded, HttpProbe, NotRecorded, reason_of, record_of, request_of
@@ -51,7 +51,7 @@ COOLDOWN = re.compile(r"No deployments available|cooldown", re.IGNORECASE)
 
 
 @dataclass
-class Answer:
+class RequestOutcome:
     """One request's outcome: an OpenAI answer (parsed), or how it failed. Never raises."""
 
     what: str  # "POST http://.../chat/completions (stream)"
@@ -96,19 +96,19 @@ class Answer:
 
 
 @dataclass
-class Way:
-    """The answers of one way to a route: directly, or through the proxy."""
+class PathAnswers:
+    """The answers of one path to a route: directly to the backend, or through the proxy."""
 
-    health: Answer | None = None
-    models: Answer | None = None
-    chats: list[Answer] = field(default_factory=list)
-    stream: Answer | None = None
-    without_key: Answer | None = None  # directly, for a kind with a key: its model list asked without it (refused)
+    health: RequestOutcome | None = None
+    models: RequestOutcome | None = None
+    chats: list[RequestOutcome] = field(default_factory=list)
+    stream: RequestOutcome | None = None
+    without_key: RequestOutcome | None = None  # directly, for a kind with a key: its model list asked without it (refused)
 
-    def answers(self) -> list[Answer]:
+    def answers(self) -> list[RequestOutcome]:
         return [a for a in (self.health, self.models, self.without_key, *self.chats, self.stream) if a is not None]
 
-    def first_failure(self) -> Answer | None:
+    def first_failure(self) -> RequestOutcome | None:
         """The first request that failed (the one asked without the key is refused by design: not counted)."""
         return next((a for a in self.answers() if not a.ok and a is not self.without_key), None)
 
@@ -120,8 +120,8 @@ class Way:
 @dataclass
 class RouteAnswers:
     plan: RoutePlan
-    direct: Way
-    proxy: Way
+    direct: PathAnswers
+    proxy: PathAnswers
     seconds: float  # wall time of the route's requests, both ways
     unfinished: str = ""  # why the route has no complete answers (it overran its budget, its thread failed)
 
@@ -130,22 +130,22 @@ class RouteAnswers:
         return replace(self, direct=_copy(self.direct), proxy=_copy(self.proxy))
 
 
-def _copy(way: Way) -> Way:
-    return Way(way.health, way.models, list(way.chats), way.stream, way.without_key)
+def _copy(way: PathAnswers) -> PathAnswers:
+    return PathAnswers(way.health, way.models, list(way.chats), way.stream, way.without_key)
 
 
 @dataclass
 class ProxyAnswers:
-    readiness: Answer
-    models: Answer
-    unknown_model: Answer
-    without_key: Answer | None  # documented key: the same list asked without it
+    readiness: RequestOutcome
+    models: RequestOutcome
+    unknown_model: RequestOutcome
+    without_key: RequestOutcome | None  # documented key: the same list asked without it
 
 
 class ContractFacts(ContractPlan):
     """The contract's answers, gathered once per run (`gather`), concurrently per route."""
 
-    def __init__(self, inventory: Inventory, site: SiteView, run_host: str, http: HttpProbe,
+    def __init__(self, inventory: Inventory, site: SiteAddresses, run_host: str, http: HttpProbe,
                  deadline: float | None = None, host_facts=None, environ: dict | None = None,
                  redactor: Redactor | None = None) -> None:
         super().__init__(inventory, site, run_host, deadline)
@@ -191,7 +191,7 @@ class ContractFacts(ContractPlan):
         done: dict[str, RouteAnswers] = {}
         threads = []
         for plan in self.plans:
-            progress[plan.route.name] = RouteAnswers(plan, Way(), Way(), 0.0)
+            progress[plan.route.name] = RouteAnswers(plan, PathAnswers(), PathAnswers(), 0.0)
             thread = threading.Thread(target=self._route_thread, args=(progress[plan.route.name], done),
                                       name=f"contract:{plan.route.name}", daemon=True)
             thread.start()
@@ -220,7 +220,7 @@ class ContractFacts(ContractPlan):
                                         for what in ("health/readiness", "models", "chat/completions")), None)
         for plan in self.plans:
             if plan.route.name not in self.routes:
-                answers = progress.get(plan.route.name) or RouteAnswers(plan, Way(), Way(), 0.0)
+                answers = progress.get(plan.route.name) or RouteAnswers(plan, PathAnswers(), PathAnswers(), 0.0)
                 self.routes[plan.route.name] = replace(answers.snapshot(), unfinished=reason)
 
     def _client(self, base_url: str, deadline: float, api_key: str | None) -> openai.OpenAI:
@@ -253,7 +253,7 @@ class ContractFacts(ContractPlan):
         self._chats(proxy, client, key, plan.route.name, b)
         return RouteAnswers(plan, direct, proxy, time.monotonic() - started)
 
-    def _ask_backend(self, plan: RoutePlan, direct: Way) -> None:
+    def _ask_backend(self, plan: RoutePlan, direct: PathAnswers) -> None:
         """The backend itself, as its kind says: its health request, its model list, a chat and a stream, each with
         the kind's key where the kind guards the path. Without the key a kind needs, the requests it guards are
         not sent (the check cannot be verified); with it, the model list is asked once more without it (it must
@@ -273,14 +273,14 @@ class ContractFacts(ContractPlan):
         self._chats(direct, self._client(plan.direct_base, b.deadline, chat_key), chat_key,
                     (listed or [plan.route.name])[0], b)
 
-    def _chats(self, way: Way, client: openai.OpenAI, key: str | None, model: str, b: Budget) -> None:
+    def _chats(self, way: PathAnswers, client: openai.OpenAI, key: str | None, model: str, b: Budget) -> None:
         for _ in range(b.requests):
             way.chats.append(self._chat(client, key, model, b.max_tokens, stream=False))
             if way.chats[-1].failure in (Failure.REFUSED, Failure.TIMEOUT):
                 return  # remembered: the backend is down or silent; asking again only costs the deadline
         way.stream = self._chat(client, key, model, b.max_tokens, stream=True)
 
-    def open_webui(self) -> tuple[str, Answer]:
+    def open_webui(self) -> tuple[str, RequestOutcome]:
         """Open WebUI's own path: its env file's base URL and key, asking for the model list. The key is sent
         only to a documented address (UndocumentedAddress otherwise): whatever else the file names is not
         the proxy the inventory documents, and is never given a credential."""
@@ -304,8 +304,8 @@ class ContractFacts(ContractPlan):
         return base, answer
 
     # --- one request each: never raises, the failure is the answer ----------------------------------
-    def _get(self, url: str, deadline: float, headers: dict[str, str] | None = None) -> Answer:
-        answer = Answer(f"GET {url}")
+    def _get(self, url: str, deadline: float, headers: dict[str, str] | None = None) -> RequestOutcome:
+        answer = RequestOutcome(f"GET {url}")
         started = time.monotonic()
         try:
             got = self.http.fetch(url, deadline, headers)
@@ -318,7 +318,7 @@ class ContractFacts(ContractPlan):
         answer.seconds = time.monotonic() - started
         return answer
 
-    def _model_list(self, url: str, deadline: float, headers: dict[str, str]) -> Answer:
+    def _model_list(self, url: str, deadline: float, headers: dict[str, str]) -> RequestOutcome:
         """A backend's model list at the path its kind names: an OpenAI list, its ids read."""
         answer = self._get(url, deadline, headers)
         if answer.ok:
@@ -330,8 +330,8 @@ class ContractFacts(ContractPlan):
                       f"not an OpenAI model list: {self.redactor.excerpt(answer.raw, 120)!r}")
         return answer
 
-    def _models(self, client: openai.OpenAI, key: str | None) -> Answer:
-        answer = Answer(f"GET {client.base_url}models")
+    def _models(self, client: openai.OpenAI, key: str | None) -> RequestOutcome:
+        answer = RequestOutcome(f"GET {client.base_url}models")
         started = time.monotonic()
         try:
             raw = client.models.with_raw_response.list(extra_headers=self._key_headers(key))
@@ -344,8 +344,8 @@ class ContractFacts(ContractPlan):
         answer.seconds = time.monotonic() - started
         return answer
 
-    def _chat(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool) -> Answer:
-        answer = Answer(f"POST {client.base_url}chat/completions" + (" (stream)" if stream else ""))
+    def _chat(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool) -> RequestOutcome:
+        answer = RequestOutcome(f"POST {client.base_url}chat/completions" + (" (stream)" if stream else ""))
         started = time.monotonic()
         request = None
         try:
@@ -387,17 +387,17 @@ def _saw_done(request) -> bool:
     return exchange is not None and b"data: [DONE]" in exchange.tail
 
 
-def _fail(answer: Answer, failure: Failure, reason: str) -> None:
+def _fail(answer: RequestOutcome, failure: Failure, reason: str) -> None:
     answer.failure, answer.reason = failure, reason
 
 
-def _not_asked(what: str, reason: str) -> Answer:
-    answer = Answer(what)
+def _not_asked(what: str, reason: str) -> RequestOutcome:
+    answer = RequestOutcome(what)
     _fail(answer, Failure.TIMEOUT, reason)
     return answer
 
 
-def _transport_failure(answer: Answer, error: httpx2.HTTPError, deadline: float) -> None:
+def _transport_failure(answer: RequestOutcome, error: httpx2.HTTPError, deadline: float) -> None:
     if isinstance(error, NotRecorded):
         _fail(answer, Failure.NOT_RECORDED, str(error))
         return
@@ -409,7 +409,7 @@ def _transport_failure(answer: Answer, error: httpx2.HTTPError, deadline: float)
         answer.evidence = _records(request_of(error))
 
 
-def _client_failure(answer: Answer, error: Exception, timeout, excerpt: Excerpt) -> None:
+def _client_failure(answer: RequestOutcome, error: Exception, timeout, excerpt: Excerpt) -> None:
     deadline = timeout if isinstance(timeout, (int, float)) else getattr(timeout, "read", None)
     if isinstance(error, openai.APIStatusError):
         answer.status = error.status_code
@@ -449,7 +449,7 @@ def _error_text(error: openai.APIStatusError, excerpt: Excerpt) -> str:
     return excerpt(str(body or error.message), 300)
 
 
-def _take_completion(answer: Answer, raw, excerpt: Excerpt) -> None:
+def _take_completion(answer: RequestOutcome, raw, excerpt: Excerpt) -> None:
     """A whole answer: read as JSON first (what the client parses is lenient), then its fields."""
     text = raw.http_response.text
     try:
@@ -471,7 +471,7 @@ def _take_completion(answer: Answer, raw, excerpt: Excerpt) -> None:
     answer.usage = completion.usage.model_dump() if completion.usage else None
 
 
-def _take_chunk(answer: Answer, chunk, started: float) -> None:
+def _take_chunk(answer: RequestOutcome, chunk, started: float) -> None:
     answer.chunks += 1
     answer.ids.append(chunk.id)
     answer.body = chunk.model_dump()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..inventory.schema import Api, Inventory, Route
 from .backend_auth import needs_key
-from ..site import SiteView
+from ..site import SiteAddresses
 
 UNKNOWN_MODEL = "conformance-no-such-route"
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -65,7 +65,7 @@ class ContractPlan:
     """The contract's requests as planned for a run standing on `run_host` (the inventory's budgets, or one deadline
     for every request given as `deadline`)."""
 
-    def __init__(self, inventory: Inventory, site: SiteView, run_host: str, deadline: float | None = None) -> None:
+    def __init__(self, inventory: Inventory, site: SiteAddresses, run_host: str, deadline: float | None = None) -> None:
         self.inventory = inventory
         self.site = site
         self.run_host = run_host  # the host the suite runs on: loopback addresses mean it only there

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import bsd, paths
 from .paths import PathFact
-from ..runner import Binary
+from ..runner import BinaryCommand
 
 
 class GnuFiles:
@@ -27,9 +27,9 @@ class GnuFiles:
         """At most limit+1 bytes, so a file over the limit shows as such (the runner reads regular files only)."""
         return paths.read_command(path, limit)
 
-    def read_bytes(self, path: str, limit: int) -> Binary:
+    def read_bytes(self, path: str, limit: int) -> BinaryCommand:
         """The same read, carried byte for byte (base64 in transit: a binary plist survives)."""
-        return Binary(self.read(path, limit))
+        return BinaryCommand(self.read(path, limit))
 
     def hash(self, path: str) -> list[str]:
         return paths.hash_command(path)

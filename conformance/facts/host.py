@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..redaction import Redactor, is_secret_name
-from ..runner import BatchFailed, Binary, LocalBackend, Output, Runner
+from ..runner import BatchFailed, BinaryCommand, LocalBackend, Output, Runner
 from ..runner.secret_files import SECRET_FILE
 from ..runner.sshconfig import Files, Resolved, ResolveFailed, failure, includes, list_aliases, parse_resolved, \
     resolve_command
 from . import journal as journal_facts
-from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, answered, hide_unparsed, remembered
+from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, require_finished, hide_unparsed, remembered
 from .envfile import parse_env_assignments
 from .kinds import HostKind
 from .launchd import PlistError, parse_plist
@@ -104,13 +104,13 @@ class HostFacts:
         self._learn_secrets()
 
     # --- round trip 1: everything that depends on no other answer ---------------------------------------------
-    def _first_asks(self) -> dict[tuple, tuple[list[str] | Binary, list[tuple]]]:
+    def _first_asks(self) -> dict[tuple, tuple[list[str] | BinaryCommand, list[tuple]]]:
         """argv -> (the command as sent, what its answer is filed under); one command answers every ask of it."""
         plan, files = self.plan, self.kind.files
-        asks: dict[tuple, tuple[list[str] | Binary, list[tuple]]] = {}
+        asks: dict[tuple, tuple[list[str] | BinaryCommand, list[tuple]]] = {}
 
         def ask(what: tuple, argv) -> None:
-            asks.setdefault((isinstance(argv, Binary), tuple(argv)), (argv, []))[1].append(what)
+            asks.setdefault((isinstance(argv, BinaryCommand), tuple(argv)), (argv, []))[1].append(what)
 
         if plan.groups:
             ask(("groups",), GROUPS)
@@ -163,7 +163,7 @@ class HostFacts:
     def planned(self) -> list[list[list[str] | str]]:
         """The round trips a run will send (what --dry-run lists); the second look's commands depend on round
         trip 1's answers."""
-        first = [f"{shlex.join(argv)} | base64" if isinstance(argv, Binary) else list(argv)
+        first = [f"{shlex.join(argv)} | base64" if isinstance(argv, BinaryCommand) else list(argv)
                  for argv, _ in self._first_asks().values()]
         second = [self.kind.services.journal_planned(key) for key in self.plan.journals]
         if self.plan.service_env:
@@ -182,11 +182,11 @@ class HostFacts:
 
     @property
     def groups(self) -> list[str]:
-        return answered(self._answer(("groups",))).stdout.split()
+        return require_finished(self._answer(("groups",))).stdout.split()
 
     def system(self) -> Fact:
         """The host's kernel name, as `uname -s` prints it."""
-        out = answered(self._answer(("system",)))
+        out = require_finished(self._answer(("system",)))
         return Fact(out.stdout.strip(), out)
 
     def service(self, key: UnitKey) -> Fact:
@@ -194,18 +194,18 @@ class HostFacts:
         self._first  # a failed round trip is the reason, before any refusal
         if key in self._refused:
             raise self._refused[key]
-        out = answered(self._answer(("service", key)))
+        out = require_finished(self._answer(("service", key)))
         return Fact(self.kind.services.state(key, out, self._services[key], self.said), out)
 
     def listeners(self) -> Fact:
-        out = answered(self._answer(("listeners",)))
+        out = require_finished(self._answer(("listeners",)))
         if out.exit_status != 0:
             raise Unavailable(f"`{self.kind.listeners.name}` failed (exit {out.exit_status}): {self.said(out.stderr)}",
                               out.command, (out.record,))
         return Fact(self.kind.listeners.parse(out.stdout), out)
 
     def path(self, path: str) -> Fact:
-        out = answered(self._answer(("paths",)))
+        out = require_finished(self._answer(("paths",)))
         if path not in self.plan.paths:
             raise NotPlanned(f"{self.runner.host_id}: stat {path} was not asked: no selected check declares it")
         fact = self.kind.files.parse_stat(out.stdout, out.stderr, self.plan.paths)[path]
@@ -214,12 +214,12 @@ class HostFacts:
         return SweptPath(fact, out, path, len(self.plan.paths))
 
     def link_target(self, path: str) -> Fact:
-        out = answered(self._answer(("link", path)))
+        out = require_finished(self._answer(("link", path)))
         return Fact(out.stdout.strip() if out.exit_status == 0 else None, out)
 
     def file_text(self, path: str) -> FileText:
         """The file's text; `problem` says why there is none (missing, not a regular file, too large)."""
-        out = answered(self._answer(("text", path)))
+        out = require_finished(self._answer(("text", path)))
         problem = _read_problem(out, path, self.user, self.said)
         if problem is None and len(out.stdout.encode("utf-8", errors="replace")) > MAX_READ_BYTES:
             problem = f"larger than {MAX_READ_BYTES // 1024} KiB (not read further)"
@@ -232,7 +232,7 @@ class HostFacts:
 
     def plist(self, path: str) -> Fact:
         """The plist's keys (value), or why there are none (`what`: missing, not a regular file, not a plist)."""
-        out = answered(self._answer(("bytes", path)))
+        out = require_finished(self._answer(("bytes", path)))
         if out.exit_status != 0 or out.data is None:
             if "Permission denied" in out.stderr:
                 raise CannotVerify(f"needs read access to {path} (launchd accepts a 0600 plist; the suite's user "
@@ -249,7 +249,7 @@ class HostFacts:
 
     def file_hash(self, path: str) -> Fact:
         """sha256 of a regular file; None when it is missing or not a regular file (`what` says which)."""
-        out = answered(self._answer(("hash", path)))
+        out = require_finished(self._answer(("hash", path)))
         problem = _read_problem(out, path, self.user, self.said)
         digest = self.kind.files.parse_hash(out.stdout).get(path) if problem is None else None
         if problem is None and digest is None:
@@ -324,7 +324,7 @@ class HostFacts:
         return SshConfigFact(path, resolved, tuple(out.record for out in outs.values()))
 
     def journal(self, key: UnitKey) -> Fact:
-        out = answered(self._answer(("journal", key)))
+        out = require_finished(self._answer(("journal", key)))
         if journal_facts.denied(out.stderr, out.stdout) or (
                 not out.stdout.strip() and not self.kind.services.sees_whole_journal(key, self.service(key).value,
                                                                                      self.user, self.groups)):

@@ -55,7 +55,7 @@ def print_command(label: str, domain: str = "system") -> list[str]:
 # --- launchctl print ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class LaunchdJob:
+class LoadedJob:
     """A loaded launchd job as `launchctl print` showed it (top-level lines only)."""
 
     service: str  # the first line's target, e.g. "system/com.bebop.mlx-launch"
@@ -223,7 +223,7 @@ def _int(value: str | None) -> int | None:
 _HEADER = re.compile(r"(?P<service>\S+) = \{")
 
 
-def parse_print(stdout: str, stderr: str, exit_status: int) -> LaunchdJob | None:
+def parse_print(stdout: str, stderr: str, exit_status: int) -> LoadedJob | None:
     """The job, or None when launchd does not have it loaded (exit 113, "Could not find service").
 
     Anything else that is not a job (another failure, a domain that does not exist, output
@@ -247,7 +247,7 @@ def parse_print(stdout: str, stderr: str, exit_status: int) -> LaunchdJob | None
     inherited = _environment(by_name.get("inherited environment"))
     last_exit = scalars.get("last exit code")
     properties = scalars.get("properties")
-    return LaunchdJob(
+    return LoadedJob(
         service=header["service"],
         state=scalars.get("state"),
         pid=_int(scalars.get("pid")),
@@ -296,7 +296,7 @@ class PlistFacts:
     environment_values: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     def secret_values(self, is_secret: Callable[[str], bool] = is_secret_name) -> list[str]:
-        """Values of secret-named EnvironmentVariables, for the redactor to learn (see LaunchdJob)."""
+        """Values of secret-named EnvironmentVariables, for the redactor to learn (see LoadedJob)."""
         return [value for name, value in self.environment_values if value and is_secret(name)]
 
 

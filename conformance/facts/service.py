@@ -2,7 +2,7 @@
 
 Like InSpec's `service` resource (each manager answers `info(name)` with the same installed, running, enabled)
 and testinfra's modules/service.py (one class per manager, picked once per host): a check compares the one
-ServiceState, and the manager's own detail rides along (`detail`: systemd's UnitProperties, launchd's LaunchdJob)
+ServiceState, and the manager's own detail rides along (`detail`: systemd's UnitProperties, launchd's LoadedJob)
 for the checks that are the manager's own (RestartSec, drop-ins, EnvironmentFile; a job's last-exit line). Which
 manager a host has is its kind's choice (facts/kinds.py). The parsers are the managers' own modules
 (facts/systemd.py, facts/launchd.py), called through them, so a test that breaks one breaks every reader of it.
@@ -51,7 +51,7 @@ class ServiceState:
     logs: str | None = None  # where its stdout and stderr go
     environment_files: tuple[str, ...] = ()  # the env files the manager reads into its environment
     shown: str = ""  # its state in one line, for a finding
-    detail: object = field(default=None, compare=False, repr=False)  # the manager's own (UnitProperties, LaunchdJob)
+    detail: object = field(default=None, compare=False, repr=False)  # the manager's own (UnitProperties, LoadedJob)
 
 
 # --- systemd -------------------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def _names(asked: tuple[UnitKey, ...]) -> list[str]:
 NOT_LOADED = "not loaded (launchctl: Could not find service)"
 
 
-def launchd_state(label: str, job: launchd.LaunchdJob | None) -> ServiceState:
+def launchd_state(label: str, job: launchd.LoadedJob | None) -> ServiceState:
     if job is None:
         return ServiceState(label, "launchd", False, unloaded=NOT_LOADED, shown="not loaded")
     return ServiceState(

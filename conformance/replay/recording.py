@@ -7,7 +7,7 @@ run's inputs (inventory, site, baseline, waivers) and the options that change a 
 
 Everything in it passed the run's Redactor, the same boundary as commands.json: stdout as its record
 holds it (secret spans masked by the parsers), then learned values and secret forms replaced. A plist
-(a Binary command's bytes) is kept as a plist: every string in it redacted, every value of a secret-named
+(a BinaryCommand's bytes) is kept as a plist: every string in it redacted, every value of a secret-named
 EnvironmentVariables key replaced, so the checks can be judged from it again.
 
 Bounded: answers are kept until their text reaches MAX_RECORDED_BYTES (16 MiB, far above a lab's run:
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..redaction import REDACTED, Redactor, is_secret_name
-from ..runner.runner import Binary, RoundTrip
+from ..runner.runner import BinaryCommand, RoundTrip
 
 RECORDING = "recording.json.gz"
 FORMAT = 1
@@ -76,7 +76,7 @@ class Recorder:
         return {"argvs": argvs, "answers": answers}
 
     def _answer(self, argv, out, stderr: str) -> list:
-        if isinstance(argv, Binary):
+        if isinstance(argv, BinaryCommand):
             stdout = base64.b64encode(mask_plist(out.data, self.redact)).decode() if out.data is not None else ""
         else:
             stdout = self.redact(out.record.stdout)  # the parsers' masks first, then the Redactor

@@ -29,7 +29,7 @@ LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "[::1]"}
 # --- the data ---------------------------------------------------------------------------------------
 def topology_of(inventory, site=None) -> dict:
     """Hosts (in inventory order) with their nodes, and the edges between nodes, as JSON-ready data.
-    `site`: a conformance.site.SiteView (the run's addresses); None: the documented ones."""
+    `site`: a conformance.site.SiteAddresses (the run's addresses); None: the documented ones."""
     address = site.address if site is not None else (lambda host_id: inventory.host(host_id).address)
     render = site.render if site is not None else (lambda t: t.format(**{x.id: x.address for x in inventory.hosts}))
     routes = list(inventory.litellm.routes) if inventory.litellm else []

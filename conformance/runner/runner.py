@@ -30,7 +30,7 @@ NOT_REGULAR = "not a regular file (not read)"
 NOT_RECORDED = -100  # a replay's exit status for a command its recording does not hold (conformance/replay)
 
 
-class Binary(tuple):
+class BinaryCommand(tuple):
     """A command whose stdout must arrive byte for byte (a binary plist): it travels base64-encoded
     (`cmd | base64` on the host) and is decoded here; its record keeps only its size, since the
     bytes may hold secrets the redactor cannot see through base64.
@@ -51,7 +51,7 @@ class Output:
     stderr: str
     record: CommandRecord
     timed_out: bool = False
-    data: bytes | None = None  # the exact bytes of a Binary command's stdout
+    data: bytes | None = None  # the exact bytes of a BinaryCommand's stdout
 
     @property
     def command(self) -> str:
@@ -130,7 +130,7 @@ class Runner:
         The facts' round trips are budgeted (the README states their number per kind of host); a
         test's own commands (testinfra's idiom) are sent unbudgeted, after the facts, and counted apart.
         """
-        argvs = [Binary(c) if isinstance(c, Binary) else tuple(c) for c in commands]
+        argvs = [BinaryCommand(c) if isinstance(c, BinaryCommand) else tuple(c) for c in commands]
         reads = [check_read_only(argv).reads for argv in argvs]
         if budgeted and self.max_round_trips is not None and self.fact_batches >= self.max_round_trips:
             raise RuntimeError(f"{self.host_id}: a round trip beyond the stated {self.max_round_trips} was asked for")
@@ -159,7 +159,7 @@ class Runner:
             if timed_out:
                 stderr += f"\n(killed on the host after {self.command_timeout:g} s)"
             data = None
-            if isinstance(argv, Binary):
+            if isinstance(argv, BinaryCommand):
                 data, stdout = _unbase64(stdout)
             record = self._record(argv, status, stdout, stderr, seconds, timed_out)
             results.append(Output(tuple(argv), status, stdout, stderr, record, timed_out, data))
@@ -202,7 +202,7 @@ def batch_script(argvs: Sequence[tuple[str, ...]], marker: str, timeout: float =
                              for p in (reads[i] if reads else ())) or "true"
         fence = shlex.quote(f"{marker} {i}")
         run = f"{shlex.join(argv)} </dev/null"
-        if isinstance(argv, Binary):  # the watchdog ends base64 (the last of the pipe); the reader gets EPIPE
+        if isinstance(argv, BinaryCommand):  # the watchdog ends base64 (the last of the pipe); the reader gets EPIPE
             first = shlex.quote(f"{marker} {i} first")
             run = f"{{ {run}; printf '\\n%s %s\\n' {first} \"$?\" >&2; }} | base64"
         lines += [
@@ -241,7 +241,7 @@ def _unbase64(text: str) -> tuple[bytes | None, str]:
 def split_batch(stdout: bytes, stderr: bytes, count: int, marker: str) -> list[tuple[int, str, str, bool]]:
     """(status, stdout, stderr, timed out) per command; bytes decoded with replacement, never failing.
 
-    A Binary command's own status (its `first` line on stderr) replaces base64's when it is not 0.
+    A BinaryCommand's own status (its `first` line on stderr) replaces base64's when it is not 0.
     """
     results = []
     for i in range(count):

@@ -7,7 +7,7 @@ import json
 import os
 import secrets
 
-from .. import catalog, paths, topology as topo
+from .. import app_data, paths, topology as topo
 from ..proc import run
 from ..tree import Tree
 from . import Context, Service, base
@@ -162,8 +162,8 @@ def _litellm_orch(tree: Tree) -> None:
     tree.mkdir(ORCH, 0o755, OWN)
     tree.write(f"{ORCH}/config/router.yaml", _router_yaml(), 0o644, OWN)
     tree.write(f"{ORCH}/config/env.local", _env_local(), 0o600, OWN)
-    for script, what in catalog.MLX_SCRIPTS.items():
-        launches = [MLX_LAUNCH.format(model=r.upstream, port=r.port) for r in catalog.mlx_routes(script)]
+    for script, what in app_data.MLX_SCRIPTS.items():
+        launches = [MLX_LAUNCH.format(model=r.upstream, port=r.port) for r in app_data.mlx_routes(script)]
         body = (" &\n".join(launches) + " &\nwait\n") if len(launches) > 1 else f"exec {launches[0]}\n"
         tree.write(f"{ORCH}/scripts/{script}", MLX_SCRIPT.format(what=what, launches=body), 0o755, OWN)
     tree.write("/etc/systemd/system/litellm-orch.service", LITELLM_UNIT)
@@ -172,7 +172,7 @@ def _litellm_orch(tree: Tree) -> None:
 
 def _router_yaml() -> str:
     lines = ["# LiteLLM routes of the lab: every upstream comes from env.local (os.environ/NAME)", "model_list:"]
-    for r in catalog.ROUTES:
+    for r in app_data.ROUTES:
         p = r.env_prefix
         lines += [f"  - model_name: {r.name}", "    litellm_params:",
                   f"      model: os.environ/{p}_MODEL", f"      api_base: os.environ/{p}_API_BASE",
@@ -188,7 +188,7 @@ def _router_yaml() -> str:
 
 def _env_local() -> str:
     lines = ["# upstreams of litellm-orch (router.yaml reads them as os.environ/NAME)"]
-    for r in catalog.ROUTES:
+    for r in app_data.ROUTES:
         p = r.env_prefix
         lines += [f"{p}_MODEL=openai/{r.upstream}", f"{p}_API_BASE={r.api_base}",
                   f"{p}_API_KEY=sk-twin-{r.name}-{secrets.token_hex(8)}"]
@@ -206,7 +206,7 @@ def _open_webui(tree: Tree) -> None:
 
 
 def _ov_server(tree: Tree) -> None:
-    model_path = f"{OV_MODELS}/{catalog.OV_DEFAULT_MODEL}"
+    model_path = f"{OV_MODELS}/{app_data.OV_DEFAULT_MODEL}"
     tree.mkdir(model_path, 0o755, OWN)
     from .. import ovmodel  # the twin's venv only: OpenVINO is no dependency of the suite
     built = tree.path(model_path)
@@ -214,8 +214,8 @@ def _ov_server(tree: Tree) -> None:
     uid, gid = tree.ids(OWN)
     for path in [built, *built.rglob("*")]:
         os.chown(path, uid, gid)
-    registry = {"default_model": catalog.OV_DEFAULT_MODEL,
-                "models": {catalog.OV_DEFAULT_MODEL: {"path": model_path, "device": "CPU"}}}
+    registry = {"default_model": app_data.OV_DEFAULT_MODEL,
+                "models": {app_data.OV_DEFAULT_MODEL: {"path": model_path, "device": "CPU"}}}
     tree.write(f"{OV_MODELS}/registry.json", json.dumps(registry, indent=2) + "\n", 0o644, OWN)
     tree.install(paths.STANDINS / "ov_server.py", f"{OV_DIR}/main.py", 0o644, OWN)
     tree.write(f"{H}/.config/ov-llm-server/ov-server.env",

@@ -11,7 +11,7 @@ docstrings which real sample or source each imitates. launchd is a systemd servi
 import os
 import plistlib
 
-from .. import catalog, paths, topology as topo
+from .. import app_data, paths, topology as topo
 from ..tree import Tree
 from . import Context, Service, base
 
@@ -30,7 +30,7 @@ PATH = f"{MACOS_BIN}:{USERLAND}/bin:{USERLAND}/sbin"
 SSH_SERVER = "openssh"  # macOS's Remote Login is OpenSSH
 TMPFS = "/private/tmp"
 ROOT_LINKS = {"/tmp": "private/tmp"}  # macOS: /tmp -> private/tmp
-SERVICES = [Service(f"{LABEL}:{r.port}", "launchd", r.port, "/health") for r in catalog.mlx_routes()]
+SERVICES = [Service(f"{LABEL}:{r.port}", "launchd", r.port, "/health") for r in app_data.mlx_routes()]
 MANAGED_USERS: list[str] = []
 
 # stand-in file in lab/standins -> its name on the owner's PATH
@@ -118,7 +118,7 @@ def twin_env(port: int) -> str:
 
 def launch_script() -> str:
     launches = "".join(twin_env(r.port) + LAUNCH.format(model=r.upstream, port=r.port) + " &\n"
-                       for r in catalog.mlx_routes())
+                       for r in app_data.mlx_routes())
     return f"""\
 #!/bin/bash
 # Start the lab's MLX OpenAI servers (launchd job {LABEL}): one mlx-openai-server per routed port,
@@ -183,5 +183,5 @@ def _mlx_launch(tree: Tree) -> None:
     tree.write(f"{RUNTIME}/.venv/bin/activate", ACTIVATE, 0o644)
     tree.install(paths.STANDINS / "mlx_openai_server.py", f"{RUNTIME}/.venv/bin/mlx-openai-server", 0o755)
     tree.mkdir(TWIN_CONTROLS, 0o755)  # root's, as the servers are (launchd runs the job as root)
-    for route in catalog.mlx_routes():
+    for route in app_data.mlx_routes():
         tree.write(f"{route.upstream}/config.json", '{"twin": "stand-in model: no weights"}\n', 0o644)

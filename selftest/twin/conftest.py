@@ -140,13 +140,13 @@ TWIN_MARKERS = "local or studio or dietpi"  # every host of the twin, in one run
 
 def suite_check_ids(hosts=("mini", "studio", "dietpi")) -> set[str]:
     """Every check id the suite must report in a run from mini (the inventory's checks of these hosts, twin site)."""
-    from conformance.checks.catalog import host_checks
+    from conformance.checks.derive import host_checks
     from conformance.inventory import load_inventory, load_site
-    from conformance.site import SiteView
+    from conformance.site import SiteAddresses
 
     inventory = load_inventory(ROOT / "inventory.yaml")
     site = load_site(ROOT / "lab" / "site-twin.yaml", inventory)
-    ids = [c.id for h in hosts for c in host_checks(inventory, SiteView(inventory, site), h)]
+    ids = [c.id for h in hosts for c in host_checks(inventory, SiteAddresses(inventory, site), h)]
     assert len(ids) == len(set(ids)) > 0, "the inventory's check ids must be unique"
     return set(ids)
 

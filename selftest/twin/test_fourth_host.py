@@ -3,9 +3,9 @@ suite checks it with no code change: run in mini as the owner with an inventory 
 (examples/inventory-orin.yaml) and that inventory's twin site (examples/site-twin-orin.yaml), `-m orin` is green,
 in one round trip to it over SSH; with its service stopped (lab/faults.py FOURTH_HOST_CATALOG), exactly that
 service's checks fail."""
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.inventory import load_inventory, load_site
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from lab.faults import FOURTH_HOST_CATALOG, plant, revert
 from selftest.twin.conftest import ROOT
 
@@ -15,7 +15,7 @@ ORIN = ["-m", "orin", "--inventory=examples/inventory-orin.yaml", "--site=exampl
 def _orin_checks() -> set[str]:
     inventory = load_inventory(ROOT / "examples" / "inventory-orin.yaml")
     site = load_site(ROOT / "examples" / "site-twin-orin.yaml", inventory)
-    return {c.id for c in host_checks(inventory, SiteView(inventory, site), "orin")}
+    return {c.id for c in host_checks(inventory, SiteAddresses(inventory, site), "orin")}
 
 
 def test_the_fourth_host_is_green_with_its_marker(run_suite):

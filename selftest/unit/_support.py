@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.facts.host import HostFacts
 from conformance.facts.kinds import kind_of
 from conformance.facts.needs import PLATFORM, Need
@@ -20,7 +20,7 @@ from conformance.inventory import Inventory, load_inventory
 from conformance.runner import ProcessBackend, RawResult, Runner
 from conformance.runner.sshconfig import Files
 from conformance.session import secret_env_keys
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "selftest" / "fixtures"
@@ -164,7 +164,7 @@ class FakeMini:
 def gathered(inventory: Inventory, host_id: str, runner: Runner, redactor=None, http=None, files=None,
              platform: bool = False) -> HostFacts:
     """The host's facts for every check of it (as a run selecting them all asks), gathered."""
-    needs = [n for c in host_checks(inventory, SiteView(inventory), host_id) for n in c.needs]
+    needs = [n for c in host_checks(inventory, SiteAddresses(inventory), host_id) for n in c.needs]
     facts = HostFacts(kind_of(inventory.host(host_id).os), HostPlan(needs + ([Need(PLATFORM)] if platform else [])),
                       runner, redactor, http, files=files, secret_keys=secret_env_keys(inventory, host_id))
     facts.gather()

@@ -35,7 +35,7 @@ import httpx2
 import pytest
 import yaml
 
-from conformance.checks.catalog import evaluate, host_checks
+from conformance.checks.derive import evaluate, host_checks
 from conformance.checks.contract import contract_checks
 from conformance.checks.finding import Status
 from conformance.facts.contract import ContractFacts
@@ -43,7 +43,7 @@ from conformance.facts.contract_plan import ContractPlan
 from conformance.facts.http import HttpProbe
 from conformance.inventory import load_inventory, load_site
 from conformance.redaction import Redactor
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from lab.faults import contract_checks as route_checks
 
 from ._support import INVENTORY, ROOT, FakeMac
@@ -162,7 +162,7 @@ def kinds_lab(vllm: str = "ok", llmster: str = "ok") -> KindsLab:
 
 def _contract(tmp_path, lab: FakeLab, env: dict | None = None, redactor: Redactor | None = None, up=frozenset()):
     inventory = kinds_inventory(tmp_path, up)
-    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     facts = ContractFacts(inventory, site, "studio", HttpProbe(transport=httpx2.MockTransport(lab)),
                           host_facts=lambda host: FakeMini(WEBUI_ENV), environ=KEYS if env is None else env,
                           redactor=redactor or Redactor(enabled=True))
@@ -176,7 +176,7 @@ def _studio(tmp_path, lab: FakeLab, env: dict[str, str], monkeypatch, redactor: 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     inventory = kinds_inventory(tmp_path)
-    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     facts = FakeMac(tmp_path).mac_facts(inventory, redactor=redactor or Redactor(enabled=True),
                                         http=HttpProbe(transport=httpx2.MockTransport(lab)))
     checks = [c for c in host_checks(inventory, site, "studio") if c.kind in ("mlx-listen", "mlx-health")]
@@ -295,7 +295,7 @@ def test_the_answers_of_another_kind_on_a_route_fail_its_fingerprint(tmp_path):
 
 def test_a_keyed_kind_costs_its_route_one_request_more_and_the_dry_run_says_which_carry_the_key(tmp_path):
     inventory = kinds_inventory(tmp_path)
-    plan = ContractPlan(inventory, SiteView(inventory), "mini")
+    plan = ContractPlan(inventory, SiteAddresses(inventory), "mini")
     budgets = {p.route.name: p.budget for p in plan.plans}
     assert budgets["jerry-test"].most_requests == budgets["jerry-chat"].most_requests + 1 == 7
     lines = plan.planned()

@@ -5,12 +5,12 @@ from types import SimpleNamespace
 import pytest
 
 from conformance.checks.baseline import baseline_checks, protected_files
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.facts.paths import hash_command, parse_sha256
 from conformance.inventory import InventoryError, load_baseline
 from conformance.inventory.schema import Baseline
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 from ._support import real_inventory
 
@@ -37,7 +37,7 @@ def _baseline(site="lab", files=None):
 
 def _findings(baseline, hashes, site_id=None):
     inventory = real_inventory()
-    site = SiteView(inventory, SimpleNamespace(site=site_id, hosts={})) if site_id else SiteView(inventory)
+    site = SiteAddresses(inventory, SimpleNamespace(site=site_id, hosts={})) if site_id else SiteAddresses(inventory)
     return {c.id: evaluate(c, HashFacts(hashes)) for c in baseline_checks(inventory, site, "mini", baseline)}
 
 

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.inventory import load_inventory, load_site
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from lab import idiom, timing
 
 from ._support import ROOT
@@ -18,7 +18,7 @@ from ._support import ROOT
 @pytest.mark.parametrize("host", ["mini", "studio"])
 def test_the_idiomatic_side_has_one_test_per_check_of_the_suite(host):
     inventory = load_inventory(ROOT / "inventory.yaml")
-    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     facts = idiom.facts_of(host)
     assert list(facts) == [c.id for c in host_checks(inventory, site, host)]
     namespace: dict = {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx2
 import pytest
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.contract import contract_checks, latency_summary
 from conformance.checks.finding import Status
 from conformance.facts.base import CannotVerify
@@ -23,7 +23,7 @@ from conformance.facts.envfile import parse_env_file
 from conformance.facts.http import HttpProbe
 from conformance.inventory import load_site
 from conformance.redaction import Redactor
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from lab.faults import contract_checks as route_checks
 
 from ._support import ROOT, real_inventory
@@ -211,7 +211,7 @@ WEBUI_ENV = f"OPENAI_API_BASE_URL=http://127.0.0.1:4000/v1\nOPENAI_API_KEY={WEBU
 
 def _run(lab: FakeLab, inventory=None, deadline=None, env=None, webui_env=WEBUI_ENV):
     inventory = inventory or real_inventory()
-    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     http = HttpProbe(transport=httpx2.MockTransport(lab))
     facts = ContractFacts(inventory, site, "studio", http, deadline=deadline, host_facts=lambda host: FakeMini(webui_env),
                           environ=env or {})
@@ -371,7 +371,7 @@ class Interrupted(BaseException):
 def test_an_interrupted_gather_gives_every_check_an_answer_not_a_key_error(monkeypatch):
     lab = _lab()
     inventory = real_inventory()
-    facts = ContractFacts(inventory, SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory)),
+    facts = ContractFacts(inventory, SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory)),
                           "studio", HttpProbe(transport=httpx2.MockTransport(lab)),
                           host_facts=lambda host: FakeMini(WEBUI_ENV))
     monkeypatch.setattr(facts, "_ask_proxy", lambda: (_ for _ in ()).throw(Interrupted("Timeout >300.0s")))
@@ -577,7 +577,7 @@ def _replay(recorded: FakeLab, inventory=None, deadline=None, env=None):
     recorder = Recorder(Redactor())
     exchanges = [recorder.http(e) for e in night.http.transport.exchanges]
     inventory = inventory or real_inventory()
-    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     facts = ContractFacts(inventory, site, "studio", HttpProbe(transport=ReplayTransport(exchanges)), deadline=deadline,
                           host_facts=lambda host: FakeMini(WEBUI_ENV), environ=env or {})
     return night_findings, {c.id: evaluate(c, facts) for c in contract_checks(inventory)}, exchanges
@@ -600,7 +600,7 @@ def test_a_replay_missing_an_answer_cannot_verify_its_checks():
     from conformance.replay.http import ReplayTransport
 
     inventory = real_inventory()
-    site = SiteView(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
+    site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     kept = [e for e in exchanges if ":8101/" not in e["url"] and "jerry-editor" not in e["request"]]
     facts = ContractFacts(inventory, site, "studio", HttpProbe(transport=ReplayTransport(kept)),
                           host_facts=lambda host: FakeMini(WEBUI_ENV), environ={})

@@ -2,10 +2,10 @@
 import httpx2 as httpx
 import pytest
 
-from conformance.checks.catalog import evaluate, host_checks
+from conformance.checks.derive import evaluate, host_checks
 from conformance.checks.finding import Status
 from conformance.facts.http import HttpProbe
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from ._support import FakeMini, real_inventory
 
 HA_SHOW = """Id=home-assistant.service
@@ -36,7 +36,7 @@ def _dietpi(tmp_path, show=HA_SHOW, ss=HA_LISTENING, answer=lambda r: httpx.Resp
     host = FakeMini(tmp_path, user="christopherbailey").show("system", show).ss(ss)
     facts = host.facts(inventory, "dietpi")
     facts.http = HttpProbe(transport=httpx.MockTransport(answer))
-    return {c.id: evaluate(c, facts) for c in host_checks(inventory, SiteView(inventory), "dietpi")}
+    return {c.id: evaluate(c, facts) for c in host_checks(inventory, SiteAddresses(inventory), "dietpi")}
 
 
 def _failing(findings):

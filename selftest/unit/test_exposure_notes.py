@@ -1,7 +1,7 @@
 """Documented states that are also exposures pass with a security note (shown as a warning)."""
 from types import SimpleNamespace
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.files import path_checks
 from conformance.checks.finding import Status
 from conformance.checks.network import listen_checks

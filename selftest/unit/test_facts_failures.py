@@ -2,11 +2,11 @@
 a check that raises is an error, kept with its reason; only a missing privilege cannot verify."""
 from functools import partial
 
-from conformance.checks.catalog import evaluate, local_checks
+from conformance.checks.derive import evaluate, host_checks
 from conformance.checks.finding import Check, Finding, Status
 from conformance.runner import RoundTripFailed, Runner
 from conformance.session import SuiteSession
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from ._support import FakeMini, fixture, gathered, mini_system_show, real_inventory
 
 
@@ -27,7 +27,7 @@ def test_a_host_that_does_not_answer_fails_every_check_and_is_asked_once():
     inventory = real_inventory()
     host = DeadHost()
     facts = gathered(inventory, "mini", Runner("mini", host, round_trip_timeout=3))
-    findings = [evaluate(c, facts) for c in local_checks(inventory, SiteView(inventory), "mini")]
+    findings = [evaluate(c, facts) for c in host_checks(inventory, SiteAddresses(inventory), "mini")]
     assert host.calls == 1  # the first round trip failed: the host is not asked again this run
     assert {f.status for f in findings if "::unmodified:" not in str(f.found)} <= {Status.FAILED, Status.CANNOT_VERIFY}
     failed = [f for f in findings if f.status is Status.FAILED]
@@ -60,7 +60,7 @@ def test_a_privilege_is_the_only_cannot_verify_of_a_readable_host(tmp_path):
     inventory = real_inventory()
     mini = FakeMini(tmp_path, user="nobody", groups="nobody").show("system", mini_system_show())
     facts = mini.facts(inventory)
-    findings = {c.id: evaluate(c, facts) for c in local_checks(inventory, SiteView(inventory), "mini")}
+    findings = {c.id: evaluate(c, facts) for c in host_checks(inventory, SiteAddresses(inventory), "mini")}
     reasons = {f.found for f in findings.values() if f.status is Status.CANNOT_VERIFY}
     assert reasons and all(r.startswith("needs ") for r in reasons), reasons
 
@@ -100,8 +100,8 @@ def test_a_refused_round_trip_is_remembered_and_the_counts_are_what_was_sent(tmp
     for path, name in ((inventory.litellm.config, "router.yaml"), (inventory.litellm.env_file, "env.local"),
                        (inventory.ssh_config[0].file, "ssh_config")):
         mini.file(path, fixture(name))
-    session = FakeMiniSession(mini, inventory=inventory, site=SiteView(inventory))
-    checks = list(local_checks(inventory, SiteView(inventory), "mini"))
+    session = FakeMiniSession(mini, inventory=inventory, site=SiteAddresses(inventory))
+    checks = list(host_checks(inventory, SiteAddresses(inventory), "mini"))
     findings = _run_checks(session, checks)
     sent = session.mini_backend.scripts
     assert len(sent) == 1  # round trip 1, once; the second look refused, never sent

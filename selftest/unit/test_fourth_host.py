@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.inventory import load_inventory
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 from ._support import ROOT, FakeMini, environ_without_pytest_vars
 from .test_ssh_transport import ME, SSHD, Sshd, live, loopback_sshd
@@ -67,7 +67,7 @@ def _run(server: Sshd, reports: Path, *args: str) -> tuple[int, str, Path | None
 
 def _orin_checks() -> set[str]:
     inventory = load_inventory(INVENTORY)
-    return {c.id for c in host_checks(inventory, SiteView(inventory), "orin")}
+    return {c.id for c in host_checks(inventory, SiteAddresses(inventory), "orin")}
 
 
 def test_the_fourth_hosts_checks_are_collected_under_its_marker():

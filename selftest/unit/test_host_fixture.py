@@ -26,7 +26,7 @@ from conformance.inventory import load_inventory
 from conformance.redaction import Redactor
 from conformance.runner import Runner, SecretFiles, ssh_backend_for
 from conformance.session import SuiteSession
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from conformance.testinfra_host import (OUTSIDE_A_TEST, CommandTimedOut, FileTooLarge, GuardedHost,
                                         HostCommandFailed, NeedsShell, NotRegularFile, RefusedCommand, SecretFile,
                                         attributed_to, guarded_host, make_host, split_command)
@@ -508,7 +508,7 @@ def test_the_folder_picks_the_host():
 
 def test_make_host_uses_the_sessions_runner_after_the_facts(tree):
     inventory = load_inventory(INVENTORY)
-    session = SuiteSession(inventory, SiteView(inventory), "mini", command_timeout=5)
+    session = SuiteSession(inventory, SiteAddresses(inventory), "mini", command_timeout=5)
     try:
         host = make_host(session, "mini")
         runner = session.runners["mini"]
@@ -527,7 +527,7 @@ def test_make_host_uses_the_sessions_runner_after_the_facts(tree):
 
 def test_testinfras_platform_probes_are_answered_by_the_facts_round_trip(tree):
     inventory = load_inventory(INVENTORY)
-    session = SuiteSession(inventory, SiteView(inventory), "mini", command_timeout=5)
+    session = SuiteSession(inventory, SiteAddresses(inventory), "mini", command_timeout=5)
     session.owner_test_hosts.add("mini")  # what the plugin notes at collection: an owner's test uses `host` on mini
     try:
         host = make_host(session, "mini")

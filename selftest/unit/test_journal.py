@@ -6,13 +6,13 @@ in the twin with the suite's own command.
 """
 import pytest
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.litellm import litellm_checks
 from conformance.facts.journal import denied, journal_command, json_lines
 from conformance.facts.service import UnitKey
 from conformance.runner import check_read_only
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from ._support import FakeMini, fixture, mini_system_show, real_inventory
 
 LITELLM = UnitKey("system", None, "litellm-orch.service")
@@ -69,7 +69,7 @@ def _journal_finding(tmp_path, journal: str, stderr: str = "", status: int = 0, 
     inventory = real_inventory()
     mini = FakeMini(tmp_path, groups=groups).show("system", show if show is not None else mini_system_show(unit_user))
     mini.journal(journal, stderr, status)
-    check = next(c for c in litellm_checks(inventory, SiteView(inventory)) if c.id == "litellm-orch::json-logs-journal")
+    check = next(c for c in litellm_checks(inventory, SiteAddresses(inventory)) if c.id == "litellm-orch::json-logs-journal")
     return evaluate(check, mini.facts(inventory))
 
 

@@ -1,7 +1,7 @@
 """The MLX launch scripts kept on the Mini: `--port N` of every launch, and the documented flags."""
 import pytest
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.scripts import script_checks
 from conformance.facts.scripts import ports

@@ -1,13 +1,13 @@
 """router.yaml resolved like the proxy resolves it (`os.environ/NAME` from env.local), and its checks."""
 import pytest
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.litellm import UNAUTHENTICATED, litellm_checks
 from conformance.facts.envfile import parse_env_file
 from conformance.facts.litellm import RouterConfigError, resolve_router
 from conformance.inventory.schema import Site
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from ._support import FakeMini, fixture, mini_system_show, real_inventory
 
 ENV_LOCAL = "/home/christopherbailey/litellm-orch/config/env.local"
@@ -90,7 +90,7 @@ def _findings(tmp_path, env_local: str, site: Site | None = None, router_text: s
     for path, text in (files or {}).items():
         mini.file(path, text)
     facts = mini.facts(inventory)
-    checks = list(litellm_checks(inventory, SiteView(inventory, site)))
+    checks = list(litellm_checks(inventory, SiteAddresses(inventory, site)))
     return {c.id: evaluate(c, facts) for c in checks if c.kind in ("route", "litellm-config")}
 
 
@@ -166,7 +166,7 @@ def test_literal_api_key_in_router_yaml_fails_the_api_key_check(tmp_path):
 def test_missing_router_yaml_fails_instead_of_raising(tmp_path):
     inventory = real_inventory()
     facts = FakeMini(tmp_path).facts(inventory)
-    check = next(c for c in litellm_checks(inventory, SiteView(inventory)) if c.id == "litellm-orch::router-settings")
+    check = next(c for c in litellm_checks(inventory, SiteAddresses(inventory)) if c.id == "litellm-orch::router-settings")
     finding = evaluate(check, facts)
     assert finding.status is Status.FAILED and finding.found == f"{inventory.litellm.config}: missing"
 
@@ -223,7 +223,7 @@ def test_a_route_that_names_its_variables_and_writes_its_key_in_router_yaml_pass
     findings = _findings(tmp_path, fixture("env.local") + OWNERS_ENV, router_text=_router_with_owners_chat(),
                          inventory=inventory)
     assert {i: f.message for i, f in findings.items() if f.status is not Status.PASSED} == {}
-    titles = {c.id: c.title for c in litellm_checks(inventory, SiteView(inventory))}
+    titles = {c.id: c.title for c in litellm_checks(inventory, SiteAddresses(inventory))}
     assert titles["litellm-orch::route:jerry-chat:api-base"] == \
         "route jerry-chat -> http://192.168.1.72:8100/v1 via os.environ/LLMSTER_FAST_API_BASE"
     assert titles["litellm-orch::route:jerry-chat:api-key"] == "route jerry-chat api_key is written in router.yaml"

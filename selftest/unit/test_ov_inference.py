@@ -29,7 +29,7 @@ from lab.paths import STANDINS
 import openvino as ov  # noqa: E402  (isort: after lab.ovmodel)
 import openvino_genai  # noqa: E402
 
-MODEL = "qwen2.5-3b-instruct-int4-ov"  # the lab's registry name (lab/catalog.py OV_DEFAULT_MODEL)
+MODEL = "qwen2.5-3b-instruct-int4-ov"  # the lab's registry name (lab/app_data.py OV_DEFAULT_MODEL)
 FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter", "function_call"}
 START_TIMEOUT = 30.0
 

@@ -87,13 +87,13 @@ def test_parser_reads_what_the_real_stat_prints(tmp_path):
 
 
 def test_secret_files_are_stat_ed_but_never_read():
-    from conformance.checks.catalog import host_checks
+    from conformance.checks.derive import host_checks
     from conformance.facts.plan import HostPlan
-    from conformance.site import SiteView
+    from conformance.site import SiteAddresses
     from ._support import real_inventory
 
     inventory = real_inventory()
-    plan = HostPlan.of(host_checks(inventory, SiteView(inventory), "mini"))
+    plan = HostPlan.of(host_checks(inventory, SiteAddresses(inventory), "mini"))
     secret = "/home/christopherbailey/open-webui/.webui_secret_key"
     assert secret in plan.paths
     assert secret not in plan.texts + plan.hashes + plan.plists

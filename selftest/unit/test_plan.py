@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.facts.host import HostFacts, NotPlanned
 from conformance.facts.kinds import kind_of
 from conformance.facts.plan import HostPlan
 from conformance.runner import Runner
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 from ._support import ROOT, FakeMini, ShellBackend, environ_without_pytest_vars, mini_system_show, real_inventory
 
@@ -51,7 +51,7 @@ def test_the_journals_check_alone_asks_its_unit_then_its_run(tmp_path):
     round trip 1; the journal, and the env files the unit names (a log line may echo them), in the second look."""
     mini = FakeMini(tmp_path).show("system", mini_system_show())
     inventory = real_inventory()
-    (check,) = [c for c in host_checks(inventory, SiteView(inventory), "mini") if c.id == "litellm-orch::json-logs-journal"]
+    (check,) = [c for c in host_checks(inventory, SiteAddresses(inventory), "mini") if c.id == "litellm-orch::json-logs-journal"]
     facts = HostFacts(kind_of("linux"), HostPlan(check.needs), Runner("mini", mini.backend()))
     first, second = facts.planned()
     assert first == [["id", "-Gn"], SHOW.split() + ["litellm-orch.service"]]
@@ -75,7 +75,7 @@ def test_a_host_nothing_is_needed_of_is_never_asked():
 def test_each_check_asks_nothing_beyond_its_declared_needs(tmp_path, host_id):
     """Every check of the inventory, alone (as a `-k` run selects it), on facts planned from its own needs only: no
     check asks for a fact it did not declare (that would be NotPlanned, an error of the check)."""
-    from conformance.checks.catalog import evaluate
+    from conformance.checks.derive import evaluate
     from conformance.checks.finding import Status
     from conformance.facts.http import HttpProbe
     from ._support import FakeMac, fixture
@@ -86,7 +86,7 @@ def test_each_check_asks_nothing_beyond_its_declared_needs(tmp_path, host_id):
         "user", fixture("systemctl-show-user.txt")).ss(fixture("ss-ltnH.txt"))
     http = HttpProbe(transport=httpx2.MockTransport(lambda request: httpx2.Response(200, json={"status": "ok"})))
     undeclared = {}
-    for check in host_checks(inventory, SiteView(inventory), host_id):
+    for check in host_checks(inventory, SiteAddresses(inventory), host_id):
         facts = HostFacts(kind_of(inventory.host(host_id).os), HostPlan(check.needs), Runner(host_id, fake.backend()),
                           http=http)
         facts.gather()

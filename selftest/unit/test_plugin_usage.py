@@ -56,7 +56,7 @@ def test_contract_tests_get_a_timeout_derived_from_the_routes_budgets(tmp_path):
 
     from conformance.facts.contract import ContractFacts
     from conformance.facts.http import HttpProbe
-    from conformance.site import SiteView
+    from conformance.site import SiteAddresses
 
     from ._support import real_inventory
     (tmp_path / "show_timeouts.py").write_text(SHOW_TIMEOUTS)
@@ -70,7 +70,7 @@ def test_contract_tests_get_a_timeout_derived_from_the_routes_budgets(tmp_path):
     inventory = real_inventory()
     architect = next(r for r in inventory.litellm.routes if r.name == "jerry-architect")
     assert min(timeouts.values()) > 6 * architect.deadline > 300, timeouts
-    gather = ContractFacts(inventory, SiteView(inventory), "mini", HttpProbe()).bound()
+    gather = ContractFacts(inventory, SiteAddresses(inventory), "mini", HttpProbe()).bound()
     assert gather >= 6 * architect.deadline
     # the gather, then Open WebUI's env file (mini's round trips of 60 s each) and its one request of 30 s
     from conformance.facts.plan import MAX_ROUND_TRIPS

@@ -229,13 +229,13 @@ def test_a_replay_has_the_keys_its_night_had_and_no_others(monkeypatch):
     from conformance.inventory import load_inventory
     from conformance.replay import Recording
     from conformance.session import SuiteSession
-    from conformance.site import SiteView
+    from conformance.site import SiteAddresses
 
     inventory = load_inventory(ROOT / "inventory.yaml")
     replay = Replay(Path("night"), Recording(run="night", started="2026-12-01T03:00:00+00:00",
                                             options={"keys_given": ["LLM_LAB_LITELLM_KEY"]}))
     monkeypatch.setenv("LLM_LAB_LITELLM_KEY", "sk-this-shell-has-a-real-one")
-    session = SuiteSession(inventory, SiteView(inventory), replay=replay)
+    session = SuiteSession(inventory, SiteAddresses(inventory), replay=replay)
     environ = session.contract_environ()
     assert environ["LLM_LAB_LITELLM_KEY"] == "<recorded run's key>"
     session.replay = Replay(Path("night"), Recording(run="night", started="2026-12-01T03:00:00+00:00"))

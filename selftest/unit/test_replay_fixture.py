@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.checks.contract import contract_checks
 from conformance.facts.kinds import kind_of
 from conformance.inventory import load_baseline, load_inventory, load_site
 from conformance.replay import Replay
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from selftest.replay_fixture import FIXTURE, expected
 
 from ._support import ROOT, environ_without_pytest_vars
@@ -75,7 +75,7 @@ def _checks():
     replay = Replay.of(FIXTURE)
     try:
         inventory = load_inventory(replay.input("inventory"))
-        site = SiteView(inventory, load_site(replay.input("site"), inventory))
+        site = SiteAddresses(inventory, load_site(replay.input("site"), inventory))
         baseline = load_baseline(replay.input("baseline")) if replay.input("baseline") else None
         checks = [c for h in inventory.hosts for c in host_checks(inventory, site, h.id, baseline)]
         checks += list(contract_checks(inventory))

@@ -391,14 +391,14 @@ def test_the_matrix_maps_kinds_to_columns_and_every_cell_links_to_a_check(tmp_pa
 
 def test_every_kind_the_catalog_makes_has_a_column(tmp_path):
     """A new kind of check is a decision about its column (or "other"), made in KIND_COLUMN."""
-    from conformance.checks.catalog import host_checks
+    from conformance.checks.derive import host_checks
     from conformance.inventory import load_inventory
-    from conformance.site import SiteView
+    from conformance.site import SiteAddresses
     kinds = set()
     for inventory_path in [ROOT / "inventory.yaml", *sorted((ROOT / "examples").glob("inventory*.yaml"))]:
         inventory = load_inventory(inventory_path)
         for host in inventory.hosts:
-            kinds |= {c.kind for c in host_checks(inventory, SiteView(inventory, None), host.id)}
+            kinds |= {c.kind for c in host_checks(inventory, SiteAddresses(inventory, None), host.id)}
     assert kinds and kinds <= set(KIND_COLUMN), f"kinds without a column in KIND_COLUMN: {sorted(kinds - set(KIND_COLUMN))}"
     assert set(KIND_COLUMN.values()) <= set(COLUMNS) and column_of("never-heard-of") == "other"
 

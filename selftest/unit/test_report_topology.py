@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.catalog import host_checks
+from conformance.checks.derive import host_checks
 from conformance.inventory import load_inventory, load_site
 from conformance.report.model import CheckResult
 from conformance.report.topology import COLOURS, render_topology_svg, topology_of
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 
 from ._support import ROOT
 from .test_report import GREEN, check, report_of, section
 
 SVG = "{http://www.w3.org/2000/svg}"
 INVENTORY = load_inventory(ROOT / "inventory.yaml")
-TWIN = SiteView(INVENTORY, load_site(ROOT / "lab" / "site-twin.yaml", INVENTORY))
+TWIN = SiteAddresses(INVENTORY, load_site(ROOT / "lab" / "site-twin.yaml", INVENTORY))
 MLX_PORTS = (8100, 8101, 8102, 8103, 8109)
 
 

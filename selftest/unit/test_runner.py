@@ -209,10 +209,10 @@ def test_quoted_arguments_are_not_interpreted_by_the_host_shell(tmp_path):
 
 
 def test_a_binary_output_arrives_byte_for_byte_and_is_not_kept_as_evidence(tmp_path):
-    from conformance.runner import Binary
+    from conformance.runner import BinaryCommand
     blob = bytes(range(256)) * 3 + b"\x00OPENAI_API_KEY=sk-hidden-in-binary-0001\x00"
     (tmp_path / "plist").write_bytes(blob)
-    out = Runner("mini", ShellBackend()).run_one(Binary(read_command(str(tmp_path / "plist"), 4096)))
+    out = Runner("mini", ShellBackend()).run_one(BinaryCommand(read_command(str(tmp_path / "plist"), 4096)))
     assert out.data == blob and out.exit_status == 0
     assert out.record.stdout == f"({len(blob)} bytes, sent base64; not kept as evidence)"
     assert "sk-hidden" not in out.record.render(AS_IS)
@@ -220,17 +220,17 @@ def test_a_binary_output_arrives_byte_for_byte_and_is_not_kept_as_evidence(tmp_p
 
 def test_a_binary_commands_own_failure_is_its_status_not_base64s(tmp_path):
     """No pipefail in macOS's /bin/sh: the command's status and message cross the pipe on their own."""
-    from conformance.runner import Binary
-    out = Runner("mini", ShellBackend()).run_one(Binary(read_command(str(tmp_path / "missing.plist"), 4096)))
+    from conformance.runner import BinaryCommand
+    out = Runner("mini", ShellBackend()).run_one(BinaryCommand(read_command(str(tmp_path / "missing.plist"), 4096)))
     assert out.exit_status == 1, "head's status, not base64's 0"
     assert "No such file or directory" in out.stderr and MARKER.split("-")[0] not in out.stderr
     assert out.data == b"" and out.record.exit_status == 1
 
 
 def test_a_binary_command_keeps_its_status_stderr_and_bytes_through_the_real_batch_script():
-    from conformance.runner import Binary
-    argvs = [Binary(("sh", "-c", "printf abc; echo nope >&2; exit 3")), ("sh", "-c", "echo next >&2; exit 4"),
-             Binary(("printf", "ok"))]
+    from conformance.runner import BinaryCommand
+    argvs = [BinaryCommand(("sh", "-c", "printf abc; echo nope >&2; exit 3")), ("sh", "-c", "echo next >&2; exit 4"),
+             BinaryCommand(("printf", "ok"))]
     raw = ShellBackend().run(batch_script(argvs, MARKER))
     assert split_batch(raw.stdout, raw.stderr, 3, MARKER) == [
         (3, "YWJj\n", "nope\n", False), (4, "", "next\n", False), (0, "b2s=\n", "", False)]

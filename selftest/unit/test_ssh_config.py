@@ -2,13 +2,13 @@
 OpenSSH itself (`ssh -G`) says where each goes. The check of the documented config uses the same resolution."""
 import pytest
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.ssh import hosts_by_address, ssh_config_checks
 from conformance.inventory.schema import Site
 from conformance.runner.sshconfig import Files, list_aliases, resolve_all
 from conformance.runner.ssh import resolve_alias
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from ._support import FakeMini, fixture, real_inventory
 
 SSH_CONFIG = "/home/christopherbailey/.ssh/config"
@@ -140,7 +140,7 @@ def _finding(tmp_path, text: str | None, site: Site | None = None):
     mini = FakeMini(tmp_path)
     if text is not None:
         mini.file(SSH_CONFIG, text)
-    (check,) = list(ssh_config_checks(inventory, SiteView(inventory, site)))
+    (check,) = list(ssh_config_checks(inventory, SiteAddresses(inventory, site)))
     assert check.id == "home-assistant::ssh-config:dietpi"
     return evaluate(check, mini.facts(inventory))
 
@@ -178,7 +178,7 @@ def test_check_fails_when_the_file_is_missing(tmp_path):
 def test_check_cannot_verify_an_unreadable_config(tmp_path):
     inventory = real_inventory()
     mini = FakeMini(tmp_path).file(SSH_CONFIG, fixture("ssh_config")).deny(SSH_CONFIG)
-    (check,) = list(ssh_config_checks(inventory, SiteView(inventory)))
+    (check,) = list(ssh_config_checks(inventory, SiteAddresses(inventory)))
     assert evaluate(check, mini.facts(inventory)).status is Status.CANNOT_VERIFY
 
 

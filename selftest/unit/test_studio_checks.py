@@ -5,11 +5,11 @@ import plistlib
 import httpx2 as httpx
 import pytest
 
-from conformance.checks.catalog import evaluate, host_checks
+from conformance.checks.derive import evaluate, host_checks
 from conformance.checks.finding import Status
 from conformance.facts.http import HttpProbe
 from conformance.redaction import Redactor
-from conformance.site import SiteView
+from conformance.site import SiteAddresses
 from ._support import FakeMac, fixture, real_inventory
 
 LABEL = "com.bebop.mlx-launch"
@@ -43,7 +43,7 @@ def _studio(tmp_path, plist=DOCUMENTED_PLIST, fmt=plistlib.FMT_XML, mode=0o644, 
     inventory = real_inventory()
     redactor = Redactor(enabled=True)
     facts = mac.mac_facts(inventory, redactor=redactor, http=HttpProbe(transport=httpx.MockTransport(health)))
-    findings = {c.id: evaluate(c, facts) for c in host_checks(inventory, SiteView(inventory), "studio")}
+    findings = {c.id: evaluate(c, facts) for c in host_checks(inventory, SiteAddresses(inventory), "studio")}
     return findings, facts, redactor
 
 
@@ -148,13 +148,13 @@ def test_the_per_lane_layout_is_data_not_code(tmp_path):
     from conformance.inventory import load_inventory
     from ._support import ROOT
     inventory = load_inventory(ROOT / "examples" / "inventory-lanes.yaml")
-    ids = [c.id for c in host_checks(inventory, SiteView(inventory), "studio")]
+    ids = [c.id for c in host_checks(inventory, SiteAddresses(inventory), "studio")]
     for port in (8100, 8101, 8102):
         assert f"mlx-servers::launchd:com.bebop.mlx-lane.{port}:loaded" in ids
         assert f"mlx-servers::launchd:com.bebop.mlx-lane.{port}:plist" in ids
     assert not any("com.bebop.mlx-launch" in i for i in ids)
     assert "every port of 8100-8139 that listens has its log file /Users/thestudio/vllm-{port}.err.log" in [
-        c.title for c in host_checks(inventory, SiteView(inventory), "studio")]
+        c.title for c in host_checks(inventory, SiteAddresses(inventory), "studio")]
 
 
 def test_a_routes_health_is_judged_by_its_backend_kind_and_a_route_without_one_by_a_healths_defaults(tmp_path):
@@ -166,7 +166,7 @@ def test_a_routes_health_is_judged_by_its_backend_kind_and_a_route_without_one_b
     mac = FakeMac(tmp_path)
     empty = HttpProbe(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     facts = mac.mac_facts(lanes, http=empty)
-    checks = {c.id: c for c in host_checks(lanes, SiteView(lanes), "studio") if c.kind == "mlx-health"}
+    checks = {c.id: c for c in host_checks(lanes, SiteAddresses(lanes), "studio") if c.kind == "mlx-health"}
     assert checks["mlx-servers::health:8100"].title == ("GET http://192.168.1.72:8100/health answers 200 (health; route "
                                                         "jerry-chat; may be down (listening state varies))")
     assert {i: evaluate(c, facts).status for i, c in checks.items()} == {i: Status.PASSED for i in checks}

@@ -1,7 +1,7 @@
 """Unit checks of the Mini evaluated on systemd 252 `systemctl show` fixtures (system and user scope)."""
 import pytest
 
-from conformance.checks.catalog import evaluate
+from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.units import unit_checks
 from ._support import FakeMini, fixture, mini_system_show, real_inventory

@@ -122,7 +122,7 @@ def test_the_nightly_service_is_bounded_above_the_suites_own_worst_case_and_repo
     from conformance.facts.plan import MAX_ROUND_TRIPS
     from conformance.plugin import CONTRACT_TEST_MARGIN, checks_by_host
     from conformance.session import SuiteSession
-    from conformance.site import SiteView
+    from conformance.site import SiteAddresses
 
     from ._support import real_inventory
     settings = dict(line.split("=", 1) for line in SERVICE.read_text().splitlines()
@@ -130,7 +130,7 @@ def test_the_nightly_service_is_bounded_above_the_suites_own_worst_case_and_repo
     assert settings["Type"] == "oneshot"
     assert "TimeoutStartSec" in settings, "the nightly service has no bound: a hung run is never stopped"
     inventory = real_inventory()
-    session = SuiteSession(inventory, SiteView(inventory))
+    session = SuiteSession(inventory, SiteAddresses(inventory))
     checks_by_host(session)
     worst = (MAX_ROUND_TRIPS * len(inventory.hosts) * session.round_trip_timeout  # every round trip
              + session.contract_test_seconds() + CONTRACT_TEST_MARGIN  # the contract's gather and Open WebUI's path

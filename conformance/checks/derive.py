@@ -5,7 +5,7 @@ import traceback
 
 from ..facts.base import CannotVerify, Unavailable
 from ..inventory.schema import Baseline, Inventory
-from ..site import SiteView
+from ..site import SiteAddresses
 from .baseline import baseline_checks
 from .files import env_checks, path_checks
 from .finding import Check, Finding, Status, cannot_verify, failed
@@ -19,7 +19,7 @@ from .ssh import ssh_config_checks
 from .units import unit_checks
 
 
-def host_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Baseline | None = None) -> list[Check]:
+def host_checks(inventory: Inventory, site: SiteAddresses, host_id: str, baseline: Baseline | None = None) -> list[Check]:
     """Every documented fact of one host, each a check (whatever kind of host it is)."""
     checks: list[Check] = []
     for service in inventory.services_on(host_id):
@@ -40,9 +40,6 @@ def host_checks(inventory: Inventory, site: SiteView, host_id: str, baseline: Ba
     if duplicated:  # a stable id names one documented fact; two checks under one id would hide one
         raise ValueError(f"check ids must be unique: {sorted(duplicated)}")
     return checks
-
-
-local_checks = host_checks  # the checks of the host the suite runs on are those of any host
 
 
 def evaluate(check: Check, facts) -> Finding:

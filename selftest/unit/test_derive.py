@@ -1,8 +1,8 @@
-"""The real inventory.yaml loads, and the local check catalog covers every founding fact of the Mini."""
+"""The real inventory.yaml loads, and the Mini's derived checks cover every founding fact of the Mini."""
 import pytest
 
-from conformance.checks.catalog import local_checks
-from conformance.site import SiteView
+from conformance.checks.derive import host_checks
+from conformance.site import SiteAddresses
 from ._support import real_inventory
 
 # Every fact the founding document (03-SERVICE_INVENTORY.md) states about the Mini, as check ids.
@@ -41,7 +41,7 @@ def inventory():
 
 @pytest.fixture(scope="module")
 def checks(inventory):
-    return local_checks(inventory, SiteView(inventory), "mini")
+    return host_checks(inventory, SiteAddresses(inventory), "mini")
 
 
 def test_real_inventory_loads_with_the_documented_hosts(inventory):
@@ -88,10 +88,10 @@ def test_each_route_has_base_model_and_key_checks(checks, inventory):
 
 def test_other_hosts_get_only_their_own_checks():
     inventory = real_inventory()
-    assert [c.id for c in local_checks(inventory, SiteView(inventory), "dietpi")] == [
+    assert [c.id for c in host_checks(inventory, SiteAddresses(inventory), "dietpi")] == [
         "home-assistant::enabled", "home-assistant::active", "home-assistant::run-as", "home-assistant::logs",
         "home-assistant::unit-file", "home-assistant::listen:8123", "home-assistant::http:frontend"]
-    studio = [c.id for c in local_checks(inventory, SiteView(inventory), "studio")]
+    studio = [c.id for c in host_checks(inventory, SiteAddresses(inventory), "studio")]
     assert studio[:2] == ["mlx-servers::host:os", "mlx-servers::launchd:com.bebop.mlx-launch:loaded"]
     assert {f"mlx-servers::listen:{p}" for p in (8100, 8101, 8102, 8103, 8109)} <= set(studio)
-    assert all(c.host == "studio" for c in local_checks(inventory, SiteView(inventory), "studio"))
+    assert all(c.host == "studio" for c in host_checks(inventory, SiteAddresses(inventory), "studio"))

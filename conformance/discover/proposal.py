@@ -1,0 +1,40 @@
+"""What discovery proposes: one inventory entry, where it goes, and why it is believed.
+
+Both sources (the live hosts and the owner's repo) yield these; the writer turns them into
+`discovered.yaml`, `inventory.patch` and the report's page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Source = Literal["observed", "companion"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where an item was seen: a host and the command that showed it, or a file of the owner's repo at a commit."""
+
+    where: str  # a host id, or the repo's path as given
+    what: str  # the command line, or the file's path inside the repo
+    at: str  # ISO time of the read, or the repo's commit
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One new inventory entry, in the inventory's own schema.
+
+    `section` is the list it is inserted into: "hosts", "services", "litellm.routes", "launchd", ...;
+    for an entry inside a documented service (a listener, a unit, a path), `parent` names that service's id
+    and `section` the service's list ("listen", "units", "paths", ...).
+    `review` names the fields whose value is a judgement (up or optional, active or retired): they carry
+    the observed value and the report page lists them for the owner to decide.
+    """
+
+    section: str
+    entry: dict
+    source: Source
+    why: str
+    evidence: tuple[Evidence, ...]
+    parent: str | None = None
+    review: tuple[str, ...] = field(default=())
