@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .plugin import RUN, _marker_of
+from .plugin import RUN, marker_of
 from .testinfra_host import GuardedHost, attributed_to, make_host
 
 HOSTS = pytest.StashKey[dict[str, GuardedHost]]()
@@ -49,7 +49,7 @@ def host(request: pytest.FixtureRequest) -> GuardedHost:
         pytest.fail("the `host` fixture checks a lab host: it runs in a conformance run (pytest tests/...), "
                     "where the inventory says which host a test's folder is", pytrace=False)
     try:
-        host_id = host_for_folder(run.session, _marker_of(Path(request.path), Path(request.config.rootpath) / "tests"))
+        host_id = host_for_folder(run.session, marker_of(Path(request.path), Path(request.config.rootpath) / "tests"))
     except LookupError as e:
         pytest.fail(str(e), pytrace=False)
     hosts = request.config.stash.setdefault(HOSTS, {})
@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).get("host")
         if defs and _is_ours(defs[-1].func):
             try:  # its host's facts then answer testinfra's platform probes too, in their own round trip
-                run.session.owner_test_hosts.add(host_for_folder(run.session, _marker_of(Path(item.path), tests)))
+                run.session.owner_test_hosts.add(host_for_folder(run.session, marker_of(Path(item.path), tests)))
             except LookupError:
                 pass  # the fixture says so when the test runs
         if defs and not _is_ours(defs[-1].func):
