@@ -156,12 +156,12 @@ class RouteLatency:
     host: str = ""
     api: str = ""  # the backend's kind (the inventory's contract.apis id)
     expected: str = ""  # up | optional
-    outcome: str = ""  # passed | failed | not applicable
-    layer: str = ""  # where a failure sits ("backend down", ...); "" when it passed
     direct: Timing = Timing()
     proxy: Timing = Timing()
     overhead_seconds: float | None = None  # what LiteLLM adds: through minus direct (the non-streamed total)
     route_seconds: float | None = None  # the route's whole share of the contract run
+    outcome: str = ""  # passed | failed | not applicable
+    layer: str = ""  # where a failure sits ("backend down", ...); "" when it passed
 
 
 @dataclass(frozen=True)
@@ -195,11 +195,16 @@ class RecordingCost:
 
 @dataclass(frozen=True)
 class Run:
+    """A run directory; its fields in results.json's order (a NOT_SAVED one is not in it)."""
+
     path: Path = field(metadata=NOT_SAVED)
     problem: str | None = field(default=None, metadata=NOT_SAVED)  # None: a complete run; else why not (unreadable results.json, or the run did not finish)
     site: str = ""
     site_id: str | None = None
     exit_status: int | None = None
+    replay: ReplayOf | None = field(default=None, metadata={**OPTIONAL, "key": "replay_of"})  # a replay (pytest --replay)
+    recording: RecordingCost | None = field(default=None, metadata=OPTIONAL)  # a recorded run (not --no-record)
+    stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
     require_verified: bool = False
     markers: str = ""
     inventory: str = ""
@@ -208,14 +213,11 @@ class Run:
     hosts: dict[str, HostStats] = field(default_factory=dict)
     checks: tuple[CheckResult, ...] = ()
     tests: tuple[OwnTest, ...] = ()  # the owner's own tests (testinfra's idiom)
-    commands: tuple[Command, ...] = field(default=(), metadata=NOT_SAVED)  # commands.json
-    commands_problem: str | None = field(default=None, metadata=NOT_SAVED)  # commands.json unreadable (the report still renders)
     contract: Contract | None = field(default=None, metadata=OPTIONAL)  # None: the run made no contract calls (no section in the report)
     topology: dict | None = field(default=None, metadata=AS_GIVEN)  # the inventory's hosts, services and routes (conformance/report/topology.py)
+    commands: tuple[Command, ...] = field(default=(), metadata=NOT_SAVED)  # commands.json
+    commands_problem: str | None = field(default=None, metadata=NOT_SAVED)  # commands.json unreadable (the report still renders)
     notification: dict | None = field(default=None, metadata=NOT_SAVED)  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
-    stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
-    replay: ReplayOf | None = field(default=None, metadata={**OPTIONAL, "key": "replay_of"})  # a replay (pytest --replay)
-    recording: RecordingCost | None = field(default=None, metadata=OPTIONAL)  # a recorded run (not --no-record)
 
     @property
     def name(self) -> str:
