@@ -344,7 +344,7 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
         exit_status=exit_status, stopped_early=stopped_early, require_verified=bool(data.get("require_verified")),
         replay=_replay(data.get("replay_of")), recording=_recording(data.get("recording")),
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
-        started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
+        started=started, finished=finished, hosts=host_stats(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
                     for t in data.get("tests") or () if isinstance(t, dict)),
         contract=None if summary else _contract(data.get("contract")),
@@ -465,7 +465,8 @@ def _measure(v) -> float | None:
     return f if f is not None and f >= 0 else None
 
 
-def _hosts(raw) -> dict[str, HostStats]:
+def host_stats(raw) -> dict[str, HostStats]:
+    """results.json's "hosts" (what each host was sent), as the model."""
     if not isinstance(raw, dict):
         return {}
     return {str(h): HostStats(_int(v.get("round_trips")), _int(v.get("commands")), _int(v.get("tests_round_trips")))
