@@ -22,22 +22,25 @@ from pathlib import Path
 import pytest
 
 from .plugin import RUN, marker_of
+from .plugin.collection import folder_host
 from .testinfra_host import GuardedHost, attributed_to, make_host
 
 HOSTS = pytest.StashKey[dict[str, GuardedHost]]()
 
 
 def host_for_folder(session, marker: str | None) -> str:
-    """tests/local/ -> the session's local host; tests/<marker>/ -> the inventory host with that marker (or id)."""
-    if marker == "local":
-        return session.local_host
-    hosts = [h for h in session.inventory.hosts if marker in (h.checks_marker, h.id)]
-    if not hosts:
+    """tests/local/ -> the session's local host; tests/<marker>/ -> the inventory host with that marker (or id), the
+    host whose checks the folder holds (plugin/collection.py's folder_host); LookupError for any other folder."""
+    host = folder_host(session, marker)
+    local = session.inventory.host(session.local_host)
+    if host is None and marker in (local.id, local.checks_marker):
+        raise LookupError(f"tests/{marker}/: {local.id} is the run's own host (--local-host), whose folder is tests/local/")
+    if host is None:
         known = ", ".join(["local"] + [h.checks_marker for h in session.inventory.hosts if h.id != session.local_host])
         where = f"tests/{marker}/" if marker else "a test outside a host's folder"
         raise LookupError(f"{where}: no inventory host has the marker {marker!r}; the `host` fixture picks the host "
                           f"by the test's folder: tests/<marker>/ with a marker of {known}")
-    return hosts[0].id
+    return host
 
 
 @pytest.fixture(scope="module")
