@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -96,11 +95,6 @@ def slug(*parts: str) -> str:
     text = "--".join(parts)
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:80]
     return f"{readable}-{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}"
-
-
-def js_string(value: str) -> str:
-    """A JSON string literal that is safe inside <script> (no "</script>")."""
-    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def csp(scripts: Sequence[str]) -> str:

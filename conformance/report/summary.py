@@ -79,7 +79,7 @@ def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
     if not run.complete:
         return Verdict(f"{'Unfinished' if run.unfinished else 'Unreadable'} run: {run.problem}", "corrupt")
     if run.replay_of:  # said first: a replay must never read as the lab's own run
-        judged = verdict(replace(run, replay_of=None), diff)
+        judged = verdict(replace(run, replay=None), diff)
         text = judged.text.replace("since the previous run", f"since run {run.replay_of}")
         return Verdict(f"Replay of {run.replay_of}: {text}", judged.level)
     n = count(run.checks)
