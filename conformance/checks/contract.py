@@ -442,7 +442,7 @@ def _deployment(facts: ContractFacts, route: str, host: str) -> Finding:
         name, i, params = entry
         base, model = (str(params[k].value) if k in params else "<none>" for k in ("api_base", "model"))
         if name != route:
-            found.append(f"{Layer.PROXY_MISROUTES.value}: {what} answered by {name!r}'s entry #{i + 1} "
+            found.append(f"{Layer.PROXY_MISROUTES.value}: {what} answered by {name}'s entry #{i + 1} "
                          f"({model} at {base})")
         elif (base, model) not in documented:
             found.append(f"{what}: answered by {route}'s entry #{i + 1}, {model} at {base}, not a documented deployment")
