@@ -510,6 +510,12 @@ def _route_answer_problems(answer: RequestOutcome, plan: RoutePlan) -> list[str]
     return problems
 
 
+def _max_tokens(plan: RoutePlan, direct: bool) -> int:
+    """The max_tokens the request was sent with: a route's own request may say its own (through the proxy)."""
+    request = plan.route.request
+    return (request.max_tokens if not direct and request and request.max_tokens else None) or plan.budget.max_tokens
+
+
 def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: bool) -> list[str]:
     if not answer.ok:
         return [answer.shown()]
@@ -544,8 +550,8 @@ def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: 
             problems.append(f"usage {usage or None}, which {api.id} always reports")
         elif p + c != t:
             problems.append(f"usage inconsistent: prompt {p} + completion {c} != total {t}")
-        elif api.honours_max_tokens and c > plan.budget.max_tokens:
-            problems.append(f"{c} completion tokens, more than max_tokens {plan.budget.max_tokens}")
+        elif api.honours_max_tokens and c > _max_tokens(plan, direct):
+            problems.append(f"{c} completion tokens, more than max_tokens {_max_tokens(plan, direct)}")
     if direct:
         pattern = api.ids.stream if stream else api.ids.chat
         wrong = sorted({i for i in answer.ids if not re.fullmatch(pattern, i or "")})

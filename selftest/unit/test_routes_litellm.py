@@ -142,7 +142,7 @@ class Lab1834(FakeLab):
             return httpx2.Response(200, json={"id": ident, "object": "chat.completion", "created": 1, "model": "m",
                                               "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                                                            "finish_reason": "stop"}],
-                                              "usage": {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13}},
+                                              "usage": {"prompt_tokens": 5, "completion_tokens": 20, "total_tokens": 25}},
                                   headers=MLX_HEADERS)
         return super().backend(b, request, path)
 
@@ -359,7 +359,8 @@ def test_a_responses_route_and_a_json_route_are_asked_their_own_request(inv):
     assert weak.chats[0].content == weak.stream.content == "The lab is up."
     for aspect in ("chat", "stream", "backend"):
         assert findings[f"mlx-servers::contract:jerry-weak:{aspect}"].status is Status.PASSED
-    # the fake backend answers JSON only when the request carries response_format json_object: it was sent
+    # the fake backend answers JSON only when the request carries response_format json_object: it was sent; its
+    # 20 completion tokens are within the route's own max_tokens (64), over the contract's 8 (found on the twin)
     architect = facts.routes["jerry-architect"].proxy
     assert json.loads(architect.chats[0].content) == json.loads(architect.stream.content) == {"summary": "the lab is up"}
     assert findings["mlx-servers::contract:jerry-architect:chat"].status is Status.PASSED
