@@ -490,6 +490,10 @@ class ConformanceRun:
         if unverifiable:
             how = "failed (--require-verified)" if self.require_verified else "skipped"
             terminalreporter.write_line(f"conformance: {len(unverifiable)} check(s) could not be verified ({how})")
+        for status, said in ((Status.UNPROVEN, "unproven at this site"), (Status.OPT_IN, "not run: opt-in")):
+            named = [r["id"] for r in self.results if r["status"] == status.value]
+            if named:  # listed by name: a fact the run could not stand behind is never silently green
+                terminalreporter.write_line(f"conformance: {len(named)} check(s) {said}: {', '.join(named)}")
         errors = [r for r in self.results if r["status"] == "error"]
         if errors:
             terminalreporter.write_line(f"conformance: {len(errors)} check(s) raised an error: "
