@@ -516,3 +516,21 @@ def test_the_site_file_lists_unproven_checks_by_id():
     site = Site.model_validate({"site": "twin", "unproven": {"litellm-orch::contract:readiness-db": "no Prisma"}})
     assert site.unproven == {"litellm-orch::contract:readiness-db": "no Prisma"}
     assert Site.model_validate({"site": "lab"}).unproven == {}
+
+
+def test_a_wrong_new_field_is_named_at_its_line(tmp_path):
+    """FILE:LINE, as for every inventory error: the loader finds the line of a cross-entry error's location."""
+    from conformance.inventory import load_inventory
+    from conformance.inventory.loader import InventoryError
+    text = (ROOT / "inventory.yaml").read_text()
+    anchor = "  routes:\n"
+    assert text.count(anchor) == 1
+    wrong = text.replace(anchor, "  retired:\n    - {name: main, source: companion}\n"
+                                 "  fallbacks:\n    - {route: jerry-chat, to: [no-such-route], source: companion}\n"
+                         + anchor)
+    path = tmp_path / "inventory.yaml"
+    path.write_text(wrong)
+    line = wrong.splitlines().index("    - {route: jerry-chat, to: [no-such-route], source: companion}") + 1
+    with pytest.raises(InventoryError) as e:
+        load_inventory(path)
+    assert f"inventory.yaml:{line}:" in str(e.value) and "unknown route 'no-such-route'" in str(e.value)
