@@ -534,3 +534,23 @@ def test_a_wrong_new_field_is_named_at_its_line(tmp_path):
     with pytest.raises(InventoryError) as e:
         load_inventory(path)
     assert f"inventory.yaml:{line}:" in str(e.value) and "unknown route 'no-such-route'" in str(e.value)
+
+
+def test_the_report_shows_unproven_and_opt_in_as_their_own_states(tmp_path):
+    """results.json as the plugin writes it: each state loads as itself (not an error), has its badge and words, and
+    the verdict names the unproven facts."""
+    from datetime import datetime, timezone
+    from conformance.report.model import load_run
+    from conformance.report.render import write_report
+    from .test_report import check, write_run
+    checks = [check("litellm-orch::contract:models", kind="contract"),
+              check("litellm-orch::contract:readiness-db", "unproven", kind="contract",
+                    found="at site twin: no Prisma engines (found: expected ...)"),
+              check("ccproxy::contract:chatgpt-5:chat", "not run: opt-in", kind="contract",
+                    found="chatgpt-5 leaves the lab and costs the owner money")]
+    path = write_run(tmp_path / "reports", datetime(2026, 12, 7, 3, tzinfo=timezone.utc), checks, markers="contract")
+    run = load_run(path)
+    assert [c.state for c in run.checks] == ["passed", "unproven", "not run: opt-in"]
+    html = write_report(path).read_text(encoding="utf-8")
+    assert ("1 unproven at this site: litellm-orch::contract:readiness-db; 1 not run: opt-in") in html
+    assert 'class="badge st-unproven"' in html and 'class="badge st-not-run-opt-in"' in html
