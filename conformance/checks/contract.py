@@ -204,7 +204,8 @@ def _readiness_db(facts: ContractFacts, enabled: bool) -> Finding:
     (litellm/proxy/db/exception_handler.py), which re-raises unless the error is a connection error AND
     general_settings.allow_requests_on_db_unavailable is true; a re-raised error reaches health_readiness's
     `except`, which answers 503 "Service Unhealthy (...)". So a database that is configured but down reads
-    503 by default, and 200 with db "disconnected" only with allow_requests_on_db_unavailable."""
+    503 by default, and 200 with db "disconnected" only with allow_requests_on_db_unavailable (those functions,
+    called for real with a client whose server is unreachable: selftest/unit/test_routes_litellm.py)."""
     facts.gather()
     answer = facts.proxy.readiness
     _recorded(answer)

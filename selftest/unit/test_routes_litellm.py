@@ -472,6 +472,80 @@ def test_a_database_down_without_allow_requests_is_503_and_named(inv):
     assert findings["litellm-orch::contract:readiness"].status is Status.FAILED
 
 
+# What LiteLLM 1.83.4's own readiness code answers (health_readiness, _db_health_readiness_check and
+# PrismaDBExceptionHandler, called for real in its environment with a database client that cannot reach its server,
+# raising prisma's own error). Recorded with:
+#   .venv/bin/python -c "from selftest.unit.test_routes_litellm import litellm_readiness; print(litellm_readiness())"
+READINESS_SIDE = """import asyncio, json
+from datetime import datetime
+from fastapi import HTTPException
+import prisma
+import litellm.proxy.proxy_server as ps
+from litellm.proxy.health_endpoints import _health_endpoints as he
+
+DOWN = "Can't reach database server at `127.0.0.1:5432`"
+
+
+class DownDB:  # a configured database that does not answer (prisma's own error type)
+    async def health_check(self):
+        raise prisma.errors.PrismaError(DOWN)
+
+    async def disconnect(self):
+        pass
+
+    async def connect(self):
+        raise prisma.errors.PrismaError(DOWN)
+
+
+def readiness(client, allow):
+    ps.prisma_client = client
+    ps.general_settings["allow_requests_on_db_unavailable"] = allow
+    he.db_health_cache = {"status": "unknown", "last_updated": datetime.now()}
+    try:
+        body = asyncio.run(he.health_readiness())
+        return [200, body["db"]]
+    except HTTPException as e:
+        return [e.status_code, str(e.detail)]
+
+
+print(json.dumps({"no database": readiness(None, False), "down": readiness(DownDB(), False),
+                  "down, allow_requests_on_db_unavailable": readiness(DownDB(), True)}))
+"""
+READINESS_RECORDED = {"no database": [200, "Not connected"],
+                      "down": [503, "Service Unhealthy (Can't reach database server at `127.0.0.1:5432`)"],
+                      "down, allow_requests_on_db_unavailable": [200, "disconnected"]}
+
+
+def litellm_readiness() -> dict:
+    from .test_litellm_deployments import LITELLM_PYTHON
+    import os
+    import subprocess
+    out = subprocess.run([str(LITELLM_PYTHON), "-c", READINESS_SIDE], capture_output=True, text=True, timeout=180,
+                         cwd=ROOT, env={"PATH": os.environ.get("PATH", ""), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                                        "HOME": os.environ.get("HOME", "/")})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not (ROOT / ".venv-litellm" / "bin" / "python").exists(), reason="no .venv-litellm")
+def test_litellm_1_83_4_answers_readiness_as_the_check_reads_it():
+    assert litellm_readiness() == READINESS_RECORDED
+
+
+@pytest.mark.parametrize("case", list(READINESS_RECORDED))
+def test_each_readiness_litellm_gives_is_judged_against_an_enabled_database(case):
+    """LiteLLM's recorded answers, each through the check with a database documented: only `connected` passes, and
+    each other answer is named for what it means."""
+    status, said = READINESS_RECORDED[case]
+    body = {"status": "healthy", "db": said} if status == 200 else {"detail": said}
+    inv = variant()
+    _, findings = run(lab_for(inv, readiness=(status, body)), inv)
+    db = findings["litellm-orch::contract:readiness-db"]
+    assert db.status is Status.FAILED
+    assert {"no database": "no DATABASE_URL", "down": "allow_requests_on_db_unavailable is off",
+            "down, allow_requests_on_db_unavailable": "configured but down"}[case] in db.found
+
+
 def test_a_fact_the_site_cannot_prove_is_unproven_by_name_never_green(inv):
     """The twin has no Prisma engines: readiness says 'Not connected' there. Listed in the site file, the check is
     'unproven' with the reason and what was found; the same answer at a site that does not list it fails."""
