@@ -628,3 +628,22 @@ def test_the_report_shows_unproven_and_opt_in_as_their_own_states(tmp_path):
     html = write_report(path).read_text(encoding="utf-8")
     assert ("1 unproven at this site: litellm-orch::contract:readiness-db; 1 not run: opt-in") in html
     assert 'class="badge st-unproven"' in html and 'class="badge st-not-run-opt-in"' in html
+
+
+SECOND = ("- model_name: jerry-chat\n  litellm_params:\n    model: openai/m-chat\n"
+          f"    api_base: http://{STUDIO}:8101/v1\n    api_key: dummy\n")
+
+
+def test_several_deployments_of_one_route_each_documented_pass_and_an_undocumented_one_fails():
+    """LiteLLM load-balances between a route's entries: whichever answered must be one the inventory documents."""
+    data = _variant()
+    chat = next(r for r in data["litellm"]["routes"] if r["name"] == "jerry-chat")
+    chat["deployments"].append({"api_base": "http://{studio}:8101/v1", "model": "openai/m-chat"})
+    both = Inventory.model_validate(data)
+    lab = lab_for(both, answered_by={"jerry-chat": ("jerry-chat", 1)})
+    lab.router = router_text(both, extra=SECOND)[0]
+    _, findings = run(lab, both)
+    assert findings["mlx-servers::contract:jerry-chat:deployment"].status is Status.PASSED
+    _, findings = run(lab, variant())  # the inventory documents the first entry only
+    found = findings["mlx-servers::contract:jerry-chat:deployment"].found
+    assert f"answered by jerry-chat's entry #2, openai/m-chat at http://{STUDIO}:8101/v1, not a documented" in found
