@@ -58,6 +58,8 @@ class Outcome:
         if outcome.verdict is Verdict.NOT_APPLICABLE:
             warnings.warn(OptionalAbsent(message))
             pytest.skip(message)
+        if outcome.verdict is Verdict.NOT_RUN:  # not opted in, or unproven at this site: a skip naming why
+            pytest.skip(message)
         if outcome.verdict is Verdict.CANNOT_VERIFY:
             if self.run.require_verified:
                 pytest.fail(f"{message} (--require-verified)", pytrace=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..redaction import DISABLE_SWITCH
-from ..report.model import CANNOT_VERIFY, ERROR, Contract
+from ..report.model import CANNOT_VERIFY, ERROR, OPT_IN, UNPROVEN, Contract
 from ..report.summary import round_trips_said
 
 if TYPE_CHECKING:
@@ -36,6 +36,10 @@ class TerminalSummary:
         if unverifiable:
             how = "failed (--require-verified)" if self.run.require_verified else "skipped"
             terminalreporter.write_line(f"conformance: {len(unverifiable)} check(s) could not be verified ({how})")
+        for status, said in ((UNPROVEN, "unproven at this site"), (OPT_IN, "not run: opt-in")):
+            named = [c.id for c in results.checks if c.status == status]
+            if named:  # listed by name: a fact the run could not stand behind is never silently green
+                terminalreporter.write_line(f"conformance: {len(named)} check(s) {said}: {', '.join(named)}")
         errors = [c for c in results.checks if c.status == ERROR]
         if errors:
             terminalreporter.write_line(f"conformance: {len(errors)} check(s) raised an error: "
