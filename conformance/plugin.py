@@ -528,7 +528,9 @@ class ConformanceRun:
             "hosts": {h: {"round_trips": s.round_trips, "tests_round_trips": s.tests_round_trips, "commands": s.commands}
                       for h, s in self.session.host_stats().items()},
             "checks": self.results, "tests": self.own_tests, **self._contract_summary(),
-            "topology": topology_of(self.session.inventory, self.session.site)}))
+            "topology": topology_of(self.session.inventory, self.session.site),
+            "not_modelled": [m.model_dump(include={"what", "reason", "source", "where"})
+                             for m in self.session.inventory.not_modelled]}))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
 
     def _recording(self, exit_status: int) -> Recording:
