@@ -134,7 +134,7 @@ def _idiom(check, inventory) -> tuple[str, tuple]:
     if kind == "env":
         return "content", (kw["env_file"].path,)
     if kind == "listen":
-        return "listen", (kw["listener"].address, kw["listener"].port)
+        return "listen", (kw["address"] if "address" in kw else kw["addresses"][0], kw["port"])
     if kind in ("litellm-config", "route"):
         return "read", (inventory.litellm.config, inventory.litellm.env_file)
     if kind == "script" and "path" in kw:
