@@ -270,3 +270,23 @@ def test_a_wrong_entry_is_refused_at_its_line(tmp_path, change, says):
     (tmp_path / "inventory.yaml").write_text(INVENTORY.replace(change, says, 1))
     with pytest.raises(InventoryError, match=r"inventory\.yaml:\d+"):
         load_inventory(tmp_path / "inventory.yaml")
+
+
+def test_a_password_in_a_proxy_url_never_reaches_the_evidence(tmp_path):
+    from conformance.redaction import Redactor
+    secret = OWNER.replace("http://127.0.0.1:3000", "http://admin:chat-canary-5d1e9b7a@127.0.0.1:3000")
+    mini = FakeMini(tmp_path).show("system", _show()).ss(_ss(*SAMBA_AND_DOCKER)).tailscale_serve(secret)
+    (tmp_path / "inventory.yaml").write_text(INVENTORY)
+    inventory = load_inventory(tmp_path / "inventory.yaml")
+    from conformance.facts.host import HostFacts
+    from conformance.facts.kinds import kind_of
+    from conformance.facts.plan import HostPlan
+    from conformance.runner import Runner
+    checks = host_checks(inventory, SiteAddresses(inventory), "mini")
+    redactor = Redactor(enabled=True)
+    facts = HostFacts(kind_of("linux"), HostPlan.of(checks), Runner("mini", mini.backend()), redactor)
+    facts.gather()
+    record = next(r for r in facts.runner.records if r.command == "tailscale serve status --json")
+    assert "chat-canary-5d1e9b7a" not in record.stdout and "127.0.0.1:3000" in record.stdout
+    finding = evaluate(next(c for c in checks if c.id == "tailscale-serve::mini:svc:chat:443/"), facts)
+    assert finding.status is Status.FAILED and "chat-canary-5d1e9b7a" not in redactor(finding.message)
