@@ -13,7 +13,7 @@ from ..checks.contract import latency_summary
 from ..checks.finding import Check, Finding
 from ..replay import Recorder, Recording, write as write_recording
 from ..report import new_run_dir, point_latest, write_json
-from ..report.model import (UNFINISHED, CheckResult, Contract, OwnTest, RecordingCost, ReplayOf,
+from ..report.model import (UNFINISHED, CheckResult, Contract, NotModelled, OwnTest, RecordingCost, ReplayOf,
                             RouteLatency, Run, Timing, Waiver, check_state, results_json)
 from ..report.render import write_report
 from ..report.topology import topology_of
@@ -102,7 +102,9 @@ class ResultsWriter:
             markers=self.config.getoption("markexpr") or "", inventory=inventory_name(self.config),
             started=self.started, finished=datetime.now(timezone.utc),
             hosts=self.session.host_stats(), checks=tuple(self.checks), tests=tuple(self.tests), contract=self.contract,
-            topology=topology_of(self.session.inventory, self.session.site))
+            topology=topology_of(self.session.inventory, self.session.site),
+            not_modelled=tuple(NotModelled(m.what, m.reason, m.source, m.where or "")
+                               for m in self.session.inventory.not_modelled))
 
     def _recording(self, exit_status: int) -> Recording:
         """What a later --replay needs, through this run's Redactor (conformance/replay/recording.py)."""

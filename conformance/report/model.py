@@ -44,7 +44,7 @@ SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, UNPROVEN: 3.5, OPT
 SECURITY_PREFIX = "security:"
 IMPACTS = {0.3: "low", 0.5: "medium", 0.7: "high", 0.9: "critical"}
 NOT_SAVED = {"saved": False}  # derived when read, or another file of the run directory: not in results.json
-OPTIONAL = {"optional": True}  # left out of results.json when None (older readers never saw it)
+OPTIONAL = {"optional": True}  # left out of results.json when None or empty (older readers never saw it)
 AS_GIVEN = {"as_given": True}  # a check's own value (any JSON-like data): written as it is
 
 
@@ -196,6 +196,21 @@ class RecordingCost:
 
 
 @dataclass(frozen=True)
+class NotModelled:
+    """An inventory's `not_modelled` entry as results.json keeps it."""
+
+    what: str
+    reason: str
+    source: str = ""
+    where: str = ""
+
+
+def _not_modelled(value) -> tuple[NotModelled, ...]:
+    return tuple(NotModelled(_str(e.get("what")), _str(e.get("reason")), _str(e.get("source")), _str(e.get("where")))
+                 for e in value or () if isinstance(e, dict))
+
+
+@dataclass(frozen=True)
 class Run:
     """A run directory; its fields in results.json's order (a NOT_SAVED one is not in it)."""
 
@@ -220,6 +235,7 @@ class Run:
     commands: tuple[Command, ...] = field(default=(), metadata=NOT_SAVED)  # commands.json
     commands_problem: str | None = field(default=None, metadata=NOT_SAVED)  # commands.json unreadable (the report still renders)
     notification: dict | None = field(default=None, metadata=NOT_SAVED)  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
+    not_modelled: tuple[NotModelled, ...] = field(default=(), metadata=OPTIONAL)  # what the inventory says it does not check, and why (never a check)
 
     @property
     def name(self) -> str:
@@ -291,7 +307,7 @@ def _saved(value):
         out = {}
         for f in fields(value):
             v = getattr(value, f.name)
-            if f.metadata.get("saved", True) and not (v is None and f.metadata.get("optional")):
+            if f.metadata.get("saved", True) and not (f.metadata.get("optional") and (v is None or v == ())):
                 out[f.metadata.get("key", f.name)] = v if f.metadata.get("as_given") else _saved(v)
         return out
     if isinstance(value, datetime):
@@ -350,7 +366,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
                     for t in data.get("tests") or () if isinstance(t, dict)),
         contract=None if summary else _contract(data.get("contract")),
-        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None)
+        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None,
+        not_modelled=() if summary else _not_modelled(data.get("not_modelled") if isinstance(data.get("not_modelled"),
+                                                                                             list) else ()))
     if not commands or summary:
         return run
     records, commands_problem = _commands(path / COMMANDS)

@@ -13,7 +13,7 @@ from conformance.checks.contract import latency_summary
 from conformance.plugin.results import contract_of
 from conformance.plugin.terminal import latency_lines
 from conformance.report.model import (
-    FAILED, PASSED, WAIVED, CheckResult, Contract, HostStats, OwnTest, RecordingCost, ReplayOf, RouteLatency, Run,
+    FAILED, PASSED, WAIVED, CheckResult, Contract, HostStats, NotModelled, OwnTest, RecordingCost, ReplayOf, RouteLatency, Run,
     Timing, Waiver, check_state, load_run, results_json)
 from conformance.report.rundir import write_json
 
@@ -43,7 +43,9 @@ def _every_field_set(path: Path) -> Run:
             RouteLatency(route="lil-jerry", backend="ov-server", host="mini", api="ov-llm-server", expected="up",
                          direct=Timing(200, 0.01, 0.02, 0.03, 41.5), proxy=Timing(200, 0.02, 0.03, 0.04, None),
                          overhead_seconds=0.01, route_seconds=0.5, outcome=FAILED, layer="backend down"),)),
-        topology={"hosts": [{"id": "mini"}], "edges": []})
+        topology={"hosts": [{"id": "mini"}], "edges": []},
+        not_modelled=(NotModelled("the Studio's pf firewall", "out of scope: the suite reads services, not packet filters",
+                                  "derived", "docs/PLATFORM_DOSSIER.md"),))
 
 
 def test_what_the_writer_emits_loads_back_into_the_same_run(tmp_path):
