@@ -398,6 +398,8 @@ class ConformanceRun:
         if outcome.verdict is Verdict.NOT_APPLICABLE:
             warnings.warn(OptionalAbsent(message))
             pytest.skip(message)
+        if outcome.verdict is Verdict.NOT_RUN:
+            pytest.skip(message)
         if outcome.verdict is Verdict.CANNOT_VERIFY:
             if self.require_verified:
                 pytest.fail(f"{message} (--require-verified)", pytrace=False)

@@ -187,6 +187,33 @@ RouteParam = Literal["api_base", "model", "api_key"]  # the litellm_params of a 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
+class RouteDeployment(Strict):
+    """One deployment of a route: the api_base LiteLLM sends it to and the upstream model it asks for there, as
+    router.yaml resolves them. Several routes on one backend URL are told apart by `model`; a route with several
+    entries in model_list lists each. The answer's x-litellm-model-id names the entry that answered."""
+
+    api_base: str  # may name a host as {host-id}, resolved per site
+    model: str = Field(pattern=r"^[A-Za-z0-9_-]+/.")  # as LiteLLM reads it: provider/upstream id (openai/gpt-oss-20b)
+
+
+class RouteRequest(Strict):
+    """A route that is not plain chat: the request its callers send, and the shape of a good answer.
+    `chat`: POST /v1/chat/completions (response_format json_object when the answer is JSON); `responses`: the
+    Responses API, POST /v1/responses (the openai client's responses.create), read from its output_text."""
+
+    endpoint: Literal["chat", "responses"] = "chat"
+    prompt: str = Field(min_length=1)
+    answer: Literal["text", "json_object"] = "text"
+    json_keys: list[str] = []  # top-level keys a JSON answer carries (documented ones; a model may add more)
+    max_tokens: int | None = Field(default=None, ge=1)  # unset: the route's (or the contract's) max_tokens
+
+    @model_validator(mode="after")
+    def _keys_need_json(self):
+        if self.json_keys and self.answer != "json_object":
+            raise ValueError("json_keys are the keys of a JSON answer: say `answer: json_object`")
+        return self
+
+
 class Route(Entry):
     name: str = Field(pattern=SLUG)
     api_base: str  # may name a host as {host-id}, resolved per site
@@ -201,13 +228,28 @@ class Route(Entry):
     # <ROUTE>_API_BASE, <ROUTE>_MODEL, <ROUTE>_API_KEY), or written in router.yaml itself (`literal`).
     env: dict[RouteParam, EnvName] = {}
     literal: list[RouteParam] = []
+    # the route's deployments as documented (several routes may share one api_base); unset: not documented, and
+    # no check of which deployment answered
+    deployments: list[RouteDeployment] = []
+    request: RouteRequest | None = None  # unset: plain chat (the contract's prompt, a chat and a stream)
+    # a route that leaves the lab and costs the owner money (chatgpt-5 through ccproxy): its static facts are
+    # checked, its requests are sent only when the inventory opts it in (`opt_in: true`)
+    leaves_lab: bool = False
+    opt_in: bool = False
 
     @model_validator(mode="after")
     def _each_param_one_way(self):
         both = sorted(set(self.env) & set(self.literal))
         if both:
             raise ValueError(f"{', '.join(both)}: named in `env` and `literal`; a param is read one way")
+        if self.opt_in and not self.leaves_lab:
+            raise ValueError("opt_in is for a route that leaves_lab (every other route is always called)")
         return self
+
+    @property
+    def called(self) -> bool:
+        """Whether a run sends this route requests (a route that leaves the lab only when opted in)."""
+        return not self.leaves_lab or self.opt_in
 
     @property
     def env_prefix(self) -> str:
@@ -226,6 +268,30 @@ class MasterKey(Entry):
     key_env: str = Field(default="LLM_LAB_LITELLM_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
 
 
+class Fallback(Entry):
+    """A documented fallback: when `route` fails, LiteLLM tries `to`, in order (router.yaml's
+    `fallbacks: [{"fast": ["deep"]}]`, under router_settings or litellm_settings)."""
+
+    route: str
+    to: list[str] = Field(min_length=1)
+
+
+class RetiredAlias(Entry):
+    """A route name the lab no longer serves: absent from model_list, and refused by the proxy."""
+
+    name: str = Field(pattern=SLUG)
+
+
+class Database(Entry):
+    """LiteLLM's database (Postgres holding its keys), as its readiness body reports it. `enabled`: LiteLLM is
+    given DATABASE_URL, and readiness must say `db: connected`; not enabled: `db: Not connected`."""
+
+    enabled: bool
+    # general_settings.allow_requests_on_db_unavailable: with it, a database that is down reads `db: disconnected`
+    # (200); without it, readiness answers 503 (LiteLLM 1.83.4, see checks/contract.py _readiness_db)
+    allow_requests_on_db_unavailable: bool = False
+
+
 class LiteLLM(Entry):
     service: str
     config: HostPath
@@ -234,6 +300,9 @@ class LiteLLM(Entry):
     router_settings: list[str] = []
     master_key: MasterKey
     routes: list[Route]
+    fallbacks: list[Fallback] = []  # documented fallbacks; none documented: not checked
+    retired: list[RetiredAlias] = []  # names that must NOT be routed
+    database: Database | None = None  # unset: readiness's `db` is not documented, and not checked
 
 
 class IdShapes(Strict):
@@ -432,6 +501,21 @@ class Inventory(Strict):
             for i, r in enumerate(routes):
                 _known(r.backend, service_ids, "service", ("litellm", "routes", i, "backend"))
                 _located(_only_placeholders, r.api_base, host_ids, loc=("litellm", "routes", i, "api_base"))
+                for j, d in enumerate(r.deployments):
+                    _located(_only_placeholders, d.api_base, host_ids, loc=("litellm", "routes", i, "deployments", j,
+                                                                            "api_base"))
+            names = {r.name for r in routes}
+            for i, f in enumerate(self.litellm.fallbacks):
+                _known(f.route, names, "route", ("litellm", "fallbacks", i, "route"))
+                for target in f.to:
+                    _known(target, names, "route", ("litellm", "fallbacks", i, "to"))
+            _unique([(("litellm", "fallbacks", i, "route"), f.route) for i, f in enumerate(self.litellm.fallbacks)],
+                    "fallback of route")
+            _unique([(("litellm", "retired", i, "name"), a.name) for i, a in enumerate(self.litellm.retired)],
+                    "retired alias")
+            for i, a in enumerate(self.litellm.retired):
+                if a.name in names:
+                    raise LocatedError(f"{a.name!r} is a route and retired at once", ("litellm", "retired", i, "name"))
         if self.contract:
             if not self.litellm:
                 raise LocatedError("a contract needs the `litellm:` section (its routes)", ("contract", "proxy"))
@@ -549,6 +633,9 @@ class Site(Strict):
     site: str = Field(pattern=SLUG)
     description: str = ""
     hosts: dict[str, SiteHost] = {}
+    # check id -> why this site cannot prove that fact (the twin has no Prisma engines: `db: connected`): the check
+    # is reported "unproven" with the reason and what was found, never as passed
+    unproven: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _hosts_are_the_inventorys(self, info: ValidationInfo):
