@@ -5,13 +5,17 @@ The twin boots N copies of the fourth host's small kind (lab/topology.py `copies
 of them: an inventory of that many hosts, each as examples/inventory-orin.yaml documents the Orin (written to a
 scratch directory, with its site file; marker `small`), `pytest -m small` from the outer machine over SSH
 (`--ssh-config` = the twin's client config, as lab/README.md's outside runs), no report written. The sizes take
-turns, a warm-up each, then the median of REPEAT. Beside it, the floor: the same command with --collect-only
-(interpreter, plugins, inventory and collection; no host contacted), so the per-host cost reads off the difference.
-The goal (issue 17): 16 hosts within 1.5x of one.
+turns, a warm-up each, then the median of REPEAT. Beside it, where the time goes: the floor, the same command with
+--collect-only (interpreter, plugins, inventory and collection; no host contacted), and the same run replayed from
+its own recording (`--replay`: every check judged again, every answer from the recording, no ssh), so the hosts'
+share (ssh sessions and round trips) is the live run minus the replay. The goal (issue 17): 16 hosts within 1.5x
+of one.
 """
 from __future__ import annotations
 
+import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,10 +61,16 @@ def _command(n: int, scratch: Path, collect_only: bool = False) -> list[str]:
             *(["--collect-only"] if collect_only else [])]
 
 
+CPU: list[float] = []  # CPU seconds (user + system) of the last timed run and its children (pytest, its ssh clients)
+
+
 def _timed(argv: list[str]) -> tuple[float, str, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     p = subprocess.run(argv, cwd=paths.ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[:] = [after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime]
     lines = [ln for ln in p.stdout.splitlines() if ln.strip()]
     summary = re.sub(r"\s+in [\d.]+s.*$", "", lines[-1].strip("= ")) if lines else "(no output)"
     return seconds, summary, p.returncode
@@ -68,18 +78,28 @@ def _timed(argv: list[str]) -> tuple[float, str, int]:
 
 def measure(sizes=SIZES, repeat: int = REPEAT) -> dict[int, dict]:
     """Wall seconds of `pytest -m small` over each size (the twin up with max(sizes) copies)."""
-    found: dict[int, dict] = {n: {"run": [], "floor": []} for n in sizes}
+    found: dict[int, dict] = {n: {"run": [], "floor": [], "replay": [], "cpu": []} for n in sizes}
     with tempfile.TemporaryDirectory(prefix="llmlab-scale-") as scratch:
         commands = {n: (_command(n, Path(scratch)), _command(n, Path(scratch), collect_only=True)) for n in sizes}
+        replays = {}
+        for n in sizes:  # one recorded run each, to replay
+            reports = Path(scratch) / f"reports-{n}"
+            _timed([a for a in commands[n][0] if a != "--no-report"] + [f"--report-dir={reports}"])
+            replays[n] = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-report",
+                          f"--replay={reports / 'latest'}"]
         for turn in range(repeat + 1):  # turn 0: warm-up (bytecode, ssh host keys), not counted
             for n in sizes:
                 run, floor = commands[n]
                 seconds, summary, status = _timed(run)
+                cpu = CPU[0]
                 floor_seconds, _, _ = _timed(floor)
+                replay_seconds, replay_summary, _ = _timed(replays[n])
                 if turn:
                     found[n]["run"].append(seconds)
+                    found[n]["cpu"].append(cpu)
                     found[n]["floor"].append(floor_seconds)
-                found[n].update(summary=summary, exit=status)
+                    found[n]["replay"].append(replay_seconds)
+                found[n].update(summary=summary, exit=status, replay_summary=replay_summary)
     return found
 
 
@@ -89,9 +109,13 @@ def report(found: dict[int, dict]) -> None:
     print(f"scale: pytest -m {MARKER} from the outer machine over N copies of the small host "
           f"(median of {len(found[one]['run'])}, sizes taking turns):")
     for n, r in sorted(found.items()):
-        run, floor = median(r["run"]), median(r["floor"])
-        print(f"  {n:3d} host(s): {run:6.2f} s  ({run / base:.2f}x of {one}; floor --collect-only {floor:.2f} s, "
-              f"hosts {run - floor:.2f} s = {(run - floor) / n:.3f} s per host; {r['summary']}, exit {r['exit']})")
+        run, floor, replay = median(r["run"]), median(r["floor"]), median(r["replay"])
+        print(f"  {n:3d} host(s): {run:6.2f} s  ({run / base:.2f}x of {one}; {r['summary']}, exit {r['exit']}; CPU of "
+              f"pytest and its ssh clients {median(r['cpu']):.2f} s, on {os.cpu_count()} cores shared with the hosts' "
+              f"sshd and commands)")
+        print(f"  {'':12} where it goes: pytest and collection {floor:.2f} s (--collect-only); judging and reporting "
+              f"the checks {max(replay - floor, 0):.2f} s (replayed, no ssh: {replay:.2f} s, {r['replay_summary']}); "
+              f"the hosts' ssh sessions and round trips {max(run - replay, 0):.2f} s")
     most = max(found)
     if most != one:
         ratio = median(found[most]["run"]) / base
