@@ -90,3 +90,15 @@ def test_a_row_that_maps_nowhere_is_caught():
     inventory = load_inventory(INVENTORY)
     assert ids_for(inventory, "studio", 1) == []  # nothing of the Studio is on port 1
     assert ids_for(inventory, "dietpi", 4000) == []  # LiteLLM's port, on the wrong host
+
+
+def test_no_secret_value_is_written_down():
+    """Env entries of keys, tokens and passwords name the key only, marked secret (the file is committed, and the
+    owner's env.example placeholders are not values to check)."""
+    inventory = load_inventory(INVENTORY)
+    secretish = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|DATABASE_URL")
+    entries = [(s.id, e) for s in inventory.services for f in s.env_files for e in f.entries]
+    assert entries
+    for service, entry in entries:
+        if secretish.search(entry.key):
+            assert entry.secret and entry.value is None, f"{service}: {entry.key} is written down or not secret"
