@@ -204,7 +204,8 @@ def _readiness_db(facts: ContractFacts, enabled: bool) -> Finding:
     (litellm/proxy/db/exception_handler.py), which re-raises unless the error is a connection error AND
     general_settings.allow_requests_on_db_unavailable is true; a re-raised error reaches health_readiness's
     `except`, which answers 503 "Service Unhealthy (...)". So a database that is configured but down reads
-    503 by default, and 200 with db "disconnected" only with allow_requests_on_db_unavailable."""
+    503 by default, and 200 with db "disconnected" only with allow_requests_on_db_unavailable (those functions,
+    called for real with a client whose server is unreachable: selftest/unit/test_routes_litellm.py)."""
     facts.gather()
     answer = facts.proxy.readiness
     _recorded(answer)
@@ -510,6 +511,12 @@ def _route_answer_problems(answer: RequestOutcome, plan: RoutePlan) -> list[str]
     return problems
 
 
+def _max_tokens(plan: RoutePlan, direct: bool) -> int:
+    """The max_tokens the request was sent with: a route's own request may say its own (through the proxy)."""
+    request = plan.route.request
+    return (request.max_tokens if not direct and request and request.max_tokens else None) or plan.budget.max_tokens
+
+
 def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: bool) -> list[str]:
     if not answer.ok:
         return [answer.shown()]
@@ -544,8 +551,8 @@ def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: 
             problems.append(f"usage {usage or None}, which {api.id} always reports")
         elif p + c != t:
             problems.append(f"usage inconsistent: prompt {p} + completion {c} != total {t}")
-        elif api.honours_max_tokens and c > plan.budget.max_tokens:
-            problems.append(f"{c} completion tokens, more than max_tokens {plan.budget.max_tokens}")
+        elif api.honours_max_tokens and c > _max_tokens(plan, direct):
+            problems.append(f"{c} completion tokens, more than max_tokens {_max_tokens(plan, direct)}")
     if direct:
         pattern = api.ids.stream if stream else api.ids.chat
         wrong = sorted({i for i in answer.ids if not re.fullmatch(pattern, i or "")})

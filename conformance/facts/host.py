@@ -376,6 +376,10 @@ class HostFacts:
                 self._learn_service(what[1], out)
             elif what[0] == "bytes":
                 self._learn_plist(what[1])
+            elif what[0] == "tailscale-serve":  # a Proxy or Redirect URL may carry a password (user:pass@)
+                spans = self.redactor.learn_from(out.stdout)
+                if self.redactor.enabled:
+                    out.record.mask(spans)
 
     def _learn_file(self, path: str, out: Output) -> None:
         try:

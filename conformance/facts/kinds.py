@@ -38,8 +38,10 @@ class HostKind:
 
     def sources(self, need: Need) -> tuple[str, ...]:
         """The parsers this need is read with on this kind of host."""
-        if need.concept in (n.SERVICE, n.JOURNAL, n.DISABLED):
+        if need.concept in (n.SERVICE, n.JOURNAL):
             return (self.services.source,)
+        if need.concept == n.DISABLED:  # its own parser (launchd: print-disabled, not print)
+            return (self.services.disabled_source,) if self.services.disabled_source else ()
         if need.concept == n.SERVICE_ENV:  # the manager names the files, which are read as env files
             return (self.services.source, "env file")
         if need.concept == n.LISTENERS:

@@ -76,6 +76,7 @@ class Systemd:
     name = "systemd"
     source = "systemd"  # the parser its answers are read with
     disabled_command = None  # systemd keeps no separate database of disabled units: UnitFileState says it
+    disabled_source = None
 
     def disabled(self, out: Output) -> dict[str, bool]:
         raise Unavailable("systemd keeps no database of disabled units (a unit's UnitFileState says whether it is)")
@@ -162,6 +163,7 @@ class Launchd:
     name = "launchd"
     source = "launchd"
     disabled_command = launchd.PRINT_DISABLED_COMMAND  # anyone may read the system domain's database
+    disabled_source = "launchd print-disabled"
 
     def disabled(self, out: Output) -> dict[str, bool]:
         """label -> disabled, as `launchctl print-disabled system` lists the overrides (absent: enabled)."""

@@ -65,7 +65,9 @@ def parse_serve_status(stdout: str) -> list[Served]:
 
 
 def _object(value: dict, key: str) -> dict:
-    got = value.get(key) or {}
+    got = value.get(key)
+    if got is None:  # omitempty: an empty map is not printed
+        return {}
     if not isinstance(got, dict):
         raise ServeStatusError(f"{key}: expected an object, found {type(got).__name__}")
     return got
@@ -90,7 +92,9 @@ def _mappings(serve: str, config: dict) -> list[Served]:
         if not sep:
             raise ServeStatusError(f"{serve} Web[{key!r}]: not <dnsname>:<port>")
         number = _port(port, f"{serve} Web[{key!r}]")
-        for path, handler in _object(web if isinstance(web, dict) else {}, "Handlers").items():
+        if not isinstance(web, dict):
+            raise ServeStatusError(f"{serve} Web[{key!r}]: not an object")
+        for path, handler in _object(web, "Handlers").items():
             if not isinstance(handler, dict):
                 raise ServeStatusError(f"{serve} Web[{key!r}].Handlers[{path!r}]: not an object")
             kind, target = _handler(handler)

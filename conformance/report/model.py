@@ -171,6 +171,21 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class NotModelled:
+    """An inventory's `not_modelled` entry as results.json keeps it."""
+
+    what: str
+    reason: str
+    source: str = ""
+    where: str = ""
+
+
+def _not_modelled(value) -> tuple[NotModelled, ...]:
+    return tuple(NotModelled(_str(e.get("what")), _str(e.get("reason")), _str(e.get("source")), _str(e.get("where")))
+                 for e in value or () if isinstance(e, dict))
+
+
+@dataclass(frozen=True)
 class Run:
     path: Path
     problem: str | None = None  # None: a complete run; else why not (unreadable results.json, or the run did not finish)
@@ -192,6 +207,7 @@ class Run:
     notification: dict | None = None  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
     stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
     replay_of: str | None = None  # a replay (pytest --replay): the run directory whose recording it judged again
+    not_modelled: tuple[NotModelled, ...] = ()  # what the inventory says it does not check, and why (never a check)
 
     @property
     def name(self) -> str:
@@ -288,7 +304,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
                     for t in data.get("tests") or () if isinstance(t, dict)),
         contract=None if summary else _contract(data.get("contract")),
-        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None)
+        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None,
+        not_modelled=() if summary else _not_modelled(data.get("not_modelled") if isinstance(data.get("not_modelled"),
+                                                                                             list) else ()))
     if not commands or summary:
         return run
     records, commands_problem = _commands(path / COMMANDS)

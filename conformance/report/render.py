@@ -112,6 +112,7 @@ def render_report(run: Run, previous: Run | None = None) -> str:
         security_section(run, diff),
         contract_latency_section(run),  # each of these two is "" (left out) when the run holds no data for it
         topology_section(run),
+        not_modelled_section(run),
         checks_section(run),
         own_tests_section(run),
         commands_section(run),
@@ -179,6 +180,7 @@ def header(run: Run, text: str, level: str) -> str:
     sections = [("changes", "since the previous run"), ("matrix", "matrix"), ("security", "security")]
     sections += [("latency", "latency")] if run.contract is not None else []
     sections += [("topology", "topology")] if run.topology is not None else []
+    sections += [("not-modelled", "not modelled")] if run.not_modelled else []
     sections += [("checks", "every check"), ("commands", "commands")]
     links = [f'<a href="#{a}">{t}</a>' for a, t in sections] if run.complete else []
     files = [f'<a href="{f}">{f}</a>' for f in ("results.json", "commands.json", "junit.xml") if (run.path / f).exists()]
@@ -457,6 +459,18 @@ def _latency_row(run: Run, r: RouteLatency) -> str:
             f"{timing(r.direct, r.direct.chat_seconds)}{timing(r.proxy, r.proxy.chat_seconds)}"
             f'<td class="num">{h(signed_seconds(r.overhead_seconds))}</td>'
             f'<td class="num">{h(rate(r.direct.tokens_per_second))}</td><td class="num">{h(rate(r.proxy.tokens_per_second))}</td></tr>')
+
+
+def not_modelled_section(run: Run) -> str:
+    """What the inventory deliberately does not check (its `not_modelled` list), each with its reason: shown so a
+    reader knows the gap is known, never counted as a check."""
+    if not run.not_modelled:
+        return ""
+    rows = "".join(f"<tr><td>{h(m.what)}</td><td>{h(m.reason)}</td><td>{h(m.source)}</td><td>{h(m.where)}</td></tr>"
+                   for m in run.not_modelled)
+    return (f'<section id="not-modelled"><h2>Not modelled</h2>\n<p class="muted">Named by the lab\'s documents, '
+            f'deliberately not checked by this inventory: no check passes or fails for these.</p>\n<table>'
+            f'<tr><th>what</th><th>why not</th><th>source</th><th>where documented</th></tr>{rows}</table></section>')
 
 
 def topology_section(run: Run) -> str:

@@ -142,7 +142,7 @@ class Lab1834(FakeLab):
             return httpx2.Response(200, json={"id": ident, "object": "chat.completion", "created": 1, "model": "m",
                                               "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                                                            "finish_reason": "stop"}],
-                                              "usage": {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13}},
+                                              "usage": {"prompt_tokens": 5, "completion_tokens": 20, "total_tokens": 25}},
                                   headers=MLX_HEADERS)
         return super().backend(b, request, path)
 
@@ -359,7 +359,8 @@ def test_a_responses_route_and_a_json_route_are_asked_their_own_request(inv):
     assert weak.chats[0].content == weak.stream.content == "The lab is up."
     for aspect in ("chat", "stream", "backend"):
         assert findings[f"mlx-servers::contract:jerry-weak:{aspect}"].status is Status.PASSED
-    # the fake backend answers JSON only when the request carries response_format json_object: it was sent
+    # the fake backend answers JSON only when the request carries response_format json_object: it was sent; its
+    # 20 completion tokens are within the route's own max_tokens (64), over the contract's 8 (found on the twin)
     architect = facts.routes["jerry-architect"].proxy
     assert json.loads(architect.chats[0].content) == json.loads(architect.stream.content) == {"summary": "the lab is up"}
     assert findings["mlx-servers::contract:jerry-architect:chat"].status is Status.PASSED
@@ -471,6 +472,80 @@ def test_a_database_down_without_allow_requests_is_503_and_named(inv):
     assert findings["litellm-orch::contract:readiness"].status is Status.FAILED
 
 
+# What LiteLLM 1.83.4's own readiness code answers (health_readiness, _db_health_readiness_check and
+# PrismaDBExceptionHandler, called for real in its environment with a database client that cannot reach its server,
+# raising prisma's own error). Recorded with:
+#   .venv/bin/python -c "from selftest.unit.test_routes_litellm import litellm_readiness; print(litellm_readiness())"
+READINESS_SIDE = """import asyncio, json
+from datetime import datetime
+from fastapi import HTTPException
+import prisma
+import litellm.proxy.proxy_server as ps
+from litellm.proxy.health_endpoints import _health_endpoints as he
+
+DOWN = "Can't reach database server at `127.0.0.1:5432`"
+
+
+class DownDB:  # a configured database that does not answer (prisma's own error type)
+    async def health_check(self):
+        raise prisma.errors.PrismaError(DOWN)
+
+    async def disconnect(self):
+        pass
+
+    async def connect(self):
+        raise prisma.errors.PrismaError(DOWN)
+
+
+def readiness(client, allow):
+    ps.prisma_client = client
+    ps.general_settings["allow_requests_on_db_unavailable"] = allow
+    he.db_health_cache = {"status": "unknown", "last_updated": datetime.now()}
+    try:
+        body = asyncio.run(he.health_readiness())
+        return [200, body["db"]]
+    except HTTPException as e:
+        return [e.status_code, str(e.detail)]
+
+
+print(json.dumps({"no database": readiness(None, False), "down": readiness(DownDB(), False),
+                  "down, allow_requests_on_db_unavailable": readiness(DownDB(), True)}))
+"""
+READINESS_RECORDED = {"no database": [200, "Not connected"],
+                      "down": [503, "Service Unhealthy (Can't reach database server at `127.0.0.1:5432`)"],
+                      "down, allow_requests_on_db_unavailable": [200, "disconnected"]}
+
+
+def litellm_readiness() -> dict:
+    from .test_litellm_deployments import LITELLM_PYTHON
+    import os
+    import subprocess
+    out = subprocess.run([str(LITELLM_PYTHON), "-c", READINESS_SIDE], capture_output=True, text=True, timeout=180,
+                         cwd=ROOT, env={"PATH": os.environ.get("PATH", ""), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                                        "HOME": os.environ.get("HOME", "/")})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not (ROOT / ".venv-litellm" / "bin" / "python").exists(), reason="no .venv-litellm")
+def test_litellm_1_83_4_answers_readiness_as_the_check_reads_it():
+    assert litellm_readiness() == READINESS_RECORDED
+
+
+@pytest.mark.parametrize("case", list(READINESS_RECORDED))
+def test_each_readiness_litellm_gives_is_judged_against_an_enabled_database(case):
+    """LiteLLM's recorded answers, each through the check with a database documented: only `connected` passes, and
+    each other answer is named for what it means."""
+    status, said = READINESS_RECORDED[case]
+    body = {"status": "healthy", "db": said} if status == 200 else {"detail": said}
+    inv = variant()
+    _, findings = run(lab_for(inv, readiness=(status, body)), inv)
+    db = findings["litellm-orch::contract:readiness-db"]
+    assert db.status is Status.FAILED
+    assert {"no database": "no DATABASE_URL", "down": "allow_requests_on_db_unavailable is off",
+            "down, allow_requests_on_db_unavailable": "configured but down"}[case] in db.found
+
+
 def test_a_fact_the_site_cannot_prove_is_unproven_by_name_never_green(inv):
     """The twin has no Prisma engines: readiness says 'Not connected' there. Listed in the site file, the check is
     'unproven' with the reason and what was found; the same answer at a site that does not list it fails."""
@@ -515,3 +590,60 @@ def test_the_site_file_lists_unproven_checks_by_id():
     site = Site.model_validate({"site": "twin", "unproven": {"litellm-orch::contract:readiness-db": "no Prisma"}})
     assert site.unproven == {"litellm-orch::contract:readiness-db": "no Prisma"}
     assert Site.model_validate({"site": "lab"}).unproven == {}
+
+
+def test_a_wrong_new_field_is_named_at_its_line(tmp_path):
+    """FILE:LINE, as for every inventory error: the loader finds the line of a cross-entry error's location."""
+    from conformance.inventory import load_inventory
+    from conformance.inventory.loader import InventoryError
+    text = (ROOT / "inventory.yaml").read_text()
+    anchor = "  routes:\n"
+    assert text.count(anchor) == 1
+    wrong = text.replace(anchor, "  retired:\n    - {name: main, source: companion}\n"
+                                 "  fallbacks:\n    - {route: jerry-chat, to: [no-such-route], source: companion}\n"
+                         + anchor)
+    path = tmp_path / "inventory.yaml"
+    path.write_text(wrong)
+    line = wrong.splitlines().index("    - {route: jerry-chat, to: [no-such-route], source: companion}") + 1
+    with pytest.raises(InventoryError) as e:
+        load_inventory(path)
+    assert f"inventory.yaml:{line}:" in str(e.value) and "unknown route 'no-such-route'" in str(e.value)
+
+
+def test_the_report_shows_unproven_and_opt_in_as_their_own_states(tmp_path):
+    """results.json as the plugin writes it: each state loads as itself (not an error), has its badge and words, and
+    the verdict names the unproven facts."""
+    from datetime import datetime, timezone
+    from conformance.report.model import load_run
+    from conformance.report.render import write_report
+    from .test_report import check, write_run
+    checks = [check("litellm-orch::contract:models", kind="contract"),
+              check("litellm-orch::contract:readiness-db", "unproven", kind="contract",
+                    found="at site twin: no Prisma engines (found: expected ...)"),
+              check("ccproxy::contract:chatgpt-5:chat", "not run: opt-in", kind="contract",
+                    found="chatgpt-5 leaves the lab and costs the owner money")]
+    path = write_run(tmp_path / "reports", datetime(2026, 12, 7, 3, tzinfo=timezone.utc), checks, markers="contract")
+    run = load_run(path)
+    assert [c.state for c in run.checks] == ["passed", "unproven", "not run: opt-in"]
+    html = write_report(path).read_text(encoding="utf-8")
+    assert ("1 unproven at this site: litellm-orch::contract:readiness-db; 1 not run: opt-in") in html
+    assert 'class="badge st-unproven"' in html and 'class="badge st-not-run-opt-in"' in html
+
+
+SECOND = ("- model_name: jerry-chat\n  litellm_params:\n    model: openai/m-chat\n"
+          f"    api_base: http://{STUDIO}:8101/v1\n    api_key: dummy\n")
+
+
+def test_several_deployments_of_one_route_each_documented_pass_and_an_undocumented_one_fails():
+    """LiteLLM load-balances between a route's entries: whichever answered must be one the inventory documents."""
+    data = _variant()
+    chat = next(r for r in data["litellm"]["routes"] if r["name"] == "jerry-chat")
+    chat["deployments"].append({"api_base": "http://{studio}:8101/v1", "model": "openai/m-chat"})
+    both = Inventory.model_validate(data)
+    lab = lab_for(both, answered_by={"jerry-chat": ("jerry-chat", 1)})
+    lab.router = router_text(both, extra=SECOND)[0]
+    _, findings = run(lab, both)
+    assert findings["mlx-servers::contract:jerry-chat:deployment"].status is Status.PASSED
+    _, findings = run(lab, variant())  # the inventory documents the first entry only
+    found = findings["mlx-servers::contract:jerry-chat:deployment"].found
+    assert f"answered by jerry-chat's entry #2, openai/m-chat at http://{STUDIO}:8101/v1, not a documented" in found
