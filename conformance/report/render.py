@@ -36,7 +36,6 @@ KIND_COLUMN = {
     "route": "config", "litellm-config": "config",  # router.yaml + env.local as read on the host
     "contract": "contract",  # what the API answers (pytest -m contract)
     "host": "other", "ssh-config": "other",
-    "tailscale-serve": "ports",  # a Tailscale Serve mapping: what reaches a port from the tailnet
 }
 
 # The mark of a state in a matrix cell (a cell shows its worst check: model.SEVERITY).
