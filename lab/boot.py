@@ -21,8 +21,9 @@ def _elapsed(t0: float) -> float:
     return round(time.monotonic() - t0, 2)
 
 
-def up(keep_on_failure: bool = False) -> dict:
-    """Clean up leftovers, provision and boot every host, wait until ready. Returns timings (seconds)."""
+def up(keep_on_failure: bool = False, specs: list[topo.HostSpec] | None = None) -> dict:
+    """Clean up leftovers, provision and boot every host (or only `specs`, e.g. topology.copies(16)), wait until
+    ready. Returns timings (seconds)."""
     _preflight()
     t0 = time.monotonic()
     timings = {}
@@ -34,7 +35,7 @@ def up(keep_on_failure: bool = False) -> dict:
         raise LabError(f"could not clean up an earlier run: {cleaned['leftovers'] + cleaned['errors']}")
     timings["cleanup"] = _elapsed(t0)
     try:
-        _boot_all(t0, timings)
+        _boot_all(t0, timings, specs or topo.bootable())
     except BaseException:
         if not keep_on_failure:
             log("boot failed: taking the twin down (use --keep-on-failure to inspect it)")
@@ -51,12 +52,11 @@ def _preflight() -> None:
         raise LabError(f"missing commands: {', '.join(missing)}")
 
 
-def _boot_all(t0: float, timings: dict) -> None:
+def _boot_all(t0: float, timings: dict, specs: list[topo.HostSpec]) -> None:
     lab = paths.lab_dir()
     lab.mkdir(parents=True, exist_ok=True)
     os.chmod(lab, 0o700)  # private keys live here
     ssh.ensure_client_keys()
-    specs = topo.bootable()
 
     # 1. roots and host keys of every host first: each host's known_hosts lists all of them
     roots, host_keys = {}, {}

@@ -158,6 +158,12 @@ class Collection:
             print(dry_run(self.session))
             pytest.exit("dry run: nothing was sent", returncode=0)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Before the first check: every selected host's facts at once (not with --collect-only: nothing is sent)."""
+        if not session.config.option.collectonly and session.items:
+            self.session.gather_at_once()
+
     def _bound_contract_tests(self, items: list[pytest.Item]) -> None:
         """pytest-timeout for each contract test, derived from the inventory's budgets: any of them may be the
         one that gathers every route's answers, which takes longer than pyproject's `timeout` when a route's
