@@ -175,6 +175,10 @@ class _Reading:
         self._propose_launchd()
         self._propose_env_files()
         self._propose_routes(addresses)
+        self._note_units_without_listeners()
+        self._note_called_addresses(addresses)
+        self._note_required_units()
+        self._note_drop_ins()
         self._note_versions()
         self._note_what_git_cannot_say()
 
@@ -267,7 +271,7 @@ class _Reading:
             self._record_service(service, host, REGISTRY)
             exec_start = unit.last("Service", "ExecStart") or ""
             for address, port in _binds(exec_start.split()):
-                self._bind(host, service, address, port, rel, "ExecStart")
+                self._bind(host, service, address, port, rel, f"{name} ExecStart")
 
     # -------------------------------------------------------------------------------------------- plists
 
@@ -381,8 +385,8 @@ class _Reading:
 
     def _bind(self, host: str, service: str, address: str, port: str, rel: str, detail: str) -> None:
         if not port.isdigit():
-            self.miss(f"{rel}: {service} listens on {address}:{port}: the port is set from the host's env file, "
-                      "whose value is not in the repo")
+            self.miss(f"{rel}: {detail} of {service} listens on {address}:{port}: the port is set from the host's env "
+                      "file, whose value is not in the repo")
             return
         self.binds.append(_Bind(host, service, address, int(port), rel, detail))
 
@@ -632,11 +636,58 @@ class _Reading:
                 self.miss(f"{RUNTIME_LOCK} approved_lane_targets.{alias}: backend {backend} is named, its version is "
                           "pinned nowhere in the lock")
 
+    def _note_units_without_listeners(self) -> None:
+        """A unit whose command line binds nothing, of a service no other file gives a port: whether it listens, and
+        where, is in a script or an env file on the host."""
+        listening = {b.service for b in self.binds}
+        for rel, host, service, unit in self.units:
+            exec_start = unit.last("Service", "ExecStart") or ""
+            if service not in listening and not _binds(exec_start.split()) and "$" not in exec_start:
+                self.miss(f"{rel}: {posixpath.basename(rel)} names no address and port on its command line (a script "
+                          "or the program's default), so its listener, if any, is not in these files")
+
+    def _note_called_addresses(self, addresses: dict[str, tuple[str, list[str]]]) -> None:
+        """env.example's URLs say where LiteLLM calls (CCPROXY_API_BASE, DATABASE_URL: only host and port are read,
+        a password never): something listens there, but which service, no file says, unless a listener above is it."""
+        text = self.repo.text(ENV_EXAMPLE)
+        litellm_host = self._registered_host("litellm-orch")
+        listening = {(b.host, b.port) for b in self.binds}
+        for key, value in parse_env_file(text or "").items():
+            try:
+                url = urlsplit(value)
+                port = url.port
+            except ValueError:
+                continue
+            if not url.scheme or not url.hostname or port is None:
+                continue
+            host = addresses.get(url.hostname, (None,))[0] or (litellm_host if url.hostname in _LOOPBACK else None)
+            if host is not None and (host, port) in listening:
+                continue
+            where = f"{host}:{port}" if host else f"{url.hostname}:{port} (a host no file of the repo binds)"
+            self.miss(f"{ENV_EXAMPLE}: {key} calls {where}: a listener there, of a service no unit, plist or "
+                      "runtime-lock entry names")
+
+    def _note_required_units(self) -> None:
+        have = {posixpath.basename(rel) for rel, *_ in self.units}
+        required: dict[str, list[str]] = {}
+        for rel, host, service, unit in self.units:
+            for name in " ".join(unit.values("Unit", "Requires")).split():
+                if name not in have:
+                    required.setdefault(f"{host} {name}", []).append(posixpath.basename(rel))
+        for what, by in sorted(required.items()):
+            self.miss(f"{what}: required (Requires=) by {', '.join(by)}; no unit file of the repo is it, nor says "
+                      "which service it belongs to")
+
+    def _note_drop_ins(self) -> None:
+        for rel in self.repo.files("services/*/systemd/*.conf", "platform/ops/systemd/*.conf"):
+            service = self._registry_entry_for(rel)
+            self.miss(f"{rel}: a drop-in{f' of service {service}' if service else ''}; the unit whose .d folder holds "
+                      "it is not named in the file")
+
     def _note_what_git_cannot_say(self) -> None:
         for line in (
             "where each unit file is installed on its host (fragment) and whether it is enabled or active: the repo "
             "holds the files, not their state",
-            "a drop-in's unit: services/*/systemd/*.conf do not name the unit whose .d folder holds them",
             "which hosts are reached by which ssh alias, and the Orin's and DietPi's services beyond services.jsonl",
         ):
             self.miss(line)

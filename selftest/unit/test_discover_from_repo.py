@@ -374,3 +374,44 @@ def test_an_empty_folder_proposes_nothing_and_says_what_is_missing(tmp_path):
     assert found.proposals == []
     assert any("services.jsonl: absent" in line for line in found.not_derived)
     assert any("router.yaml: absent" in line for line in found.not_derived)
+
+
+def test_where_litellm_calls_is_a_listener_named_when_no_file_says_whose(found):
+    lines = "\n".join(found.not_derived)
+    assert "CCPROXY_ADAPTER_API_BASE calls mini:4011" in lines
+    assert "DATABASE_URL calls mini:5432" in lines  # host and port only: the password is never read out
+    assert "LLMSTER_FAST_API_BASE calls" not in lines  # llmster's listener is proposed
+
+
+def test_a_required_unit_no_file_gives_and_a_units_unknown_listener_are_named(tmp_path):
+    files = dict(FILES)
+    files["platform/registry/services.jsonl"] += json.dumps(
+        {"service_id": "openhands", "path": "services/openhands", "host_targets": ["mini"]}) + "\n"
+    # platform/ops/systemd/openhands.service (Requires=docker.service; the port published from its env file)
+    files["platform/ops/systemd/openhands.service"] = """[Unit]
+Requires=docker.service
+
+[Service]
+ExecStart=/usr/bin/docker run --rm \\
+  -p 127.0.0.1:${OPENHANDS_HOST_PORT}:3000 \\
+  ${OPENHANDS_APP_IMAGE}
+
+[Install]
+WantedBy=multi-user.target
+"""
+    # platform/ops/systemd/ccproxy-api.service (a script: no address or port on its command line)
+    files["platform/ops/systemd/ccproxy-api.service"] = """[Service]
+ExecStart=/home/christopherbailey/homelab-llm/experiments/ccproxy-api/scripts/run_ccproxy.sh
+
+[Install]
+WantedBy=multi-user.target
+"""
+    files["platform/registry/services.jsonl"] += json.dumps(
+        {"service_id": "ccproxy-api", "path": "experiments/ccproxy-api", "host_targets": ["mini"]}) + "\n"
+    found = propose(build(tmp_path, files))
+    lines = "\n".join(found.not_derived)
+    assert "mini docker.service: required (Requires=) by openhands.service" in lines
+    assert "openhands.service ExecStart of openhands listens on 127.0.0.1:${OPENHANDS_HOST_PORT}" in lines
+    assert "ccproxy-api.service names no address and port" in lines
+    assert one(found, "units", name="openhands.service").entry["run_as"] == "root"
+    assert not of(found, "listen", port=3000)  # the container's port is not the host's
