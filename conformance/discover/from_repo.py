@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from ..facts.envfile import parse_env_file
 from ..facts.litellm import RouterConfigError, resolve_router
-from ..redaction import is_secret_name
+from ..redaction import Redactor, is_secret_name
 from .proposal import Evidence, Proposal
 from .unit_file import UnitFile, environment_assignments, parse_unit_file
 
@@ -463,6 +463,8 @@ class _Reading:
             if exec_start and "$" in exec_start:
                 self.miss(f"{rel}: ExecStart of {name} expands variables from its env file, whose values are not in "
                           "the repo")
+            elif exec_start and _carries_secret(exec_start):
+                self.miss(f"{rel}: ExecStart of {name} carries a secret-looking value; a secret is never proposed")
             elif exec_start:
                 entry["exec_start"] = re.sub(r"\s+", " ", exec_start).strip()
             restart = unit.last("Service", "Restart")
@@ -479,7 +481,7 @@ class _Reading:
             if required:
                 entry["environment_files"] = required
             environment = environment_assignments(unit.values("Service", "Environment"))
-            secret = sorted(k for k in environment if is_secret_name(k))
+            secret = sorted(k for k, v in environment.items() if is_secret_name(k) or _carries_secret(f"{k}={v}"))
             if secret:
                 self.miss(f"{rel}: Environment {', '.join(secret)} of {name}: a secret's value is never proposed")
             if environment:
@@ -727,6 +729,14 @@ def _binds(argv: list[str]) -> list[tuple[str, str]]:
     if "listen_addresses" in settings and "port" in settings:
         found.append((settings["listen_addresses"], settings["port"]))
     return found
+
+
+_REDACTOR = Redactor(enabled=True)  # always on here: a proposal is an artifact, whatever the selftest switch says
+
+
+def _carries_secret(text: str) -> bool:
+    """Whether the suite's redaction would hide part of it (a bearer, a `--api-key VALUE`, a key-like token)."""
+    return _REDACTOR(text) != text
 
 
 def _secret(key: str, value: str) -> bool:

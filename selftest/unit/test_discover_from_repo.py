@@ -415,3 +415,15 @@ WantedBy=multi-user.target
     assert "ccproxy-api.service names no address and port" in lines
     assert one(found, "units", name="openhands.service").entry["run_as"] == "root"
     assert not of(found, "listen", port=3000)  # the container's port is not the host's
+
+
+def test_a_command_line_or_environment_with_a_secret_is_not_proposed(tmp_path):
+    files = dict(FILES)
+    files["platform/ops/systemd/searxng.service"] = FILES["platform/ops/systemd/searxng.service"].replace(
+        "--port 8888", "--port 8888 --api-key canary-flag-9f2c").replace(
+        "[Service]", "[Service]\nEnvironment=UPSTREAM=https://u:canary-url-5e1d@example.invalid/ PLAIN=1")
+    found = propose(build(tmp_path, files))
+    assert "canary-flag-9f2c" not in repr(found) and "canary-url-5e1d" not in repr(found)
+    unit = one(found, "units", name="searxng.service")
+    assert "exec_start" not in unit.entry and unit.entry["environment"] == {"PLAIN": "1"}
+    assert "ExecStart of searxng.service carries a secret-looking value" in "\n".join(found.not_derived)
