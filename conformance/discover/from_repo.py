@@ -734,9 +734,17 @@ def _binds(argv: list[str]) -> list[tuple[str, str]]:
 _REDACTOR = Redactor(enabled=True)  # always on here: a proposal is an artifact, whatever the selftest switch says
 
 
+_SETTING = re.compile(r"^(yes|no|true|false|on|off|ask|accept-new|\d+)$", re.I)
+
+
 def _carries_secret(text: str) -> bool:
-    """Whether the suite's redaction would hide part of it (a bearer, a `--api-key VALUE`, a key-like token)."""
-    return _REDACTOR(text) != text
+    """Whether the suite's redaction would hide part of it (a bearer, a `--api-key VALUE`, a URL's password, a
+    key-like token), word by word; a setting it hides by its name alone (ssh's `StrictHostKeyChecking=yes`: yes,
+    no, a number) is no secret."""
+    words, redacted = text.split(), _REDACTOR(text).split()
+    if len(words) != len(redacted):
+        return True
+    return any(w != r and not _SETTING.match(w.rsplit("=", 1)[-1]) for w, r in zip(words, redacted))
 
 
 def _secret(key: str, value: str) -> bool:

@@ -427,3 +427,21 @@ def test_a_command_line_or_environment_with_a_secret_is_not_proposed(tmp_path):
     unit = one(found, "units", name="searxng.service")
     assert "exec_start" not in unit.entry and unit.entry["environment"] == {"PLAIN": "1"}
     assert "ExecStart of searxng.service carries a secret-looking value" in "\n".join(found.not_derived)
+
+
+def test_an_ssh_option_named_like_a_key_is_a_setting_not_a_secret(tmp_path):
+    # services/open-webui/systemd/open-webui-elasticsearch-bridge.service (ssh -o StrictHostKeyChecking=yes -L ...)
+    files = dict(FILES)
+    files["platform/registry/services.jsonl"] += json.dumps(
+        {"service_id": "open-webui", "path": "services/open-webui", "host_targets": ["mini"]}) + "\n"
+    files["services/open-webui/systemd/open-webui-elasticsearch-bridge.service"] = """[Service]
+User=christopherbailey
+ExecStart=/usr/bin/ssh -NT -o ExitOnForwardFailure=yes -o StrictHostKeyChecking=yes -L 127.0.0.1:19200:127.0.0.1:9200 studio
+
+[Install]
+WantedBy=multi-user.target
+"""
+    found = propose(build(tmp_path, files))
+    unit = one(found, "units", name="open-webui-elasticsearch-bridge.service")
+    assert "StrictHostKeyChecking=yes" in unit.entry["exec_start"]
+    assert one(found, "listen", port=19200).entry["address"] == "127.0.0.1"
