@@ -88,7 +88,7 @@ class _Repo:
 
     def text(self, rel: str) -> str | None:
         p = self.root / rel
-        return p.read_text(encoding="utf-8") if p.is_file() else None
+        return p.read_text(encoding="utf-8", errors="replace") if p.is_file() else None
 
     def bytes(self, rel: str) -> bytes:
         return (self.root / rel).read_bytes()
@@ -198,23 +198,34 @@ class _Reading:
                     continue
                 try:
                     record = json.loads(line)
-                    self.registry[record["service_id"]] = record
-                except (json.JSONDecodeError, KeyError, TypeError):
+                    self.registry[str(record["service_id"])] = record
+                    if not isinstance(record.get("host_targets", []), list):
+                        raise TypeError("host_targets")
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                     self.miss(f"{REGISTRY}:{n}: not a service record (JSON with service_id)")
         text = self.repo.text(RUNTIME_LOCK)
         if text is None:
             self.miss(f"{RUNTIME_LOCK}: absent (no pinned ports, binds, labels or versions)")
         else:
             try:
-                self.lock = json.loads(text)
+                lock = json.loads(text)
             except json.JSONDecodeError as e:
+                lock = None
                 self.miss(f"{RUNTIME_LOCK}: not JSON ({e})")
+            if isinstance(lock, dict):
+                self.lock = lock
+            elif lock is not None:
+                self.miss(f"{RUNTIME_LOCK}: not a JSON object")
         policies = self.repo.files(POLICY_GLOB)
         for rel in policies:
             try:
                 policy = json.loads(self.repo.text(rel))
             except json.JSONDecodeError as e:
                 self.miss(f"{rel}: not JSON ({e})")
+                continue
+            if not isinstance(policy, dict) or not all(isinstance(policy.get(k, {}), dict)
+                                                       for k in ("managed_labels", "retired_labels")):
+                self.miss(f"{rel}: not a scheduling policy (an object with managed_labels, retired_labels)")
                 continue
             self.policy_rel, self.policy = rel, policy
             # the policy is a host's own: studio_scheduling_policy.json holds the Studio's launchd labels

@@ -445,3 +445,19 @@ WantedBy=multi-user.target
     unit = one(found, "units", name="open-webui-elasticsearch-bridge.service")
     assert "StrictHostKeyChecking=yes" in unit.entry["exec_start"]
     assert one(found, "listen", port=19200).entry["address"] == "127.0.0.1"
+
+
+def test_broken_files_are_named_never_a_traceback(tmp_path):
+    files = dict(FILES)
+    files["platform/ops/runtime-lock.json"] = "{not json"
+    files["platform/ops/templates/studio_scheduling_policy.json"] = "[]"
+    files["platform/registry/services.jsonl"] = FILES["platform/registry/services.jsonl"] + '["a list"]\n'
+    root = build(tmp_path, files)
+    (root / "services/vector-db/launchd/com.bebop.broken.plist").write_bytes(b"<plist><dict><key>Label")
+    found = propose(root)
+    lines = "\n".join(found.not_derived)
+    assert "runtime-lock.json: not JSON" in lines
+    assert "studio_scheduling_policy.json: not a scheduling policy" in lines
+    assert "services.jsonl:8: not a service record" in lines
+    assert "com.bebop.broken.plist: not a plist" in lines
+    assert one(found, "units", name="searxng.service")  # what the other files give is still proposed
