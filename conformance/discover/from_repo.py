@@ -160,6 +160,9 @@ class _Reading:
     services: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (host, rel of the record)
     units: list[tuple[str, str, str, UnitFile]] = field(default_factory=list)  # rel, host, service, unit
     jobs: list[_Job] = field(default_factory=list)
+    # (host, KEY, URL, rel): where a service calls, from a file's env values (env.example, a plist's
+    # EnvironmentVariables); a loopback URL is on the caller's host
+    calls: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def read(self) -> None:
         self._read_records()
@@ -198,9 +201,9 @@ class _Reading:
                     continue
                 try:
                     record = json.loads(line)
-                    self.registry[str(record["service_id"])] = record
                     if not isinstance(record.get("host_targets", []), list):
                         raise TypeError("host_targets")
+                    self.registry[str(record["service_id"])] = record
                 except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                     self.miss(f"{REGISTRY}:{n}: not a service record (JSON with service_id)")
         text = self.repo.text(RUNTIME_LOCK)
@@ -310,6 +313,9 @@ class _Reading:
             locked = self._lock_section_of_label(label)
             if port is None and locked and isinstance(_lock_port(self.lock[locked]), int):
                 port = _lock_port(self.lock[locked])
+            environment = plist.get("EnvironmentVariables")
+            for key, value in (environment.items() if isinstance(environment, dict) else ()):
+                self.calls.append((host, str(key), str(value), rel))
             plist_path = (managed.get(label) or {}).get("plist_path")
             self.jobs.append(_Job(rel, label, host, service, plist_path, _program(argv), plist.get("StandardErrorPath"), port))
             self.host_kinds.setdefault(host, set()).add("launchd")
@@ -660,12 +666,15 @@ class _Reading:
                           "or the program's default), so its listener, if any, is not in these files")
 
     def _note_called_addresses(self, addresses: dict[str, tuple[str, list[str]]]) -> None:
-        """env.example's URLs say where LiteLLM calls (CCPROXY_API_BASE, DATABASE_URL: only host and port are read,
-        a password never): something listens there, but which service, no file says, unless a listener above is it."""
-        text = self.repo.text(ENV_EXAMPLE)
+        """URLs in env values say where a service calls (env.example's CCPROXY_API_BASE and DATABASE_URL for
+        LiteLLM, a plist's MEMORY_ELASTIC_URL; only host and port are read, a password never): something listens
+        there, but which service, no file says, unless a listener above is it."""
         litellm_host = self._registered_host("litellm-orch")
+        calls = list(self.calls)
+        if litellm_host:
+            calls += [(litellm_host, k, v, ENV_EXAMPLE) for k, v in parse_env_file(self.repo.text(ENV_EXAMPLE) or "").items()]
         listening = {(b.host, b.port) for b in self.binds}
-        for key, value in parse_env_file(text or "").items():
+        for caller, key, value, rel in calls:
             try:
                 url = urlsplit(value)
                 port = url.port
@@ -673,12 +682,12 @@ class _Reading:
                 continue
             if not url.scheme or not url.hostname or port is None:
                 continue
-            host = addresses.get(url.hostname, (None,))[0] or (litellm_host if url.hostname in _LOOPBACK else None)
+            host = addresses.get(url.hostname, (None,))[0] or (caller if url.hostname in _LOOPBACK else None)
             if host is not None and (host, port) in listening:
                 continue
             where = f"{host}:{port}" if host else f"{url.hostname}:{port} (a host no file of the repo binds)"
-            self.miss(f"{ENV_EXAMPLE}: {key} calls {where}: a listener there, of a service no unit, plist or "
-                      "runtime-lock entry names")
+            self.miss(f"{rel}: {key} calls {where}: a listener there, of a service no unit, plist or runtime-lock "
+                      "entry names")
 
     def _note_required_units(self) -> None:
         have = {posixpath.basename(rel) for rel, *_ in self.units}

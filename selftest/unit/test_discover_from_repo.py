@@ -173,6 +173,8 @@ PLISTS = {
     "services/vector-db/launchd/com.bebop.kibana-memory-main.plist": {
         "Label": "com.bebop.kibana-memory-main",
         "ProgramArguments": ["/Users/thestudio/optillm-proxy/layer-data/vector-db/runtime/kibana-current/bin/kibana"],
+        "EnvironmentVariables": {"KBN_PATH_CONF": "/Users/thestudio/optillm-proxy/layer-data/vector-db/runtime/kibana-config",
+                                 "ELASTICSEARCH_HOSTS": "http://127.0.0.1:9200"},  # the URL is ours, as memory-api's MEMORY_ELASTIC_URL
         "StandardErrorPath": "/Users/thestudio/data/memory-main/logs/kibana-memory-main.err"},
 }
 
@@ -381,6 +383,8 @@ def test_where_litellm_calls_is_a_listener_named_when_no_file_says_whose(found):
     assert "CCPROXY_ADAPTER_API_BASE calls mini:4011" in lines
     assert "DATABASE_URL calls mini:5432" in lines  # host and port only: the password is never read out
     assert "LLMSTER_FAST_API_BASE calls" not in lines  # llmster's listener is proposed
+    # a plist's env value: a loopback URL is on the job's own host
+    assert "com.bebop.kibana-memory-main.plist: ELASTICSEARCH_HOSTS calls studio:9200" in lines
 
 
 def test_a_required_unit_no_file_gives_and_a_units_unknown_listener_are_named(tmp_path):
