@@ -143,6 +143,8 @@ class _Job:
     program: str | None
     stderr: str | None
     port: int | None
+    stdout: str | None = None
+    keep_alive: bool | None = None  # the plist's KeepAlive when it is a plain true or false
 
 
 @dataclass
@@ -317,7 +319,10 @@ class _Reading:
             for key, value in (environment.items() if isinstance(environment, dict) else ()):
                 self.calls.append((host, str(key), str(value), rel))
             plist_path = (managed.get(label) or {}).get("plist_path")
-            self.jobs.append(_Job(rel, label, host, service, plist_path, _program(argv), plist.get("StandardErrorPath"), port))
+            keep_alive = plist.get("KeepAlive")
+            self.jobs.append(_Job(rel, label, host, service, plist_path, _program(argv), plist.get("StandardErrorPath"),
+                                  port, plist.get("StandardOutPath"),
+                                  keep_alive if isinstance(keep_alive, bool) else None))
             self.host_kinds.setdefault(host, set()).add("launchd")
             self._record_service(service, host, rel)
 
@@ -395,7 +400,7 @@ class _Reading:
             self._record_service(service, host, RUNTIME_LOCK)
             self._bind(host, service, address, str(port), RUNTIME_LOCK, f"{section} bind_host, port")
         lanes = (self.lock.get("mlx") or {}).get("lanes") or {}
-        if lanes:
+        if lanes and not _launchd_states_in_schema():
             self.miss(f"{RUNTIME_LOCK} mlx.lanes {', '.join(f'{p} ({l})' for p, l in lanes.items())}: no plist of "
                       "the repo renders them (mlxctl does, on the host): their program, logs and which lane is active "
                       "are not in these files")
@@ -526,30 +531,74 @@ class _Reading:
                                            tuple(self.repo.evidence(r) for r in rels), parent=binds[0].service))
 
     def _propose_launchd(self) -> None:
+        states = _launchd_states_in_schema()
         for job in self.jobs:
-            lacking = [what for what, value in (("port", job.port), ("plist path in " + (self.policy_rel or
-                       "a scheduling policy"), job.plist_path), ("program", job.program), ("StandardErrorPath",
+            lacking = [what for what, value in (("port", job.port), ("program", job.program), ("StandardErrorPath",
                        job.stderr)) if value is None]
-            if lacking:
+            if job.plist_path is None:
+                self.miss(f"{job.rel}: {job.label}: no plist path in {self.policy_rel or 'a scheduling policy'}")
+                continue
+            if lacking and not states:
                 self.miss(f"{job.rel}: {job.label}: no {', no '.join(lacking)} in the repo's files; this schema's "
                           "launchd entry needs it (ports, log_pattern, runtime_dir)")
                 continue
-            why = self.repo.why(job.rel, f"Label {job.label}; the program's folder, StandardErrorPath and port")
-            entry = {"service": job.service, "host": job.host, "plist": job.plist_path, "label": job.label,
-                     "runtime_dir": posixpath.dirname(job.program), "log_pattern": job.stderr,
-                     "ports": [job.port, job.port], "listening": "up", "source": "companion", "why": why}
+            why = self.repo.why(job.rel, f"Label {job.label}" + ("" if lacking else
+                                                                  "; the program's folder, StandardErrorPath and port"))
+            entry = {"service": job.service, "host": job.host, "plist": job.plist_path, "label": job.label}
+            review: tuple[str, ...] = ()
+            if not lacking:
+                entry |= {"runtime_dir": posixpath.dirname(job.program), "log_pattern": job.stderr,
+                          "ports": [job.port, job.port], "listening": "up"}
+                review = ("listening", "log_pattern")
+            if states:  # the schema states what a plist says of a job, and whether it must run
+                entry |= {"state": "active"} | {k: v for k, v in (
+                    ("port", job.port), ("program", job.program), ("stdout", job.stdout), ("stderr", job.stderr),
+                    ("keep_alive", job.keep_alive)) if v is not None}
+                review += ("state",)
+            entry |= {"source": "companion", "why": why}
             evidence = [self.repo.evidence(job.rel)] + ([self.repo.evidence(self.policy_rel)] if self.policy_rel else [])
-            self.proposals.append(Proposal("launchd", entry, "companion", why, tuple(evidence),
-                                           review=("listening", "log_pattern")))
+            self.proposals.append(Proposal("launchd", entry, "companion", why, tuple(evidence), review=review))
+        lanes = self._propose_lane_families() if states else set()
         retired = dict(self.policy.get("retired_labels") or {})
         for port, label in ((self.lock.get("mlx") or {}).get("retired_shadow_labels") or {}).items():
             retired.setdefault(label, {})
-        for label in sorted(retired):
+        for label in sorted(set(retired) - lanes):
             self.miss(f"{self.policy_rel or RUNTIME_LOCK}: retired launchd label {label}: must not be loaded, and "
-                      "this schema's launchd entry has no state to say so")
-        read = {j.label for j in self.jobs}
+                      + ("no file says which service it was" if states else "this schema's launchd entry has no state "
+                                                                           "to say so"))
+        read = {j.label for j in self.jobs} | lanes
         for label in sorted(set(self.policy.get("managed_labels") or {}) - read):
             self.miss(f"{self.policy_rel}: managed launchd label {label}: no plist of the repo renders it")
+
+    def _propose_lane_families(self) -> set[str]:
+        """runtime-lock's MLX lanes (`lanes`: port -> label, managed) and retired shadows (`retired_shadow_labels`),
+        each a per-port family of one service (the lock's `mlx` section), on the host of the policy that lists
+        their labels. Which lane is active the lock does not say: each is proposed active, for review."""
+        mlx = self.lock.get("mlx") or {}
+        plists = {label: entry.get("plist_path") for group in ("managed_labels", "retired_labels")
+                  for label, entry in (self.policy.get(group) or {}).items() if isinstance(entry, dict)}
+        proposed: set[str] = set()
+        for key, state in (("lanes", "active"), ("retired_shadow_labels", "retired")):
+            family = {int(port): label for port, label in (mlx.get(key) or {}).items() if str(port).isdigit()}
+            if not family or not all(label in plists for label in family.values()):
+                continue
+            label_t, plist_t = _port_template(family), _port_template({port: plists[label] for port, label in family.items()})
+            if label_t is None or plist_t is None or not self.policy_host:
+                continue
+            why = self.repo.why(RUNTIME_LOCK, f"mlx.{key} {', '.join(family.values())}; their plist paths in "
+                                              f"{self.policy_rel}")
+            entry = {"service": "mlx", "host": self.policy_host, "plist": plist_t, "label": label_t,
+                     "lanes": [{"port": port, "state": state} for port in sorted(family)], "source": "companion",
+                     "why": why}
+            self.proposals.append(Proposal("launchd", entry, "companion", why, (self.repo.evidence(RUNTIME_LOCK),
+                                           self.repo.evidence(self.policy_rel)), review=("lanes",) if state == "active" else ()))
+            proposed |= set(family.values())
+        if proposed and "mlx" not in self.services:
+            entry = {"id": "mlx", "host": self.policy_host, "purpose": "runtime-lock section mlx (MLX lanes)",
+                     "source": "companion", "why": self.repo.why(RUNTIME_LOCK, "section mlx")}
+            self.proposals.append(Proposal("services", entry, "companion", entry["why"],
+                                           (self.repo.evidence(RUNTIME_LOCK),), review=("purpose",)))
+        return proposed
 
     def _propose_env_files(self) -> None:
         """env.example beside a unit's EnvironmentFile (config/env.example, config/env.local): its KEYS, each named
@@ -765,6 +814,22 @@ def _carries_secret(text: str) -> bool:
     if len(words) != len(redacted):
         return True
     return any(w != r and not _SETTING.match(w.rsplit("=", 1)[-1]) for w, r in zip(words, redacted))
+
+
+def _launchd_states_in_schema() -> bool:
+    """Whether this inventory schema's launchd entry states a job's `state` and per-lane states, and lets a job
+    without ports be documented (the 2026-05 edition's schema); else retired labels and port-less jobs are only
+    named in not_derived."""
+    from ..inventory.schema import LaunchdJob
+
+    fields = LaunchdJob.model_fields
+    return {"state", "program", "stdout", "stderr", "port"} <= set(fields) and not fields["ports"].is_required()
+
+
+def _port_template(by_port: dict[int, str]) -> str | None:
+    """`com.bebop.mlx-lane.{port}` when every value is one text with its own port in one place."""
+    templates = {value.replace(str(port), "{port}", 1) for port, value in by_port.items() if value.count(str(port)) == 1}
+    return templates.pop() if len(templates) == 1 and all(v.count(str(p)) == 1 for p, v in by_port.items()) else None
 
 
 def _secret(key: str, value: str) -> bool:

@@ -465,3 +465,40 @@ def test_broken_files_are_named_never_a_traceback(tmp_path):
     assert "services.jsonl:8: not a service record" in lines
     assert "com.bebop.broken.plist: not a plist" in lines
     assert one(found, "units", name="searxng.service")  # what the other files give is still proposed
+
+
+def test_where_the_schema_states_a_jobs_state_retired_and_port_less_jobs_and_lanes_are_proposed(tmp_path, monkeypatch):
+    """The 2026-05 edition's LaunchdJob (state, per-lane states, program, stdout/stderr, no ports needed): on a
+    schema that has it, every proposal of the checkout also validates (test_every_proposal_... runs there)."""
+    from conformance.discover import from_repo
+
+    monkeypatch.setattr(from_repo, "_launchd_states_in_schema", lambda: True)
+    files = dict(FILES)
+    lock = json.loads(FILES["platform/ops/runtime-lock.json"])
+    lock["mlx"]["lanes"] = {"8100": "com.bebop.mlx-lane.8100", "8101": "com.bebop.mlx-lane.8101"}
+    lock["mlx"]["retired_shadow_labels"] = {"8123": "com.bebop.mlx-shadow.8123"}
+    files["platform/ops/runtime-lock.json"] = json.dumps(lock)
+    policy = json.loads(FILES["platform/ops/templates/studio_scheduling_policy.json"])
+    policy["managed_labels"]["com.bebop.mlx-lane.8100"] = {"plist_path": "/Library/LaunchDaemons/com.bebop.mlx-lane.8100.plist"}
+    policy["retired_labels"]["com.bebop.mlx-shadow.8123"] = {"plist_path": "/Library/LaunchDaemons/com.bebop.mlx-shadow.8123.plist"}
+    files["platform/ops/templates/studio_scheduling_policy.json"] = json.dumps(policy)
+    found = propose(build(tmp_path, files))
+
+    kibana = one(found, "launchd", label="com.bebop.kibana-memory-main")
+    assert {k: v for k, v in kibana.entry.items() if k != "why"} == {
+        "service": "vector-db", "host": "studio", "plist": "/Library/LaunchDaemons/com.bebop.kibana-memory-main.plist",
+        "label": "com.bebop.kibana-memory-main", "state": "active",
+        "program": "/Users/thestudio/optillm-proxy/layer-data/vector-db/runtime/kibana-current/bin/kibana",
+        "stderr": "/Users/thestudio/data/memory-main/logs/kibana-memory-main.err", "source": "companion"}
+    llmster = one(found, "launchd", label="com.bebop.llmster-gpt.8126").entry
+    assert (llmster["keep_alive"], llmster["port"], llmster["ports"], llmster["state"]) == (False, 8126, [8126, 8126], "active")
+    lanes = one(found, "launchd", label="com.bebop.mlx-lane.{port}")
+    assert (lanes.entry["plist"], lanes.entry["lanes"], lanes.review) == (
+        "/Library/LaunchDaemons/com.bebop.mlx-lane.{port}.plist",
+        [{"port": 8100, "state": "active"}, {"port": 8101, "state": "active"}], ("lanes",))
+    shadows = one(found, "launchd", label="com.bebop.mlx-shadow.{port}")
+    assert shadows.entry["lanes"] == [{"port": 8123, "state": "retired"}] and shadows.entry["service"] == "mlx"
+    assert one(found, "services", id="mlx").entry["host"] == "studio"
+    lines = "\n".join(found.not_derived)
+    assert "retired launchd label com.bebop.mlx-launch: must not be loaded, and no file says which service" in lines
+    assert "mlx-lane" not in lines and "mlx-shadow" not in lines
