@@ -102,12 +102,17 @@ def _labels(found, inventory) -> Kind:
         for lane in job.get("lanes") or []:
             port = lane["port"] if isinstance(lane, dict) else lane
             documented[job["label"].format(port=port)] = (job, read)
-    proposed = {p.entry["label"]: p.entry for p in found.proposals if p.section == "launchd"}
+    proposed = {}
+    for p in found.proposals:
+        if p.section == "launchd":
+            for lane in p.entry.get("lanes") or [None]:
+                port = lane["port"] if isinstance(lane, dict) else lane
+                proposed[p.entry["label"].format(port=port) if port else p.entry["label"]] = p.entry
     kind = Kind("launchd labels", documented, proposed)
     for label in sorted(kind.reproduced):
         job, mine = documented[label][0], proposed[label]
-        for field_ in ("host", "plist"):
-            if job.get(field_) != mine.get(field_):
+        for field_ in ("host", "plist", "program", "stdout", "stderr", "keep_alive", "port"):
+            if field_ in job and field_ in mine and job.get(field_) != mine.get(field_):
                 kind.differences.append(f"{label}: {field_} {job.get(field_)!r} documented, {mine.get(field_)!r} proposed")
     return kind
 

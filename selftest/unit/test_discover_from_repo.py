@@ -202,6 +202,16 @@ def checkout(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def found(checkout):
+    """Proposals as this branch's schema states launchd jobs (no state; ports needed): the same on any schema."""
+    from conformance.discover import from_repo
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(from_repo, "_launchd_states_in_schema", lambda: False)
+        return propose(checkout[0])
+
+
+@pytest.fixture(scope="module")
+def found_for_this_schema(checkout):
     return propose(checkout[0])
 
 
@@ -242,8 +252,10 @@ def test_an_empty_assignment_resets_a_list_as_systemd_does():
 # ------------------------------------------------------------------------------------------------ proposals
 
 
-def test_every_proposal_is_an_entry_of_the_inventory_schema_from_a_named_file_at_the_commit(checkout, found):
+@pytest.mark.parametrize("which", ["found", "found_for_this_schema"])
+def test_every_proposal_is_an_entry_of_the_inventory_schema_from_a_named_file_at_the_commit(checkout, which, request):
     root, commit = checkout
+    found = request.getfixturevalue(which)
     assert found.commit == commit
     assert found.proposals
     for p in found.proposals:
@@ -472,6 +484,7 @@ def test_where_the_schema_states_a_jobs_state_retired_and_port_less_jobs_and_lan
     schema that has it, every proposal of the checkout also validates (test_every_proposal_... runs there)."""
     from conformance.discover import from_repo
 
+    schema_has_states = from_repo._launchd_states_in_schema()
     monkeypatch.setattr(from_repo, "_launchd_states_in_schema", lambda: True)
     files = dict(FILES)
     lock = json.loads(FILES["platform/ops/runtime-lock.json"])
@@ -502,3 +515,6 @@ def test_where_the_schema_states_a_jobs_state_retired_and_port_less_jobs_and_lan
     lines = "\n".join(found.not_derived)
     assert "retired launchd label com.bebop.mlx-launch: must not be loaded, and no file says which service" in lines
     assert "mlx-lane" not in lines and "mlx-shadow" not in lines
+    if schema_has_states:  # this tree's schema states them: each proposal must be one of its entries
+        for p in found.proposals:
+            SECTION_MODELS[p.section].model_validate(p.entry)
