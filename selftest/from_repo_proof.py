@@ -109,12 +109,29 @@ def _labels(found, inventory) -> Kind:
                 port = lane["port"] if isinstance(lane, dict) else lane
                 proposed[p.entry["label"].format(port=port) if port else p.entry["label"]] = p.entry
     kind = Kind("launchd labels", documented, proposed)
+    documented_states, proposed_states = _job_states(inventory.get("launchd") or []), _job_states(
+        [p.entry for p in found.proposals if p.section == "launchd"])
     for label in sorted(kind.reproduced):
+        if label in documented_states and label in proposed_states and documented_states[label] != proposed_states[label]:
+            kind.differences.append(f"{label}: state {documented_states[label]} documented, {proposed_states[label]} "
+                                    "proposed")
         job, mine = documented[label][0], proposed[label]
         for field_ in ("host", "plist", "program", "stdout", "stderr", "keep_alive", "port"):
             if field_ in job and field_ in mine and job.get(field_) != mine.get(field_):
                 kind.differences.append(f"{label}: {field_} {job.get(field_)!r} documented, {mine.get(field_)!r} proposed")
     return kind
+
+
+def _job_states(jobs: list[dict]) -> dict[str, str]:
+    """label -> the state each job must be in, where an entry says it (a lane its own)."""
+    states = {}
+    for job in jobs:
+        for lane in job.get("lanes") or []:
+            if isinstance(lane, dict) and "state" in lane:
+                states[job["label"].format(port=lane["port"])] = lane["state"]
+        if job.get("lanes") is None and "state" in job:
+            states[job["label"]] = job["state"]
+    return states
 
 
 def _listeners(found, inventory) -> Kind:

@@ -399,11 +399,14 @@ class _Reading:
                 continue
             self._record_service(service, host, RUNTIME_LOCK)
             self._bind(host, service, address, str(port), RUNTIME_LOCK, f"{section} bind_host, port")
-        lanes = (self.lock.get("mlx") or {}).get("lanes") or {}
+        mlx = self.lock.get("mlx") or {}
+        lanes = mlx.get("lanes") or {}
+        if lanes:
+            self.miss(f"{RUNTIME_LOCK} mlx.lanes {', '.join(lanes)} (bind {mlx.get('bind_host', 'not stated')}): which "
+                      "lane is active, and so listens, is not in these files; no listener is proposed for them")
         if lanes and not _launchd_states_in_schema():
             self.miss(f"{RUNTIME_LOCK} mlx.lanes {', '.join(f'{p} ({l})' for p, l in lanes.items())}: no plist of "
-                      "the repo renders them (mlxctl does, on the host): their program, logs and which lane is active "
-                      "are not in these files")
+                      "the repo renders them (mlxctl does, on the host): their program and logs are not in these files")
 
     def _bind(self, host: str, service: str, address: str, port: str, rel: str, detail: str) -> None:
         if not port.isdigit():
