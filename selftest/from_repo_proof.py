@@ -37,6 +37,7 @@ class Kind:
     proposed: dict  # identity -> the proposal's facts
     named: set = field(default_factory=set)  # identities a not_derived line names
     differences: list[str] = field(default_factory=list)
+    to_review: list[str] = field(default_factory=list)  # differences in a field the proposal leaves to the owner
 
     @property
     def reproduced(self) -> set:
@@ -109,12 +110,13 @@ def _labels(found, inventory) -> Kind:
                 port = lane["port"] if isinstance(lane, dict) else lane
                 proposed[p.entry["label"].format(port=port) if port else p.entry["label"]] = p.entry
     kind = Kind("launchd labels", documented, proposed)
-    documented_states, proposed_states = _job_states(inventory.get("launchd") or []), _job_states(
-        [p.entry for p in found.proposals if p.section == "launchd"])
+    launchd = [p for p in found.proposals if p.section == "launchd"]
+    documented_states, proposed_states = _job_states(inventory.get("launchd") or []), _job_states([p.entry for p in launchd])
+    reviewed = {label for p in launchd if {"state", "lanes"} & set(p.review) for label in _job_states([p.entry])}
     for label in sorted(kind.reproduced):
         if label in documented_states and label in proposed_states and documented_states[label] != proposed_states[label]:
-            kind.differences.append(f"{label}: state {documented_states[label]} documented, {proposed_states[label]} "
-                                    "proposed")
+            (kind.to_review if label in reviewed else kind.differences).append(
+                f"{label}: state {documented_states[label]} documented, {proposed_states[label]} proposed")
         job, mine = documented[label][0], proposed[label]
         for field_ in ("host", "plist", "program", "stdout", "stderr", "keep_alive", "port"):
             if field_ in job and field_ in mine and job.get(field_) != mine.get(field_):
@@ -190,8 +192,9 @@ def _named(identity, kind: Kind, notes: str) -> bool:
     if kind.name == "listeners":
         host, port = identity
         units = kind.documented[identity][0][2]
+        about_listening = [line for line in notes.splitlines() if "listen" in line]
         return re.search(rf":{port}\b|\b{port} \(", notes) is not None or any(
-            names(u, line) for line in notes.splitlines() if "listen" in line for u in units)
+            names(str(port), line) or any(names(u, line) for u in units) for line in about_listening)
     return f"route {identity}" in notes
 
 
@@ -201,11 +204,12 @@ def report(found: RepoProposals, kinds: list[Kind]) -> str:
     for k in kinds:
         lines.append(f"{k.name}: {len(k.reproduced)}/{len(k.documented)} reproduced, {len(k.named)} named in "
                      f"not_derived, {len(k.missed)} missed ({len(k.missed_from_read_files)} of them from files propose "
-                     f"reads), {len(k.extra)} proposed beyond the inventory, {len(k.differences)} field differences")
+                     f"reads), {len(k.extra)} proposed beyond the inventory, {len(k.differences)} field differences, "
+                     f"{len(k.to_review)} left to review")
         for label, items in (("named", k.named), ("missed", k.missed), ("extra", k.extra)):
             if items:
                 lines.append(f"  {label}: {', '.join(sorted(map(_show, items)))}")
-        lines += [f"  differs: {d}" for d in k.differences]
+        lines += [f"  differs: {d}" for d in k.differences] + [f"  review: {d}" for d in k.to_review]
     return "\n".join(lines)
 
 
