@@ -35,7 +35,8 @@ from urllib.parse import urlsplit
 
 from ..facts.envfile import parse_env_file
 from ..facts.litellm import RouterConfigError, resolve_router
-from ..redaction import Redactor, is_secret_name
+from ..redaction import is_secret_name
+from . import command_line
 from .proposal import Evidence, Proposal
 from .unit_file import UnitFile, environment_assignments, parse_unit_file
 
@@ -51,7 +52,6 @@ LITELLM_PYPROJECT = f"{LITELLM_DIR}/pyproject.toml"
 
 _WILDCARDS = {"0.0.0.0", "::", "*"}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-_INTERPRETERS = re.compile(r"^(python[0-9.]*|bash|sh|zsh|node)$")
 _ROUTE_PARAMS = ("api_base", "model", "api_key")
 
 
@@ -286,7 +286,7 @@ class _Reading:
             self.host_kinds.setdefault(host, set()).add("systemd")
             self._record_service(service, host, REGISTRY)
             exec_start = unit.last("Service", "ExecStart") or ""
-            for address, port in _binds(exec_start.split()):
+            for address, port in command_line.binds(exec_start.split()):
                 self._bind(host, service, address, port, rel, f"{name} ExecStart")
 
     # -------------------------------------------------------------------------------------------- plists
@@ -309,7 +309,7 @@ class _Reading:
                 continue
             argv = [str(a) for a in plist.get("ProgramArguments") or []]
             port = None
-            for address, p in _binds(argv):
+            for address, p in command_line.binds(argv):
                 self._bind(host, service, address, p, rel, "ProgramArguments")
                 port = int(p) if p.isdigit() else port
             locked = self._lock_section_of_label(label)
@@ -320,8 +320,8 @@ class _Reading:
                 self.calls.append((host, str(key), str(value), rel))
             plist_path = (managed.get(label) or {}).get("plist_path")
             keep_alive = plist.get("KeepAlive")
-            self.jobs.append(_Job(rel, label, host, service, plist_path, _program(argv), plist.get("StandardErrorPath"),
-                                  port, plist.get("StandardOutPath"),
+            self.jobs.append(_Job(rel, label, host, service, plist_path, command_line.program(argv),
+                                  plist.get("StandardErrorPath"), port, plist.get("StandardOutPath"),
                                   keep_alive if isinstance(keep_alive, bool) else None))
             self.host_kinds.setdefault(host, set()).add("launchd")
             self._record_service(service, host, rel)
@@ -488,7 +488,7 @@ class _Reading:
             if exec_start and "$" in exec_start:
                 self.miss(f"{rel}: ExecStart of {name} expands variables from its env file, whose values are not in "
                           "the repo")
-            elif exec_start and _carries_secret(exec_start):
+            elif exec_start and command_line.carries_secret(exec_start):
                 self.miss(f"{rel}: ExecStart of {name} carries a secret-looking value; a secret is never proposed")
             elif exec_start:
                 entry["exec_start"] = re.sub(r"\s+", " ", exec_start).strip()
@@ -506,7 +506,8 @@ class _Reading:
             if required:
                 entry["environment_files"] = required
             environment = environment_assignments(unit.values("Service", "Environment"))
-            secret = sorted(k for k, v in environment.items() if is_secret_name(k) or _carries_secret(f"{k}={v}"))
+            secret = sorted(k for k, v in environment.items()
+                            if is_secret_name(k) or command_line.carries_secret(f"{k}={v}"))
             if secret:
                 self.miss(f"{rel}: Environment {', '.join(secret)} of {name}: a secret's value is never proposed")
             if environment:
@@ -713,7 +714,7 @@ class _Reading:
         listening = {b.service for b in self.binds}
         for rel, host, service, unit in self.units:
             exec_start = unit.last("Service", "ExecStart") or ""
-            if service not in listening and not _binds(exec_start.split()) and "$" not in exec_start:
+            if service not in listening and not command_line.binds(exec_start.split()) and "$" not in exec_start:
                 self.miss(f"{rel}: {posixpath.basename(rel)} names no address and port on its command line (a script "
                           "or the program's default), so its listener, if any, is not in these files")
 
@@ -770,55 +771,6 @@ class _Reading:
 # ------------------------------------------------------------------------------------------------ small readers
 
 
-def _binds(argv: list[str]) -> list[tuple[str, str]]:
-    """(address, port) a command line binds: `--host A --port P` (uvicorn, granian, optillm, docs_mcp),
-    `--hostname A --port P` (opencode), `--bind A --port P` (llmster_ensure_server.py), `-c listen_addresses=A
-    -c port=P` (postgres), `-L A:P:host:hostport` (ssh). A port may be `${VAR}` (left to the caller)."""
-    found: list[tuple[str, str]] = []
-    if argv and posixpath.basename(argv[0]) == "docker":
-        # `docker run -p 127.0.0.1:${PORT}:8000 IMAGE mcp --host 0.0.0.0 --port 8000`: the host's listener is the
-        # published one; the flags after the image are the container's own
-        for i, word in enumerate(argv[:-1]):
-            if word in ("-p", "--publish") and argv[i + 1].count(":") == 2:
-                address, port, _ = argv[i + 1].split(":")
-                found.append((address, port))
-        return found
-    flags: dict[str, str] = {}
-    settings: dict[str, str] = {}
-    for i, word in enumerate(argv):
-        nxt = argv[i + 1] if i + 1 < len(argv) else None
-        if word in ("--host", "--hostname", "--bind", "--port") and nxt is not None:
-            flags[word] = nxt
-        elif word == "-c" and nxt and "=" in nxt:
-            k, v = nxt.split("=", 1)
-            settings[k] = v
-        elif word == "-L" and nxt and nxt.count(":") == 3:
-            address, port, _, _ = nxt.split(":")
-            found.append((address, port))
-    address = flags.get("--host") or flags.get("--hostname") or flags.get("--bind")
-    if address and "--port" in flags:
-        found.append((address, flags["--port"]))
-    if "listen_addresses" in settings and "port" in settings:
-        found.append((settings["listen_addresses"], settings["port"]))
-    return found
-
-
-_REDACTOR = Redactor(enabled=True)  # always on here: a proposal is an artifact, whatever the selftest switch says
-
-
-_SETTING = re.compile(r"^(yes|no|true|false|on|off|ask|accept-new|\d+)$", re.I)
-
-
-def _carries_secret(text: str) -> bool:
-    """Whether the suite's redaction would hide part of it (a bearer, a `--api-key VALUE`, a URL's password, a
-    key-like token), word by word; a setting it hides by its name alone (ssh's `StrictHostKeyChecking=yes`: yes,
-    no, a number) is no secret."""
-    words, redacted = text.split(), _REDACTOR(text).split()
-    if len(words) != len(redacted):
-        return True
-    return any(w != r and not _SETTING.match(w.rsplit("=", 1)[-1]) for w, r in zip(words, redacted))
-
-
 def _launchd_states_in_schema() -> bool:
     """Whether this inventory schema's launchd entry states a job's `state` and per-lane states, and lets a job
     without ports be documented (the 2026-05 edition's schema); else retired labels and port-less jobs are only
@@ -842,16 +794,6 @@ def _secret(key: str, value: str) -> bool:
     except ValueError:
         has_password = False
     return is_secret_name(key) or has_password
-
-
-def _program(argv: list[str]) -> str | None:
-    """What a job runs: argv[0], or the script an interpreter runs (`/usr/bin/env python3 /Users/.../x.py`)."""
-    words = list(argv)
-    if words and posixpath.basename(words[0]) == "env":
-        words = words[1:]
-    if len(words) > 1 and _INTERPRETERS.match(posixpath.basename(words[0])) and words[1].startswith("/"):
-        return words[1]
-    return words[0] if words and words[0].startswith("/") else None
 
 
 def _lock_port(section: dict) -> int | None:
