@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from conformance.discover.from_repo import RepoProposals, propose
+from conformance.discover.from_repo import RepoProposals, checkout_commit, propose
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "examples" / "inventory-2026-05.yaml"
 # the owner's files `propose` reads: an inventory item whose `why` names one of them could have come from the repo
@@ -198,8 +198,8 @@ def _named(identity, kind: Kind, notes: str) -> bool:
     return f"route {identity}" in notes
 
 
-def report(found: RepoProposals, kinds: list[Kind]) -> str:
-    lines = [f"propose({found.repo}) at {found.commit}: {len(found.proposals)} proposals, "
+def report(checkout: Path, found: RepoProposals, kinds: list[Kind]) -> str:
+    lines = [f"propose({checkout}) at {checkout_commit(checkout)}: {len(found.proposals)} proposals, "
              f"{len(found.not_derived)} not_derived lines"]
     for k in kinds:
         lines.append(f"{k.name}: {len(k.reproduced)}/{len(k.documented)} reproduced, {len(k.named)} named in "
@@ -224,7 +224,7 @@ def main(argv: list[str]) -> int:
     inventory_path = Path(argv[1]) if len(argv) > 1 else DEFAULT_INVENTORY
     found = propose(Path(argv[0]))
     kinds = compare(found, yaml.safe_load(inventory_path.read_text()))
-    print(report(found, kinds))
+    print(report(Path(argv[0]), found, kinds))
     print("\nnot_derived:")
     print("\n".join(f"- {line}" for line in found.not_derived))
     return 0

@@ -31,6 +31,7 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ..facts.envfile import parse_env_file
@@ -55,21 +56,20 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _ROUTE_PARAMS = ("api_base", "model", "api_key")
 
 
-@dataclass(frozen=True)
-class RepoProposals:
-    """What the owner's repo proposes, and what it cannot give (each line names the item and why)."""
+class RepoProposals(NamedTuple):
+    """What the owner's repo proposes, and what it cannot give (each line names the item and why). A pair, so a
+    caller may also unpack it: `proposals, not_derived = propose(path)`. The commit is each evidence's `at`
+    (checkout_commit(path) says it alone)."""
 
-    repo: str  # the path as given
-    commit: str  # `git rev-parse HEAD` of the checkout, or "unknown"
     proposals: list[Proposal]
     not_derived: list[str]
 
 
-def propose(path: Path) -> RepoProposals:
+def propose(path: Path | str) -> RepoProposals:
     repo = _Repo(Path(path))
     reading = _Reading(repo)
     reading.read()
-    return RepoProposals(str(path), repo.commit, reading.proposals, reading.not_derived)
+    return RepoProposals(reading.proposals, reading.not_derived)
 
 
 # ------------------------------------------------------------------------------------------------ the checkout
@@ -80,7 +80,7 @@ class _Repo:
 
     def __init__(self, root: Path):
         self.root = root
-        self.commit = _commit_of(root)
+        self.commit = checkout_commit(root)
 
     def files(self, *patterns: str) -> list[str]:
         found = {p.relative_to(self.root).as_posix() for pattern in patterns for p in self.root.glob(pattern) if p.is_file()}
@@ -101,8 +101,9 @@ class _Repo:
         return f"{rel} at {at}" + (f": {detail}" if detail else "")
 
 
-def _commit_of(root: Path) -> str:
-    """HEAD of the checkout when `root` is the top of a git work tree (not a folder inside another one)."""
+def checkout_commit(root: Path) -> str:
+    """HEAD of the checkout when `root` is the top of a git work tree (not a folder inside another one), else
+    "unknown"."""
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)

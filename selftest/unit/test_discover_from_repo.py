@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conformance.discover.from_repo import propose
+from conformance.discover.from_repo import checkout_commit, propose
 from conformance.discover.unit_file import environment_assignments, parse_unit_file
 from conformance.inventory.schema import EnvFile, Host, LaunchdJob, Listener, Route, Service, Unit
 
@@ -256,7 +256,9 @@ def test_an_empty_assignment_resets_a_list_as_systemd_does():
 def test_every_proposal_is_an_entry_of_the_inventory_schema_from_a_named_file_at_the_commit(checkout, which, request):
     root, commit = checkout
     found = request.getfixturevalue(which)
-    assert found.commit == commit
+    assert checkout_commit(root) == commit
+    proposals, not_derived = found  # a pair, as the discover command unpacks it
+    assert (proposals, not_derived) == (found.proposals, found.not_derived)
     assert found.proposals
     for p in found.proposals:
         SECTION_MODELS[p.section].model_validate(p.entry)
@@ -267,8 +269,8 @@ def test_every_proposal_is_an_entry_of_the_inventory_schema_from_a_named_file_at
 
 
 def test_a_folder_that_is_no_git_checkout_has_an_unknown_commit(tmp_path):
-    found = propose(build(tmp_path))
-    assert found.commit == "unknown"
+    found = propose(str(build(tmp_path)))  # a path given as text, as a command line gives it
+    assert checkout_commit(tmp_path) == "unknown"
     assert all(e.at == "unknown" for p in found.proposals for e in p.evidence)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.discover.from_repo import propose
+from conformance.discover.from_repo import checkout_commit, propose
 from selftest.from_repo_proof import DEFAULT_INVENTORY, compare, report
 
 from .test_discover_from_repo import SECTION_MODELS
@@ -29,11 +29,12 @@ def compared():
     inventory = Path(os.environ.get("LLMLAB_INVENTORY_2026_05") or DEFAULT_INVENTORY)
     if not inventory.is_file():
         pytest.skip(f"{inventory} is absent (set LLMLAB_INVENTORY_2026_05)")
+    at = checkout_commit(Path(checkout))
+    if at != COMMIT:
+        pytest.skip(f"the checkout is at {at}, not {COMMIT}")
     found = propose(Path(checkout))
-    if found.commit != COMMIT:
-        pytest.skip(f"the checkout is at {found.commit}, not {COMMIT}")
     kinds = compare(found, yaml.safe_load(inventory.read_text()))
-    print(report(found, kinds))
+    print(report(Path(checkout), found, kinds))
     return found, {k.name: k for k in kinds}
 
 
