@@ -520,3 +520,75 @@ def test_where_the_schema_states_a_jobs_state_retired_and_port_less_jobs_and_lan
     if schema_has_states:  # this tree's schema states them: each proposal must be one of its entries
         for p in found.proposals:
             SECTION_MODELS[p.section].model_validate(p.entry)
+
+
+# ------------------------------------------------------------------------------------------------ against an inventory
+
+
+def inserted(inventory_data: dict, proposals) -> dict:
+    """The inventory with the proposals inserted where the writer inserts them (new list entries only)."""
+    data = json.loads(json.dumps(inventory_data))
+    services = {s["id"]: s for s in data["services"]}
+    for p in proposals:
+        if p.section in ("hosts", "services", "launchd"):
+            data.setdefault(p.section, []).append(dict(p.entry))
+            if p.section == "services":
+                services[p.entry["id"]] = data["services"][-1]
+        elif p.section == "litellm.routes":
+            data["litellm"]["routes"].append(dict(p.entry))
+    for p in proposals:
+        if p.parent is not None:
+            services[p.parent].setdefault(p.section, []).append(dict(p.entry))
+    return data
+
+
+def test_against_the_founding_inventory_only_the_new_is_proposed_and_the_result_loads(checkout):
+    import yaml
+
+    from conformance.discover.undocumented import undocumented
+    from conformance.inventory.schema import Inventory
+    from ._support import ROOT, real_inventory
+
+    with pytest.MonkeyPatch.context() as m:  # this branch's launchd entry (on any schema: the founding's jobs have ports)
+        from conformance.discover import from_repo
+        m.setattr(from_repo, "_launchd_states_in_schema", lambda: False)
+        found = propose(checkout[0])
+    new = undocumented(found, real_inventory())
+    # the founding inventory documents mini and studio at these addresses, and LiteLLM on 0.0.0.0:4000
+    assert not of(new, "hosts") and not of(new, "listen", port=4000)
+    # ov-llm-server's one item, 0.0.0.0:9000, is the founding's ov-server's: no empty service goes in
+    assert {p.entry["id"] for p in of(new, "services")} == {"searxng", "orchestration-cockpit", "vector-db", "llmster",
+                                                            "optillm-proxy"}
+    # litellm-orch.service: the founding states its ExecStart, env file, Restart=always, RestartSec=2; the repo's
+    # new facts are proposed under it, a different value is a line for the owner, never a second statement
+    unit = one(new, "units", name="litellm-orch.service")
+    assert (unit.parent, set(unit.entry) - {"name", "scope", "source", "why"}) == ("litellm-orch", {"environment_files", "environment", "run_as"})
+    lines = "\n".join(new.not_derived)
+    assert "differs from the inventory: unit litellm-orch.service on mini: exec_start" in lines
+    assert "restart " not in lines.split("litellm-orch.service on mini: ", 1)[1].split("\n")[0]  # always, as documented
+    # its contract's apis are ov-llm-server and mlx-openai-server: no api says how llmster answers
+    assert not of(new, "litellm.routes")
+    assert "route deep: the inventory's contract needs its api" in lines
+    base = yaml.safe_load((ROOT / "inventory.yaml").read_text())
+    Inventory.model_validate(inserted(base, new.proposals))
+
+    # with an api named as the backend, the routes go in, their api for review
+    base["contract"]["apis"].append(dict(base["contract"]["apis"][0], id="llmster"))
+    new = undocumented(found, Inventory.model_validate(base))
+    deep = one(new, "litellm.routes", name="deep")
+    assert (deep.entry["api"], "api" in deep.review) == ("llmster", True)
+    Inventory.model_validate(inserted(base, new.proposals))
+
+
+def test_proposing_what_the_inventory_already_has_proposes_nothing(checkout, found):
+    import yaml
+
+    from conformance.discover.undocumented import undocumented
+    from conformance.inventory.schema import Inventory
+    from ._support import ROOT
+
+    base = yaml.safe_load((ROOT / "inventory.yaml").read_text())
+    once = undocumented(found, Inventory.model_validate(base))
+    patched = inserted(base, once.proposals)
+    twice = undocumented(found, Inventory.model_validate(patched))
+    assert twice.proposals == []  # a re-run on the patched inventory: nothing new
