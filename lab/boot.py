@@ -3,7 +3,7 @@ import os
 import shutil
 import time
 
-from . import cgroups, hosts, network, nspawn, paths, rootfs, ssh, topology as topo
+from . import cgroups, edition as editions, hosts, network, nspawn, paths, rootfs, ssh, topology as topo
 from .hosts import Context, base
 from .proc import LabError, log
 from .state import read_state, write_state
@@ -21,8 +21,9 @@ def _elapsed(t0: float) -> float:
     return round(time.monotonic() - t0, 2)
 
 
-def up(keep_on_failure: bool = False) -> dict:
-    """Clean up leftovers, provision and boot every host, wait until ready. Returns timings (seconds)."""
+def up(keep_on_failure: bool = False, edition: str = editions.DEFAULT) -> dict:
+    """Clean up leftovers, provision and boot every host of the edition, wait until ready. Returns timings (s)."""
+    topo.hosts_of(edition)  # an unknown edition fails before anything is touched
     _preflight()
     t0 = time.monotonic()
     timings = {}
@@ -33,6 +34,7 @@ def up(keep_on_failure: bool = False) -> dict:
     if cleaned["leftovers"] or cleaned["errors"]:
         raise LabError(f"could not clean up an earlier run: {cleaned['leftovers'] + cleaned['errors']}")
     timings["cleanup"] = _elapsed(t0)
+    editions.remember(edition)  # before provisioning: layouts and `down` read it
     try:
         _boot_all(t0, timings)
     except BaseException:
@@ -56,7 +58,7 @@ def _boot_all(t0: float, timings: dict) -> None:
     lab.mkdir(parents=True, exist_ok=True)
     os.chmod(lab, 0o700)  # private keys live here
     ssh.ensure_client_keys()
-    specs = topo.bootable()
+    specs = topo.bootable(editions.current())
 
     # 1. roots and host keys of every host first: each host's known_hosts lists all of them
     roots, host_keys = {}, {}
