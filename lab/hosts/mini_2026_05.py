@@ -284,7 +284,9 @@ def _litellm_orch(tree: Tree, keys: dict) -> None:
     tree.write(f"{ORCH}/scripts/run-service.sh", RUN_SERVICE, 0o755, OWN)
     tree.install(paths.STANDINS / "chatgpt5_adapter.py", f"{ORCH}/chatgpt5_adapter.py", 0o644, OWN)
     tree.mkdir(f"{ORCH}/.venv/bin", 0o755, OWN)
-    tree.symlink(f"{topo.CHECKOUT_IN_TWIN}/.venv-litellm/bin/python", f"{ORCH}/.venv/bin/python", OWN)
+    # a wrapper, not a symlink: a venv's python finds its pyvenv.cfg next to the path it was started as
+    tree.write(f"{ORCH}/.venv/bin/python", f"#!/bin/sh\n# twin: the checkout's LiteLLM venv (FastAPI, uvicorn)\n"
+                                          f"exec {topo.CHECKOUT_IN_TWIN}/.venv-litellm/bin/python \"$@\"\n", 0o755, OWN)
     tree.write(f"{ORCH}/.venv/bin/litellm", LITELLM_WRAPPER, 0o755, OWN)
     _unit(tree, "/etc/systemd/system/litellm-orch.service", "LiteLLM Proxy (litellm-orch)", LITELLM_UNIT)
 
