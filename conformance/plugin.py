@@ -366,6 +366,12 @@ class ConformanceRun:
             print(dry_run(self.session))
             pytest.exit("dry run: nothing was sent", returncode=0)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Before the first check: every selected host's facts at once (not with --collect-only: nothing is sent)."""
+        if not session.config.option.collectonly and session.items:
+            self.session.gather_at_once()
+
     def _bound_contract_tests(self, items: list[pytest.Item]) -> None:
         """pytest-timeout for each contract test, derived from the inventory's budgets: any of them may be the
         one that gathers every route's answers, which takes longer than pyproject's `timeout` when a route's
@@ -397,6 +403,8 @@ class ConformanceRun:
             pytest.fail(message, pytrace=False)
         if outcome.verdict is Verdict.NOT_APPLICABLE:
             warnings.warn(OptionalAbsent(message))
+            pytest.skip(message)
+        if outcome.verdict is Verdict.NOT_RUN:
             pytest.skip(message)
         if outcome.verdict is Verdict.CANNOT_VERIFY:
             if self.require_verified:
@@ -488,6 +496,10 @@ class ConformanceRun:
         if unverifiable:
             how = "failed (--require-verified)" if self.require_verified else "skipped"
             terminalreporter.write_line(f"conformance: {len(unverifiable)} check(s) could not be verified ({how})")
+        for status, said in ((Status.UNPROVEN, "unproven at this site"), (Status.OPT_IN, "not run: opt-in")):
+            named = [r["id"] for r in self.results if r["status"] == status.value]
+            if named:  # listed by name: a fact the run could not stand behind is never silently green
+                terminalreporter.write_line(f"conformance: {len(named)} check(s) {said}: {', '.join(named)}")
         errors = [r for r in self.results if r["status"] == "error"]
         if errors:
             terminalreporter.write_line(f"conformance: {len(errors)} check(s) raised an error: "
@@ -528,7 +540,9 @@ class ConformanceRun:
             "hosts": {h: {"round_trips": s.round_trips, "tests_round_trips": s.tests_round_trips, "commands": s.commands}
                       for h, s in self.session.host_stats().items()},
             "checks": self.results, "tests": self.own_tests, **self._contract_summary(),
-            "topology": topology_of(self.session.inventory, self.session.site)}))
+            "topology": topology_of(self.session.inventory, self.session.site),
+            "not_modelled": [m.model_dump(include={"what", "reason", "source", "where"})
+                             for m in self.session.inventory.not_modelled]}))
         write_report(self.run_dir, redact=self.redact)  # from the redacted JSON only, the previous run's too
 
     def _recording(self, exit_status: int) -> Recording:

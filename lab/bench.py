@@ -214,7 +214,11 @@ def contract(runs: int = 3) -> None:
             print(f"    {name:16} not measured (a failed route)")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scale"]:  # N copies of the small host: does a run stay flat? (lab/scale.py)
+        from . import scale
+        return scale.main(argv[1:])
     if api.status().get("up") is False:
         api.up()
     whole_process()

@@ -21,8 +21,10 @@ def _elapsed(t0: float) -> float:
     return round(time.monotonic() - t0, 2)
 
 
-def up(keep_on_failure: bool = False, edition: str = editions.DEFAULT) -> dict:
-    """Clean up leftovers, provision and boot every host of the edition, wait until ready. Returns timings (s)."""
+def up(keep_on_failure: bool = False, specs: list[topo.HostSpec] | None = None,
+       edition: str = editions.DEFAULT) -> dict:
+    """Clean up leftovers, provision and boot every host of the edition (or only `specs`, e.g.
+    topology.copies(16)), wait until ready. Returns timings (seconds)."""
     topo.hosts_of(edition)  # an unknown edition fails before anything is touched
     _preflight()
     t0 = time.monotonic()
@@ -36,7 +38,7 @@ def up(keep_on_failure: bool = False, edition: str = editions.DEFAULT) -> dict:
     timings["cleanup"] = _elapsed(t0)
     editions.remember(edition)  # before provisioning: layouts and `down` read it
     try:
-        _boot_all(t0, timings)
+        _boot_all(t0, timings, specs or topo.bootable(edition))
     except BaseException:
         if not keep_on_failure:
             log("boot failed: taking the twin down (use --keep-on-failure to inspect it)")
@@ -53,12 +55,11 @@ def _preflight() -> None:
         raise LabError(f"missing commands: {', '.join(missing)}")
 
 
-def _boot_all(t0: float, timings: dict) -> None:
+def _boot_all(t0: float, timings: dict, specs: list[topo.HostSpec]) -> None:
     lab = paths.lab_dir()
     lab.mkdir(parents=True, exist_ok=True)
     os.chmod(lab, 0o700)  # private keys live here
     ssh.ensure_client_keys()
-    specs = topo.bootable(editions.current())
 
     # 1. roots and host keys of every host first: each host's known_hosts lists all of them
     roots, host_keys = {}, {}

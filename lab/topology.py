@@ -80,6 +80,27 @@ HOSTS_2026_05 = {
 EDITIONS = {"founding": HOSTS, "2026-05": HOSTS_2026_05}
 
 
+# Copies of the fourth host's small kind, for the scale benchmark (lab/scale.py): `copies(n)` makes small-1 ... small-n,
+# each an `orin` (one_service: one systemd service, one listener) at its own twin address. A copy is a function of its
+# name, so every process of the twin (up, down, exec) knows it without a table; `up(specs=copies(n))` boots them.
+COPY_PREFIX = "small-"
+COPY_FIRST_OCTET = 100  # small-<i> is at 10.213.0.<100 + i>
+MAX_COPIES = 100
+
+
+def copy(i: int) -> HostSpec:
+    if not 1 <= i <= MAX_COPIES:
+        raise KeyError(f"a copy of the small host is numbered 1..{MAX_COPIES}, not {i}")
+    small = HOSTS["orin"]
+    # stands_for: TEST-NET-1 (RFC 5737), documentation-only addresses, like the copies themselves
+    return HostSpec(f"{COPY_PREFIX}{i}", str(NETWORK[COPY_FIRST_OCTET + i]), f"192.0.2.{i}", small.layout, small.service)
+
+
+def copies(n: int) -> list[HostSpec]:
+    """n hosts of the small kind (the fourth host's, `one_service`), small-1 ... small-n."""
+    return [copy(i) for i in range(1, n + 1)]
+
+
 def hosts_of(edition: str | None = None) -> dict[str, HostSpec]:
     """The host table of an edition (default: the one that is up, else the founding one)."""
     if edition is None:
@@ -101,7 +122,10 @@ def host(name: str, edition: str | None = None) -> HostSpec:
     try:
         return table[name]
     except KeyError:
-        raise KeyError(f"unknown twin host {name!r} (known: {', '.join(table)})") from None
+        number = name.removeprefix(COPY_PREFIX)
+        if name.startswith(COPY_PREFIX) and number.isdigit() and str(int(number)) == number:
+            return copy(int(number))
+        raise KeyError(f"unknown twin host {name!r} (known: {', '.join(table)}, and {COPY_PREFIX}1..{MAX_COPIES})") from None
 
 
 def is_twin_address(addr: str) -> bool:

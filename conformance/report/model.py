@@ -25,8 +25,9 @@ MAX_JSON_BYTES = 64 * 1024 * 1024  # far above any real run (a few hundred KiB);
 PASSED, FAILED, WAIVED = "passed", "failed", "waived"
 CANNOT_VERIFY, NOT_APPLICABLE, ERROR = "cannot verify", "not applicable", "error"
 NOT_RUN = "not run"  # only in comparisons: the check is in one of the two runs
-STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR)
-STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, PASSED)  # worst first
+OPT_IN, UNPROVEN = "not run: opt-in", "unproven"  # a paid route not opted in; a fact this site cannot prove
+STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR, OPT_IN, UNPROVEN)
+STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, UNPROVEN, OPT_IN, NOT_APPLICABLE, PASSED)  # worst first
 FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
 # pytest's exit status says whether the run finished: 0 (the lab matches) and 1 (it drifted) did. These did not:
 # their results.json, when they wrote one, holds only what they got to, so they are never compared with, never
@@ -34,7 +35,8 @@ FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
 UNFINISHED = {2: "the run was interrupted", 3: "the run stopped on an internal error",
               4: "the run stopped on a usage error", 5: "the run collected no test"}
 # How bad a state is, worst first: a matrix cell, a topology node or edge shows its worst check.
-SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, NOT_RUN: 4, NOT_APPLICABLE: 5, PASSED: 6}
+SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, UNPROVEN: 3.5, OPT_IN: 3.7, NOT_RUN: 4, NOT_APPLICABLE: 5,
+            PASSED: 6}
 SECURITY_PREFIX = "security:"
 IMPACTS = {0.3: "low", 0.5: "medium", 0.7: "high", 0.9: "critical"}
 
@@ -169,6 +171,21 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class NotModelled:
+    """An inventory's `not_modelled` entry as results.json keeps it."""
+
+    what: str
+    reason: str
+    source: str = ""
+    where: str = ""
+
+
+def _not_modelled(value) -> tuple[NotModelled, ...]:
+    return tuple(NotModelled(_str(e.get("what")), _str(e.get("reason")), _str(e.get("source")), _str(e.get("where")))
+                 for e in value or () if isinstance(e, dict))
+
+
+@dataclass(frozen=True)
 class Run:
     path: Path
     problem: str | None = None  # None: a complete run; else why not (unreadable results.json, or the run did not finish)
@@ -190,6 +207,7 @@ class Run:
     notification: dict | None = None  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
     stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
     replay_of: str | None = None  # a replay (pytest --replay): the run directory whose recording it judged again
+    not_modelled: tuple[NotModelled, ...] = ()  # what the inventory says it does not check, and why (never a check)
 
     @property
     def name(self) -> str:
@@ -286,7 +304,9 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
                     for t in data.get("tests") or () if isinstance(t, dict)),
         contract=None if summary else _contract(data.get("contract")),
-        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None)
+        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None,
+        not_modelled=() if summary else _not_modelled(data.get("not_modelled") if isinstance(data.get("not_modelled"),
+                                                                                             list) else ()))
     if not commands or summary:
         return run
     records, commands_problem = _commands(path / COMMANDS)

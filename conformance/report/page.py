@@ -133,6 +133,6 @@ th{background:#f6f8fa;font-weight:600}a{color:#0b57d0}.muted{color:var(--grey)}
 .badge{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600;white-space:nowrap}
 .badge.st-passed{background:var(--okbg);color:var(--ok)}.badge.st-failed,.badge.st-error{background:var(--badbg);color:var(--bad)}
 .badge.st-waived{background:var(--waivedbg);color:var(--waived)}
-.badge.st-cannot-verify,.badge.st-not-applicable,.badge.st-not-run{background:var(--greybg);color:var(--grey)}
+.badge.st-cannot-verify,.badge.st-not-applicable,.badge.st-not-run,.badge.st-unproven,.badge.st-not-run-opt-in{background:var(--greybg);color:var(--grey)}
 .badge.st-corrupt{background:#3c4043;color:#fff}.badge.st-warn{background:var(--warnbg);color:var(--warn)}
 """
