@@ -117,7 +117,8 @@ def llmster_plist() -> dict:
 
 
 def generic_jobs() -> list[tuple[dict, str, dict]]:
-    """(plist, canned config name, canned config) of the Studio's services off the LLM path."""
+    """(plist, canned config name, canned config) of the Studio's services off the LLM path (name None: a nightly
+    calendar job, whose script the twin does not run)."""
     def job(label, program, args, workdir, logs, extra):
         return {"Label": label, "ProgramArguments": [program, *args], "RunAtLoad": True, "KeepAlive": True,
                 "WorkingDirectory": workdir, "StandardOutPath": f"{logs}.log", "StandardErrorPath": f"{logs}.err",
@@ -142,6 +143,11 @@ def generic_jobs() -> list[tuple[dict, str, dict]]:
          canned.elasticsearch()),
         (job("com.bebop.kibana-memory-main", f"{kb}/bin/kibana", [], kb, f"{MEM_LOGS}/kibana-memory-main",
              {"UserName": TS, **BACKGROUND}), "kibana", canned.kibana()),
+        *[({"Label": f"com.bebop.memory-{what}-nightly",
+             "ProgramArguments": ["/bin/bash", "-lc", f"cd {VECTOR} && ./scripts/run_{what}.sh"],
+             "StartCalendarInterval": at, "StandardOutPath": f"{MEM_LOGS}/memory-{what}-nightly.log",
+             "StandardErrorPath": f"{MEM_LOGS}/memory-{what}-nightly.err", "UserName": TS, **BACKGROUND}, None, None)
+           for what, at in (("ingest", {"Hour": 3, "Minute": 10}), ("backup", {"Hour": 4, "Minute": 5}))],
         (job("com.bebop.pgvector-main", "/opt/homebrew/opt/postgresql@16/bin/postgres",
              ["-D", pg, "-c", "listen_addresses=127.0.0.1", "-c", "port=55432"], pg, f"{MEM_LOGS}/pgvector-main",
              {"UserName": TS, **BACKGROUND}), "pgvector", canned.pgvector()),
@@ -211,6 +217,9 @@ def _llmster(tree: Tree) -> None:
 def _generic(tree: Tree, spec: topo.HostSpec) -> None:
     token = edition.load_secrets().get("LLM_LAB_DOCS_MCP_TOKEN", "twin-docs-mcp-token")
     for plist, name, config in generic_jobs():
+        if name is None:  # a calendar job (services/vector-db/launchd/*-nightly.plist): loaded, started at its hour
+            write_plist(tree, plist)
+            continue
         config = config or canned.docs_mcp(token)
         path = f"{CANNED_DIR}/{name}.json"
         write_canned(tree, spec, config, path)
