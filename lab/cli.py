@@ -71,7 +71,7 @@ def cmd_status(args) -> int:
 def cmd_fault(args) -> int:
     from . import api, faults
     if args.action == "list":
-        for f in faults.CATALOG + faults.CONTRACT_CATALOG + faults.FOURTH_HOST_CATALOG:
+        for f in faults.edition_catalog():
             print(f"{f.id:32} {f.description}\n{'':32} must fail: {', '.join(sorted(f.expect)) or 'nothing'}"
                   + (f"\n{'':32} not applicable: {', '.join(sorted(f.not_applicable))}" if f.not_applicable else "")
                   + (f"\n{'':32} cannot verify: {', '.join(sorted(f.cannot_verify))}" if f.cannot_verify else ""))

@@ -103,13 +103,22 @@ def _unit(tree: Tree, path: str, description: str, service: list[str], unit_extr
         tree.symlink(path, f"/etc/systemd/system/multi-user.target.wants/{name}")
 
 
-def _generic(tree: Tree, spec: topo.HostSpec, name: str, config: dict, program: str, owner: str = "root") -> None:
-    """A twin wrapper at a documented program path: it runs the generic stand-in with the service's canned config
-    (whatever arguments the unit passes; the documented command line stays in the unit)."""
+# the arguments `--host H --port P` of a unit's command line, as the generic stand-in's `--listen H:P`
+HOST_PORT_ARGS = ('host=; port=\nwhile [ $# -gt 0 ]; do case "$1" in --host) host=$2; shift;; --port) port=$2; shift;; '
+                  'esac; shift; done\n')
+
+
+def _generic(tree: Tree, spec: topo.HostSpec, name: str, config: dict, program: str, owner: str = "root",
+             host_port_args: bool = False) -> None:
+    """A twin wrapper at a documented program path: it runs the generic stand-in with the service's canned config.
+    The unit's arguments are ignored (the documented command line stays in the unit), except `--host`/`--port`
+    when `host_port_args`: then they are where it listens, as the real server's are."""
     path = f"{CANNED_DIR}/{name}.json"
     write_canned(tree, spec, config, path)
+    parse, listen = (HOST_PORT_ARGS, ' ${host:+--listen "$host:$port"}') if host_port_args else ("", "")
     tree.write(program, f"#!/bin/sh\n# twin: {name} is the generic stand-in with canned answers (lab/canned.py)\n"
-                        f"exec /usr/bin/python3 {STANDINS_DIR}/generic_service.py --config {path}\n", 0o755, owner)
+                        f"{parse}exec /usr/bin/python3 {STANDINS_DIR}/generic_service.py --config {path}{listen}\n",
+               0o755, owner)
 
 
 def _quiet(name: str, address: str, port: int, why: str) -> dict:
@@ -401,7 +410,7 @@ def _off_the_llm_path(tree: Tree, spec: topo.HostSpec, keys: dict) -> None:
                 ["/etc/homelab-llm/media-fetch-mcp.env"], working=f"{REPO}/services/media-fetch-mcp")
     # searxng
     granian = f"{REPO}/services/searxng/app/.venv/bin/granian"
-    _generic(tree, spec, "searxng", canned.searxng(), granian, OWN)
+    _generic(tree, spec, "searxng", canned.searxng(), granian, OWN, host_port_args=True)
     tree.mkdir("/etc/searxng", 0o755)
     _env(tree, "/etc/searxng/env", {"SEARXNG_SETTINGS_PATH": "/etc/searxng/settings.yml"})
     tree.write("/etc/searxng/settings.yml", "use_default_settings: true\nserver:\n  bind_address: 127.0.0.1\n"
