@@ -34,8 +34,8 @@ def default_suite_args() -> list[str]:
 def edition_args() -> list[str]:
     """The inventory, site and baseline of the edition that is up."""
     s = editions.suite()
-    return ([f"--inventory={s.inventory}"] if s.inventory else []) + [f"--site={s.site}"] + (
-        [f"--baseline={s.baseline}"] if s.baseline else [])
+    return (["--inventory", s.inventory] if s.inventory else []) + ["--site", s.site] + (
+        ["--baseline", s.baseline] if s.baseline else [])  # the founding command's text as before editions
 
 
 def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root", input: str | None = None,
