@@ -64,7 +64,7 @@ def cmd_status(args) -> int:
             users = " ".join(f"user@{u}={v}" for u, v in h.get("user_managers", {}).items())
             print(f"{name}: up {h['address']} (stands for {h['stands_for']}) nspawn={h['nspawn_pid']} "
                   f"init={h['init_pid']} system={h['system']}{' ' + users if users else ''} http: {svc}")
-        print("twin is " + ("UP" if s["up"] else "NOT up"))
+        print("twin is " + (f"UP ({s['edition']} edition)" if s["up"] else "NOT up"))
     return 0 if s["up"] else 3
 
 

@@ -55,7 +55,7 @@ def baseline(run) -> SuiteRun:
 
 def test_every_host_boots_with_its_services(edition):
     status = edition.status()
-    assert status["up"], status
+    assert status["up"] and status["edition"] == EDITION, status
     assert set(status["hosts"]) == set(topo.HOSTS_2026_05)
     for name, host in status["hosts"].items():
         assert host["system"] == "running", (name, host)
