@@ -88,7 +88,8 @@ def _boot_all(t0: float, timings: dict, specs: list[topo.HostSpec]) -> None:
         cg = [] if nspawn.systemd_is_pid1() else cgroups.create(spec.name)
         console = paths.host_dir(spec.name) / "console.log"
         pid = nspawn.launch(spec, roots[spec.name], netns, console, cgroups.enter(cg) if cg else None,
-                            tmpfs=hosts.option(spec, "TMPFS"), bind_checkout=hosts.option(spec, "BIND_CHECKOUT"))
+                            tmpfs=hosts.option(spec, "TMPFS"), bind_checkout=hosts.option(spec, "BIND_CHECKOUT"),
+                            pid1_env=hosts.option(spec, "PID1_ENV"))
         launched[spec.name] = time.monotonic()
         write_state(spec.name, {
             "name": spec.name, "address": spec.address, "nspawn_pid": pid, "root": str(roots[spec.name]),

@@ -65,6 +65,15 @@ SERVICES = [
 ]
 MANAGED_USERS = [OWN]
 BIND_CHECKOUT = True
+# systemd's unit search path without /lib/systemd/system: Debian 12's systemd (rootprefix /) finds a unit installed in
+# /usr/lib/systemd/system through the /lib -> usr/lib link first and reports FragmentPath /lib/...; the owner's Ubuntu
+# 24.04 reports /usr/lib/... (docs/PLATFORM_DOSSIER.md: prometheus.service, grafana-server.service). The rest is
+# systemd's default order (systemd.unit(5)), generators included.
+PID1_ENV = {"SYSTEMD_UNIT_PATH": ":".join((
+    "/etc/systemd/system.control", "/run/systemd/system.control", "/run/systemd/transient",
+    "/run/systemd/generator.early", "/etc/systemd/system", "/etc/systemd/system.attached", "/run/systemd/system",
+    "/run/systemd/system.attached", "/run/systemd/generator", "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system", "/run/systemd/generator.late"))}
 
 # route -> (env prefix of its model and api_base, or None for a literal; literal model; max_tokens)
 # (services/litellm-orch/config/router.yaml)
