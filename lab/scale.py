@@ -25,7 +25,7 @@ from statistics import median
 
 import yaml
 
-from . import api, paths, topology as topo
+from . import api, cgroups, paths, topology as topo
 
 SIZES = (1, 4, 16)
 REPEAT = 3
@@ -61,16 +61,32 @@ def _command(n: int, scratch: Path, collect_only: bool = False) -> list[str]:
             *(["--collect-only"] if collect_only else [])]
 
 
-CPU: list[float] = []  # CPU seconds (user + system) of the last timed run and its children (pytest, its ssh clients)
+CPU: list[float] = []  # CPU seconds of the last timed run: [pytest and its ssh clients, the twin hosts (None: unknown)]
+HOSTS_UP: list[str] = []  # the copies booted (their cgroups are read)
+
+
+def _hosts_cpu() -> float | None:
+    """CPU seconds used so far by the booted copies (their sshd, logins, commands): usage_usec of each host's
+    cgroup (lab/cgroups.py; cgroup v2's cpu.stat counts its descendants), None where the twin made no cgroups."""
+    total, found = 0, False
+    for name in HOSTS_UP:
+        for d in cgroups.dirs(name):
+            try:
+                stat = dict(line.split() for line in (d / "cpu.stat").read_text().splitlines())
+            except OSError:
+                continue
+            total, found = total + int(stat["usage_usec"]), True
+    return total / 1e6 if found else None
 
 
 def _timed(argv: list[str]) -> tuple[float, str, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, hosts_before = resource.getrusage(resource.RUSAGE_CHILDREN), _hosts_cpu()
     started = time.monotonic()
     p = subprocess.run(argv, cwd=paths.ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[:] = [after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime]
+    after, hosts_after = resource.getrusage(resource.RUSAGE_CHILDREN), _hosts_cpu()
+    CPU[:] = [after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+              None if hosts_before is None or hosts_after is None else hosts_after - hosts_before]
     lines = [ln for ln in p.stdout.splitlines() if ln.strip()]
     summary = re.sub(r"\s+in [\d.]+s.*$", "", lines[-1].strip("= ")) if lines else "(no output)"
     return seconds, summary, p.returncode
@@ -78,7 +94,7 @@ def _timed(argv: list[str]) -> tuple[float, str, int]:
 
 def measure(sizes=SIZES, repeat: int = REPEAT) -> dict[int, dict]:
     """Wall seconds of `pytest -m small` over each size (the twin up with max(sizes) copies)."""
-    found: dict[int, dict] = {n: {"run": [], "floor": [], "replay": [], "cpu": []} for n in sizes}
+    found: dict[int, dict] = {n: {"run": [], "floor": [], "replay": [], "cpu": [], "hosts_cpu": []} for n in sizes}
     with tempfile.TemporaryDirectory(prefix="llmlab-scale-") as scratch:
         commands = {n: (_command(n, Path(scratch)), _command(n, Path(scratch), collect_only=True)) for n in sizes}
         replays = {}
@@ -91,12 +107,14 @@ def measure(sizes=SIZES, repeat: int = REPEAT) -> dict[int, dict]:
             for n in sizes:
                 run, floor = commands[n]
                 seconds, summary, status = _timed(run)
-                cpu = CPU[0]
+                cpu, hosts_cpu = CPU
                 floor_seconds, _, _ = _timed(floor)
                 replay_seconds, replay_summary, _ = _timed(replays[n])
                 if turn:
                     found[n]["run"].append(seconds)
                     found[n]["cpu"].append(cpu)
+                    if hosts_cpu is not None:
+                        found[n]["hosts_cpu"].append(hosts_cpu)
                     found[n]["floor"].append(floor_seconds)
                     found[n]["replay"].append(replay_seconds)
                 found[n].update(summary=summary, exit=status, replay_summary=replay_summary)
@@ -110,9 +128,10 @@ def report(found: dict[int, dict]) -> None:
           f"(median of {len(found[one]['run'])}, sizes taking turns):")
     for n, r in sorted(found.items()):
         run, floor, replay = median(r["run"]), median(r["floor"]), median(r["replay"])
-        print(f"  {n:3d} host(s): {run:6.2f} s  ({run / base:.2f}x of {one}; {r['summary']}, exit {r['exit']}; CPU of "
-              f"pytest and its ssh clients {median(r['cpu']):.2f} s, on {os.cpu_count()} cores shared with the hosts' "
-              f"sshd and commands)")
+        hosts_cpu = f"{median(r['hosts_cpu']):.2f} s" if r["hosts_cpu"] else "not measured"
+        print(f"  {n:3d} host(s): {run:6.2f} s  ({run / base:.2f}x of {one}; {r['summary']}, exit {r['exit']}; CPU: "
+              f"pytest and its ssh clients {median(r['cpu']):.2f} s, the twin hosts (sshd, logins, commands) "
+              f"{hosts_cpu}, on {os.cpu_count()} cores)")
         print(f"  {'':12} where it goes: pytest and collection {floor:.2f} s (--collect-only); judging and reporting "
               f"the checks {max(replay - floor, 0):.2f} s (replayed, no ssh: {replay:.2f} s, {r['replay_summary']}); "
               f"the hosts' ssh sessions and round trips {max(run - replay, 0):.2f} s")
@@ -128,6 +147,7 @@ def main(argv: list[str]) -> int:
     sizes = tuple(int(a) for a in argv[0].split(",")) if argv else SIZES
     t0 = time.monotonic()
     timings = api.up(specs=topo.copies(max(sizes)))
+    HOSTS_UP[:] = [spec.name for spec in topo.copies(max(sizes))]
     print(f"twin up with {max(sizes)} small hosts in {time.monotonic() - t0:.1f} s (twin_up {timings['twin_up']} s)")
     try:
         report(measure(sizes))

@@ -511,8 +511,10 @@ class LaunchdJob(Entry):
             raise ValueError("a lane serves its own port: `port` is for a single job")
         if (self.log_pattern is None) != (self.ports is None):
             raise ValueError("`log_pattern` and `ports` go together (the log each listening port of the range has)")
-        if self.lanes is not None:
-            _unique([(("lanes", i, "port"), lane.port) for i, lane in enumerate(self.lanes)], "lane port")
+        ports = [lane.port for lane in self.lanes or ()]
+        twice = sorted({p for p in ports if ports.count(p) > 1})
+        if twice:  # a plain ValueError: this validator's errors are located at the job (a LocatedError is the root's)
+            raise ValueError(f"duplicate lane port: {', '.join(map(str, twice))}")
         return self
 
     def jobs(self) -> list[tuple[str, str]]:

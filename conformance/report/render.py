@@ -30,7 +30,7 @@ KIND_COLUMN = {
     "restart": "restart", "restart-sec": "restart",
     "env": "env", "environment": "env", "environment-file": "env",
     "path": "paths", "unmodified": "paths",
-    "listen": "ports", "mlx-listen": "ports", "mlx-health": "ports", "http": "ports",
+    "listen": "ports", "mlx-listen": "ports", "mlx-health": "ports", "http": "ports", "tailscale-serve": "ports",
     "logs": "logs", "journal": "logs", "mlx-logs": "logs",
     "launchd": "launchd",
     "route": "config", "litellm-config": "config",  # router.yaml + env.local as read on the host

@@ -160,6 +160,7 @@ def test_each_lane_gets_the_checks_of_its_state(tmp_path):
     assert {i for i in ids if "com.bebop.mlx-launch" in i} == {"mlx-lanes::launchd:com.bebop.mlx-launch:not-loaded"}
     assert _not_passed(findings) == {}
     assert facts.runner.batches == 1  # print-disabled rides in the one round trip
+    assert [r.command for r in facts.runner.records].count("launchctl print-disabled system") == 1
 
 
 def test_a_lane_disabled_fails_its_enabled_check_and_says_what_launchctl_printed(tmp_path):
@@ -261,6 +262,9 @@ def test_the_founding_inventorys_launchd_checks_are_unchanged():
     ids = sorted(c.id for c in host_checks(inventory, SiteAddresses(inventory), "studio") if "launchd:" in c.id)
     assert ids == sorted(f"mlx-servers::launchd:com.bebop.mlx-launch:{a}"
                          for a in ("loaded", "running", "plist", "program", "keepalive", "plist-owner"))
+    from conformance.facts.plan import HostPlan
+    plan = HostPlan.of(host_checks(inventory, SiteAddresses(inventory), "studio"))
+    assert not plan.disabled and not plan.tailscale_serve  # the founding Studio is asked nothing new
 
 
 def test_yaml_of_lanes_as_plain_ports_still_loads(tmp_path):
