@@ -28,6 +28,10 @@ def edition(twin):
     timings = twin.up(edition=EDITION)
     print(f"\n2026-05 edition up in {time.monotonic() - started:.1f}s (ready {timings['ready']}s after start)")
     yield twin
+    report = twin.down()  # `lab down` cleans the edition up: nothing left, and the edition forgotten
+    assert not report["leftovers"] and not report["errors"], report
+    from lab import edition as editions
+    assert editions.current() == "founding" and not editions.load_secrets()
     twin.up()  # the session's twin is the founding edition: the tests after this module meet it again
 
 
