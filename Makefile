@@ -3,7 +3,7 @@ PYTHON  ?= /usr/bin/python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-APT_PKGS := systemd-container openssh-server iproute2 dbus libpam-systemd python3-venv strace time zsh dropbear-bin chromium
+APT_PKGS := systemd-container openssh-server iproute2 dbus libpam-systemd python3-venv strace time zsh dropbear-bin chromium postgresql
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help deps venv tools demo test unit bench bench-scale twin-test down lock clean

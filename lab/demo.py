@@ -11,11 +11,13 @@ from conformance.report.summary import round_trips_said
 from . import api, paths, topology as topo
 
 
-def demo() -> int:
+def demo(edition: str | None = None) -> int:
+    """Boot the edition (default: the one that is up, else the founding one), run its suite."""
+    from .edition import current
     started = time.monotonic()
-    timings = api.up()
+    timings = api.up(edition=edition or current())
     suite_started = time.monotonic()
-    status = api.run_suite(api.DEFAULT_SUITE_ARGS)
+    status = api.run_suite(api.default_suite_args())
     suite_seconds = time.monotonic() - suite_started
     run = (paths.ROOT / "reports" / "latest").resolve()
     results = load_run(run, evidence=False)
@@ -23,7 +25,7 @@ def demo() -> int:
     print("\n== demo ==")
     print(f"twin up:            {timings['twin_up']:.1f} s")
     print(f"LiteLLM ready:      {timings['mini:litellm-orch.service']:.1f} s after start "
-          f"(http://{topo.HOSTS['mini'].address}:4000/health/readiness)")
+          f"(http://{topo.host('mini').address}:4000/health/readiness)")
     print(f"suite wall time:    {suite_seconds:.1f} s (ssh login + pytest inside mini, as the owner user)")
     print("sent:               " + "; ".join(round_trips_said(h, s) for h, s in results.hosts.items()))
     print("checks:             " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
