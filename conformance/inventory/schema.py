@@ -78,6 +78,8 @@ class Unit(Entry):
     restart: Literal["no", "always", "on-success", "on-failure", "on-abnormal", "on-abort", "on-watchdog"] | None = None
     restart_sec: float | None = Field(default=None, ge=0)
     environment_files: list[HostPath] | None = None
+    # EnvironmentFile=-PATH (systemd's `-` prefix): read when it exists, no error when it does not
+    optional_environment_files: list[HostPath] | None = None
     environment: dict[str, str] | None = None
     drop_ins: list[HostPath] | None = None
     logs: Literal["journal"] | None = None
