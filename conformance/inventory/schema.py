@@ -487,6 +487,9 @@ class LaunchdJob(Entry):
     stdout: HostPath | None = None  # the plist's StandardOutPath (may hold {port})
     stderr: HostPath | None = None  # the plist's StandardErrorPath (may hold {port})
     keep_alive: bool | None = None  # as documented (false: launchd must NOT restart it); unset: restarted by launchd
+    # who serves `port`: the job's own process ("job"), or a daemon the job starts and leaves serving in its own
+    # session before it exits ("daemon": a thin wrapper, e.g. llmster's `lifecycle_mode: thin_daemon_aware_wrapper`)
+    port_served_by: Literal["job", "daemon"] = "job"
 
     @field_validator("lanes", mode="before")
     @classmethod
