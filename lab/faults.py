@@ -631,6 +631,7 @@ SHADOW_PLIST = f"/Library/LaunchDaemons/{SHADOW}.plist"
 LLMSTER_STATE = "/var/lib/llmster-twin/state.json"
 SERVE_STATE = "/var/lib/tailscale-twin/serve.json"
 SEARXNG_UNIT = "/etc/systemd/system/searxng.service"
+ROUTER_2026_05 = f"{HOME}/homelab-llm/services/litellm-orch/config/router.yaml"
 
 
 def _port_closed(port: int) -> str:
@@ -697,6 +698,15 @@ CATALOG_2026_05: tuple[Fault, ...] = (
     fault("master-key-off", "LITELLM_MASTER_KEY gone from env.local: the proxy answers /v1 without a key",
           edit(ENV_2026_05, "/^LITELLM_MASTER_KEY=/d"), {"litellm-orch::contract:master-key"},
           restart=("litellm-orch.service",)),
+    fault("database-url-missing", "DATABASE_URL gone from env.local (LiteLLM's key store unconfigured)",
+          edit(ENV_2026_05, "/^DATABASE_URL=/d"), {"litellm-orch::env:DATABASE_URL"}),
+    fault("wrong-deployment-shared-url", "routes fast and deep, both on llmster's one URL, answered by each other's "
+          "model: their upstream models swapped in router.yaml, proxy restarted",
+          edit(ROUTER_2026_05, "/^- model_name: fast$/,/max_tokens/ s/LLMSTER_FAST_MODEL/LLMSTER_DEEP_MODEL/; "
+                               "/^- model_name: deep$/,/max_tokens/ s/LLMSTER_DEEP_MODEL/LLMSTER_FAST_MODEL/"),
+          {"litellm-orch::route:fast:model", "litellm-orch::route:deep:model",
+           "litellm-orch::route:fast:deployments", "litellm-orch::route:deep:deployments"},
+          restart=("litellm-orch.service",)),
     fault("database-down", "PostgreSQL stopped (the owner's litellm database gone)",
           command("systemctl stop postgresql.service postgresql@15-main.service"),
           {"litellm-postgres::active", "litellm-postgres::listen:5432"},
@@ -709,10 +719,10 @@ CATALOG_2026_05: tuple[Fault, ...] = (
           edit(SEARXNG_UNIT, "s/--host 127.0.0.1 --port 8888/--host 0.0.0.0 --port 8888/"),
           {"searxng::listen:8888", "searxng::exec-start"}, reload=frozenset({"system"}), restart=("searxng.service",)),
 )
-# Checks a 2026-05 fault may make pass (they fail on the unplanted edition for a reason the drift removes), by fault:
+# Checks a 2026-05 fault makes pass (waived on the unplanted edition for a reason the drift removes), by fault:
 # router.yaml sends `api_key: dummy` to llmster, whose token the runtime lock requires (auth_required true), so every
-# llmster route fails through LiteLLM with 401 on the edition as documented; with llmster's key requirement off,
-# LiteLLM's requests are answered.
+# llmster route fails through LiteLLM with 401 on the edition as documented (examples/waivers-2026-05.yaml); with
+# llmster's key requirement off, LiteLLM's requests are answered. The twin proof requires all of them to pass.
 MAY_PASS_2026_05 = {"llmster-key-missing": {f"llmster::contract:{r}:{a}" for r in LLMSTER_ROUTES
                                             for a in ("chat", "stream", "backend", "deployment")}}
 # Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does):
