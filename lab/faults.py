@@ -722,7 +722,8 @@ CATALOG_2026_05: tuple[Fault, ...] = (
 # Checks a 2026-05 fault makes pass (waived on the unplanted edition for a reason the drift removes), by fault:
 # router.yaml sends `api_key: dummy` to llmster, whose token the runtime lock requires (auth_required true), so every
 # llmster route fails through LiteLLM with 401 on the edition as documented (examples/waivers-2026-05.yaml); with
-# llmster's key requirement off, LiteLLM's requests are answered. The twin proof requires all of them to pass.
+# llmster's key requirement off, LiteLLM's requests are answered (a route LiteLLM cooled down after the 401s, or
+# task-json without the owner's guardrail, may still fail: they stay waived).
 MAY_PASS_2026_05 = {"llmster-key-missing": {f"llmster::contract:{r}:{a}" for r in LLMSTER_ROUTES
                                             for a in ("chat", "stream", "backend", "deployment")}}
 # Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does):
