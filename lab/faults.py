@@ -690,13 +690,15 @@ CATALOG_2026_05: tuple[Fault, ...] = (
     fault("llmster-key-missing", "llmster's API token requirement off: its server answers without the key",
           _json_edit(LLMSTER_STATE, "d['auth']['required'] = False"),
           {f"llmster::contract:{r}:direct" for r in LLMSTER_ROUTES}, host="studio"),
-    fault("llmster-model-unloaded", "llmster's 20B model unloaded while /lmstudio-greeting (its health) still answers 200",
+    fault("llmster-model-unloaded", "llmster's 20B model unloaded while /lmstudio-greeting still answers 200 (its model "
+          "list, JIT off, no longer names the 20B)",
           _json_edit(LLMSTER_STATE, "d['loaded'] = [m for m in d['loaded'] "
                                     "if m['identifier'] != 'llmster-gpt-oss-20b-mxfp4-gguf']"),
           {f"llmster::contract:{r}:direct" for r in ON_20B}, host="studio"),
     # --- mini ---------------------------------------------------------------------------------------------
     fault("master-key-off", "LITELLM_MASTER_KEY gone from env.local: the proxy answers /v1 without a key",
-          edit(ENV_2026_05, "/^LITELLM_MASTER_KEY=/d"), {"litellm-orch::contract:master-key"},
+          edit(ENV_2026_05, "/^LITELLM_MASTER_KEY=/d"),
+          {"litellm-orch::contract:master-key", "litellm-orch::env:LITELLM_MASTER_KEY", "litellm-orch::master-key"},
           restart=("litellm-orch.service",)),
     fault("database-url-missing", "DATABASE_URL gone from env.local (LiteLLM's key store unconfigured)",
           edit(ENV_2026_05, "/^DATABASE_URL=/d"), {"litellm-orch::env:DATABASE_URL"}),
@@ -726,10 +728,10 @@ CATALOG_2026_05: tuple[Fault, ...] = (
 # task-json without the owner's guardrail, may still fail: they stay waived).
 MAY_PASS_2026_05 = {"llmster-key-missing": {f"llmster::contract:{r}:{a}" for r in LLMSTER_ROUTES
                                             for a in ("chat", "stream", "backend", "deployment")}}
-# Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does):
-GAPS_2026_05 = {"llmster-model-unloaded": (
-    "the suite's direct llmster check does not notice the 20B unloaded: LM Studio answers any request with its one "
-    "loaded model (lab/standins/llmster.py pick_instance), and the check passes on the 120B's answer")}
+# Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does). None:
+# llmster-model-unloaded was one until `:direct` read llmster's model list (JIT off: only the loaded models) for the
+# route's documented upstream model.
+GAPS_2026_05: dict[str, str] = {}
 EDITION_CATALOGS = {"founding": CATALOG + CONTRACT_CATALOG + FOURTH_HOST_CATALOG, "2026-05": CATALOG_2026_05}
 
 
