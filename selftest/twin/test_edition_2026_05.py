@@ -148,6 +148,24 @@ def test_fault_alone_fails_exactly_its_checks(edition, run, baseline, fault):
     assert not wrong, f"{fault.id} ({fault.description}):\n" + "\n".join(wrong)
 
 
+def test_the_deployment_check_sees_the_swap_once_llmster_answers_litellm(edition, run, baseline):
+    """wrong-deployment-shared-url alone is caught by router.yaml's route checks only: through LiteLLM every llmster
+    route is refused 401 (the waived contradiction), so `:deployment` has no answer to read. With llmster's key
+    requirement off as well (LiteLLM restarted by the swap, so no cooldown from the 401s), x-litellm-model-id names
+    the entry that answered, and for fast and deep that is a documented deployment of another model."""
+    both = faults.by_id(["llmster-key-missing", "wrong-deployment-shared-url"])
+    faults.plant(edition, both)
+    try:
+        planted = run()
+    finally:
+        faults.revert(edition, list(reversed(both)))
+    by_id = {c["id"]: c for c in planted.checks}
+    for route, model in (("fast", "120b"), ("deep", "20b")):
+        check = by_id[f"llmster::contract:{route}:deployment"]
+        assert check["status"] == "failed" and f"llmster-gpt-oss-{model}" in check["found"], check
+        print(f"{route}:deployment: {check['found']}")
+
+
 def test_the_last_revert_leaves_the_edition_green_as_it_was(run, baseline):
     after = run()
     assert after.exit_status == 0 and states(after) == states(baseline), (
