@@ -153,12 +153,16 @@ def test_the_deployment_check_sees_the_swap_once_llmster_answers_litellm(edition
     route is refused 401 (the waived contradiction), so `:deployment` has no answer to read. With llmster's key
     requirement off as well (LiteLLM restarted by the swap, so no cooldown from the 401s), x-litellm-model-id names
     the entry that answered, and for fast and deep that is a documented deployment of another model."""
-    both = faults.by_id(["llmster-key-missing", "wrong-deployment-shared-url"])
-    faults.plant(edition, both)
+    key_off, swap = faults.by_id(["llmster-key-missing", "wrong-deployment-shared-url"])  # on studio, on mini
+    faults.plant(edition, [key_off])
     try:
-        planted = run()
+        faults.plant(edition, [swap])
+        try:
+            planted = run()
+        finally:
+            faults.revert(edition, [swap])
     finally:
-        faults.revert(edition, list(reversed(both)))
+        faults.revert(edition, [key_off])
     by_id = {c["id"]: c for c in planted.checks}
     for route, model in (("fast", "120b"), ("deep", "20b")):
         check = by_id[f"llmster::contract:{route}:deployment"]
