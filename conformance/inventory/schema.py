@@ -344,6 +344,9 @@ class ModelList(Strict):
 
     path: str = Field(default="/v1/models", pattern=r"^/")
     upstream_ids: bool = True
+    # the list names exactly the models the backend has loaded (LM Studio with JIT off), while it answers any request
+    # with a loaded one: each route's documented upstream model must then be listed (`:direct`)
+    loaded_only: bool = False
 
 
 class BackendAuth(Strict):
