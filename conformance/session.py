@@ -168,7 +168,7 @@ class SuiteSession:
         """Every check of the host, derived from the inventory once."""
         if host_id not in self.checks:
             from .checks.derive import host_checks
-            self.checks[host_id] = host_checks(self.inventory, self.site, host_id, self.baseline)
+            self.checks[host_id] = host_checks(self.inventory, self.site, host_id, self.baseline, self.local_host)
         return self.checks[host_id]
 
     def plan(self, host_id: str) -> HostPlan:

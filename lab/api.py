@@ -32,10 +32,11 @@ def default_suite_args() -> list[str]:
 
 
 def edition_args() -> list[str]:
-    """The inventory, site and baseline of the edition that is up."""
+    """The inventory, site, baseline and waivers of the edition that is up."""
     s = editions.suite()
     return (["--inventory", s.inventory] if s.inventory else []) + ["--site", s.site] + (
-        ["--baseline", s.baseline] if s.baseline else [])  # the founding command's text as before editions
+        ["--baseline", s.baseline] if s.baseline else []) + (  # the founding command's text as before editions
+        ["--waivers", s.waivers] if s.waivers else [])
 
 
 def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root", input: str | None = None,

@@ -631,6 +631,7 @@ SHADOW_PLIST = f"/Library/LaunchDaemons/{SHADOW}.plist"
 LLMSTER_STATE = "/var/lib/llmster-twin/state.json"
 SERVE_STATE = "/var/lib/tailscale-twin/serve.json"
 SEARXNG_UNIT = "/etc/systemd/system/searxng.service"
+ROUTER_2026_05 = f"{HOME}/homelab-llm/services/litellm-orch/config/router.yaml"
 
 
 def _port_closed(port: int) -> str:
@@ -689,13 +690,24 @@ CATALOG_2026_05: tuple[Fault, ...] = (
     fault("llmster-key-missing", "llmster's API token requirement off: its server answers without the key",
           _json_edit(LLMSTER_STATE, "d['auth']['required'] = False"),
           {f"llmster::contract:{r}:direct" for r in LLMSTER_ROUTES}, host="studio"),
-    fault("llmster-model-unloaded", "llmster's 20B model unloaded while /lmstudio-greeting (its health) still answers 200",
+    fault("llmster-model-unloaded", "llmster's 20B model unloaded while /lmstudio-greeting still answers 200 (its model "
+          "list, JIT off, no longer names the 20B)",
           _json_edit(LLMSTER_STATE, "d['loaded'] = [m for m in d['loaded'] "
                                     "if m['identifier'] != 'llmster-gpt-oss-20b-mxfp4-gguf']"),
           {f"llmster::contract:{r}:direct" for r in ON_20B}, host="studio"),
     # --- mini ---------------------------------------------------------------------------------------------
     fault("master-key-off", "LITELLM_MASTER_KEY gone from env.local: the proxy answers /v1 without a key",
-          edit(ENV_2026_05, "/^LITELLM_MASTER_KEY=/d"), {"litellm-orch::contract:master-key"},
+          edit(ENV_2026_05, "/^LITELLM_MASTER_KEY=/d"),
+          {"litellm-orch::contract:master-key", "litellm-orch::env:LITELLM_MASTER_KEY", "litellm-orch::master-key"},
+          restart=("litellm-orch.service",)),
+    fault("database-url-missing", "DATABASE_URL gone from env.local (LiteLLM's key store unconfigured)",
+          edit(ENV_2026_05, "/^DATABASE_URL=/d"), {"litellm-orch::env:DATABASE_URL"}),
+    fault("wrong-deployment-shared-url", "routes fast and deep, both on llmster's one URL, answered by each other's "
+          "model: their upstream models swapped in router.yaml, proxy restarted",
+          edit(ROUTER_2026_05, "/^- model_name: fast$/,/max_tokens/ s/LLMSTER_FAST_MODEL/LLMSTER_DEEP_MODEL/; "
+                               "/^- model_name: deep$/,/max_tokens/ s/LLMSTER_DEEP_MODEL/LLMSTER_FAST_MODEL/"),
+          {"litellm-orch::route:fast:model", "litellm-orch::route:deep:model",
+           "litellm-orch::route:fast:deployments", "litellm-orch::route:deep:deployments"},
           restart=("litellm-orch.service",)),
     fault("database-down", "PostgreSQL stopped (the owner's litellm database gone)",
           command("systemctl stop postgresql.service postgresql@15-main.service"),
@@ -709,16 +721,17 @@ CATALOG_2026_05: tuple[Fault, ...] = (
           edit(SEARXNG_UNIT, "s/--host 127.0.0.1 --port 8888/--host 0.0.0.0 --port 8888/"),
           {"searxng::listen:8888", "searxng::exec-start"}, reload=frozenset({"system"}), restart=("searxng.service",)),
 )
-# Checks a 2026-05 fault may make pass (they fail on the unplanted edition for a reason the drift removes), by fault:
+# Checks a 2026-05 fault makes pass (waived on the unplanted edition for a reason the drift removes), by fault:
 # router.yaml sends `api_key: dummy` to llmster, whose token the runtime lock requires (auth_required true), so every
-# llmster route fails through LiteLLM with 401 on the edition as documented; with llmster's key requirement off,
-# LiteLLM's requests are answered.
+# llmster route fails through LiteLLM with 401 on the edition as documented (examples/waivers-2026-05.yaml); with
+# llmster's key requirement off, LiteLLM's requests are answered (a route LiteLLM cooled down after the 401s, or
+# task-json without the owner's guardrail, may still fail: they stay waived).
 MAY_PASS_2026_05 = {"llmster-key-missing": {f"llmster::contract:{r}:{a}" for r in LLMSTER_ROUTES
                                             for a in ("chat", "stream", "backend", "deployment")}}
-# Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does):
-GAPS_2026_05 = {"llmster-model-unloaded": (
-    "the suite's direct llmster check does not notice the 20B unloaded: LM Studio answers any request with its one "
-    "loaded model (lab/standins/llmster.py pick_instance), and the check passes on the 120B's answer")}
+# Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does). None:
+# llmster-model-unloaded was one until `:direct` read llmster's model list (JIT off: only the loaded models) for the
+# route's documented upstream model.
+GAPS_2026_05: dict[str, str] = {}
 EDITION_CATALOGS = {"founding": CATALOG + CONTRACT_CATALOG + FOURTH_HOST_CATALOG, "2026-05": CATALOG_2026_05}
 
 

@@ -574,10 +574,21 @@ def _direct_problems(way: PathAnswers, plan: RoutePlan, excerpt) -> list[str]:
             problems.append(way.models.shown())
         elif not way.models.model_ids:
             problems.append(f"{way.models.what}: no model listed")
+        elif plan.api.models.loaded_only and (unlisted := [m for m in _upstream_models(plan)
+                                                           if m not in way.models.model_ids]):
+            problems.append(f"{way.models.what}: {', '.join(unlisted)} not listed (the route's documented upstream "
+                            f"model; {plan.api.id}'s list names the models it has loaded)")
     for answer in (*way.chats, way.stream):
         if answer is not None:
             problems += _answer_problems(answer, plan.api, plan, direct=True)
     return list(dict.fromkeys(problems))
+
+
+def _upstream_models(plan: RoutePlan) -> list[str]:
+    """The ids the route's documented deployments on its own api_base ask the backend for: LiteLLM sends an
+    `openai/<id>` model as `<id>` (other providers' names are not read)."""
+    return [d.model.removeprefix("openai/") for d in plan.route.deployments
+            if d.api_base == plan.route.api_base and d.model.startswith("openai/")]
 
 
 def _judged(answer: RequestOutcome) -> bool:

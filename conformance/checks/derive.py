@@ -19,15 +19,17 @@ from .ssh import ssh_config_checks
 from .units import unit_checks
 
 
-def host_checks(inventory: Inventory, site: SiteAddresses, host_id: str, baseline: Baseline | None = None) -> list[Check]:
-    """Every documented fact of one host, each a check (whatever kind of host it is)."""
+def host_checks(inventory: Inventory, site: SiteAddresses, host_id: str, baseline: Baseline | None = None,
+                run_host: str | None = None) -> list[Check]:
+    """Every documented fact of one host, each a check (whatever kind of host it is); `run_host`: the host the run
+    stands on (a loopback-only listener is reachable from there alone)."""
     checks: list[Check] = []
     for service in inventory.services_on(host_id):
         checks += unit_checks(service)
         checks += path_checks(service)
         checks += env_checks(service)
         checks += listen_checks(service, site)
-        checks += http_checks(service, site)
+        checks += http_checks(service, site, run_host)
     checks += launchd_checks(inventory, site, host_id)
     checks += serve_checks(inventory, site, host_id)
     checks += route_checks(inventory, site, host_id)

@@ -10,17 +10,43 @@ from functools import partial
 from ..inventory.schema import GoodAnswer, HttpCheck, Service
 from ..site import SiteAddresses
 from ..facts.needs import HTTP, Need
-from .finding import Check, Finding, Impact, compare
+from .finding import Check, Finding, Impact, cannot_verify, compare
 
 Excerpt = Callable[[str | bytes, int], str]  # the start of a text for a message: redacted first, then cut
 
 
-def http_checks(service: Service, site: SiteAddresses) -> Iterator[Check]:
+_LOOPBACK = {"127.0.0.1": "127.0.0.1", "::1": "[::1]", "localhost": "127.0.0.1"}
+
+
+def http_checks(service: Service, site: SiteAddresses, run_host: str | None = None) -> Iterator[Check]:
+    """Each probe is asked where the service listens: at its host's address, or, for a port the inventory documents
+    as bound to loopback only, at loopback, which only a run standing on that host (`run_host`) can reach."""
     for probe in service.http:
-        url = f"http://{site.address(service.host)}:{probe.port}{probe.path}"
-        yield Check(id=f"{service.id}::http:{probe.name}", host=service.host, kind="http", source=probe.source,
+        check_id = f"{service.id}::http:{probe.name}"
+        loopback = _loopback_only(service, probe.port)
+        if loopback and service.host != run_host:
+            title = f"GET http://{loopback}:{probe.port}{probe.path} on {service.host} answers {described(probe, ' with ')}"
+            reason = (f"{service.host}:{probe.port} is documented as bound to {loopback} only, reachable from "
+                      f"{service.host} itself; this run stands on {run_host or 'another host'}, so it cannot look")
+            yield Check(id=check_id, host=service.host, kind="http", source=probe.source, impact=Impact.HIGH,
+                        title=title, evaluate=partial(_cannot_look, reason=reason))
+            continue
+        url = f"http://{loopback or site.address(service.host)}:{probe.port}{probe.path}"
+        yield Check(id=check_id, host=service.host, kind="http", source=probe.source,
                     impact=Impact.HIGH, title=f"GET {url} answers {described(probe, ' with ')}",
                     evaluate=partial(_answers, host=service.host, probe=probe, url=url), needs=(Need(HTTP, url),))
+
+
+def _loopback_only(service: Service, port: int) -> str | None:
+    """The loopback address (URL form) when every documented bind of the port is a loopback one; else None."""
+    binds = [a for entry in service.listen if entry.port == port for a in (entry.addresses or [entry.address])]
+    if binds and all(a in _LOOPBACK for a in binds):
+        return _LOOPBACK[binds[0]]
+    return None
+
+
+def _cannot_look(facts, reason: str) -> Finding:
+    return cannot_verify(reason)
 
 
 def _answers(facts, host: str, probe: HttpCheck, url: str) -> Finding:

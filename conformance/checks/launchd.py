@@ -99,7 +99,13 @@ def _active_job_checks(job: LaunchdJob, each: Job, key: UnitKey, prefix: str, st
         yield check(id=f"{prefix}:log-paths", kind="launchd", impact=Impact.MEDIUM, needs=(Need(PLIST, plist),),
                     title=f"{label} logs to {', '.join(p for p in (each.stdout, each.stderr) if p)}",
                     evaluate=partial(_log_paths, plist=plist, stdout=each.stdout, stderr=each.stderr))
-    if each.port is not None:
+    if each.port is not None and job.port_served_by == "daemon":
+        yield check(id=f"{prefix}:serves-port", kind="launchd", impact=Impact.HIGH,
+                    needs=(Need(SERVICE, key), Need(LISTENERS)),
+                    title=f"port {each.port} is served by the daemon {label} starts (documented: the job starts it "
+                          f"and exits cleanly; a failed last run is a drift)",
+                    evaluate=partial(_daemon_serves_port, key=key, port=each.port, listening=job.listening))
+    elif each.port is not None:
         yield check(id=f"{prefix}:serves-port", kind="launchd", impact=Impact.HIGH,
                     needs=(Need(SERVICE, key), Need(LISTENERS)),
                     title=f"port {each.port} is served by {label} (a listener while the job is not running is "
@@ -150,13 +156,16 @@ def _keepalive(facts, plist: str, restarts: bool = True) -> Finding:
 
 def _runs_program(facts, plist: str, program: str) -> Finding:
     """The documented program or script, seen through an interpreter or `/usr/bin/env` in ProgramArguments[0]
-    (facts/launchd.py job_program): `/usr/bin/env python3 /Users/x/bin/y.py` runs /Users/x/bin/y.py."""
+    (facts/launchd.py job_program): `/usr/bin/env python3 /Users/x/bin/y.py` runs /Users/x/bin/y.py. For
+    `python -m module` the program is the interpreter running that module: a documented interpreter is that program
+    (as is the module's path, when that is what is documented)."""
     expected = f"runs {posixpath.normpath(program)}"
     fact, problem = _plist_fact(facts, plist, expected)
     if problem:
         return problem
     runs = job_program(fact.value)
-    return compare(expected, expected if runs.path == posixpath.normpath(program) else runs.described,
+    same = posixpath.normpath(program) in (runs.path, runs.interpreter)
+    return compare(expected, expected if same else runs.described,
                    f"{plist} (Program, ProgramArguments, WorkingDirectory): {runs.described}", fact.evidence)
 
 
@@ -194,6 +203,29 @@ def _serves_port(facts, key: UnitKey, port: int, listening: str) -> Finding:
     if binds:
         return failed(expected, f"port {port} listens ({', '.join(binds)}) while {key.name} is {job}: "
                                 f"served by a process launchd does not run", source, evidence)
+    found = f"nothing listens on port {port} ({key.name}: {job})"
+    if listening == "optional":
+        return not_applicable(f"{found}; documented: its listening state may vary", source, evidence)
+    return failed(expected, found, source, evidence)
+
+
+def _daemon_serves_port(facts, key: UnitKey, port: int, listening: str) -> Finding:
+    """Documented `port_served_by: daemon`: the job is a thin wrapper that starts a daemon and exits (llmster's job,
+    KeepAlive false, runtime-lock.json `lifecycle_mode: thin_daemon_aware_wrapper`), so the port listening while
+    the job is not running IS the documented state, provided the job's last run ended cleanly (or it still runs)."""
+    service, listeners = facts.service(key), facts.listeners()
+    state = service.value
+    binds = sorted({l.address for l in listeners.value if l.port == port})
+    source, evidence = f"{service.source}; {listeners.source}", service.evidence + listeners.evidence
+    expected = f"port {port} listening, served by the daemon {key.name} starts ({key.name} running or exited cleanly)"
+    job = state.shown if state.loaded else state.unloaded
+    if not state.loaded:
+        return failed(expected, f"{key.name} is {job}", source, evidence)
+    if binds and (state.running or state.exited_cleanly):
+        return compare(expected, expected, source, evidence)
+    if binds:
+        return failed(expected, f"port {port} listens ({', '.join(binds)}) but {key.name}'s last run failed "
+                                f"({state.last_exit or job})", source, evidence)
     found = f"nothing listens on port {port} ({key.name}: {job})"
     if listening == "optional":
         return not_applicable(f"{found}; documented: its listening state may vary", source, evidence)

@@ -161,8 +161,10 @@ def _master_key(facts, cfg: LiteLLM, unit: UnitKey | None) -> Finding:
     enabled = "enabled" if where else "not enabled"
     source = f"{cfg.config} (general_settings.master_key); {MASTER_KEY_VARIABLE} in the unit's Environment= and " \
              f"{', '.join(env_files)}"
-    finding = compare("enabled" if cfg.master_key.enabled else "not enabled",
-                      f"enabled ({'; '.join(where)})" if where else enabled, source, evidence)
+    found = f"enabled ({'; '.join(where)})" if where else enabled
+    if where and cfg.master_key.enabled:  # documented enabled: where it is enabled is evidence, not the state compared
+        found, source = enabled, f"{source}: enabled by {'; '.join(where)}"
+    finding = compare("enabled" if cfg.master_key.enabled else "not enabled", found, source, evidence)
     if not where and finding.status is Status.PASSED:
         return Finding(finding.status, finding.expected, finding.found, source, evidence, note=UNAUTHENTICATED)
     return finding

@@ -53,9 +53,10 @@ def _aspects(unit: Unit, key: UnitKey) -> Iterator[tuple[str, str, Callable]]:
     if unit.state and unit.state.active is not None:
         want = "active" if unit.state.active else "inactive"
         yield "active", f"{where} is {want}", partial(prop, expected=want, found_in=_active)
-    if unit.environment_files is not None:
-        yield "environment-file", f"{where} reads EnvironmentFile={', '.join(unit.environment_files)}", \
-            partial(_prop_set, key=key, expected=unit.environment_files, found_in=_environment_files)
+    if unit.environment_files is not None or unit.optional_environment_files is not None:
+        written = _as_written(unit.environment_files or [], unit.optional_environment_files or [])
+        yield "environment-file", f"{where} reads EnvironmentFile={', '.join(written)}", \
+            partial(_prop_set, key=key, expected=written, found_in=_environment_files)
     for name, value in (unit.environment or {}).items():
         yield f"environment:{name}", f"{where} has Environment {name}={value}", \
             partial(prop, expected=value, found_in=_own(partial(_environment, name=name)), shown="Environment")
@@ -96,7 +97,13 @@ def _logs(state: ServiceState) -> str | None:
 
 
 def _environment_files(state: ServiceState) -> list[str]:
-    return list(state.environment_files)
+    """As a unit file writes them: an optional one (`EnvironmentFile=-PATH`, systemd's ignore_errors=yes) as `-PATH`."""
+    optional = state.detail.optional_environment_files if isinstance(state.detail, UnitProperties) else []
+    return _as_written([f for f in state.environment_files if f not in optional], optional)
+
+
+def _as_written(required: list[str], optional: list[str]) -> list[str]:
+    return list(required) + [f"-{f}" for f in optional]
 
 
 # --- systemd's own properties -----------------------------------------------------------------------------------

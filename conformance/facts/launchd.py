@@ -475,6 +475,7 @@ class JobProgram:
 
     path: str | None  # absolute and normalised (`..` resolved); None when the plist names no program
     described: str  # for a finding: "program /x", "script /y (run by /bin/bash)", ...
+    interpreter: str | None = None  # `python -m module`: the program is this interpreter running the module
 
 
 SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
@@ -545,9 +546,10 @@ def _seen_through(executable: str, args: list[str], cwd: str | None, depth: int)
             module = args[i + 1]
             if cwd:
                 return JobProgram(_absolute(module.replace(".", "/"), cwd),
-                                  f"module {module} (run by {executable} -m, found first in WorkingDirectory {cwd})")
+                                  f"module {module} (run by {executable} -m, found first in WorkingDirectory {cwd})",
+                                  as_written.path)
             return JobProgram(as_written.path, f"module {module} (run by {executable} -m, no WorkingDirectory: "
-                                               f"from the interpreter's own environment)")
+                                               f"from the interpreter's own environment)", as_written.path)
         if i < len(args) and not args[i].startswith("-"):
             return JobProgram(_absolute(args[i], cwd), f"script {args[i]} (run by {executable})")
         return not_read

@@ -62,6 +62,12 @@ class UnitProperties:
         return [parse_environment_file(v) for v in self.values.get("EnvironmentFiles", []) if v]
 
     @property
+    def optional_environment_files(self) -> list[str]:
+        """The env files written `EnvironmentFile=-PATH`: systemd shows them `(ignore_errors=yes)`."""
+        return [parse_environment_file(v) for v in self.values.get("EnvironmentFiles", [])
+                if v and v.rstrip().endswith("(ignore_errors=yes)")]
+
+    @property
     def environment(self) -> dict[str, str]:
         env: dict[str, str] = {}
         for v in self.values.get("Environment", []):

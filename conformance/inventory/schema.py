@@ -78,6 +78,8 @@ class Unit(Entry):
     restart: Literal["no", "always", "on-success", "on-failure", "on-abnormal", "on-abort", "on-watchdog"] | None = None
     restart_sec: float | None = Field(default=None, ge=0)
     environment_files: list[HostPath] | None = None
+    # EnvironmentFile=-PATH (systemd's `-` prefix): read when it exists, no error when it does not
+    optional_environment_files: list[HostPath] | None = None
     environment: dict[str, str] | None = None
     drop_ins: list[HostPath] | None = None
     logs: Literal["journal"] | None = None
@@ -342,6 +344,9 @@ class ModelList(Strict):
 
     path: str = Field(default="/v1/models", pattern=r"^/")
     upstream_ids: bool = True
+    # the list names exactly the models the backend has loaded (LM Studio with JIT off), while it answers any request
+    # with a loaded one: each route's documented upstream model must then be listed (`:direct`)
+    loaded_only: bool = False
 
 
 class BackendAuth(Strict):
@@ -485,6 +490,9 @@ class LaunchdJob(Entry):
     stdout: HostPath | None = None  # the plist's StandardOutPath (may hold {port})
     stderr: HostPath | None = None  # the plist's StandardErrorPath (may hold {port})
     keep_alive: bool | None = None  # as documented (false: launchd must NOT restart it); unset: restarted by launchd
+    # who serves `port`: the job's own process ("job"), or a daemon the job starts and leaves serving in its own
+    # session before it exits ("daemon": a thin wrapper, e.g. llmster's `lifecycle_mode: thin_daemon_aware_wrapper`)
+    port_served_by: Literal["job", "daemon"] = "job"
 
     @field_validator("lanes", mode="before")
     @classmethod

@@ -115,7 +115,7 @@ def load_session(config: pytest.Config, root: Path, replay: Replay | None = None
 def checks_by_host(session: SuiteSession) -> None:
     """Every check of the inventory, read once: each host's, and the contract's."""
     inv, site = session.inventory, session.site
-    session.checks = {host.id: host_checks(inv, site, host.id, session.baseline) for host in inv.hosts}
+    session.checks = {host.id: host_checks(inv, site, host.id, session.baseline, session.local_host) for host in inv.hosts}
     session.contract_checks = list(contract_checks(inv))
 
 

@@ -55,15 +55,17 @@ VLLM_PORT, LLMSTER_PORT = 8109, 8103  # jerry-test's and jerry-weak's ports on t
 VLLM_MODEL, LLMSTER_MODEL = "Qwen/Qwen2.5-0.5B-Instruct", "llama-3.2-3b-instruct"
 
 
-def kinds_inventory(tmp_path: Path, up: set[str] = frozenset()):
+def kinds_inventory(tmp_path: Path, up: set[str] = frozenset(), deployments: dict | None = None):
     """inventory.yaml with the two kinds of examples/backend-kinds.yaml added, as an owner would add them (the
-    routes in `up` documented `expected: up`)."""
+    routes in `up` documented `expected: up`; `deployments`: route -> its documented upstream model)."""
     data = yaml.safe_load(INVENTORY.read_text())
     data["contract"]["apis"] += yaml.safe_load((ROOT / "examples" / "backend-kinds.yaml").read_text())
     for route in data["litellm"]["routes"]:
         route["api"] = {"jerry-test": "vllm", "jerry-weak": "llmster"}.get(route["name"], route["api"])
         if route["name"] in up:
             route["expected"] = "up"
+        if route["name"] in (deployments or {}):
+            route["deployments"] = [{"api_base": route["api_base"], "model": deployments[route["name"]]}]
     (tmp_path / "inventory.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     return load_inventory(tmp_path / "inventory.yaml")
 
@@ -160,8 +162,9 @@ def kinds_lab(vllm: str = "ok", llmster: str = "ok") -> KindsLab:
                     upstream_models={"jerry-test": VLLM_MODEL, "jerry-weak": LLMSTER_MODEL})
 
 
-def _contract(tmp_path, lab: FakeLab, env: dict | None = None, redactor: Redactor | None = None, up=frozenset()):
-    inventory = kinds_inventory(tmp_path, up)
+def _contract(tmp_path, lab: FakeLab, env: dict | None = None, redactor: Redactor | None = None, up=frozenset(),
+              deployments: dict | None = None):
+    inventory = kinds_inventory(tmp_path, up, deployments)
     site = SiteAddresses(inventory, load_site(ROOT / "lab" / "site-twin.yaml", inventory))
     facts = ContractFacts(inventory, site, "studio", HttpProbe(transport=httpx2.MockTransport(lab)),
                           host_facts=lambda host: FakeMini(WEBUI_ENV), environ=KEYS if env is None else env,
@@ -350,3 +353,15 @@ def test_a_backend_that_is_down_fails_as_down_even_without_its_key(tmp_path):
         Status.FAILED, f"backend down: GET http://{STUDIO}:{VLLM_PORT}/health: connection refused")
     _, findings = _contract(tmp_path, kinds_lab(vllm="down"), env={})  # documented optional: not applicable
     assert findings[DIRECT_VLLM].status is Status.NOT_APPLICABLE
+
+
+def test_llmster_must_list_the_routes_documented_upstream_model(tmp_path):
+    """LM Studio with JIT off lists only its loaded models (docs 1_developer/3_openai-compat/models.md) and answers
+    any request with its one loaded model: the route's documented model missing from the list is the drift, even
+    though a chat is answered."""
+    listed = _contract(tmp_path, kinds_lab(), deployments={"jerry-weak": f"openai/{LLMSTER_MODEL}"})[1]
+    assert listed[DIRECT_LLMSTER].status is Status.PASSED, listed[DIRECT_LLMSTER].message
+    (tmp_path / "unloaded").mkdir()
+    unloaded = _contract(tmp_path / "unloaded", kinds_lab(), deployments={"jerry-weak": "openai/gpt-oss-20b"})[1]
+    assert unloaded[DIRECT_LLMSTER].status is Status.FAILED
+    assert "gpt-oss-20b not listed (the route's documented upstream model" in unloaded[DIRECT_LLMSTER].message

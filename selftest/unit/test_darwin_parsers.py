@@ -624,3 +624,23 @@ def test_several_binds_of_one_port_are_each_a_listener_on_macos():
     found = parse_netstat(fixture("darwin/netstat-atn-macos15.txt"))
     for port in (22, 5000, 7000):
         assert sorted(l.address for l in found if l.port == port) == ["0.0.0.0", "::"]
+
+
+@pytest.mark.parametrize("arguments, cwd", [
+    (["/Users/thestudio/svc/.venv/bin/python", "-m", "docs_mcp", "--port", "8013"], "/Users/thestudio/svc"),
+    (["/Users/thestudio/svc/.venv/bin/python", "-m", "uvicorn", "app.main:app"], None),
+])
+def test_python_dash_m_names_its_interpreter_as_the_program(arguments, cwd):
+    """services/docs-mcp/launchd/com.bebop.docs-mcp-main.plist's form: `<venv>/bin/python -m docs_mcp`."""
+    facts = PlistFacts(label=LABEL, program=None, program_arguments=tuple(arguments), run_at_load=None,
+                       keep_alive=None, standard_out_path=None, standard_error_path=None, user_name=None,
+                       working_directory=cwd)
+    assert job_program(facts).interpreter == "/Users/thestudio/svc/.venv/bin/python"
+
+
+@pytest.mark.parametrize("arguments", [["/usr/bin/python3", "/opt/x.py"], ["/bin/bash", SCRIPT], [SCRIPT]])
+def test_only_dash_m_has_an_interpreter_as_its_program(arguments):
+    facts = PlistFacts(label=LABEL, program=None, program_arguments=tuple(arguments), run_at_load=None,
+                       keep_alive=None, standard_out_path=None, standard_error_path=None, user_name=None,
+                       working_directory=None)
+    assert job_program(facts).interpreter is None

@@ -42,13 +42,14 @@ def test_secrets_are_kept_private_and_forgotten(lab_dir):
 def test_the_suite_runs_the_edition_that_is_up_with_its_inventory_site_and_keys(lab_dir):
     founding = api.suite_command()
     assert " --site lab/site-twin.yaml --baseline lab/baseline-twin.yaml " in founding
-    assert "--inventory" not in founding and "orin" not in founding
+    assert "--inventory" not in founding and "orin" not in founding and "--waivers" not in founding
     edition.remember("2026-05")
     edition.save_secrets({"LLM_LAB_LITELLM_KEY": "sk-canary"})
     command = api.suite_command()
     words = shlex.split(command.split(" && ", 1)[1])
     assert words[words.index("--inventory") + 1] == "examples/inventory-2026-05.yaml"
     assert words[words.index("--site") + 1] == "examples/site-twin-2026-05.yaml" and "--baseline" not in words
+    assert words[words.index("--waivers") + 1] == "examples/waivers-2026-05.yaml"  # the canon's own contradiction
     assert words[-2:] == ["-m", "local or studio or dietpi or orin or contract"]
     assert command.startswith("export LLM_LAB_LITELLM_KEY=sk-canary && ")
     assert api.suite_command(["-m", "orin"]).endswith("-m orin")

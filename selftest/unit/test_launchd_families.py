@@ -122,7 +122,8 @@ def _printed(label: str, capture: str = "darwin/launchctl-print-running.txt") ->
     return fixture(capture).replace("com.bebop.mlx-launch", label)
 
 
-def _studio(tmp_path, *, plists=None, printed=None, disabled=None, listening=(8100, 8101, 8126), disabled_text=None):
+def _studio(tmp_path, *, plists=None, printed=None, disabled=None, listening=(8100, 8101, 8126), disabled_text=None,
+            inventory_text=INVENTORY):
     plists = plists if plists is not None else {
         **{f"com.bebop.mlx-lane.{p}": _lane_plist(p) for p in (8100, 8101, 8102)}, LLMSTER: LLMSTER_PLIST}
     printed = printed if printed is not None else {
@@ -137,7 +138,7 @@ def _studio(tmp_path, *, plists=None, printed=None, disabled=None, listening=(81
         disabled if disabled is not None else {"com.bebop.mlx-lane.8102": True, "com.bebop.mlx-lane.8100": False}))
     rows = "".join(f"tcp4       0      0  *.{p:<20} *.*                    LISTEN     \n" for p in listening)
     mac.netstat("Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)    \n" + rows)
-    (tmp_path / "inventory.yaml").write_text(INVENTORY)
+    (tmp_path / "inventory.yaml").write_text(inventory_text)
     inventory = load_inventory(tmp_path / "inventory.yaml")
     facts = mac.mac_facts(inventory)
     checks = host_checks(inventory, SiteAddresses(inventory), "studio")
@@ -274,3 +275,22 @@ def test_yaml_of_lanes_as_plain_ports_still_loads(tmp_path):
     job = load_inventory(tmp_path / "inventory.yaml").launchd[0]
     assert [(j.label, j.state, j.port) for j in job.each()] == [("com.bebop.mlx-lane.8100", "active", 8100),
                                                                 ("com.bebop.mlx-lane.8101", "active", 8101)]
+
+
+def _llmster_as_a_thin_wrapper(tmp_path, printed_file, listening=(8100, 8101, 8126)):
+    """The inventory documents llmster's job as a thin wrapper (`port_served_by: daemon`)."""
+    printed = {f"com.bebop.mlx-lane.{p}": _printed(f"com.bebop.mlx-lane.{p}") for p in (8100, 8101)}
+    printed[LLMSTER] = _printed(LLMSTER, printed_file) if printed_file else _printed(LLMSTER)
+    thin = INVENTORY.replace("    keep_alive: false\n", "    keep_alive: false\n    port_served_by: daemon\n")
+    findings, _ = _studio(tmp_path, printed=printed, listening=listening, inventory_text=thin)
+    return findings["llmster::launchd:com.bebop.llmster-gpt.8126:serves-port"]
+
+
+def test_a_documented_thin_wrapper_leaves_the_daemon_serving_and_that_passes(tmp_path):
+    finding = _llmster_as_a_thin_wrapper(tmp_path, "darwin/launchctl-print-not-running.txt")
+    assert finding.status is Status.PASSED, finding.message
+
+
+def test_a_documented_thin_wrapper_with_nothing_listening_fails(tmp_path):
+    finding = _llmster_as_a_thin_wrapper(tmp_path, "darwin/launchctl-print-not-running.txt", listening=(8100, 8101))
+    assert finding.status is Status.FAILED and "nothing listens on port 8126" in finding.message

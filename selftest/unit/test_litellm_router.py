@@ -263,3 +263,14 @@ def test_a_param_is_given_one_way():
     with pytest.raises(ValidationError, match="named in `env` and `literal`"):
         Route(name="fast", api_base="http://x:1/v1", backend="b", source="companion",
               env={"api_key": "LLMSTER_FAST_API_KEY"}, literal=["api_key"])
+
+
+def test_a_documented_master_key_in_env_local_passes_and_says_where(tmp_path):
+    """Once a regression: a documented (enabled) master key never passed: found carried where it was enabled."""
+    inventory = real_inventory()
+    litellm = inventory.litellm.model_copy(update={"master_key": inventory.litellm.master_key.model_copy(update={"enabled": True})})
+    inventory = inventory.model_copy(update={"litellm": litellm})
+    finding = _findings(tmp_path, fixture("env.local") + "LITELLM_MASTER_KEY=sk-1234567890\n",
+                        inventory=inventory)["litellm-orch::master-key"]
+    assert finding.status is Status.PASSED and finding.found == "enabled", finding.message
+    assert f"enabled by {ENV_LOCAL} LITELLM_MASTER_KEY" in finding.source and "sk-1234567890" not in finding.message

@@ -115,3 +115,39 @@ def test_a_unit_that_is_not_loaded_fails_with_its_load_state(tmp_path, check_id)
     findings, _ = _findings(tmp_path, system=gone, user=gone_user)
     assert findings[check_id].status is Status.FAILED
     assert findings[check_id].found == "unit not loaded (LoadState=not-found)"
+
+
+
+OPTIONAL_ENV = "EnvironmentFiles=/etc/open-webui/env (ignore_errors=no)\nEnvironmentFiles=/etc/open-webui/secret.env (ignore_errors=yes)"
+
+
+def _open_webui_env_finding(tmp_path, required: list[str], optional: list[str] | None):
+    """open-webui's unit on the host has a second, optional env file (`EnvironmentFile=-/etc/open-webui/secret.env`);
+    the inventory documents its env files as given."""
+    inventory = real_inventory()
+    service = next(s for s in inventory.services_on("mini") if s.id == "open-webui")
+    unit = service.units[0].model_copy(update={"environment_files": required, "optional_environment_files": optional})
+    service = service.model_copy(update={"units": [unit, *service.units[1:]]})
+    system = mini_system_show().replace("EnvironmentFiles=/etc/open-webui/env (ignore_errors=no)", OPTIONAL_ENV)
+    mini = FakeMini(tmp_path).show("system", system)
+    mini.show("user", fixture("systemctl-show-user.txt"))
+    facts = mini.facts(inventory)
+    check = next(c for c in unit_checks(service) if c.id == "open-webui::environment-file")
+    return evaluate(check, facts)
+
+
+def test_an_optional_env_file_is_compared_as_the_unit_writes_it(tmp_path):
+    finding = _open_webui_env_finding(tmp_path, ["/etc/open-webui/env"], ["/etc/open-webui/secret.env"])
+    assert finding.status is Status.PASSED, finding.message
+    assert "-/etc/open-webui/secret.env" in str(finding.found)
+
+
+def test_an_undocumented_optional_env_file_fails(tmp_path):
+    finding = _open_webui_env_finding(tmp_path, ["/etc/open-webui/env"], None)
+    assert finding.status is Status.FAILED
+    assert "-/etc/open-webui/secret.env" in finding.message
+
+
+def test_an_optional_env_file_documented_as_required_fails(tmp_path):
+    finding = _open_webui_env_finding(tmp_path, ["/etc/open-webui/env", "/etc/open-webui/secret.env"], None)
+    assert finding.status is Status.FAILED, finding.message
