@@ -66,6 +66,19 @@ def run_suite(pytest_args: list[str] | None = None, as_root: bool = False, env: 
     return subprocess.call(ssh.argv("mini", suite_command(pytest_args, env), user=user), stdin=subprocess.DEVNULL)
 
 
+DISCOVER_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m conformance.discover "
+                    "--site lab/site-twin.yaml {args}")
+
+
+def run_discover(args: list[str] | None = None, as_root: bool = False) -> int:
+    """Run discovery (python -m conformance.discover) inside mini, as the owner in an ssh login session, like
+    run_suite; its exit status (0 nothing undocumented, 1 proposed, 2 a host unreadable, 4 bad input)."""
+    require_up("mini")
+    prepare_reports()
+    command = DISCOVER_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args or []))
+    return subprocess.call(ssh.argv("mini", command, user="root" if as_root else topo.OWNER), stdin=subprocess.DEVNULL)
+
+
 def _systemctl(host: str, scope: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:
     """systemctl on a host: scope "system" as root, "user" as the owner (his manager, in a login session)."""
     if scope not in ("system", "user"):

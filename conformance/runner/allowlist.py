@@ -85,6 +85,10 @@ RULES: list[tuple[str, str]] = [  # (shape name, shape)
     ("systemctl list-units --failed", f"systemctl {_SYSTEMD_SCOPE} list-units --failed --no-pager --plain --no-legend"),
     ("systemctl is-system-running", "systemctl is-system-running"),
     ("systemctl cat", f"systemctl {_SYSTEMD_SCOPE} cat --no-pager -- <unit>"),
+    # discovery (conformance/discover/observe.py): every loaded service of a scope, and the scope's unit files
+    ("systemctl show (every loaded service)", f"systemctl {_SYSTEMD_SCOPE} show --no-pager -p <props> -- '*.service'"),
+    ("systemctl list-unit-files (services)",
+     f"systemctl {_SYSTEMD_SCOPE} list-unit-files --no-pager --no-legend --type=service"),
     ("loginctl show-user", "loginctl show-user <user> [-p <prop>]..."),
     # journals (Linux): one unit or one run, and never more than 10000 lines
     ("journalctl (one run)", "journalctl [--user] --no-pager -q -o cat|json|short-iso -n <lines> _SYSTEMD_INVOCATION_ID=<invocation-id>"),
@@ -137,7 +141,7 @@ WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
     "id": "id: only -un, -Gn, -nu, or [-g|-ng|-G|-nG] <user> (a user name, never an option)",
     "uname": "uname: only -s, -r, -m or -a",
     "sw_vers": "sw_vers takes no arguments",
-    "systemctl": "systemctl: only show, is-active, is-enabled, is-failed, cat, list-units --failed, list-unit-files and "
+    "systemctl": "systemctl: only show (of named units, or of every loaded `'*.service'`), is-active, is-enabled, is-failed, cat, list-units --failed, list-unit-files and "
                  "is-system-running in their listed shapes (never start, stop, restart, reload, enable, disable, kill, "
                  "edit, set-property or daemon-reload), on this host (no -H/--host; -M only as <user>@ after --user)",
     "loginctl": "loginctl: only show-user <user> [-p Prop]..., on this host (no -H, no -M)",

@@ -1,0 +1,224 @@
+"""Discovery's outputs, written into a new run directory (never into inventory.yaml itself).
+
+  discovered.yaml    every proposal in the inventory's own schema, `source: observed` (or companion), with its
+                     evidence (host, command, time) and the fields the owner must judge (`review`)
+  inventory.patch    a unified diff that only INSERTS text into the inventory: re-serializing the whole file would
+                     rewrite dozens of untouched lines even with round-trip YAML, so each new entry is dumped on
+                     its own and inserted at the end of its list (or of its service's list)
+  discovery.html     the page: counts per class, what needs review (with a count), what was ignored and why
+  discovery.json     the same, machine-readable
+"""
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from ..report.rundir import write_json, write_text_atomic
+from .classify import CLASSES, Result
+from .proposal import Proposal
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):")
+
+
+class NoPlace(Exception):
+    """The inventory has no list this proposal can be inserted into as text (it is listed for review instead)."""
+
+
+def _dump(entry: dict, indent: int) -> list[str]:
+    """One list item as block YAML at `indent` (the `- ` at that column), lines ending in newline."""
+    text = yaml.safe_dump(entry, default_flow_style=False, sort_keys=False, width=10_000, allow_unicode=True)
+    lines = text.splitlines()
+    out = [" " * indent + "- " + lines[0]] + [" " * (indent + 2) + line for line in lines[1:]]
+    return [line + "\n" for line in out]
+
+
+def _block_end(lines: list[str], start: int, indent: int, items_at_indent: bool = True) -> int:
+    """The index after the last content line of the block opened at `start` by a line at column `indent`: the lines
+    indented deeper (and, after a `key:`, list items at its own column, as YAML allows). Blank lines and comments
+    after the last content line stay outside."""
+    last = start
+    for i in range(start + 1, len(lines)):
+        stripped = lines[i].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        lead = len(lines[i]) - len(lines[i].lstrip(" "))
+        if lead > indent or (items_at_indent and lead == indent and stripped.startswith("- ")):
+            last = i
+            continue
+        break
+    return last + 1
+
+
+def _item_indent(lines: list[str], key_line: int, default: int) -> int:
+    for line in lines[key_line + 1:]:
+        if line.strip().startswith("- "):
+            return len(line) - len(line.lstrip(" "))
+        if line.strip() and not line.strip().startswith("#"):
+            break
+    return default
+
+
+def _top_level(lines: list[str], key: str) -> int | None:
+    return next((i for i, line in enumerate(lines) if _TOP_KEY.match(line) and line.startswith(f"{key}:")), None)
+
+
+def _service_line(lines: list[str], service_id: str) -> tuple[int, int] | None:
+    """(line of `- id: <id>` inside services:, the column of its keys)."""
+    top = _top_level(lines, "services")
+    if top is None:
+        return None
+    pattern = re.compile(r"^(\s*)- (?:\{\s*)?id:\s*['\"]?" + re.escape(service_id) + r"['\"]?\s*(?:[,}#]|$)")
+    for i in range(top + 1, _block_end(lines, top, 0, items_at_indent=False)):
+        m = pattern.match(lines[i])
+        if m:
+            return i, len(m.group(1)) + 2
+    return None
+
+
+def insertions(text: str, proposals: list[Proposal]) -> tuple[str, list[Proposal]]:
+    """The inventory with every placeable proposal inserted as text, and the proposals that had no place."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    inserts: dict[int, list[str]] = {}  # insert before this index (original numbering)
+    unplaced = []
+    for p in proposals:
+        try:
+            at, new = _place(lines, p)
+        except NoPlace:
+            unplaced.append(p)
+            continue
+        inserts.setdefault(at, []).extend(new)
+    out: list[str] = []
+    for i in range(len(lines) + 1):
+        out += inserts.get(i, [])
+        if i < len(lines):
+            out.append(lines[i])
+    return "".join(out), unplaced
+
+
+def _place(lines: list[str], p: Proposal) -> tuple[int, list[str]]:
+    if p.section in ("hosts", "services") and p.parent is None:
+        top = _top_level(lines, p.section)
+        if top is None:
+            return len(lines), [f"{p.section}:\n"] + _dump(p.entry, 2)
+        if lines[top].split(":", 1)[1].strip() not in ("", ) and not lines[top].split(":", 1)[1].strip().startswith("#"):
+            raise NoPlace(f"{p.section}: is written inline")
+        blank = ["\n"] if p.section == "services" else []  # the services are set apart by blank lines
+        return _block_end(lines, top, 0, items_at_indent=False), blank + _dump(p.entry, _item_indent(lines, top, 2))
+    if p.parent is not None and p.section in ("listen", "units", "paths", "env_files"):
+        found = _service_line(lines, p.parent)
+        if found is None:
+            raise NoPlace(f"no service {p.parent}")
+        start, col = found
+        if lines[start].lstrip().startswith("- {"):
+            raise NoPlace(f"service {p.parent} is written inline")
+        end = _block_end(lines, start, col - 2, items_at_indent=False)
+        key = re.compile(r"^" + " " * col + re.escape(p.section) + r":\s*(#.*)?$")
+        for i in range(start + 1, end):
+            if key.match(lines[i]):
+                return _block_end(lines, i, col), _dump(p.entry, _item_indent(lines, i, col + 2))
+            if re.match(r"^" + " " * col + re.escape(p.section) + r":", lines[i]):
+                raise NoPlace(f"{p.parent}.{p.section} is written inline")
+        return end, [" " * col + f"{p.section}:\n"] + _dump(p.entry, col + 2)
+    raise NoPlace(f"{p.section} entries are listed for review, not patched")
+
+
+def unified_patch(old: str, new: str, name: str) -> str:
+    """A diff that git apply takes (`a/NAME`, `b/NAME`); empty when nothing changed."""
+    if old == new:
+        return ""
+    diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}")
+    text = "".join(diff)
+    removed = [line for line in text.splitlines() if line.startswith("-") and not line.startswith("---")]
+    if removed:  # by construction never: the writer only inserts
+        raise AssertionError(f"the patch would remove lines: {removed[:3]}")
+    return text
+
+
+def proposal_dict(p: Proposal) -> dict:
+    d = {"section": p.section, **({"parent": p.parent} if p.parent else {}), "entry": p.entry, "source": p.source,
+         "why": p.why, "evidence": [asdict(e) for e in p.evidence]}
+    if p.review:
+        d["review"] = list(p.review)
+    return d
+
+
+def write_discovered(run: Path, proposals: list[Proposal], unplaced: list[Proposal], redact) -> Path:
+    data = {"proposed": [proposal_dict(p) for p in proposals],
+            "not_in_patch": [proposal_dict(p) for p in unplaced]}
+    path = run / "discovered.yaml"
+    write_text_atomic(path, redact(yaml.safe_dump(data, sort_keys=False, width=10_000, allow_unicode=True)))
+    return path
+
+
+def review_items(proposals: list[Proposal], unplaced: list[Proposal]) -> list[str]:
+    items = [f"{p.section} {p.entry.get('id') or p.entry.get('label') or p.entry.get('port')}: decide "
+             f"{', '.join(p.review)} (observed value written)" for p in proposals if p.review]
+    items += [f"{p.section} {p.entry.get('label') or p.entry.get('port') or p.entry.get('id')} on "
+              f"{p.entry.get('host') or (p.evidence[0].where if p.evidence else '?')}: not in the patch "
+              f"({'no documented unit names its port' if p.section == 'listen' else 'needs fields discovery cannot see'})"
+              for p in unplaced]
+    return items
+
+
+def summary(result: Result, proposals: list[Proposal], unplaced: list[Proposal], ignores, bench: dict,
+            patch: str, from_repo: dict | None) -> dict:
+    return {
+        "counts": {c: result.count(c) for c in CLASSES},
+        "proposed": len(proposals), "in_patch": len(proposals) - len(unplaced), "patch_lines": patch.count("\n+") ,
+        "review": review_items(proposals, unplaced),
+        "rows": [asdict(r) for r in result.rows],
+        "ignored": [{"host": h, "item": n, "why": w} for h, n, w in result.ignored],
+        "expired_ignores": [{"item": k, "match": e.match, "expired": str(e.expires), "reason": e.reason}
+                            for k, e in ignores.expired_hits.items()],
+        "bench": bench,
+        **({"from_repo": from_repo} if from_repo is not None else {}),
+    }
+
+
+def write_page(run: Path, data: dict, redact) -> Path:
+    e = html.escape
+    review = data["review"]
+    parts = [f"<!doctype html><meta charset=utf-8><title>Discovery {e(run.name)}</title>",
+             "<style>body{font-family:sans-serif;max-width:70em;margin:1em auto}td,th{padding:2px 8px;"
+             "text-align:left;vertical-align:top}tr:nth-child(even){background:#f4f4f4}</style>",
+             f"<h1>Discovery: {e(run.name)}</h1>",
+             "<p>" + " · ".join(f"{e(k)}: <b>{v}</b>" for k, v in data["counts"].items()) + "</p>",
+             f"<h2>Needs review ({len(review)})</h2><ol>" + "".join(f"<li>{e(r)}</li>" for r in review) + "</ol>"]
+    if data["expired_ignores"]:
+        parts.append(f"<h2>Expired ignores ({len(data['expired_ignores'])})</h2><ul>" + "".join(
+            f"<li>{e(x['item'])}: {e(x['match'])} expired {e(x['expired'])} ({e(x['reason'])})</li>"
+            for x in data["expired_ignores"]) + "</ul>")
+    parts.append("<h2>Items</h2><table><tr><th>class</th><th>host</th><th>item</th><th>note</th><th>checks</th></tr>"
+                 + "".join(f"<tr><td>{e(r['cls'])}</td><td>{e(r['host'])}</td><td>{e(r['name'])}</td>"
+                           f"<td>{e(r['note'])}</td><td>{e(', '.join(r['checks']))}</td></tr>" for r in data["rows"])
+                 + "</table>")
+    parts.append(f"<h2>Ignored ({len(data['ignored'])})</h2><ul>" + "".join(
+        f"<li>{e(x['host'])} {e(x['item'])}: {e(x['why'])}</li>" for x in data["ignored"]) + "</ul>")
+    if "from_repo" in data:
+        fr = data["from_repo"]
+        parts.append(f"<h2>From the owner's repo</h2><p>{e(str(fr.get('error') or ''))}</p><ul>" + "".join(
+            f"<li>not derived: {e(str(x))}</li>" for x in fr.get("not_derived", [])) + "</ul>")
+    parts.append("<h2>Cost</h2><table><tr><th>host</th><th>wall s</th><th>round trips</th><th>commands</th></tr>"
+                 + "".join(f"<tr><td>{e(h)}</td><td>{b['seconds']}</td><td>{b['round_trips']}</td>"
+                           f"<td>{b['commands']}</td></tr>" for h, b in data["bench"].items()) + "</table>")
+    path = run / "discovery.html"
+    write_text_atomic(path, redact("\n".join(parts)) + "\n")
+    write_json(run / "discovery.json", _redact_data(data, redact))
+    return path
+
+
+def _redact_data(data, redact):
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {k: _redact_data(v, redact) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_redact_data(v, redact) for v in data]
+    return data
