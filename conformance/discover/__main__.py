@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         inventory_path = Path(args.inventory) if args.inventory else (
             replay.input("inventory") if replay and replay.input("inventory") else Path("inventory.yaml"))
         inventory = load_inventory(inventory_path)
+        text = inventory_path.read_text(encoding="utf-8")  # the patch is made against this text
         site_path = args.site or (str(replay.input("site")) if replay and replay.input("site") else None)
         site = SiteAddresses(inventory, load_site(site_path, inventory) if site_path else None)
+        site_text = Path(site_path).read_text(encoding="utf-8") if site_path else None
         ignore_path = args.ignore or (DEFAULT_IGNORE if Path(DEFAULT_IGNORE).exists() else None)
         ignores = ignore_file.Ignores(ignore_file.load(ignore_path) if ignore_path else None,
                                       today=replay.as_of if replay else date.today())
@@ -94,14 +96,17 @@ def main(argv: list[str] | None = None) -> int:
                 for alias, address in extra.items():
                     if args.host and alias not in args.host:
                         continue
+                    if ignores.why(alias, f"host:{alias}"):  # accepted as it is: not even read
+                        continue
                     observations[alias] = _observe_extra(session, alias, address, args.ssh_config, redactor,
                                                          gap=0.0 if replay else None)
             result = classify(inventory, site, observations, ignores)
             for alias, address in extra.items():
                 obs = observations.get(alias)
-                if obs is None or ignores.why(alias, f"host:{alias}"):
-                    if obs is not None:
-                        result.ignored.append((alias, f"host:{alias}", ignores.why(alias, f"host:{alias}")))
+                if obs is None:
+                    why = ignores.why(alias, f"host:{alias}")
+                    if why:
+                        result.ignored.append((alias, f"host:{alias}", why))
                     continue
                 os_name = "linux" if not obs.unreachable and "system units" not in obs.cannot else None
                 if os_name:
@@ -109,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
                                                                    f"ssh -G -- {alias}", started.isoformat()))
     finally:
         session.close()
-    text = inventory_path.read_text(encoding="utf-8")
     patched, unplaced = insertions(text, result.proposals)
     patch = unified_patch(text, patched, _patch_name(inventory_path))
     (run / "inventory.patch").write_text(patch, encoding="utf-8")
@@ -118,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
              for h, o in observations.items()}
     data = summary(result, result.proposals, unplaced, ignores, bench, patch, from_repo)
     write_page(run, data, redactor)
-    write_json(run / "commands.json", [r.shown(redactor) for runner in session.runners.values() for r in runner.records])
     if not args.from_repo:
-        _record(run, started, session, redactor, inventory_path, site_path, local_host, extra, replay)
+        _record(run, started, session, redactor, text, site_text, local_host, extra, replay)
+    write_json(run / "commands.json", [r.shown(redactor) for runner in session.runners.values() for r in runner.records])
     unreadable = [h for h, o in observations.items() if o.unreachable]
     print(f"discover: {len(observations)} hosts read, {len(result.proposals)} proposed "
           f"({len(result.proposals) - len(unplaced)} in inventory.patch), {len(data['review'])} to review; "
@@ -139,9 +143,11 @@ def _patch_name(path: Path) -> str:
     return str(path) if not path.is_absolute() else path.name
 
 
-def _users(inventory, host: str, as_user: str) -> list[str]:
+def _users(inventory, host: str, as_user: str, local: bool) -> list[str]:
+    """The users whose units are read: those the inventory documents user units of, and the run's own user on the
+    host it stands on (elsewhere that user may have no manager running: nothing of theirs runs there)."""
     users = [u.user for s in inventory.services_on(host) for u in s.units if u.scope == "user" and u.user]
-    if as_user not in ("root", "?"):
+    if local and as_user not in ("root", "?"):
         users.append(as_user)
     return list(dict.fromkeys(users))
 
@@ -152,7 +158,7 @@ def _observe(session: SuiteSession, host: str, redactor: Redactor, gap: float | 
                     secret_files=SecretFiles(secret_paths(inventory, host)))
     session.runners[host] = runner
     os_name = inventory.host(host).os
-    return _read(host, runner, os_name, _users(inventory, host, runner.user), redactor,
+    return _read(host, runner, os_name, _users(inventory, host, runner.user, host == session.local_host), redactor,
                  secret_env_keys(inventory, host), gap)
 
 
@@ -211,12 +217,14 @@ def _from_repo(path: str) -> tuple[list | None, dict]:
     return list(proposals), {"path": path, "not_derived": [str(x) for x in not_derived]}
 
 
-def _record(run: Path, started: datetime, session: SuiteSession, redactor: Redactor, inventory_path: Path,
-            site_path: str | None, local_host: str, extra: dict, replay) -> None:
+def _record(run: Path, started: datetime, session: SuiteSession, redactor: Redactor, inventory_text: str,
+            site_text: str | None, local_host: str, extra: dict, replay) -> None:
+    """recording.json.gz: discovery's own round trips (both reads of every host), through the run's Redactor, so
+    `--replay RUN_DIR` judges them again with no host (conformance/replay)."""
     recorder = Recorder(redactor)
-    inputs = {"inventory": recorder.input(inventory_path)}
-    if site_path:
-        inputs["site"] = recorder.input(Path(site_path))
+    inputs = {"inventory": redactor.learned(inventory_text)}
+    if site_text is not None:
+        inputs["site"] = redactor.learned(site_text)
     recording = Recording(
         run=run.name, started=(datetime.fromisoformat(replay.recording.started) if replay else started)
         .isoformat(timespec="seconds"),

@@ -8,7 +8,7 @@ Four classes, per item:
   cannot observe           its host or scope could not be read: never written as absent
 
 A unit proposes a new service (id: the unit's name without `.service`) with the unit's stable attributes and the
-listeners its command line or environment names (observe.exec_ports; `ss -p` is not allowlisted). A listener of
+listeners its command line or environment names (observe.names_port; `ss -p` is not allowlisted). A listener of
 no proposed unit goes to the documented service whose unit names its port, else it is listed for review only.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..facts.service import UnitKey
 from ..inventory.schema import Inventory
 from ..site import SiteAddresses
 from .ignore import Ignores
-from .observe import LAUNCH_DAEMONS, Item, Observation, exec_ports
+from .observe import LAUNCH_DAEMONS, Item, Observation, names_port
 from .proposal import Evidence, Proposal
 
 DOCUMENTED_SEEN = "documented and seen"
@@ -57,7 +57,8 @@ def item_name(item: Item) -> str:
         scope, user, name = item.key
         return f"unit:{name}" if scope == "system" else f"unit:{name}@{user}"
     if item.kind == "listener":
-        return f"listener:{item.key[0]}:{item.key[1]}"
+        address = item.key[0]
+        return f"listener:[{address}]:{item.key[1]}" if ":" in address else f"listener:{address}:{item.key[1]}"
     return f"{item.kind}:{':'.join(map(str, item.key))}"
 
 
@@ -172,8 +173,8 @@ def _propose(inventory: Inventory, host: str, obs: Observation, units: dict, por
         sid = unit_name.removesuffix(".service")
         sid = sid if sid not in documented_ids else f"{sid}-{host}"
         attrs = item.attrs
-        listeners = [i for i in obs.items if i.kind == "listener" and i.key[1] in exec_ports(attrs)
-                     and i.key[1] not in ports]
+        listeners = [i for i in obs.items if i.kind == "listener" and names_port(attrs, i.key[1])
+                     and i.key[1] not in ports and not ignores.why(host, item_name(i))]
         claimed.update(i.key[1] for i in listeners)
         entry = {"id": sid, "host": host, "source": "observed",
                  "purpose": f"observed: {unit_name} runs {(attrs.get('exec_start') or '?').split(' ')[0]}",
@@ -223,7 +224,7 @@ def _owner_of_port(inventory: Inventory, host: str, port: int) -> str | None:
     """The documented service on the host whose unit's command line or environment names the port."""
     for service in inventory.services_on(host):
         for unit in service.units:
-            if port in exec_ports({"exec_start": unit.exec_start, "environment": unit.environment or {}}):
+            if names_port({"exec_start": unit.exec_start, "environment": unit.environment or {}}, port):
                 return service.id
     return None
 

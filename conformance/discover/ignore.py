@@ -33,9 +33,9 @@ DEFAULT_IGNORES: tuple[str, ...] = (
     "unit:dpkg-db-backup.service", "unit:logrotate.service", "unit:man-db.service", "unit:fstrim.service",
     "unit:unattended-upgrades.service", "unit:ModemManager.service", "unit:NetworkManager*",
     "unit:wpa_supplicant*", "unit:avahi-daemon.service", "unit:cups*", "unit:snapd*", "unit:rc-local.service",
-    "unit:ssh-*", "unit:emergency.service", "unit:rescue.service", "unit:dietpi-*", "unit:getty-*",
+    "unit:ssh-*", "unit:emergency.service", "unit:rescue.service", "unit:dietpi-*", "unit:dropbear.service", "unit:getty-*",
     "unit:dbus-org.*", "unit:pam_namespace.service", "unit:sudo.service", "unit:procps.service",
-    # the base system's listeners: sshd, the stub resolver
+    # the base system's listeners: sshd (dropbear on DietPi), the stub resolver
     "listener:*:22", "listener:127.0.0.53:53", "listener:127.0.0.54:53",
     # macOS's own jobs
     "launchd:com.apple.*",

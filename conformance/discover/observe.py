@@ -330,14 +330,12 @@ def _listeners(obs: Observation, host: str, first: Output, second: Output, parse
             obs.items.append(Item("listener", host, (address, port), {}, second.command, at))
 
 
-def exec_ports(attrs: dict) -> set[int]:
-    """The ports a unit's command line or environment names (`--port 4000`, `:11434`): how a listener is tied to
-    its unit without `ss -p` (which the allowlist refuses)."""
+def names_port(attrs: dict, port: int) -> bool:
+    """Whether a unit's command line or environment names the port (`--port 4000`, `0.0.0.0:11434`, a bare `8080`
+    argument): how a listener is tied to its unit without `ss -p` (which the allowlist refuses)."""
     text = " ".join([attrs.get("exec_start") or ""] + list((attrs.get("environment") or {}).values()))
-    ports = {int(p) for p in re.findall(r"--port[= ](\d{1,5})\b", text)}
-    ports |= {int(p) for p in re.findall(r":(\d{2,5})\b", text)}
-    return {p for p in ports if 0 < p < 65536}
+    return re.search(rf"(?<![\d.]){port}(?![\d.])", text) is not None
 
 
-__all__ = ["Item", "Observation", "LinuxReader", "DarwinReader", "READ_GAP", "ROUND_TRIPS", "exec_ports",
+__all__ = ["Item", "Observation", "LinuxReader", "DarwinReader", "READ_GAP", "ROUND_TRIPS", "names_port",
            "parse_show_blocks", "parse_unit_files", "parse_environment_file", "parse_exec", "parse_timespan"]

@@ -29,9 +29,16 @@ class NoPlace(Exception):
     """The inventory has no list this proposal can be inserted into as text (it is listed for review instead)."""
 
 
+class _NoAliases(yaml.SafeDumper):
+    """The same entry shown twice is written twice (a reader of discovered.yaml should not need to follow &id001)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def _dump(entry: dict, indent: int) -> list[str]:
     """One list item as block YAML at `indent` (the `- ` at that column), lines ending in newline."""
-    text = yaml.safe_dump(entry, default_flow_style=False, sort_keys=False, width=10_000, allow_unicode=True)
+    text = yaml.dump(entry, Dumper=_NoAliases, default_flow_style=False, sort_keys=False, width=10_000, allow_unicode=True)
     lines = text.splitlines()
     out = [" " * indent + "- " + lines[0]] + [" " * (indent + 2) + line for line in lines[1:]]
     return [line + "\n" for line in out]
@@ -153,7 +160,7 @@ def write_discovered(run: Path, proposals: list[Proposal], unplaced: list[Propos
     data = {"proposed": [proposal_dict(p) for p in proposals],
             "not_in_patch": [proposal_dict(p) for p in unplaced]}
     path = run / "discovered.yaml"
-    write_text_atomic(path, redact(yaml.safe_dump(data, sort_keys=False, width=10_000, allow_unicode=True)))
+    write_text_atomic(path, redact(yaml.dump(data, Dumper=_NoAliases, sort_keys=False, width=10_000, allow_unicode=True)))
     return path
 
 
