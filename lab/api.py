@@ -70,13 +70,20 @@ DISCOVER_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python
                     "--site lab/site-twin.yaml {args}")
 
 
+def discover_command(args: list[str] | None = None, env: dict[str, str] | None = None) -> str:
+    command = DISCOVER_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args or []))
+    if env:  # the twin's self-tests only (the redaction switch of the canary test)
+        command = command.replace(" && ", " && " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " ", 1)
+    return command
+
+
 def run_discover(args: list[str] | None = None, as_root: bool = False) -> int:
     """Run discovery (python -m conformance.discover) inside mini, as the owner in an ssh login session, like
     run_suite; its exit status (0 nothing undocumented, 1 proposed, 2 a host unreadable, 4 bad input)."""
     require_up("mini")
     prepare_reports()
-    command = DISCOVER_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args or []))
-    return subprocess.call(ssh.argv("mini", command, user="root" if as_root else topo.OWNER), stdin=subprocess.DEVNULL)
+    return subprocess.call(ssh.argv("mini", discover_command(args), user="root" if as_root else topo.OWNER),
+                           stdin=subprocess.DEVNULL)
 
 
 def _systemctl(host: str, scope: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:
