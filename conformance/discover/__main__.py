@@ -34,7 +34,7 @@ from ..site import SiteAddresses
 from . import ignore as ignore_file
 from .classify import UNDOCUMENTED, Result, classify, extra_host_proposal
 from .observe import DarwinReader, LinuxReader, Observation
-from .write import insertions, summary, unified_patch, write_discovered, write_page
+from .write import documented, loadable_insertions, summary, unified_patch, write_discovered, write_page
 
 EXIT_CLEAN, EXIT_PROPOSED, EXIT_UNREADABLE, EXIT_BAD_INPUT = 0, 1, 2, 4
 DEFAULT_IGNORE = "discover-ignore.yaml"
@@ -77,18 +77,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"discover: bad input: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = datetime.now(timezone.utc)
-    run = new_run_dir(Path(args.reports))
     from_repo = None
+    if args.from_repo:
+        repo_proposals, from_repo = _from_repo(args.from_repo)
+        if repo_proposals is None:
+            print(f"discover: {from_repo['error']}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    run = new_run_dir(Path(args.reports))
     observations: dict[str, Observation] = {}
     session = SuiteSession(inventory, site, local_host, redactor=redactor, ssh_config=args.ssh_config, replay=replay)
     extra: dict[str, str] = {}
     try:
         if args.from_repo:
-            proposals, from_repo = _from_repo(args.from_repo)
-            if proposals is None:
-                print(f"discover: {from_repo['error']}", file=sys.stderr)
-                return EXIT_BAD_INPUT
-            result = Result(proposals=proposals)
+            result = Result(proposals=repo_proposals)
         else:
             gap = 0.0 if replay else None
             reads = {h.id: partial(_observe, session, h.id, redactor, gap)
@@ -117,20 +118,23 @@ def main(argv: list[str] | None = None) -> int:
                                                                    f"ssh -G -- {alias}", started.isoformat()))
     finally:
         session.close()
-    patched, unplaced = insertions(text, result.proposals)
+    known = [p for p in result.proposals if documented(inventory, p)]  # what a source proposes that is written already
+    result.proposals = [p for p in result.proposals if p not in known]
+    patched, left_out = loadable_insertions(text, result.proposals, inventory)
     patch = unified_patch(text, patched, _patch_name(inventory_path))
     (run / "inventory.patch").write_text(patch, encoding="utf-8")
-    write_discovered(run, result.proposals, unplaced, redactor)
+    write_discovered(run, result.proposals, left_out, redactor)
     bench = {h: {"seconds": round(o.seconds, 2), "round_trips": o.round_trips, "commands": o.commands}
              for h, o in observations.items()}
-    data = summary(result, result.proposals, unplaced, ignores, bench, patch, from_repo)
+    data = summary(result, result.proposals, left_out, ignores, bench, patch, from_repo)
+    data["already_documented"] = len(known)
     write_page(run, data, redactor)
     if not args.from_repo:
         _record(run, started, session, redactor, text, site_text, local_host, extra, replay)
     write_json(run / "commands.json", [r.shown(redactor) for runner in session.runners.values() for r in runner.records])
     unreadable = [h for h, o in observations.items() if o.unreachable]
     print(f"discover: {len(observations)} hosts read, {len(result.proposals)} proposed "
-          f"({len(result.proposals) - len(unplaced)} in inventory.patch), {len(data['review'])} to review; "
+          f"({len(left_out)} not in inventory.patch), {len(data['review'])} to review; "
           f"{', '.join(f'{k}: {v}' for k, v in data['counts'].items())}")
     for host, b in bench.items():
         print(f"  {host}: {b['seconds']} s wall, {b['round_trips']} round trips, {b['commands']} commands"
@@ -212,12 +216,14 @@ def _from_repo(path: str) -> tuple[list | None, dict]:
     """The owner's repo as a source (conformance/discover/from_repo.py): its proposals, and what it could not derive."""
     try:
         from . import from_repo
-    except ImportError:
+    except ImportError as e:
         return None, {"error": "--from-repo needs conformance/discover/from_repo.py (the owner's-repo source), which "
-                               "this checkout does not have yet"}
-    answer = from_repo.propose(path)
-    proposals, not_derived = (answer if isinstance(answer, tuple) else (answer, getattr(from_repo, "NOT_DERIVED", [])))
-    return list(proposals), {"path": path, "not_derived": [str(x) for x in not_derived]}
+                               f"this checkout does not have yet ({e})"}
+    if not Path(path).is_dir():
+        return None, {"error": f"--from-repo {path}: not a directory (give a checkout of the owner's repo)"}
+    answer = from_repo.propose(Path(path))
+    return list(answer.proposals), {"path": path, "commit": getattr(answer, "commit", None),
+                                   "not_derived": list(answer.not_derived)}
 
 
 def _record(run: Path, started: datetime, session: SuiteSession, redactor: Redactor, inventory_text: str,

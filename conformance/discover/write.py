@@ -13,12 +13,16 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from dataclasses import asdict
+import tempfile
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
 
 from ..report.rundir import write_json, write_text_atomic
+from ..inventory import InventoryError, load_inventory
+from ..inventory.schema import EnvFile, Host, Inventory, LaunchdJob, Listener, PathEntry, Route, Service, Unit
 from .classify import CLASSES, Result
 from .proposal import Proposal
 
@@ -87,53 +91,155 @@ def _service_line(lines: list[str], service_id: str) -> tuple[int, int] | None:
     return None
 
 
-def insertions(text: str, proposals: list[Proposal]) -> tuple[str, list[Proposal]]:
-    """The inventory with every placeable proposal inserted as text, and the proposals that had no place."""
+# what an entry of each section must load as (the patched inventory loads as is, or the entry is not in the patch)
+_MODELS = {"hosts": Host, "services": Service, "launchd": LaunchdJob, "litellm.routes": Route, "listen": Listener,
+           "units": Unit, "paths": PathEntry, "env_files": EnvFile}
+
+
+def documented(inventory: Inventory | None, p: Proposal) -> bool:
+    """Whether the inventory already says this (a `--from-repo` proposal can name what is documented)."""
+    if inventory is None:
+        return False
+    e = p.entry
+    if p.section == "hosts":
+        return e.get("id") in {h.id for h in inventory.hosts}
+    if p.section == "services":
+        return e.get("id") in {s.id for s in inventory.services}
+    if p.section == "launchd":
+        return e.get("label") in {j.label for j in inventory.launchd}
+    if p.section == "litellm.routes":
+        return inventory.litellm is not None and e.get("name") in {r.name for r in inventory.litellm.routes}
+    service = next((s for s in inventory.services if s.id == p.parent), None)
+    if service is None:
+        return False
+    if p.section == "listen":
+        return e.get("port") in {l.port for l in service.listen}
+    if p.section == "units":
+        return (e.get("name"), e.get("scope", "system")) in {(u.name, u.scope) for u in service.units}
+    if p.section == "paths":
+        return e.get("path") in {x.path for x in service.paths}
+    if p.section == "env_files":
+        return e.get("path") in {x.path for x in service.env_files}
+    return False
+
+
+def _merge_children(proposals: list[Proposal]) -> list[tuple[Proposal, list[Proposal]]]:
+    """A listener, unit or env file of a service proposed in the same run goes into that service's entry; each
+    proposal to place, with the proposals it stands for (its own, and its children's)."""
+    new_services = {p.entry.get("id"): p for p in proposals if p.section == "services" and p.parent is None}
+    entries: dict[str, dict] = {sid: {**p.entry} for sid, p in new_services.items()}
+    children: dict[str, list[Proposal]] = {sid: [] for sid in new_services}
+    out: list[Proposal] = []
+    for p in proposals:
+        if p.parent in entries and p.section in _MODELS:
+            entries[p.parent][p.section] = list(entries[p.parent].get(p.section, [])) + [p.entry]
+            children[p.parent].append(p)
+            continue
+        out.append(p)
+    placed = []
+    for p in out:
+        sid = p.entry.get("id") if p.section == "services" and p.parent is None else None
+        placed.append((replace(p, entry=entries[sid]), [p, *children[sid]]) if sid in entries else (p, [p]))
+    return placed
+
+
+def insertions(text: str, proposals: list[Proposal], inventory: Inventory | None = None, skip: list = ()
+               ) -> tuple[str, list[tuple[Proposal, str]], list[tuple[int, int, Proposal]]]:
+    """The inventory with every placeable proposal inserted as text, and the proposals left out (with why)."""
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    inserts: dict[int, list[str]] = {}  # insert before this index (original numbering)
-    unplaced = []
-    for p in proposals:
+    inserts: dict[int, list[tuple[Proposal, list[str]]]] = {}  # insert before this index (original numbering)
+    left_out: list[tuple[Proposal, str]] = []
+    for p, stands_for in _merge_children([p for p in proposals if not documented(inventory, p) and p not in skip]):
         try:
+            model = _MODELS.get(p.section)
+            if model is None:
+                raise NoPlace(f"no inventory list for {p.section}")
+            try:
+                model.model_validate(p.entry)
+            except ValidationError as e:
+                raise NoPlace(f"needs fields discovery cannot see ({_first_error(e)})") from None
             at, new = _place(lines, p)
-        except NoPlace:
-            unplaced.append(p)
+        except NoPlace as e:
+            left_out += [(q, str(e)) for q in stands_for]
             continue
-        inserts.setdefault(at, []).extend(new)
+        inserts.setdefault(at, []).append((stands_for, new))
     out: list[str] = []
+    spans: list[tuple[int, int, Proposal]] = []  # 1-based line ranges of each inserted entry in the result
     for i in range(len(lines) + 1):
-        out += inserts.get(i, [])
+        for stands_for, new in inserts.get(i, []):
+            spans += [(len(out) + 1, len(out) + len(new), q) for q in stands_for]
+            out += new
         if i < len(lines):
             out.append(lines[i])
-    return "".join(out), unplaced
+    return "".join(out), left_out, spans
+
+
+def loadable_insertions(text: str, proposals: list[Proposal], inventory: Inventory | None = None
+                        ) -> tuple[str, list[tuple[Proposal, str]]]:
+    """insertions(), checked the way the suite loads an inventory: an entry the whole file refuses (a route naming
+    no contract api, a unit of a service that is not there...) is taken out with the loader's words, until the
+    patched inventory loads as is."""
+    skipped: list[tuple[Proposal, str]] = []
+    while True:
+        new, left_out, spans = insertions(text, proposals, inventory, skip=[p for p, _ in skipped])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "inventory.yaml"
+            path.write_text(new, encoding="utf-8")
+            try:
+                load_inventory(path)
+                return new, skipped + left_out
+            except InventoryError as e:
+                culprits = [p for first, last, p in spans if e.line and first <= e.line <= last]
+                if not culprits:  # not an inserted line: nothing of this patch can be trusted to load
+                    return text, skipped + left_out + [(p, f"the patched inventory does not load: {e.message}")
+                                                      for _, _, p in spans]
+                skipped += [(p, f"the patched inventory would not load: {e.message}") for p in culprits]
+
+
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    return f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
 
 
 def _place(lines: list[str], p: Proposal) -> tuple[int, list[str]]:
-    if p.section in ("hosts", "services") and p.parent is None:
+    if p.parent is None and p.section in ("hosts", "services", "launchd"):
         top = _top_level(lines, p.section)
         if top is None:
             return len(lines), [f"{p.section}:\n"] + _dump(p.entry, 2)
-        if lines[top].split(":", 1)[1].strip() not in ("", ) and not lines[top].split(":", 1)[1].strip().startswith("#"):
+        rest = lines[top].split(":", 1)[1].strip()
+        if rest and not rest.startswith("#"):
             raise NoPlace(f"{p.section}: is written inline")
         blank = ["\n"] if p.section == "services" else []  # the services are set apart by blank lines
         return _block_end(lines, top, 0, items_at_indent=False), blank + _dump(p.entry, _item_indent(lines, top, 2))
+    if p.parent is None and p.section == "litellm.routes":
+        top = _top_level(lines, "litellm")
+        if top is None:
+            raise NoPlace("the inventory has no litellm section")
+        return _in_list(lines, top, 2, "routes", "litellm", p.entry)
     if p.parent is not None and p.section in ("listen", "units", "paths", "env_files"):
         found = _service_line(lines, p.parent)
         if found is None:
-            raise NoPlace(f"no service {p.parent}")
+            raise NoPlace(f"no service {p.parent} in the inventory or in this patch")
         start, col = found
         if lines[start].lstrip().startswith("- {"):
             raise NoPlace(f"service {p.parent} is written inline")
-        end = _block_end(lines, start, col - 2, items_at_indent=False)
-        key = re.compile(r"^" + " " * col + re.escape(p.section) + r":\s*(#.*)?$")
-        for i in range(start + 1, end):
-            if key.match(lines[i]):
-                return _block_end(lines, i, col), _dump(p.entry, _item_indent(lines, i, col + 2))
-            if re.match(r"^" + " " * col + re.escape(p.section) + r":", lines[i]):
-                raise NoPlace(f"{p.parent}.{p.section} is written inline")
-        return end, [" " * col + f"{p.section}:\n"] + _dump(p.entry, col + 2)
-    raise NoPlace(f"{p.section} entries are listed for review, not patched")
+        return _in_list(lines, start, col, p.section, p.parent, p.entry)
+    raise NoPlace(f"no inventory list for {p.section}")
+
+
+def _in_list(lines: list[str], start: int, col: int, key: str, owner: str, entry: dict) -> tuple[int, list[str]]:
+    """Where an item goes in the list `key:` of the mapping opened at `start` (keys at column `col`), and its text;
+    a list the mapping does not have yet is added at its end."""
+    end = _block_end(lines, start, col - 2 if col >= 2 else 0, items_at_indent=False)
+    keyed = re.compile(r"^" + " " * col + re.escape(key) + r":\s*(#.*)?$")
+    for i in range(start + 1, end):
+        if keyed.match(lines[i]):
+            return _block_end(lines, i, col), _dump(entry, _item_indent(lines, i, col + 2))
+        if re.match(r"^" + " " * col + re.escape(key) + r":", lines[i]):
+            raise NoPlace(f"{owner}.{key} is written inline")
+    return end, [" " * col + f"{key}:\n"] + _dump(entry, col + 2)
 
 
 def unified_patch(old: str, new: str, name: str) -> str:
@@ -156,30 +262,37 @@ def proposal_dict(p: Proposal) -> dict:
     return d
 
 
-def write_discovered(run: Path, proposals: list[Proposal], unplaced: list[Proposal], redact) -> Path:
+def write_discovered(run: Path, proposals: list[Proposal], left_out: list[tuple[Proposal, str]], redact) -> Path:
     data = {"proposed": [proposal_dict(p) for p in proposals],
-            "not_in_patch": [proposal_dict(p) for p in unplaced]}
+            "not_in_patch": [{**proposal_dict(p), "not_in_patch_because": why} for p, why in left_out]}
     path = run / "discovered.yaml"
     write_text_atomic(path, redact(yaml.dump(data, Dumper=_NoAliases, sort_keys=False, width=10_000, allow_unicode=True)))
     return path
 
 
-def review_items(proposals: list[Proposal], unplaced: list[Proposal]) -> list[str]:
-    items = [f"{p.section} {p.entry.get('id') or p.entry.get('label') or p.entry.get('port')}: decide "
-             f"{', '.join(p.review)} (observed value written)" for p in proposals if p.review]
-    items += [f"{p.section} {p.entry.get('label') or p.entry.get('port') or p.entry.get('id')} on "
-              f"{p.entry.get('host') or (p.evidence[0].where if p.evidence else '?')}: not in the patch "
-              f"({'no documented unit names its port' if p.section == 'listen' else 'needs fields discovery cannot see'})"
-              for p in unplaced]
+def _named(p: Proposal) -> str:
+    e = p.entry
+    what = e.get("id") or e.get("label") or e.get("name") or (f"{e.get('address')}:{e.get('port')}" if "port" in e else "?")
+    where = f" of {p.parent}" if p.parent else ""
+    host = e.get("host") or (p.evidence[0].where if p.evidence else "")
+    return f"{p.section} {what}{where}" + (f" on {host}" if host and host != what else "")
+
+
+def review_items(proposals: list[Proposal], left_out: list[tuple[Proposal, str]]) -> list[str]:
+    """What the owner decides: each judgement a proposal carries (its observed value written), and each proposal
+    that is not in the patch (with why)."""
+    items = [f"{_named(p)}: decide {', '.join(p.review)} (the observed value is written)" for p in proposals
+             if p.review]
+    items += [f"{_named(p)}: not in the patch ({why})" for p, why in left_out]
     return items
 
 
-def summary(result: Result, proposals: list[Proposal], unplaced: list[Proposal], ignores, bench: dict,
+def summary(result: Result, proposals: list[Proposal], left_out: list[tuple[Proposal, str]], ignores, bench: dict,
             patch: str, from_repo: dict | None) -> dict:
     return {
         "counts": {c: result.count(c) for c in CLASSES},
-        "proposed": len(proposals), "in_patch": len(proposals) - len(unplaced), "patch_lines": patch.count("\n+") ,
-        "review": review_items(proposals, unplaced),
+        "proposed": len(proposals), "not_in_patch": len(left_out), "patch_lines_added": patch.count("\n+") - 1 if patch else 0,
+        "review": review_items(proposals, left_out),
         "rows": [asdict(r) for r in result.rows],
         "ignored": [{"host": h, "item": n, "why": w} for h, n, w in result.ignored],
         "expired_ignores": [{"item": k, "match": e.match, "expired": str(e.expires), "reason": e.reason}

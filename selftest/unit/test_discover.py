@@ -21,7 +21,7 @@ from conformance.discover.classify import DOCUMENTED_ABSENT, classify
 from conformance.discover.ignore import DEFAULT_IGNORES, Ignores, IgnoreFile
 from conformance.discover.observe import LinuxReader, Observation, names_port, parse_show_blocks, unit_attrs
 from conformance.discover.proposal import Proposal
-from conformance.discover.write import NoPlace, _place, insertions, unified_patch
+from conformance.discover.write import NoPlace, _place, insertions, loadable_insertions, unified_patch
 from conformance.inventory import load_inventory
 from conformance.redaction import Redactor
 from conformance.replay import ReplayBackend
@@ -246,12 +246,12 @@ def _proposal(section: str, entry: dict, parent: str | None = None) -> Proposal:
 
 def test_the_patch_inserts_into_a_documented_services_list_and_never_rewrites(tmp_path):
     text = (ROOT / "inventory.yaml").read_text()
-    new, unplaced = insertions(text, [
+    new, unplaced, _ = insertions(text, [
         _proposal("listen", {"address": "127.0.0.1", "port": 4001, "source": "observed"}, parent="litellm-orch"),
         _proposal("paths", {"name": "extra", "path": "/etc/extra", "type": "file", "source": "observed"},
                   parent="ollama"),
         _proposal("launchd", {"label": "x"})])
-    assert [p.section for p in unplaced] == ["launchd"]
+    assert [p.section for p, _ in unplaced] == ["launchd"]
     assert _inserted_only(text, new)
     patch = unified_patch(text, new, "inventory.yaml")
     assert not [l for l in patch.splitlines() if l.startswith("-") and not l.startswith("---")]
@@ -260,6 +260,16 @@ def test_the_patch_inserts_into_a_documented_services_list_and_never_rewrites(tm
     assert litellm["listen"][-1] == {"address": "127.0.0.1", "port": 4001, "source": "observed"}
     assert next(s for s in inventory["services"] if s["id"] == "ollama")["paths"][-1]["name"] == "extra"
     assert unified_patch(text, text, "inventory.yaml") == ""
+
+
+def test_an_entry_the_whole_inventory_refuses_is_left_out_with_the_loaders_words():
+    text = (ROOT / "inventory.yaml").read_text()
+    twice = _proposal("services", {"id": "second-gateway", "host": "mini", "source": "observed", "purpose": "x",
+                                   "listen": [{"address": "0.0.0.0", "port": 4000, "source": "observed"}]})
+    fine = _proposal("listen", {"address": "127.0.0.1", "port": 4001, "source": "observed"}, parent="litellm-orch")
+    new, left_out = loadable_insertions(text, [twice, fine], load_inventory(ROOT / "inventory.yaml"))
+    assert [(p.entry.get("id"), "claimed twice" in why) for p, why in left_out] == [("second-gateway", True)]
+    assert "port: 4001" in new and "second-gateway" not in new
 
 
 def test_a_service_written_inline_is_listed_for_review_not_patched():
