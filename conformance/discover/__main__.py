@@ -165,13 +165,15 @@ def _observe(session: SuiteSession, host: str, redactor: Redactor, gap: float | 
                     secret_files=SecretFiles(secret_paths(inventory, host)))
     session.runners[host] = runner
     os_name = inventory.host(host).os
+    litellm = inventory.litellm
+    router = (litellm.config, litellm.env_file) if litellm and inventory.service(litellm.service).host == host else None
     return _read(host, runner, os_name, _users(inventory, host, runner.user, host == session.local_host), redactor,
-                 secret_env_keys(inventory, host), gap)
+                 secret_env_keys(inventory, host), gap, router)
 
 
-def _read(host, runner, os_name, users, redactor, secret_keys, gap) -> Observation:
+def _read(host, runner, os_name, users, redactor, secret_keys, gap, router=None) -> Observation:
     obs = Observation(host, user=runner.user)
-    reader = (LinuxReader(host, runner, users, redactor, secret_keys) if os_name == "linux"
+    reader = (LinuxReader(host, runner, users, redactor, secret_keys, router) if os_name == "linux"
               else DarwinReader(host, runner, users, redactor))
     if gap is not None:
         reader.gap = gap

@@ -143,8 +143,75 @@ def classify(inventory: Inventory, site: SiteAddresses, observations: dict[str, 
                                                         if c.id == f"{service.id}::listen:{listener.port}")))
         for what, why in obs.cannot.items():
             result.rows.append(Classified(CANNOT_OBSERVE, host, what, why))
+        litellm = inventory.litellm
+        if documented and litellm and inventory.service(litellm.service).host == host:
+            _routes(inventory, site, host, obs, checks, ignores, result)
         _propose(inventory, host, obs, units, ports, ignores, result)
     return result
+
+
+def _routes(inventory: Inventory, site: SiteAddresses, host: str, obs: Observation, checks: list, ignores: Ignores,
+            result: Result) -> None:
+    """LiteLLM's routes in router.yaml against the inventory's: seen, absent (the route's checks), or proposed with
+    its api_base in the inventory's `{host}` form and the backend whose listener or launchd ports serve it."""
+    litellm = inventory.litellm
+    documented = {r.name for r in litellm.routes}
+    seen = {i.key[0]: i for i in obs.items if i.kind == "route"}
+    for name in sorted(documented):
+        if "litellm routes" in obs.cannot:
+            result.rows.append(Classified(CANNOT_OBSERVE, host, f"route:{name}", obs.cannot["litellm routes"]))
+        elif name in seen:
+            result.rows.append(Classified(DOCUMENTED_SEEN, host, f"route:{name}"))
+        else:
+            result.rows.append(Classified(DOCUMENTED_ABSENT, host, f"route:{name}", "not in router.yaml",
+                                          tuple(c.id for c in checks if c.id.startswith(f"{litellm.service}::route:{name}:"))))
+    for name, item in seen.items():
+        if name in documented:
+            continue
+        why = ignores.why(host, f"route:{name}")
+        if why:
+            result.ignored.append((host, f"route:{name}", why))
+            continue
+        entry = {"name": name, "api_base": _templated(inventory, site, item.attrs.get("api_base") or ""),
+                 **_backend_of(inventory, site, host, item.attrs.get("api_base") or ""), "expected": "up",
+                 "source": "observed"}
+        result.rows.append(Classified(UNDOCUMENTED, host, f"route:{name}", f"api_base {entry['api_base']}"))
+        result.proposals.append(Proposal("litellm.routes", entry, "observed", f"listed by router.yaml on {host} in both "
+                                         "reads", _evidence(item), review=("expected",)))
+
+
+def _split_url(url: str) -> tuple[str, int | None]:
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        return parts.hostname or "", parts.port
+    except ValueError:
+        return "", None
+
+
+def _templated(inventory: Inventory, site: SiteAddresses, url: str) -> str:
+    """`http://10.213.0.3:8100/v1` -> `http://{studio}:8100/v1` (the inventory writes addresses by host id)."""
+    address, _ = _split_url(url)
+    for h in inventory.hosts:
+        if address and address in (site.address(h.id), h.address):
+            return url.replace(f"//{address}", f"//{{{h.id}}}", 1)
+    return url
+
+
+def _backend_of(inventory: Inventory, site: SiteAddresses, litellm_host: str, url: str) -> dict:
+    """The documented service that serves the url's port on its host, and the api kind its other routes name."""
+    address, port = _split_url(url)
+    host = litellm_host if address in ("localhost", "127.0.0.1", "::1") else next(
+        (h.id for h in inventory.hosts if address in (site.address(h.id), h.address)), None)
+    if host is None or port is None:
+        return {}
+    backend = next((s.id for s in inventory.services_on(host) if any(l.port == port for l in s.listen)), None)
+    backend = backend or next((j.service for j in inventory.launchd if j.host == host
+                               and j.ports[0] <= port <= j.ports[1]), None)
+    if backend is None:
+        return {}
+    apis = [r.api for r in inventory.litellm.routes if r.backend == backend and r.api]
+    return {"backend": backend, **({"api": apis[0]} if apis else {})}
 
 
 def host_kind_reads_units(obs: Observation) -> bool:

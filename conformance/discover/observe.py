@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 
 from ..facts.envfile import parse_env_assignments
 from ..facts.listeners import Netstat, Ss
+from ..facts.litellm import RouterConfigError, resolve_router
+from ..facts.litellm import secret_values as yaml_secret_values
 from ..facts.systemd import UnitProperties, parse_environment_file, parse_exec, parse_timespan
 from ..redaction import Redactor, is_secret_name
 from ..runner import BatchFailed, Output, Runner
@@ -162,9 +164,11 @@ class LinuxReader:
     gap = READ_GAP  # a replay sets 0: its answers were read apart on the night
 
     def __init__(self, host: str, runner: Runner, users: list[str], redactor: Redactor,
-                 secret_keys: frozenset[str] = frozenset()) -> None:
+                 secret_keys: frozenset[str] = frozenset(), router: tuple[str, str | None] | None = None) -> None:
         self.host, self.runner, self.users, self.redactor = host, runner, users, redactor
         self.secret_keys = secret_keys
+        self.router = router  # LiteLLM's router.yaml on this host, and the env file its os.environ/ names come from
+        self.env_values: dict[str, str] = {}  # non-secret values of the env files read (to resolve router.yaml)
         self.scopes: list[tuple[str, str | None]] = [("system", None)] + [("user", u) for u in users]
 
     def listing(self, obs: Observation) -> list[tuple[tuple, list[str]]]:
@@ -178,6 +182,8 @@ class LinuxReader:
             asks.append((("files", scope, user), unit_files_command(scope, user, self.runner.user)))
         asks.append((("listeners",), list(Ss.command)))
         asks.append((("range",), ["head", "-c", "64", "--", PORT_RANGE_FILE]))
+        if self.router:
+            asks.append((("router",), ["head", "-c", str(ENV_READ_BYTES), "--", self.router[0]]))
         return asks
 
     def read(self, obs: Observation) -> None:
@@ -192,7 +198,7 @@ class LinuxReader:
         for (scope, user), units in self._not_loaded(first, seen1).items():
             second_asks.append((("show-named", scope, user), show_command(scope, user, self.runner.user, units)))
         env_files = sorted({f for (_, _, _), (props, _) in seen1.items() for f in props.environment_files
-                            if f.startswith("/")})
+                            if f.startswith("/")} | ({self.router[1]} if self.router and self.router[1] else set()))
         for path in env_files:
             second_asks.append((("env", path), ["head", "-c", str(ENV_READ_BYTES), "--", path]))
         time.sleep(max(0.0, self.gap - (time.monotonic() - started)))
@@ -212,6 +218,36 @@ class LinuxReader:
             obs.items.append(Item("unit", self.host, key, attrs, command, at))
         low, high = parse_port_range(first[("range",)].stdout) or LINUX_EPHEMERAL
         _listeners(obs, self.host, first[("listeners",)], second[("listeners",)], Ss(), (low, high), at)
+        if self.router:
+            self._routes(obs, first[("router",)], second[("router",)], at)
+
+    def _routes(self, obs: Observation, first: Output, second: Output, at: str) -> None:
+        """LiteLLM's routes: the model names router.yaml lists in both reads, each with its api_base and model as
+        the proxy resolves them (os.environ/NAME from the env file; a secret-named variable is never resolved)."""
+        texts = []
+        for out in (first, second):
+            found = yaml_secret_values(out.stdout) if out.exit_status == 0 else []
+            for value, _ in found:
+                self.redactor.learn(value)
+            if self.redactor.enabled:
+                out.record.mask(span for _, span in found)
+            texts.append(out.stdout if out.exit_status == 0 else None)
+        if texts[1] is None:
+            obs.cannot["litellm routes"] = f"`{second.command}` failed (exit {second.exit_status})"
+            return
+        try:
+            before = resolve_router(texts[0] or "", {})
+            now = resolve_router(texts[1], self.env_values)
+        except RouterConfigError as e:
+            obs.cannot["litellm routes"] = str(e)
+            return
+        for name, deployments in now.deployments.items():
+            if name not in before.deployments:
+                continue
+            params = deployments[0]
+            attrs = {k: (v.value if v.variable is None or not is_secret_name(v.variable) else None)
+                     for k, v in params.items() if k in ("api_base", "model")}
+            obs.items.append(Item("route", self.host, (name,), attrs, second.command, at))
 
     def _units(self, answers: dict, obs: Observation, record: bool) -> dict[tuple, tuple[UnitProperties, bool]]:
         units: dict[tuple, tuple[UnitProperties, bool]] = {}
@@ -256,6 +292,8 @@ class LinuxReader:
         for k, (v, span) in found.items():
             if k in self.secret_keys or is_secret_name(k):
                 self.redactor.learn(v)
+            else:
+                self.env_values[k] = v
         if self.redactor.enabled:
             out.record.mask(secret)
         return sorted(found)

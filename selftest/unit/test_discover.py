@@ -81,7 +81,7 @@ def test_the_founding_twin_proposes_its_fourth_host_and_the_patch_applies_and_lo
     assert service["listen"] == [{"address": "0.0.0.0", "port": 8080, "source": "observed"}]  # its command names 8080
     assert all(e["what"] and e["at"] and e["where"] for p in found for e in p["evidence"])
     data = json.loads((run / "discovery.json").read_text())
-    assert data["counts"] == {"documented and seen": 11, "documented but absent": 0, "seen but undocumented": 2,
+    assert data["counts"] == {"documented and seen": 17, "documented but absent": 0, "seen but undocumented": 2,
                               "cannot observe": 0}
     assert len(data["review"]) == 2 and "2" in (run / "discovery.html").read_text().split("Needs review (")[1][:2]
     text = (ROOT / "inventory.yaml").read_text()
@@ -309,3 +309,34 @@ def test_every_command_discovery_sent_is_an_exact_allowlisted_shape():
                  ["systemctl", "-H", "x", "list-unit-files", "--no-pager", "--no-legend", "--type=service"]):
         with pytest.raises(ReadOnlyViolation):
             check_read_only(near)
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="git apply is the patch's judge")
+def test_a_route_router_yaml_lists_and_the_inventory_does_not_is_proposed_with_its_backend(tmp_path):
+    text = (ROOT / "inventory.yaml").read_text()
+    line = next(i for i, l in enumerate(text.splitlines(keepends=True)) if "{name: jerry-weak," in l)
+    lines = text.splitlines(keepends=True)
+    without = tmp_path / "inventory-without-jerry-weak.yaml"
+    without.write_text("".join(lines[:line] + lines[line + 2:]))  # the route's entry is two lines
+    status, run = _discover(tmp_path, "--inventory", str(without), "--ignore",
+                            str(_ignore_file(tmp_path, date.today() + timedelta(days=30))))
+    assert status == 1
+    route = next(p for p in yaml.safe_load((run / "discovered.yaml").read_text())["proposed"]
+                 if p["section"] == "litellm.routes")
+    # the twin's env.local names the studio by its twin address: written back in the inventory's {studio} form
+    assert route["entry"] == {"name": "jerry-weak", "api_base": "http://{studio}:8103/v1", "backend": "mlx-servers",
+                              "api": "mlx-openai-server", "expected": "up", "source": "observed"}
+    assert route["review"] == ["expected"]  # documented `optional`; up now: the owner decides
+    patched = load_inventory(_applies(tmp_path, without.read_text(), (run / "inventory.patch").read_text()))
+    assert "jerry-weak" in {r.name for r in patched.litellm.routes}
+
+
+def test_a_documented_route_router_yaml_does_not_list_is_absent_with_its_checks():
+    from conformance.discover.observe import Item
+    inventory = load_inventory(ROOT / "inventory.yaml")
+    obs = Observation("mini", "christopherbailey", items=[Item("route", "mini", (r.name,), {}, "head", "t")
+                                                          for r in inventory.litellm.routes if r.name != "jerry-weak"])
+    rows = classify(inventory, SiteAddresses(inventory), {"mini": obs}, Ignores()).rows
+    absent = {r.name: r.checks for r in rows if r.cls == DOCUMENTED_ABSENT and r.name.startswith("route:")}
+    assert set(absent) == {"route:jerry-weak"}
+    assert "litellm-orch::route:jerry-weak:api-base" in absent["route:jerry-weak"]
