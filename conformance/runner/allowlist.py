@@ -141,7 +141,7 @@ WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
     "id": "id: only -un, -Gn, -nu, or [-g|-ng|-G|-nG] <user> (a user name, never an option)",
     "uname": "uname: only -s, -r, -m or -a",
     "sw_vers": "sw_vers takes no arguments",
-    "systemctl": "systemctl: only show (of named units, or of every loaded `'*.service'`), is-active, is-enabled, is-failed, cat, list-units --failed, list-unit-files and "
+    "systemctl": "systemctl: only show, is-active, is-enabled, is-failed, cat, list-units --failed, list-unit-files and "
                  "is-system-running in their listed shapes (never start, stop, restart, reload, enable, disable, kill, "
                  "edit, set-property or daemon-reload), on this host (no -H/--host; -M only as <user>@ after --user)",
     "loginctl": "loginctl: only show-user <user> [-p Prop]..., on this host (no -H, no -M)",
