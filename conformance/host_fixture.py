@@ -21,23 +21,26 @@ from pathlib import Path
 
 import pytest
 
-from .plugin import RUN, _marker_of
+from .plugin import RUN, marker_of
+from .plugin.collection import folder_host
 from .testinfra_host import GuardedHost, attributed_to, make_host
 
 HOSTS = pytest.StashKey[dict[str, GuardedHost]]()
 
 
 def host_for_folder(session, marker: str | None) -> str:
-    """tests/local/ -> the session's local host; tests/<marker>/ -> the inventory host with that marker (or id)."""
-    if marker == "local":
-        return session.local_host
-    hosts = [h for h in session.inventory.hosts if marker in (h.checks_marker, h.id)]
-    if not hosts:
+    """tests/local/ -> the session's local host; tests/<marker>/ -> the inventory host with that marker (or id), the
+    host whose checks the folder holds (plugin/collection.py's folder_host); LookupError for any other folder."""
+    host = folder_host(session, marker)
+    local = session.inventory.host(session.local_host)
+    if host is None and marker in (local.id, local.checks_marker):
+        raise LookupError(f"tests/{marker}/: {local.id} is the run's own host (--local-host), whose folder is tests/local/")
+    if host is None:
         known = ", ".join(["local"] + [h.checks_marker for h in session.inventory.hosts if h.id != session.local_host])
         where = f"tests/{marker}/" if marker else "a test outside a host's folder"
         raise LookupError(f"{where}: no inventory host has the marker {marker!r}; the `host` fixture picks the host "
                           f"by the test's folder: tests/<marker>/ with a marker of {known}")
-    return hosts[0].id
+    return host
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,7 @@ def host(request: pytest.FixtureRequest) -> GuardedHost:
         pytest.fail("the `host` fixture checks a lab host: it runs in a conformance run (pytest tests/...), "
                     "where the inventory says which host a test's folder is", pytrace=False)
     try:
-        host_id = host_for_folder(run.session, _marker_of(Path(request.path), Path(request.config.rootpath) / "tests"))
+        host_id = host_for_folder(run.session, marker_of(Path(request.path), Path(request.config.rootpath) / "tests"))
     except LookupError as e:
         pytest.fail(str(e), pytrace=False)
     hosts = request.config.stash.setdefault(HOSTS, {})
@@ -77,7 +80,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).get("host")
         if defs and _is_ours(defs[-1].func):
             try:  # its host's facts then answer testinfra's platform probes too, in their own round trip
-                run.session.owner_test_hosts.add(host_for_folder(run.session, _marker_of(Path(item.path), tests)))
+                run.session.owner_test_hosts.add(host_for_folder(run.session, marker_of(Path(item.path), tests)))
             except LookupError:
                 pass  # the fixture says so when the test runs
         if defs and not _is_ours(defs[-1].func):

@@ -12,7 +12,7 @@ import shlex
 import subprocess
 import time
 
-from . import boot, hosts, paths, ssh, status as _status, teardown, topology as topo
+from . import boot, edition as editions, hosts, paths, ssh, status as _status, teardown, topology as topo
 from .proc import LabError
 from .state import read_state, require_up
 from .wait import http_status, until
@@ -22,8 +22,20 @@ down = teardown.down
 status = _status.status
 
 SUITE_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -p no:cacheprovider "
-                 "--site lab/site-twin.yaml --baseline lab/baseline-twin.yaml {args}")
+                 "{edition_args} {args}")
 DEFAULT_SUITE_ARGS = ["-m", "local or studio or dietpi or contract"]  # every host and the contract, from inside mini
+
+
+def default_suite_args() -> list[str]:
+    """Every host of the edition that is up, and the contract."""
+    return ["-m", editions.suite().markers]
+
+
+def edition_args() -> list[str]:
+    """The inventory, site and baseline of the edition that is up."""
+    s = editions.suite()
+    return (["--inventory", s.inventory] if s.inventory else []) + ["--site", s.site] + (
+        ["--baseline", s.baseline] if s.baseline else [])  # the founding command's text as before editions
 
 
 def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root", input: str | None = None,
@@ -38,8 +50,10 @@ def exec_in(host: str, argv: list[str], check: bool = False, user: str = "root",
 
 
 def suite_command(pytest_args: list[str] | None = None, env: dict[str, str] | None = None) -> str:
-    args = list(pytest_args) if pytest_args else DEFAULT_SUITE_ARGS
-    command = SUITE_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args))
+    args = list(pytest_args) if pytest_args else default_suite_args()
+    command = SUITE_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, edition_args=shlex.join(edition_args()),
+                                   args=shlex.join(args))
+    env = {**editions.load_secrets(), **(env or {})}  # the edition's twin-made keys (LiteLLM's master key, llmster's)
     if env:  # twin canaries only (e.g. a documented master key): a real run takes them from its own environment
         command = "export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " && " + command
     return command
@@ -66,6 +80,8 @@ def run_suite(pytest_args: list[str] | None = None, as_root: bool = False, env: 
     return subprocess.call(ssh.argv("mini", suite_command(pytest_args, env), user=user), stdin=subprocess.DEVNULL)
 
 
+# the founding inventory at the twin's addresses, whichever edition is up (discovery shows what the edition adds);
+# `-- --inventory examples/inventory-2026-05.yaml --site examples/site-twin-2026-05.yaml` compares with another
 DISCOVER_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m conformance.discover "
                     "--site lab/site-twin.yaml {args}")
 

@@ -25,6 +25,8 @@ import sys
 import time
 from statistics import median
 
+from conformance.report import load_run
+
 from . import api, idiom, paths, ssh, topology as topo
 
 SCRATCH = "/tmp/llmlab-bench"  # in mini's own /tmp: the idiomatic tests, the suite's run directories, the bytecode
@@ -72,10 +74,9 @@ def _timed(cases: list[dict], repeat: int) -> dict:
 
 def _suite_round_trips(host: str) -> str:
     results = api.exec_in("mini", ["cat", f"{SCRATCH}/reports/latest/results.json"], user=topo.OWNER, check=True).stdout
-    from conformance.report.model import HostStats
+    from conformance.report.model import host_stats
     from conformance.report.summary import round_trips_said
-    stats = json.loads(results)["hosts"][host]
-    return round_trips_said(host, HostStats(stats["round_trips"], stats["commands"], stats.get("tests_round_trips")))
+    return round_trips_said(host, host_stats(json.loads(results)["hosts"])[host])
 
 
 def _studio_sessions(case: dict) -> int:
@@ -191,22 +192,22 @@ def contract(runs: int = 3) -> None:
             started = time.monotonic()
             status = api.run_suite(["-m", "contract", "-q"])
             walls.append(time.monotonic() - started)
-            results = json.loads((paths.ROOT / "reports" / "latest" / "results.json").read_text())
+            results = load_run(paths.ROOT / "reports" / "latest", evidence=False, commands=False)
             if status != 0:
-                print(f"  (a contract run exited {status}: see {(paths.ROOT / 'reports' / 'latest').resolve()})")
-            summaries.append(results["contract"])
+                print(f"  (a contract run exited {status}: see {results.path})")
+            summaries.append(results.contract)
     finally:
         api.exec_in("studio", ["rm", "-f", "/var/lib/mlx-twin/delay"])
     print(f"contract (-m contract inside mini; MLX servers answer after {MLX_DELAY:g} s; median of {runs} runs):")
-    contract_s = median(s["wall_seconds"] for s in summaries)
-    slowest = median(max(r["route_seconds"] for r in s["routes"]) for s in summaries)
+    contract_s = median(s.wall_seconds for s in summaries)
+    slowest = median(max(r.route_seconds for r in s.routes) for s in summaries)
     print(f"  the contract's requests, all routes:  {contract_s:6.2f} s  (pytest with ssh login: {median(walls):.2f} s)")
     print(f"  its slowest route's own requests:     {slowest:6.2f} s  -> {contract_s / slowest:.2f}x (target: at most 1.5x)")
     print("  per route, p50 of a chat's total latency (non-streamed), direct -> through LiteLLM (overhead):")
-    for name in [r["route"] for r in summaries[0]["routes"]]:
-        rows = [next(r for r in s["routes"] if r["route"] == name) for s in summaries]
-        direct = [r["direct"]["chat_seconds"] for r in rows if r["direct"]["chat_seconds"] is not None]
-        proxy = [r["proxy"]["chat_seconds"] for r in rows if r["proxy"]["chat_seconds"] is not None]
+    for name in [r.route for r in summaries[0].routes]:
+        rows = [s.route(name) for s in summaries]
+        direct = [r.direct.chat_seconds for r in rows if r.direct.chat_seconds is not None]
+        proxy = [r.proxy.chat_seconds for r in rows if r.proxy.chat_seconds is not None]
         if direct and proxy:
             print(f"    {name:16} {median(direct) * 1000:7.1f} ms -> {median(proxy) * 1000:7.1f} ms "
                   f"({(median(proxy) - median(direct)) * 1000:+.1f} ms)")
@@ -214,7 +215,11 @@ def contract(runs: int = 3) -> None:
             print(f"    {name:16} not measured (a failed route)")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scale"]:  # N copies of the small host: does a run stay flat? (lab/scale.py)
+        from . import scale
+        return scale.main(argv[1:])
     if api.status().get("up") is False:
         api.up()
     whole_process()

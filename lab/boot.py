@@ -3,7 +3,7 @@ import os
 import shutil
 import time
 
-from . import cgroups, hosts, network, nspawn, paths, rootfs, ssh, topology as topo
+from . import cgroups, edition as editions, hosts, network, nspawn, paths, rootfs, ssh, topology as topo
 from .hosts import Context, base
 from .proc import LabError, log
 from .state import read_state, write_state
@@ -21,8 +21,11 @@ def _elapsed(t0: float) -> float:
     return round(time.monotonic() - t0, 2)
 
 
-def up(keep_on_failure: bool = False) -> dict:
-    """Clean up leftovers, provision and boot every host, wait until ready. Returns timings (seconds)."""
+def up(keep_on_failure: bool = False, specs: list[topo.HostSpec] | None = None,
+       edition: str = editions.DEFAULT) -> dict:
+    """Clean up leftovers, provision and boot every host of the edition (or only `specs`, e.g.
+    topology.copies(16)), wait until ready. Returns timings (seconds)."""
+    topo.hosts_of(edition)  # an unknown edition fails before anything is touched
     _preflight()
     t0 = time.monotonic()
     timings = {}
@@ -33,8 +36,9 @@ def up(keep_on_failure: bool = False) -> dict:
     if cleaned["leftovers"] or cleaned["errors"]:
         raise LabError(f"could not clean up an earlier run: {cleaned['leftovers'] + cleaned['errors']}")
     timings["cleanup"] = _elapsed(t0)
+    editions.remember(edition)  # before provisioning: layouts and `down` read it
     try:
-        _boot_all(t0, timings)
+        _boot_all(t0, timings, specs or topo.bootable(edition))
     except BaseException:
         if not keep_on_failure:
             log("boot failed: taking the twin down (use --keep-on-failure to inspect it)")
@@ -51,12 +55,11 @@ def _preflight() -> None:
         raise LabError(f"missing commands: {', '.join(missing)}")
 
 
-def _boot_all(t0: float, timings: dict) -> None:
+def _boot_all(t0: float, timings: dict, specs: list[topo.HostSpec]) -> None:
     lab = paths.lab_dir()
     lab.mkdir(parents=True, exist_ok=True)
     os.chmod(lab, 0o700)  # private keys live here
     ssh.ensure_client_keys()
-    specs = topo.bootable()
 
     # 1. roots and host keys of every host first: each host's known_hosts lists all of them
     roots, host_keys = {}, {}
@@ -85,7 +88,8 @@ def _boot_all(t0: float, timings: dict) -> None:
         cg = [] if nspawn.systemd_is_pid1() else cgroups.create(spec.name)
         console = paths.host_dir(spec.name) / "console.log"
         pid = nspawn.launch(spec, roots[spec.name], netns, console, cgroups.enter(cg) if cg else None,
-                            tmpfs=hosts.option(spec, "TMPFS"), bind_checkout=hosts.option(spec, "BIND_CHECKOUT"))
+                            tmpfs=hosts.option(spec, "TMPFS"), bind_checkout=hosts.option(spec, "BIND_CHECKOUT"),
+                            pid1_env=hosts.option(spec, "PID1_ENV"))
         launched[spec.name] = time.monotonic()
         write_state(spec.name, {
             "name": spec.name, "address": spec.address, "nspawn_pid": pid, "root": str(roots[spec.name]),

@@ -8,7 +8,7 @@ from .proc import LabError
 from .state import require_up
 
 USAGE = """\
-python -m lab up [--keep-on-failure]   boot the twin (cleans up leftovers first), wait until ready
+python -m lab up [--edition founding|2026-05] [--keep-on-failure]   boot the twin (cleans up leftovers first), wait until ready
 python -m lab down                     remove everything of the twin, report leftovers
 python -m lab status [--json]          what is up (exit 0 up, 3 not up)
 python -m lab exec HOST [--user U] -- CMD...   run CMD on a twin host (root by default)
@@ -30,12 +30,12 @@ def _split(argv: list[str]) -> tuple[list[str], list[str]]:
 def cmd_up(args) -> int:
     from . import api
     try:
-        t = api.up(keep_on_failure=args.keep_on_failure)
+        t = api.up(keep_on_failure=args.keep_on_failure, edition=args.edition)
     except LabError as e:
         print(f"lab up FAILED: {e}", file=sys.stderr)
         return 1
-    print(f"twin up: {t['twin_up']:.2f}s (all hosts running, user managers active)")
-    mini = topo.HOSTS["mini"].address
+    print(f"twin up ({args.edition} edition): {t['twin_up']:.2f}s (all hosts running, user managers active)")
+    mini = topo.host("mini").address
     print(f"LiteLLM ready: {t['mini:litellm-orch.service']:.2f}s (GET {mini}:4000/health/readiness = 200)")
     print("timings (s since start): " + ", ".join(f"{k}={v}" for k, v in t.items()))
     return 0
@@ -65,14 +65,14 @@ def cmd_status(args) -> int:
             users = " ".join(f"user@{u}={v}" for u, v in h.get("user_managers", {}).items())
             print(f"{name}: up {h['address']} (stands for {h['stands_for']}) nspawn={h['nspawn_pid']} "
                   f"init={h['init_pid']} system={h['system']}{' ' + users if users else ''} http: {svc}")
-        print("twin is " + ("UP" if s["up"] else "NOT up"))
+        print("twin is " + (f"UP ({s['edition']} edition)" if s["up"] else "NOT up"))
     return 0 if s["up"] else 3
 
 
 def cmd_fault(args) -> int:
     from . import api, faults
     if args.action == "list":
-        for f in faults.CATALOG + faults.CONTRACT_CATALOG + faults.FOURTH_HOST_CATALOG:
+        for f in faults.edition_catalog():
             print(f"{f.id:32} {f.description}\n{'':32} must fail: {', '.join(sorted(f.expect)) or 'nothing'}"
                   + (f"\n{'':32} not applicable: {', '.join(sorted(f.not_applicable))}" if f.not_applicable else "")
                   + (f"\n{'':32} cannot verify: {', '.join(sorted(f.cannot_verify))}" if f.cannot_verify else ""))
@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     opts, rest = _split(argv)
     p = argparse.ArgumentParser(prog="python -m lab", usage=USAGE)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("up").add_argument("--keep-on-failure", action="store_true")
+    u = sub.add_parser("up")
+    u.add_argument("--keep-on-failure", action="store_true")
+    u.add_argument("--edition", default="founding", choices=sorted(topo.EDITIONS),
+                   help="which documented lab to boot (default founding; 2026-05: bebopbabailey/homelab-llm@1b54b73)")
     sub.add_parser("down")
     sub.add_parser("status").add_argument("--json", action="store_true")
     e = sub.add_parser("exec")
@@ -102,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("cmd", nargs="*")
     sub.add_parser("suite").add_argument("--as-root", action="store_true")
     sub.add_parser("discover").add_argument("--as-root", action="store_true")
-    sub.add_parser("demo")
+    sub.add_parser("demo").add_argument("--edition", choices=sorted(topo.EDITIONS),
+                                         help="default: the edition that is up, else founding")
     f = sub.add_parser("fault")
     f.add_argument("action", choices=["list", "plant", "revert"])
     f.add_argument("ids", nargs="*")
@@ -124,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_fault(args)
         if args.command == "demo":
             from .demo import demo
-            return demo()
+            return demo(args.edition)
         return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
     except (LabError, KeyError) as e:
         print(f"lab {args.command}: {e.args[0] if e.args else e}", file=sys.stderr)

@@ -570,7 +570,7 @@ def user_starts_after_revert(faults: list[Fault]) -> list[str]:
 
 
 def by_id(ids: list[str]) -> list[Fault]:
-    known = {f.id: f for f in CATALOG + CONTRACT_CATALOG + FOURTH_HOST_CATALOG}
+    known = {f.id: f for f in edition_catalog()}
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise KeyError(f"unknown fault(s): {', '.join(unknown)} (see `python -m lab fault list`)")
@@ -616,3 +616,113 @@ def _apply(api, host: str | None, faults: list[Fault], script: str, units: list[
         raise RuntimeError(f"{host}: {result.stderr.strip() or 'script failed'}")
     if units or user_units:
         api.restart_units(host, system_units=units, user_units=user_units)
+
+
+# --- the 2026-05 edition (lab/hosts/mini_2026_05.py, studio_2026_05.py; examples/inventory-2026-05.yaml) -------------
+# Shapes of drift the owner's own read-outs (docs/v2/inventory/*_BASELINE.md) and canon describe. Each is planted ALONE
+# on the 2026-05 edition; its expected set is what must newly fail against that edition's unplanted run (the edition
+# is not green yet for reasons of the suite, the inventory and the canon, listed in lab/README.md).
+ENV_2026_05 = f"{HOME}/homelab-llm/services/litellm-orch/config/env.local"
+DISABLED_DB = "/private/var/db/com.apple.xpc.launchd/disabled.plist"
+LANE_MODEL = "/Users/thestudio/models/mlx-qwen3-next-80b-mxfp4-a3b-instruct"
+LANE_8101 = "mlx-lanes::launchd:com.bebop.mlx-lane.8101"
+SHADOW = "com.bebop.mlx-shadow.8123"
+SHADOW_PLIST = f"/Library/LaunchDaemons/{SHADOW}.plist"
+LLMSTER_STATE = "/var/lib/llmster-twin/state.json"
+SERVE_STATE = "/var/lib/tailscale-twin/serve.json"
+SEARXNG_UNIT = "/etc/systemd/system/searxng.service"
+
+
+def _port_closed(port: int) -> str:
+    return (f"for i in $(seq 100); do ss -ltnH 'sport = :{port}' | grep -q . || break; sleep 0.1; done; "
+            f"! ss -ltnH 'sport = :{port}' | grep -q .")
+
+
+def _port_open(port: int, seconds: int) -> str:
+    return (f"for i in $(seq {seconds * 10}); do ss -ltnH 'sport = :{port}' | grep -q . && break; sleep 0.1; done; "
+            f"ss -ltnH 'sport = :{port}' | grep -q .")
+
+
+def _py(code: str) -> str:
+    """A python3 one-off on the host as root (studio's /usr/bin/python3 is Debian's; the owner's PATH hides it)."""
+    return f"/usr/bin/python3 -c {shlex.quote(code)}"
+
+
+def _json_edit(path: str, code: str) -> tuple[str, str]:
+    """Plant: keep the JSON file, then change it in place (`d` is its content). Revert: put it back."""
+    p = shlex.quote(path)
+    edit = _py(f"import json; f={path!r}; d=json.load(open(f)); {code}; json.dump(d, open(f, 'w'))")
+    return f"cp -a {p} {p}{BACKUP}-{{fault}} && {edit} && ! cmp -s {p} {p}{BACKUP}-{{fault}}", f"mv -f {p}{BACKUP}-{{fault}} {p}"
+
+
+def _disabled(label: str, value: bool | None) -> str:
+    """launchd's disabled database: label -> value (None: the entry removed)."""
+    change = f"d[{label!r}] = {value}" if value is not None else f"d.pop({label!r}, None)"
+    return _py(f"import plistlib; f={DISABLED_DB!r}; d=plistlib.load(open(f, 'rb')); {change}; "
+               f"plistlib.dump(d, open(f, 'wb'))")
+
+
+HUP_LAUNCHD = "systemctl reload launchd.service"
+LLMSTER_ROUTES = ("deep", "code-reasoning", "fast", "task-transcribe", "task-transcribe-vivid", "task-json",
+                  "task-youtube-summary")  # examples/inventory-2026-05.yaml: the routes on llmster's shared 8126
+ON_20B = ("fast", "task-transcribe", "task-json")  # env.example LLMSTER_FAST_MODEL: the 20B's routes
+
+CATALOG_2026_05: tuple[Fault, ...] = (
+    # --- studio: launchd ----------------------------------------------------------------------------------
+    fault("lane-disabled", "the active MLX lane 8101 disabled in launchd's database (still loaded until it reloads)",
+          (f"cp -a {DISABLED_DB} {DISABLED_DB}{BACKUP}-{{fault}} && " + _disabled("com.bebop.mlx-lane.8101", True),
+           f"mv -f {DISABLED_DB}{BACKUP}-{{fault}} {DISABLED_DB}"),
+          {f"{LANE_8101}:enabled"}, host="studio"),
+    fault("lane-crash-looping", "the lane's model path gone: vllm exits 1 at start and launchd respawns it (KeepAlive)",
+          (f"mv {LANE_MODEL} {LANE_MODEL}{BACKUP}-{{fault}} && "
+           "kill $(ss -ltnpH 'sport = :8101' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p') && " + _port_closed(8101),
+           f"mv {LANE_MODEL}{BACKUP}-{{fault}} {LANE_MODEL} && " + _port_open(8101, 45)),
+          {f"{LANE_8101}:running", f"{LANE_8101}:serves-port", "mlx-lanes::listen:8101"}, host="studio"),
+    fault("retired-label-loaded", f"a retired label ({SHADOW}) back in /Library/LaunchDaemons, enabled and loaded",
+          (f"cp -a {DISABLED_DB} {DISABLED_DB}{BACKUP}-{{fault}} && " + _disabled(SHADOW, None) + " && "
+           f"sed 's/mlx-lane\\.8101/mlx-shadow.8123/; s/<string>8101</<string>8123</' "
+           f"/Library/LaunchDaemons/com.bebop.mlx-lane.8101.plist > {SHADOW_PLIST} && {HUP_LAUNCHD} && " + _port_open(8123, 10),
+           f"rm -f {SHADOW_PLIST} && mv -f {DISABLED_DB}{BACKUP}-{{fault}} {DISABLED_DB} && {HUP_LAUNCHD} && "
+           + _port_closed(8123)),
+          {f"mlx-lanes::launchd:{SHADOW}:not-loaded"}, host="studio"),
+    # --- studio: llmster ----------------------------------------------------------------------------------
+    fault("llmster-key-missing", "llmster's API token requirement off: its server answers without the key",
+          _json_edit(LLMSTER_STATE, "d['auth']['required'] = False"),
+          {f"llmster::contract:{r}:direct" for r in LLMSTER_ROUTES}, host="studio"),
+    fault("llmster-model-unloaded", "llmster's 20B model unloaded while /lmstudio-greeting (its health) still answers 200",
+          _json_edit(LLMSTER_STATE, "d['loaded'] = [m for m in d['loaded'] "
+                                    "if m['identifier'] != 'llmster-gpt-oss-20b-mxfp4-gguf']"),
+          {f"llmster::contract:{r}:direct" for r in ON_20B}, host="studio"),
+    # --- mini ---------------------------------------------------------------------------------------------
+    fault("master-key-off", "LITELLM_MASTER_KEY gone from env.local: the proxy answers /v1 without a key",
+          edit(ENV_2026_05, "/^LITELLM_MASTER_KEY=/d"), {"litellm-orch::contract:master-key"},
+          restart=("litellm-orch.service",)),
+    fault("database-down", "PostgreSQL stopped (the owner's litellm database gone)",
+          command("systemctl stop postgresql.service postgresql@15-main.service"),
+          {"litellm-postgres::active", "litellm-postgres::listen:5432"},
+          start_after_revert=("postgresql@15-main.service", "postgresql.service")),
+    fault("tailscale-forward-changed", "the Serve mapping of svc:gateway proxies to another port",
+          _json_edit(SERVE_STATE, "h = d['Services']['svc:gateway']['Web']; k = next(iter(h)); "
+                                  "h[k]['Handlers']['/']['Proxy'] = 'http://127.0.0.1:4001'"),
+          {"tailscale-serve::mini:svc:gateway:443/"}),
+    fault("localhost-bound-to-all", "SearXNG (documented 127.0.0.1:8888) started with --host 0.0.0.0",
+          edit(SEARXNG_UNIT, "s/--host 127.0.0.1 --port 8888/--host 0.0.0.0 --port 8888/"),
+          {"searxng::listen:8888", "searxng::exec-start"}, reload=frozenset({"system"}), restart=("searxng.service",)),
+)
+# Checks a 2026-05 fault may make pass (they fail on the unplanted edition for a reason the drift removes), by fault:
+# router.yaml sends `api_key: dummy` to llmster, whose token the runtime lock requires (auth_required true), so every
+# llmster route fails through LiteLLM with 401 on the edition as documented; with llmster's key requirement off,
+# LiteLLM's requests are answered.
+MAY_PASS_2026_05 = {"llmster-key-missing": {f"llmster::contract:{r}:{a}" for r in LLMSTER_ROUTES
+                                            for a in ("chat", "stream", "backend", "deployment")}}
+# Faults the suite does not catch yet (the twin plants them; the twin proof expects them to fail until it does):
+GAPS_2026_05 = {"llmster-model-unloaded": (
+    "the suite's direct llmster check does not notice the 20B unloaded: LM Studio answers any request with its one "
+    "loaded model (lab/standins/llmster.py pick_instance), and the check passes on the 120B's answer")}
+EDITION_CATALOGS = {"founding": CATALOG + CONTRACT_CATALOG + FOURTH_HOST_CATALOG, "2026-05": CATALOG_2026_05}
+
+
+def edition_catalog(edition: str | None = None) -> tuple[Fault, ...]:
+    """The faults of an edition (default: the one that is up)."""
+    from .edition import current
+    return EDITION_CATALOGS[edition or current()]

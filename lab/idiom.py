@@ -120,8 +120,10 @@ def _idiom(check, inventory) -> tuple[str, tuple]:
     kind = check.kind
     if kind == "launchd":
         aspect = check.id.rsplit(":", 1)[-1]
-        if aspect in ("loaded", "running"):
+        if aspect in ("loaded", "running", "not-loaded", "not-running", "serves-port"):
             return "run", (f"launchctl print system/{kw['key'].name}",)
+        if aspect in ("enabled", "disabled"):
+            return "run", ("launchctl print-disabled system",)
         return ("owner" if aspect == "plist-owner" else "plist"), (kw["plist"],)
     if "key" in kw and kind == "unit-absent":
         return "absent", (kw["key"].name,)
@@ -134,7 +136,7 @@ def _idiom(check, inventory) -> tuple[str, tuple]:
     if kind == "env":
         return "content", (kw["env_file"].path,)
     if kind == "listen":
-        return "listen", (kw["listener"].address, kw["listener"].port)
+        return "listen", (kw["address"] if "address" in kw else kw["addresses"][0], kw["port"])
     if kind in ("litellm-config", "route"):
         return "read", (inventory.litellm.config, inventory.litellm.env_file)
     if kind == "script" and "path" in kw:
@@ -147,6 +149,8 @@ def _idiom(check, inventory) -> tuple[str, tuple]:
         return "hash", (kw["path"],)
     if kind == "host":
         return "darwin", ()
+    if kind == "tailscale-serve":
+        return "run", ("tailscale serve status --json",)
     if kind == "mlx-listen":
         return "run", ("netstat -an -p tcp",)
     if kind == "mlx-health":

@@ -10,14 +10,17 @@ def systemd_is_pid1() -> bool:
     return Path("/run/systemd/system").exists()
 
 
-def argv(spec: topo.HostSpec, root: Path, netns: Path, tmpfs: str = "/tmp", bind_checkout: bool = True) -> list[str]:
+def argv(spec: topo.HostSpec, root: Path, netns: Path, tmpfs: str = "/tmp", bind_checkout: bool = True,
+         pid1_env: dict | None = None) -> list[str]:
     """tmpfs: the host's private tmpfs (/tmp; /private/tmp on studio, where /tmp links to it).
-    bind_checkout: the checkout and its .venv at CHECKOUT_IN_TWIN (mini runs the suite and LiteLLM from it)."""
+    bind_checkout: the checkout and its .venv at CHECKOUT_IN_TWIN (mini runs the suite and LiteLLM from it).
+    pid1_env: environment of the host's systemd (nspawn --setenv)."""
     a = ["systemd-nspawn", "-D", str(root), "-M", spec.name, "--boot", "--link-journal=no",
          f"--network-namespace-path={netns}", f"--tmpfs={tmpfs}:mode=1777", "--resolv-conf=off", "--timezone=off",
          "--console=read-only"]
     if bind_checkout:
         a.append(f"--bind={paths.ROOT}:{topo.CHECKOUT_IN_TWIN}")
+    a += [f"--setenv={k}={v}" for k, v in (pid1_env or {}).items()]
     if not systemd_is_pid1():
         # no machined/scope without systemd as PID 1: nspawn keeps the cgroup we start it in (lab.cgroups)
         a[1:1] = ["--register=no", "--keep-unit"]

@@ -8,7 +8,8 @@ from .wait import http_status
 
 def status() -> dict:
     """What is up: per host its address, nspawn PID, container init PID, system and user-manager state."""
-    result = {"up": True, "hosts": {}}
+    from .edition import current
+    result = {"up": True, "edition": current(), "hosts": {}}
     for spec in topo.bootable():
         st = read_state(spec.name)
         pid = st.get("nspawn_pid")

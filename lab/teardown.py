@@ -14,6 +14,11 @@ from .wait import until
 STOP_TIMEOUT = float(os.environ.get("LAB_STOP_TIMEOUT", 20))
 
 
+def forget_edition() -> None:
+    from .edition import forget
+    forget()
+
+
 def down(quiet: bool = False) -> dict:
     """Stop every host and remove everything of the twin; tolerant of partial state. Returns a report."""
     t0 = time.monotonic()
@@ -23,7 +28,8 @@ def down(quiet: bool = False) -> dict:
              ("kill stray processes, remove cgroups", lambda: _remove_cgroups(report)),
              ("unmount roots", lambda: rootfs.unmount_all(paths.lab_dir() / "hosts")),
              ("remove network", network.remove_all),
-             ("remove state", lambda: _remove_state(names))]
+             ("remove state", lambda: _remove_state(names)),
+             ("forget the edition", forget_edition)]
     for what, step in steps:
         try:  # one failing step must not keep the others from cleaning up
             step()

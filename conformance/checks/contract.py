@@ -20,18 +20,21 @@ answer anything.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from enum import Enum
 from functools import partial
 from typing import TYPE_CHECKING
 
 from ..facts.backend_auth import missing_key
+from ..facts.litellm import RouterConfigError, resolve_router
 from ..facts.base import CannotVerify
 from ..facts.request_failure import Failure, UndocumentedAddress
 from ..inventory.schema import Api, Inventory
-from ..facts.needs import CONTRACT, ENV, Need
-from .finding import Check, Finding, Impact, Status, compare_sets, failed, not_applicable
+from ..facts.needs import CONTRACT, ENV, ROUTER, Need
+from .finding import Check, Finding, Impact, Status, compare, compare_sets, failed, not_applicable, opt_in, unproven
 from .http import is_good, judge
 
 if TYPE_CHECKING:  # the contract's client (openai, httpx2) is imported only by a run that asks the contract
@@ -57,6 +60,21 @@ class Layer(str, Enum):
 
 
 def contract_checks(inventory: Inventory) -> Iterator[Check]:
+    """Every contract check; a fact the run's site lists as unproven (site file `unproven:`) is reported so."""
+    for check in _contract_checks(inventory):
+        yield replace(check, evaluate=partial(_unless_unproven, evaluate=check.evaluate, check_id=check.id))
+
+
+def _unless_unproven(facts: ContractFacts, evaluate, check_id: str) -> Finding:
+    """What the check found is kept; a site that cannot prove the fact (the twin: no Prisma engines, so never
+    `db: connected`) turns its verdict into `unproven` with the reason: listed by name, never green."""
+    finding = evaluate(facts)
+    site = getattr(getattr(facts, "site", None), "site", None)
+    reason = site.unproven.get(check_id) if site is not None else None
+    return unproven(f"at site {site.site}: {reason}", finding) if reason else finding
+
+
+def _contract_checks(inventory: Inventory) -> Iterator[Check]:
     if inventory.contract is None or inventory.litellm is None:
         return
     proxy_service = inventory.litellm.service
@@ -65,6 +83,12 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
     yield proxy(id=f"{proxy_service}::contract:readiness", impact=Impact.CRITICAL,
                 title="the proxy answers GET /health/readiness with 200 (no model is called)",
                 evaluate=_readiness)
+    database = inventory.litellm.database
+    if database:
+        yield proxy(id=f"{proxy_service}::contract:readiness-db", impact=Impact.HIGH, source=database.source,
+                    title=f"GET /health/readiness reports db: {_db_word(database.enabled)!r} "
+                          f"({'LiteLLM is given DATABASE_URL' if database.enabled else 'no database, as documented'})",
+                    evaluate=partial(_readiness_db, enabled=database.enabled))
     yield proxy(id=f"{proxy_service}::contract:models", impact=Impact.HIGH,
                 title="the proxy's GET /v1/models (openai client) lists every documented route, and only those",
                 evaluate=_models)
@@ -76,6 +100,10 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
                 title=(f"a master key is enforced: without it 401, with it (${key.key_env}) answers" if key.enabled
                        else "no master key is enabled, as documented: a request without a key is answered"),
                 evaluate=_master_key)
+    for alias in inventory.litellm.retired:
+        yield proxy(id=f"{proxy_service}::contract:retired:{alias.name}", impact=Impact.MEDIUM, source=alias.source,
+                    title=f"a chat request for the retired alias {alias.name} is refused with 400 'Invalid model name'",
+                    evaluate=partial(_retired, name=alias.name))
     webui = inventory.contract.open_webui
     if webui:
         yield Check(id=f"{webui.service}::contract:models", host=inventory.service(webui.service).host, kind="contract",
@@ -96,6 +124,14 @@ def contract_checks(inventory: Inventory) -> Iterator[Check]:
                         title=f"{route.name} through LiteLLM: a stream of chunks that assembles and ends")
         yield per_route(id=f"{prefix}:backend", impact=Impact.CRITICAL, evaluate=partial(_backend, route=route.name),
                         title=f"{route.name} is answered by its documented backend ({route.api} at {route.api_base})")
+        if route.deployments:
+            cfg = inventory.litellm
+            # on the proxy's host: router.yaml and env.local are read there
+            yield per_route(id=f"{prefix}:deployment", impact=Impact.CRITICAL, host=proxy_host,
+                            needs=(Need(CONTRACT), Need(ROUTER, cfg.config), Need(ENV, cfg.env_file)),
+                            evaluate=partial(_deployment, route=route.name, host=proxy_host),
+                            title=f"{route.name}'s answers name (x-litellm-model-id) a documented deployment of it: "
+                                  + "; ".join(f"{d.model} at {d.api_base}" for d in route.deployments))
 
 
 # --- proxy-wide ---------------------------------------------------------------------------------
@@ -131,15 +167,64 @@ def _unknown_model(facts: ContractFacts) -> Finding:
     facts.gather()
     answer = facts.proxy.unknown_model
     _recorded(answer)
+    return _refused_as_unknown(answer, facts)
+
+
+def _refused_as_unknown(answer: RequestOutcome, facts: ContractFacts) -> Finding:
+    """LiteLLM's answer to a model it does not route: 400 'Invalid model name'."""
     expected = "400 with 'Invalid model name'"
     text = str(answer.body) if answer.body is not None else answer.reason
     if answer.status == 400 and "Invalid model name" in text:
         return Finding(Status.PASSED, expected, expected, answer.what, answer.evidence)
     if answer.ok:
-        found = f"{answer.status}: answered as if the model existed"
+        said = answer.headers.get("x-litellm-model-api-base")
+        found = f"{answer.status}: answered as if the model existed" + (f" (LiteLLM called {said})" if said else "")
     else:
         found = _with_layer(_proxy_layer(facts, answer), answer.shown())
     return failed(expected, found, answer.what, answer.evidence)
+
+
+def _retired(facts: ContractFacts, name: str) -> Finding:
+    """A retired alias must not be routed: the proxy refuses it as it refuses any unknown model."""
+    facts.gather()
+    answer = facts.proxy.retired[name]
+    _recorded(answer)
+    return _refused_as_unknown(answer, facts)
+
+
+def _db_word(enabled: bool) -> str:
+    return "connected" if enabled else "Not connected"
+
+
+def _readiness_db(facts: ContractFacts, enabled: bool) -> Finding:
+    """The `db` field of readiness's body. What LiteLLM 1.83.4 answers (litellm/proxy/health_endpoints/
+    _health_endpoints.py): health_readiness() returns 200 with db "Not connected" when no prisma_client exists (no
+    DATABASE_URL); with one, _db_health_readiness_check() runs prisma_client.health_check() (SELECT 1) and gives
+    "connected", or on an error "disconnected" after PrismaDBExceptionHandler.handle_db_exception(e)
+    (litellm/proxy/db/exception_handler.py), which re-raises unless the error is a connection error AND
+    general_settings.allow_requests_on_db_unavailable is true; a re-raised error reaches health_readiness's
+    `except`, which answers 503 "Service Unhealthy (...)". So a database that is configured but down reads
+    503 by default, and 200 with db "disconnected" only with allow_requests_on_db_unavailable (those functions,
+    called for real with a client whose server is unreachable: selftest/unit/test_routes_litellm.py)."""
+    facts.gather()
+    answer = facts.proxy.readiness
+    _recorded(answer)
+    expected = f"200 with db: {_db_word(enabled)!r}"
+    body = answer.body if isinstance(answer.body, dict) else {}
+    if answer.status == 503:
+        detail = facts.redactor.excerpt(str(body.get("detail", body) or answer.reason), 200)
+        return failed(expected, "503: the database is configured but its health check failed and "
+                      "allow_requests_on_db_unavailable is off (LiteLLM answers 503 then): " + detail,
+                      answer.what, answer.evidence)
+    if not answer.ok or answer.status != 200:
+        return failed(expected, _with_layer(Layer.PROXY_DOWN if _proxy_down(facts) else None, answer.shown()),
+                      answer.what, answer.evidence)
+    db = body.get("db")
+    meaning = {"Not connected": "LiteLLM was given no database (no DATABASE_URL)",
+               "disconnected": "the database is configured but down (allow_requests_on_db_unavailable kept it 200)",
+               "connected": "the database answered SELECT 1"}.get(db, "a value LiteLLM 1.83.4 does not give")
+    found = f"200 with db: {db!r}" if db == _db_word(enabled) else f"200 with db: {db!r} ({meaning})"
+    return compare(expected, found, f"{answer.what} (body `db`)", answer.evidence)
 
 
 def _master_key(facts: ContractFacts) -> Finding:
@@ -159,14 +244,15 @@ def _master_key(facts: ContractFacts) -> Finding:
         # a missing key is a missing privilege of the run
         raise CannotVerify(f"the inventory documents a master key; set ${facts.key_env} to it for the run "
                            "(it is never read from a file and never written out)")
-    without = facts.proxy.without_key
+    refused = [a for a in (facts.proxy.without_key, facts.proxy.chat_without_key) if a is not None]
+    _recorded(*refused)
     # worded so that no value follows "key:" (the redactor would take it for a secret)
     expected = "401 when no key is sent; answered when the master key is sent"
-    found = (f"{without.status or without.reason} when no key is sent; "
+    found = (", ".join(f"{a.status or a.reason} ({a.what.split(' ', 1)[1]})" for a in refused) + " when no key is sent; "
              f"{'answered' if models.ok else models.shown()} when the master key is sent")
-    ok = without.failure is Failure.AUTH and without.status == 401 and models.ok
+    ok = all(a.failure is Failure.AUTH and a.status == 401 for a in refused) and models.ok
     return Finding(Status.PASSED if ok else Status.FAILED, expected, expected if ok else found, models.what,
-                   without.evidence + models.evidence)
+                   tuple(r for a in refused for r in a.evidence) + models.evidence)
 
 
 def _open_webui(facts: ContractFacts) -> Finding:
@@ -197,6 +283,9 @@ def _decided_early(answers: RouteAnswers, direct: bool = False) -> Finding | Non
     """A route that did not finish fails; an optional route whose backend is down is not applicable, for
     the proxy's checks only while nothing answered through the proxy (an answer came from elsewhere)."""
     plan = answers.plan
+    if not plan.route.called:
+        return opt_in(f"{plan.route.name} leaves the lab and costs the owner money; the inventory does not opt it in "
+                      "(`opt_in: true`), so no request was sent (its static facts are checked)", f"route {plan.route.name}")
     if answers.unfinished:
         evidence = answers.direct.evidence + answers.proxy.evidence
         return failed(f"{plan.route.name}'s requests within its budget",
@@ -285,14 +374,84 @@ def _backend(facts: ContractFacts, route: str) -> Finding:
                          + (" while the documented backend is down (a fallback or a misroute answered)" if down
                             else ""))
         found += [f"{Layer.PROXY_MISROUTES.value}: {p}" for p in fingerprint_problems(a, plan.api)]
-        for header in ("x-litellm-attempted-retries", "x-litellm-attempted-fallbacks"):
-            if a.headers.get(header, "0") not in ("0", ""):
+        for header in RETRY_HEADERS:
+            if a.headers.get(header, "") not in ("0", ""):
                 found.append(f"{header}: {a.headers[header]} (a retry or fallback hides a failure; "
                              "an undocumented fallback is a misroute)")
     found = list(dict.fromkeys(found))
     if not found:
-        return Finding(Status.PASSED, expected, expected, f"x-litellm-model-api-base of {answered[0].what}", evidence)
+        unknown = retries_unknown(answered)
+        shown = expected if not unknown else f"{expected} where known; {unknown}"
+        return Finding(Status.PASSED, expected, shown, f"x-litellm-model-api-base of {answered[0].what}", evidence)
     return failed(expected, "; ".join(found), f"x-litellm-model-api-base of {answered[0].what}", evidence)
+
+
+# LiteLLM's count of retries and fallbacks behind an answer. 1.83.4 sends them on whole answers, not on streams: a
+# missing header says nothing (unknown), never "0"
+RETRY_HEADERS = ("x-litellm-attempted-retries", "x-litellm-attempted-fallbacks")
+
+
+def retries_unknown(answered: list[RequestOutcome]) -> str:
+    """Which answers do not say whether a retry or fallback happened (the header is missing): '' when all do."""
+    missing = [f"{a.what.split(' ', 1)[1]}: {', '.join(h for h in RETRY_HEADERS if h not in a.headers)}"
+               for a in answered if any(h not in a.headers for h in RETRY_HEADERS)]
+    return ("retries/fallbacks unknown (no header) for " + "; ".join(dict.fromkeys(missing))) if missing else ""
+
+
+def _deployment(facts: ContractFacts, route: str, host: str) -> Finding:
+    """x-litellm-model-id names the deployment that answered: the id LiteLLM computes from its config
+    (facts/litellm.py deployment_id). The suite computes every entry's id from router.yaml + env.local as read on
+    the proxy's host, finds the entry the header names, and compares it with the route's documented deployments:
+    a route answered by another route's entry on a shared URL (told apart only by the upstream model), or by an
+    entry that is not documented, fails; so does an id no entry of router.yaml has (the proxy runs another config)."""
+    answers = _route(facts, route)
+    skip = _decided_early(answers)
+    if skip:
+        return skip
+    plan = answers.plan
+    cfg = facts.inventory.litellm
+    documented = [(facts.site.render(d.api_base), d.model) for d in plan.route.deployments]
+    expected = f"{route}'s documented deployment(s): " + "; ".join(f"{m} at {b}" for b, m in documented)
+    host_facts = facts.host_facts(host)
+    text = host_facts.file_text(cfg.config)
+    env, env_text = host_facts.env_file(cfg.env_file)
+    evidence = text.evidence + env_text.evidence
+    if text.problem:
+        return failed(expected, f"{cfg.config}: {text.problem}", cfg.config, evidence)
+    try:
+        router = resolve_router(text.text, env)
+    except RouterConfigError as e:
+        return failed(expected, f"{cfg.config}: {e}", cfg.config, evidence)
+    answered = [a for a in (*answers.proxy.chats, answers.proxy.stream) if a is not None and a.ok]
+    evidence += tuple(r for a in answered for r in a.evidence)
+    if not answered:
+        first = answers.proxy.first_failure()
+        return failed(expected, f"nothing answered through the proxy: {first.shown() if first else 'no request'}",
+                      first.what if first else facts.proxy_base, evidence)
+    found = []
+    for a in answered:
+        model_id = a.headers.get("x-litellm-model-id")
+        what = a.what.split(" ", 1)[1]
+        if not model_id:
+            found.append(f"{what}: no x-litellm-model-id header (which deployment answered is unknown)")
+            continue
+        entry = router.deployment_of(model_id)
+        if entry is None:
+            found.append(f"{what}: x-litellm-model-id {model_id} is no entry of {cfg.config} as read now "
+                         "(the proxy runs another config, or was not restarted after a change)")
+            continue
+        name, i, params = entry
+        base, model = (str(params[k].value) if k in params else "<none>" for k in ("api_base", "model"))
+        if name != route:
+            found.append(f"{Layer.PROXY_MISROUTES.value}: {what} answered by {name}'s entry #{i + 1} "
+                         f"({model} at {base})")
+        elif (base, model) not in documented:
+            found.append(f"{what}: answered by {route}'s entry #{i + 1}, {model} at {base}, not a documented deployment")
+    found = list(dict.fromkeys(found))
+    source = f"x-litellm-model-id of {answered[0].what}, ids computed from {cfg.config} + {cfg.env_file}"
+    if not found:
+        return Finding(Status.PASSED, expected, expected, source, evidence)
+    return failed(expected, "; ".join(found), source, evidence)
 
 
 # --- what makes an answer right ------------------------------------------------------------------
@@ -301,6 +460,9 @@ def fingerprint_problems(answer: RequestOutcome, api: Api) -> list[str]:
     """What in this answer (through the proxy) says it did not come from a backend of this API."""
     problems = []
     stream = answer.what.endswith("(stream)")
+    if _responses(answer):  # LiteLLM's own response ids and usage: the api_base and the deployment id are the proof
+        return [f"no {h} header from upstream (llm_provider-{h}), which {api.id} always sends"
+                for h in api.provider_headers if f"llm_provider-{h}" not in answer.headers]
     pattern = api.ids.stream if stream else api.ids.chat
     wrong = sorted({i for i in answer.ids if not re.fullmatch(pattern, i or "")})
     if wrong:
@@ -317,11 +479,54 @@ def fingerprint_problems(answer: RequestOutcome, api: Api) -> list[str]:
     return problems
 
 
+def _responses(answer: RequestOutcome) -> bool:
+    """An answer of the Responses API (POST .../responses), not a chat completion."""
+    return re.search(r"/responses( \(stream\))?$", answer.what) is not None
+
+
+def _route_answer_problems(answer: RequestOutcome, plan: RoutePlan) -> list[str]:
+    """A route's own request (`request:`): a Responses answer completed with text; a JSON answer is a JSON object
+    with the documented keys."""
+    request = plan.route.request
+    problems = []
+    if _responses(answer):
+        if not answer.content.strip():
+            problems.append("no output_text")
+        if answer.finish_reasons[-1:] != ["completed"]:
+            problems.append(f"status {answer.finish_reasons[-1:] or 'missing'}, expected ['completed']")
+        obj = answer.body.get("object") if isinstance(answer.body, dict) else None
+        if obj != "response":
+            problems.append(f"object {obj!r}, expected 'response'")
+    if request.answer == "json_object":
+        try:
+            value = json.loads(answer.content)
+        except ValueError:
+            return problems + [f"the answer is not JSON: {answer.content[:80]!r}"]
+        if not isinstance(value, dict):
+            problems.append(f"the answer is JSON but not an object: {type(value).__name__}")
+        else:
+            missing = [k for k in request.json_keys if k not in value]
+            if missing:
+                problems.append(f"the JSON answer lacks {', '.join(missing)} (has {', '.join(value) or 'no key'})")
+    return problems
+
+
+def _max_tokens(plan: RoutePlan, direct: bool) -> int:
+    """The max_tokens the request was sent with: a route's own request may say its own (through the proxy)."""
+    request = plan.route.request
+    return (request.max_tokens if not direct and request and request.max_tokens else None) or plan.budget.max_tokens
+
+
 def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: bool) -> list[str]:
     if not answer.ok:
         return [answer.shown()]
+    if not direct and plan.route.request is not None:
+        problems = _route_answer_problems(answer, plan)
+        if _responses(answer):
+            return problems
+    else:
+        problems = []
     stream = answer.what.endswith("(stream)")
-    problems = []
     if not answer.content.strip():
         problems.append("no content")
     if "assistant" not in answer.roles:
@@ -346,8 +551,8 @@ def _answer_problems(answer: RequestOutcome, api: Api, plan: RoutePlan, direct: 
             problems.append(f"usage {usage or None}, which {api.id} always reports")
         elif p + c != t:
             problems.append(f"usage inconsistent: prompt {p} + completion {c} != total {t}")
-        elif api.honours_max_tokens and c > plan.budget.max_tokens:
-            problems.append(f"{c} completion tokens, more than max_tokens {plan.budget.max_tokens}")
+        elif api.honours_max_tokens and c > _max_tokens(plan, direct):
+            problems.append(f"{c} completion tokens, more than max_tokens {_max_tokens(plan, direct)}")
     if direct:
         pattern = api.ids.stream if stream else api.ids.chat
         wrong = sorted({i for i in answer.ids if not re.fullmatch(pattern, i or "")})

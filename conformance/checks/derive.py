@@ -12,7 +12,7 @@ from .finding import Check, Finding, Status, cannot_verify, failed
 from .http import http_checks
 from .launchd import launchd_checks
 from .litellm import litellm_checks
-from .network import listen_checks
+from .network import listen_checks, serve_checks
 from .routes import route_checks
 from .scripts import script_checks
 from .ssh import ssh_config_checks
@@ -26,9 +26,10 @@ def host_checks(inventory: Inventory, site: SiteAddresses, host_id: str, baselin
         checks += unit_checks(service)
         checks += path_checks(service)
         checks += env_checks(service)
-        checks += listen_checks(service)
+        checks += listen_checks(service, site)
         checks += http_checks(service, site)
     checks += launchd_checks(inventory, site, host_id)
+    checks += serve_checks(inventory, site, host_id)
     checks += route_checks(inventory, site, host_id)
     checks += litellm_checks(inventory, site)
     checks += script_checks(inventory.launch_scripts)

@@ -17,6 +17,8 @@ class Status(str, Enum):
     CANNOT_VERIFY = "cannot verify"
     NOT_APPLICABLE = "not applicable"  # documented as optional and absent now (an MLX port down): a skip with a warning
     ERROR = "error"  # the check itself raised: a bug, shown and failing the run
+    OPT_IN = "not run: opt-in"  # a route that leaves the lab, not opted in: its requests were not sent (not a pass)
+    UNPROVEN = "unproven"  # this site cannot prove the fact (the site file says why): shown by name, never green
 
 
 class Impact(float, Enum):
@@ -50,6 +52,8 @@ class Finding:
             return f"error: {self.found}"
         if self.status is Status.NOT_APPLICABLE:
             return f"not applicable: {self.found} (source: {self.source})"
+        if self.status in (Status.OPT_IN, Status.UNPROVEN):
+            return f"{self.status.value}: {self.found} (source: {self.source})"
         text = f"expected {_show(self.expected)}, found {_show(self.found)}"
         if self.missing:
             text += f"; missing: {', '.join(map(str, self.missing))}"
@@ -92,6 +96,17 @@ def unreadable(text: FileText, expected: object) -> Finding | None:
 def not_applicable(reason: str, source: str, evidence: Iterable[CommandRecord] = ()) -> Finding:
     """A fact documented as optional that does not hold now: shown with a warning, never a failure."""
     return Finding(Status.NOT_APPLICABLE, None, reason, source, tuple(evidence))
+
+
+def opt_in(reason: str, source: str) -> Finding:
+    """A request the inventory does not opt in (it leaves the lab, it costs money): not sent, so neither a pass
+    nor a failure."""
+    return Finding(Status.OPT_IN, None, reason, source)
+
+
+def unproven(reason: str, found: Finding) -> Finding:
+    """A fact this site cannot prove (the site file says why): what the check found is kept, the verdict is not."""
+    return Finding(Status.UNPROVEN, found.expected, f"{reason} (found: {found.message})", found.source, found.evidence)
 
 
 def cannot_verify(reason: str, evidence: Iterable[CommandRecord] = ()) -> Finding:

@@ -47,6 +47,15 @@ def litellm_checks(inventory: Inventory, site: SiteAddresses) -> Iterator[Check]
                        f"(router.yaml general_settings.master_key, or {MASTER_KEY_VARIABLE} in the unit's environment "
                        f"or env files)",
                  evaluate=partial(_master_key, cfg=cfg, unit=units[0] if units else None))
+    if cfg.fallbacks:
+        yield config(id=f"{sid}::fallbacks", impact=Impact.MEDIUM, source=cfg.fallbacks[0].source,
+                     title="router.yaml's fallbacks are the documented ones: "
+                           + ", ".join(_fallback(f.route, f.to) for f in cfg.fallbacks),
+                     evaluate=partial(_fallbacks, cfg=cfg))
+    for alias in cfg.retired:
+        yield config(id=f"{sid}::retired:{alias.name}", impact=Impact.MEDIUM, source=alias.source,
+                     title=f"retired alias {alias.name} is not in router.yaml's model_list (it must not be routed)",
+                     evaluate=partial(_retired, cfg=cfg, name=alias.name))
     for route in cfg.routes:
         base = site.render(route.api_base)
         check = partial(Check, host=host, kind="route", source=route.source, needs=router)
@@ -60,6 +69,12 @@ def litellm_checks(inventory: Inventory, site: SiteAddresses) -> Iterator[Check]
                     title=f"route {route.name} api_key is " + ("set " if route.variable("api_key") else "")
                     + _given(route, "api_key"),
                     evaluate=partial(_route_key, cfg=cfg, route=route))
+        if route.deployments:
+            documented = [(site.render(d.api_base), d.model) for d in route.deployments]
+            yield check(id=f"{sid}::route:{route.name}:deployments", impact=Impact.HIGH,
+                        title=f"route {route.name} has {len(documented)} deployment(s) in model_list: "
+                              + "; ".join(f"{m} at {b}" for b, m in documented),
+                        evaluate=partial(_route_deployments, cfg=cfg, route=route, documented=documented))
 
 
 def _given(route: Route, param: str) -> str:
@@ -222,3 +237,61 @@ def _route_key(facts, cfg: LiteLLM, route: Route) -> Finding:
             return written if value.value not in (None, "") else "api_key written empty in router.yaml"
         return want if value.value else f"os.environ/{variable} <not set>"
     return compare(want, _deployments(router, route, found_in), f"{cfg.config} + {cfg.env_file}", evidence)
+
+
+def _fallback(route: str, to: list) -> str:
+    return f"{route} -> {', '.join(map(str, to))}"
+
+
+def fallbacks_of(router: RouterConfig) -> tuple[list[str], str]:
+    """router.yaml's fallbacks as `route -> a, b` lines, and where they were found. LiteLLM reads them from
+    router_settings (a Router argument) or litellm_settings (litellm.fallbacks); each a list of one-key maps,
+    `[{"fast": ["deep"]}]`."""
+    found, where = [], []
+    for section, settings in (("router_settings", router.router_settings), ("litellm_settings", router.litellm_settings)):
+        listed = settings.get("fallbacks") if isinstance(settings, dict) else None
+        if not listed:
+            continue
+        where.append(f"{section}.fallbacks")
+        for entry in listed if isinstance(listed, list) else [listed]:
+            if isinstance(entry, dict):
+                found += [_fallback(str(k), v if isinstance(v, list) else [v]) for k, v in entry.items()]
+            else:
+                found.append(f"unreadable entry {entry!r}")
+    return found, " and ".join(where) or "router_settings.fallbacks, litellm_settings.fallbacks"
+
+
+@_with_router
+def _fallbacks(facts, cfg: LiteLLM) -> Finding:
+    router, evidence = _router(facts, cfg)
+    found, where = fallbacks_of(router)
+    return compare_sets([_fallback(f.route, f.to) for f in cfg.fallbacks], found, f"{cfg.config} ({where})", evidence)
+
+
+@_with_router
+def _retired(facts, cfg: LiteLLM, name: str) -> Finding:
+    router, evidence = _router(facts, cfg)
+    entries = len(router.deployments.get(name, []))
+    found = f"{entries} model_list entr{'y' if entries == 1 else 'ies'} named {name!r}" if entries else f"no route {name!r}"
+    return compare(f"no route {name!r}", found, f"{cfg.config} (model_list)", evidence)
+
+
+@_with_router
+def _route_deployments(facts, cfg: LiteLLM, route: Route, documented: list[tuple[str, str]]) -> Finding:
+    """Every documented deployment is an entry of the route, and no other entry is: (api_base, model) as router.yaml
+    resolves them with env.local."""
+    router, evidence = _router(facts, cfg)
+
+    def shown(params: Deployment) -> str:
+        base, model = params.get("api_base"), params.get("model")
+        return f"{_value(model)} at {_value(base)}"
+    expected = [f"{m} at {b}" for b, m in documented]
+    found = [shown(d) for d in router.deployments.get(route.name, [])]
+    return compare_sets(expected, found, f"{cfg.config} + {cfg.env_file} (model_list entries named {route.name!r})",
+                        evidence)
+
+
+def _value(value) -> str:
+    if value is None:
+        return "<none>"
+    return "<not set>" if value.unresolved else str(value.value)

@@ -47,3 +47,19 @@ def compared(facts, key: UnitKey, expected, found_in: Callable[[ServiceState], o
     fact, not_loaded = state_of(facts, key, expected)
     source = f"{fact.source} ({shown})" if shown else fact.source
     return not_loaded or compare(expected, found_in(fact.value), source, fact.evidence)
+
+
+def not_loaded(facts, key: UnitKey) -> Finding:
+    """A retired service: the manager must not have it at all."""
+    fact = facts.service(key)
+    state: ServiceState = fact.value
+    return compare("not loaded", "not loaded" if not state.loaded else f"loaded: {state.shown}", fact.source,
+                   fact.evidence)
+
+
+def not_running(facts, key: UnitKey) -> Finding:
+    """A disabled service: loaded or not, no process of it runs."""
+    fact = facts.service(key)
+    state: ServiceState = fact.value
+    found = "not running" if not state.running else f"running: {state.shown}"
+    return compare("not running", found, fact.source, fact.evidence)

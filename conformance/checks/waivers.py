@@ -15,6 +15,7 @@ class Verdict(str, Enum):
     WAIVED = "waived"  # failing, and accepted until the waiver expires
     CANNOT_VERIFY = "cannot verify"
     NOT_APPLICABLE = "not applicable"  # documented optional and absent: a skip with a warning, even for nightly runs
+    NOT_RUN = "not run"  # not opted in, or unproven at this site: a skip that names why, never a pass
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ def judge(check_id: str, finding: Finding, waiver: Waiver | None, today: date) -
         return Outcome(Verdict.CANNOT_VERIFY, f"{check_id}: {finding.message}")
     if finding.status is Status.NOT_APPLICABLE:
         return Outcome(Verdict.NOT_APPLICABLE, f"{check_id}: {finding.message}")
+    if finding.status in (Status.OPT_IN, Status.UNPROVEN):
+        return Outcome(Verdict.NOT_RUN, f"{check_id}: {finding.message}")
     if finding.status is Status.PASSED:
         note = f" (waiver until {waiver.expires} is no longer needed)" if waiver else ""
         return Outcome(Verdict.PASS, f"{check_id}: passed{note}")

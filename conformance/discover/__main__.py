@@ -34,7 +34,7 @@ from ..site import SiteAddresses
 from . import ignore as ignore_file
 from .classify import UNDOCUMENTED, Result, classify, extra_host_proposal
 from .observe import DarwinReader, LinuxReader, Observation
-from .write import documented, loadable_insertions, summary, unified_patch, write_discovered, write_page
+from .write import loadable_insertions, summary, unified_patch, write_discovered, write_page
 
 EXIT_CLEAN, EXIT_PROPOSED, EXIT_UNREADABLE, EXIT_BAD_INPUT = 0, 1, 2, 4
 DEFAULT_IGNORE = "discover-ignore.yaml"
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     from_repo = None
     if args.from_repo:
-        repo_proposals, from_repo = _from_repo(args.from_repo)
+        repo_proposals, from_repo = _from_repo(args.from_repo, inventory)
         if repo_proposals is None:
             print(f"discover: {from_repo['error']}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -118,16 +118,13 @@ def main(argv: list[str] | None = None) -> int:
                                                                    f"ssh -G -- {alias}", started.isoformat()))
     finally:
         session.close()
-    known = [p for p in result.proposals if documented(inventory, p)]  # what a source proposes that is written already
-    result.proposals = [p for p in result.proposals if p not in known]
-    patched, left_out = loadable_insertions(text, result.proposals, inventory)
+    patched, left_out = loadable_insertions(text, result.proposals)
     patch = unified_patch(text, patched, _patch_name(inventory_path))
     (run / "inventory.patch").write_text(patch, encoding="utf-8")
     write_discovered(run, result.proposals, left_out, redactor)
     bench = {h: {"seconds": round(o.seconds, 2), "round_trips": o.round_trips, "commands": o.commands}
              for h, o in observations.items()}
     data = summary(result, result.proposals, left_out, ignores, bench, patch, from_repo)
-    data["already_documented"] = len(known)
     write_page(run, data, redactor)
     if not args.from_repo:
         _record(run, started, session, redactor, text, site_text, local_host, extra, replay)
@@ -214,18 +211,19 @@ def _extra_hosts(inventory, site: SiteAddresses, config: str | None) -> dict[str
     return found
 
 
-def _from_repo(path: str) -> tuple[list | None, dict]:
-    """The owner's repo as a source (conformance/discover/from_repo.py): its proposals, and what it could not derive."""
+def _from_repo(path: str, inventory) -> tuple[list | None, dict]:
+    """The owner's repo as a source (conformance/discover/from_repo.py): what it proposes that the inventory does
+    not document yet (undocumented.py), and what it could not derive or found stated otherwise."""
     try:
-        from . import from_repo
+        from .from_repo import propose
+        from .undocumented import undocumented
     except ImportError as e:
         return None, {"error": "--from-repo needs conformance/discover/from_repo.py (the owner's-repo source), which "
                                f"this checkout does not have yet ({e})"}
     if not Path(path).is_dir():
         return None, {"error": f"--from-repo {path}: not a directory (give a checkout of the owner's repo)"}
-    answer = from_repo.propose(Path(path))
-    return list(answer.proposals), {"path": path, "commit": getattr(answer, "commit", None),
-                                   "not_derived": list(answer.not_derived)}
+    found = undocumented(propose(Path(path)), inventory)
+    return list(found.proposals), {"path": path, "not_derived": list(found.not_derived)}
 
 
 def _record(run: Path, started: datetime, session: SuiteSession, redactor: Redactor, inventory_text: str,

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ..report.rundir import write_json, write_text_atomic
 from ..inventory import InventoryError, load_inventory
-from ..inventory.schema import EnvFile, Host, Inventory, LaunchdJob, Listener, PathEntry, Route, Service, Unit
+from ..inventory.schema import EnvFile, Host, LaunchdJob, Listener, PathEntry, Route, Service, Unit
 from .classify import CLASSES, Result
 from .proposal import Proposal
 
@@ -96,33 +96,6 @@ _MODELS = {"hosts": Host, "services": Service, "launchd": LaunchdJob, "litellm.r
            "units": Unit, "paths": PathEntry, "env_files": EnvFile}
 
 
-def documented(inventory: Inventory | None, p: Proposal) -> bool:
-    """Whether the inventory already says this (a `--from-repo` proposal can name what is documented)."""
-    if inventory is None:
-        return False
-    e = p.entry
-    if p.section == "hosts":
-        return e.get("id") in {h.id for h in inventory.hosts}
-    if p.section == "services":
-        return e.get("id") in {s.id for s in inventory.services}
-    if p.section == "launchd":
-        return e.get("label") in {j.label for j in inventory.launchd}
-    if p.section == "litellm.routes":
-        return inventory.litellm is not None and e.get("name") in {r.name for r in inventory.litellm.routes}
-    service = next((s for s in inventory.services if s.id == p.parent), None)
-    if service is None:
-        return False
-    if p.section == "listen":
-        return e.get("port") in {l.port for l in service.listen}
-    if p.section == "units":
-        return (e.get("name"), e.get("scope", "system")) in {(u.name, u.scope) for u in service.units}
-    if p.section == "paths":
-        return e.get("path") in {x.path for x in service.paths}
-    if p.section == "env_files":
-        return e.get("path") in {x.path for x in service.env_files}
-    return False
-
-
 def _merge_children(proposals: list[Proposal]) -> list[tuple[Proposal, list[Proposal]]]:
     """A listener, unit or env file of a service proposed in the same run goes into that service's entry; each
     proposal to place, with the proposals it stands for (its own, and its children's)."""
@@ -143,7 +116,7 @@ def _merge_children(proposals: list[Proposal]) -> list[tuple[Proposal, list[Prop
     return placed
 
 
-def insertions(text: str, proposals: list[Proposal], inventory: Inventory | None = None, skip: list = ()
+def insertions(text: str, proposals: list[Proposal], skip: list = ()
                ) -> tuple[str, list[tuple[Proposal, str]], list[tuple[int, int, Proposal]]]:
     """The inventory with every placeable proposal inserted as text, and the proposals left out (with why)."""
     lines = text.splitlines(keepends=True)
@@ -151,7 +124,7 @@ def insertions(text: str, proposals: list[Proposal], inventory: Inventory | None
         lines[-1] += "\n"
     inserts: dict[int, list[tuple[Proposal, list[str]]]] = {}  # insert before this index (original numbering)
     left_out: list[tuple[Proposal, str]] = []
-    for p, stands_for in _merge_children([p for p in proposals if not documented(inventory, p) and p not in skip]):
+    for p, stands_for in _merge_children([p for p in proposals if p not in skip]):
         try:
             model = _MODELS.get(p.section)
             if model is None:
@@ -176,14 +149,13 @@ def insertions(text: str, proposals: list[Proposal], inventory: Inventory | None
     return "".join(out), left_out, spans
 
 
-def loadable_insertions(text: str, proposals: list[Proposal], inventory: Inventory | None = None
-                        ) -> tuple[str, list[tuple[Proposal, str]]]:
+def loadable_insertions(text: str, proposals: list[Proposal]) -> tuple[str, list[tuple[Proposal, str]]]:
     """insertions(), checked the way the suite loads an inventory: an entry the whole file refuses (a route naming
     no contract api, a unit of a service that is not there...) is taken out with the loader's words, until the
     patched inventory loads as is."""
     skipped: list[tuple[Proposal, str]] = []
     while True:
-        new, left_out, spans = insertions(text, proposals, inventory, skip=[p for p, _ in skipped])
+        new, left_out, spans = insertions(text, proposals, skip=[p for p, _ in skipped])
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "inventory.yaml"
             path.write_text(new, encoding="utf-8")

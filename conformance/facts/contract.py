@@ -29,13 +29,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import openai
 
 from ..evidence import CommandRecord
-from ..inventory.schema import Api, Inventory, Route
+from ..inventory.schema import Api, Inventory, Route, RouteRequest
 from ..redaction import Redactor
 from ..site import SiteAddresses
 from .base import Unavailable
@@ -140,6 +141,8 @@ class ProxyAnswers:
     models: RequestOutcome
     unknown_model: RequestOutcome
     without_key: RequestOutcome | None  # documented key: the same list asked without it
+    chat_without_key: RequestOutcome | None = None  # documented key: a chat (of a called route) sent without it
+    retired: dict[str, RequestOutcome] = field(default_factory=dict)  # a chat for each retired alias (refused)
 
 
 class ContractFacts(ContractPlan):
@@ -237,21 +240,48 @@ class ContractFacts(ContractPlan):
         readiness = self._get(f"{_root(self.proxy_base)}/health/readiness", self.proxy_deadline)
         models = self._models(client, key)
         unknown = self._chat(client, key, UNKNOWN_MODEL, 1, stream=False)
-        without = None
+        without = chat_without = None
         if self.key_documented:
-            without = self._models(self._client(self.proxy_base, self.proxy_deadline, None), None)
-        return ProxyAnswers(readiness, models, unknown, without)
+            keyless = self._client(self.proxy_base, self.proxy_deadline, None)
+            without = self._models(keyless, None)
+            called = next((p.route.name for p in self.plans if p.route.called), None)
+            if called:  # refused before any routing: nothing reaches a backend
+                chat_without = self._chat(keyless, None, called, 1, stream=False)
+        retired = {a.name: self._chat(client, key, a.name, 1, stream=False) for a in self.inventory.litellm.retired}
+        return ProxyAnswers(readiness, models, unknown, without, chat_without, retired)
 
     def _ask_route(self, progress: RouteAnswers) -> RouteAnswers:
         """The route's requests, each answer added to `progress` as it completes."""
         plan, direct, proxy = progress.plan, progress.direct, progress.proxy
         started = time.monotonic()
+        if not plan.route.called:  # it leaves the lab and costs money: nothing is sent unless opted in
+            return RouteAnswers(plan, direct, proxy, 0.0)
         self._ask_backend(plan, direct)
         b = plan.budget
         key = self.master_key() if self.key_documented else None
         client = self._client(self.proxy_base, b.deadline, key)
-        self._chats(proxy, client, key, plan.route.name, b)
+        request = plan.route.request
+        if request is None:
+            self._chats(proxy, client, key, plan.route.name, b)
+        else:
+            self._route_requests(proxy, client, key, plan.route.name, request, b)
         return RouteAnswers(plan, direct, proxy, time.monotonic() - started)
+
+    def _route_requests(self, way: PathAnswers, client: openai.OpenAI, key: str | None, model: str,
+                        request: RouteRequest, b: Budget) -> None:
+        """A route's own documented request, through the proxy: its prompt, its endpoint (chat or the Responses
+        API), JSON asked for when its answer is JSON; `requests` whole answers and one stream."""
+        max_tokens = request.max_tokens or b.max_tokens
+        ask = self._response if request.endpoint == "responses" else partial(
+            self._chat, messages=[{"role": "user", "content": request.prompt}],
+            response_format={"type": "json_object"} if request.answer == "json_object" else None)
+        if request.endpoint == "responses":
+            ask = partial(ask, prompt=request.prompt)
+        for _ in range(b.requests):
+            way.chats.append(ask(client, key, model, max_tokens, stream=False))
+            if way.chats[-1].failure in (Failure.REFUSED, Failure.TIMEOUT):
+                return
+        way.stream = ask(client, key, model, max_tokens, stream=True)
 
     def _ask_backend(self, plan: RoutePlan, direct: PathAnswers) -> None:
         """The backend itself, as its kind says: its health request, its model list, a chat and a stream, each with
@@ -344,15 +374,18 @@ class ContractFacts(ContractPlan):
         answer.seconds = time.monotonic() - started
         return answer
 
-    def _chat(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool) -> RequestOutcome:
+    def _chat(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool,
+              messages: list | None = None, response_format: dict | None = None) -> RequestOutcome:
         answer = RequestOutcome(f"POST {client.base_url}chat/completions" + (" (stream)" if stream else ""))
         started = time.monotonic()
         request = None
+        messages = messages or PROMPT
+        extra = {"response_format": response_format} if response_format else {}
         try:
             if stream:
                 with client.chat.completions.with_streaming_response.create(
-                        model=model, messages=PROMPT, max_tokens=max_tokens, stream=True,
-                        extra_headers=self._key_headers(key)) as raw:
+                        model=model, messages=messages, max_tokens=max_tokens, stream=True,
+                        extra_headers=self._key_headers(key), **extra) as raw:
                     request = raw.http_request
                     answer.status, answer.headers = raw.status_code, dict(raw.headers)
                     for chunk in raw.parse():
@@ -361,11 +394,44 @@ class ContractFacts(ContractPlan):
                 answer.evidence = _records(request)
             else:
                 raw = client.chat.completions.with_raw_response.create(
-                    model=model, messages=PROMPT, max_tokens=max_tokens, extra_headers=self._key_headers(key))
+                    model=model, messages=messages, max_tokens=max_tokens, extra_headers=self._key_headers(key), **extra)
                 request = raw.http_request
                 answer.status, answer.headers = raw.status_code, dict(raw.headers)
                 answer.evidence = _records(request)
                 _take_completion(answer, raw, self.redactor.excerpt)
+                answer.ttft = time.monotonic() - started
+        except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
+            if request is not None and not answer.evidence:
+                answer.evidence = _records(request)
+            _client_failure(answer, e, client.timeout, self.redactor.excerpt)
+        answer.seconds = time.monotonic() - started
+        return answer
+
+
+    def _response(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool,
+                  prompt: str) -> RequestOutcome:
+        """The Responses API (POST /v1/responses, the openai client's responses.create): its text is read from the
+        output's `output_text` parts (a stream: the response.output_text.delta events, ended by response.completed)."""
+        answer = RequestOutcome(f"POST {client.base_url}responses" + (" (stream)" if stream else ""))
+        started = time.monotonic()
+        request = None
+        try:
+            if stream:
+                with client.responses.with_streaming_response.create(
+                        model=model, input=prompt, max_output_tokens=max_tokens, stream=True,
+                        extra_headers=self._key_headers(key)) as raw:
+                    request = raw.http_request
+                    answer.status, answer.headers = raw.status_code, dict(raw.headers)
+                    for event in raw.parse():
+                        _take_event(answer, event, started)
+                answer.evidence = _records(request)
+            else:
+                raw = client.responses.with_raw_response.create(
+                    model=model, input=prompt, max_output_tokens=max_tokens, extra_headers=self._key_headers(key))
+                request = raw.http_request
+                answer.status, answer.headers = raw.status_code, dict(raw.headers)
+                answer.evidence = _records(request)
+                _take_response(answer, raw, self.redactor.excerpt)
                 answer.ttft = time.monotonic() - started
         except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
             if request is not None and not answer.evidence:
@@ -489,3 +555,43 @@ def _take_chunk(answer: RequestOutcome, chunk, started: float) -> None:
             answer.finish_reasons.append(choice.finish_reason)
 
 
+
+
+def _take_response(answer: RequestOutcome, raw, excerpt: Excerpt) -> None:
+    """A whole Responses answer: read as JSON first, then its output's text parts (`output_text`) and its status."""
+    text = raw.http_response.text
+    try:
+        body = json.loads(text)
+    except ValueError:
+        _fail(answer, Failure.MALFORMED, f"not JSON: {excerpt(text, 120)!r}")
+        return
+    answer.body = body
+    if not isinstance(body, dict) or not isinstance(body.get("output"), list):
+        _fail(answer, Failure.MALFORMED, f"no `output` list in {excerpt(text, 120)!r}")
+        return
+    answer.ids = [str(body.get("id"))]
+    for item in body["output"]:
+        if isinstance(item, dict) and item.get("type") == "message":
+            answer.roles.append(str(item.get("role")))
+            answer.content += "".join(str(part.get("text") or "") for part in item.get("content") or []
+                                      if isinstance(part, dict) and part.get("type") == "output_text")
+    if body.get("status"):
+        answer.finish_reasons.append(str(body["status"]))
+    answer.usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
+
+
+def _take_event(answer: RequestOutcome, event, started: float) -> None:
+    """One event of a streamed Responses answer: text deltas, and the final response.completed."""
+    answer.chunks += 1
+    kind = getattr(event, "type", "")
+    if kind == "response.output_text.delta":
+        if answer.ttft is None:
+            answer.ttft = time.monotonic() - started
+        answer.content += event.delta or ""
+    elif kind in ("response.completed", "response.incomplete", "response.failed"):
+        answer.body = event.response.model_dump()
+        answer.ids.append(event.response.id)
+        answer.finish_reasons.append(str(event.response.status))
+        answer.roles += [o.role for o in event.response.output if getattr(o, "type", "") == "message"]
+        answer.done_marker = True  # the Responses stream ends with its completed event, not data: [DONE]
+        answer.usage = event.response.usage.model_dump() if event.response.usage else None

@@ -105,9 +105,9 @@ class ContractPlan:
 
     @property
     def proxy_requests(self) -> int:
-        """Proxy-wide requests, one after another: readiness, the model list, the unknown model (and the list
-        without the key, when one is documented)."""
-        return 3 + (1 if self.key_documented else 0)
+        """Proxy-wide requests, one after another: readiness, the model list, the unknown model, a chat for each
+        retired alias (and the list and a chat without the key, when one is documented)."""
+        return 3 + (2 if self.key_documented else 0) + len(self.inventory.litellm.retired)
 
     def bound(self) -> float:
         """The most `gather` takes: the proxy-wide requests, then every route at once (the slowest budget)."""
@@ -129,19 +129,29 @@ class ContractPlan:
                  f"POST {self.proxy_base}/chat/completions (model {UNKNOWN_MODEL}: must be refused)"]
         if self.key_documented:
             lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
+            lines.append(f"POST {self.proxy_base}/chat/completions without the key (must be refused)")
+        lines += [f"POST {self.proxy_base}/chat/completions (model {a.name}: retired, must be refused)"
+                  for a in self.inventory.litellm.retired]
         if self.inventory.contract.open_webui:
             lines.append("GET <Open WebUI's OPENAI_API_BASE_URL>/models with Open WebUI's key, only when that is "
                          f"a documented address ({' or '.join(self.open_webui_addresses())})")
         for p in self.plans:
             b, api = p.budget, p.api
+            if not p.route.called:
+                lines.append(f"route {p.route.name}: nothing sent (it leaves the lab; not run: opt-in)")
+                continue
             lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
                       f"max_tokens {b.max_tokens}, {b.requests} chat + 1 stream each way):",
                       f"  GET {p.health_url}{_with_key(api, api.health.path)}",
                       f"  GET {p.models_url}{_with_key(api, api.models.path)}"]
             if api.auth:
                 lines.append(f"  GET {p.models_url} without the key (must be refused)")
+            request = p.route.request
+            through = (f"{self.proxy_base}/responses (its documented prompt)" if request and request.endpoint == "responses"
+                       else f"{self.proxy_base}/chat/completions" + (" (its documented prompt" + (
+                           ", response_format json_object)" if request.answer == "json_object" else ")") if request else ""))
             lines += [f"  POST {p.direct_base}/chat/completions{_with_key(api, p.chat_path)}",
-                      f"  POST {self.proxy_base}/chat/completions"]
+                      f"  POST {through}"]
         return lines
 
 

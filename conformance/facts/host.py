@@ -30,6 +30,7 @@ from .launchd import PlistError, parse_plist
 from .litellm import secret_values as yaml_secret_values
 from .plan import HostPlan
 from .service import UnitKey
+from .tailscale import SERVE_STATUS_COMMAND, ServeStatusError, parse_serve_status
 
 GROUPS = ["id", "-Gn"]
 UNAME = ["uname", "-s"]
@@ -133,6 +134,10 @@ class HostFacts:
             ask(("hash", path), files.hash(path))
         if plan.system:
             ask(("system",), UNAME)
+        if plan.disabled and self.kind.services.disabled_command:
+            ask(("disabled",), self.kind.services.disabled_command)
+        if plan.tailscale_serve:
+            ask(("tailscale-serve",), SERVE_STATUS_COMMAND)
         for argv in self.kind.platform if plan.platform else ():
             ask(("platform", argv), list(argv))
         return asks
@@ -188,6 +193,25 @@ class HostFacts:
         """The host's kernel name, as `uname -s` prints it."""
         out = require_finished(self._answer(("system",)))
         return Fact(out.stdout.strip(), out)
+
+    def disabled(self) -> Fact:
+        """label -> disabled: the service manager's database of disabled services (launchd's overrides)."""
+        if not self.kind.services.disabled_command:
+            self.kind.services.disabled(None)  # says why this manager has none
+        out = require_finished(self._answer(("disabled",)))
+        return Fact(self.kind.services.disabled(out), out)
+
+    def tailscale_serve(self) -> Fact:
+        """The host's Tailscale Serve mappings (facts/tailscale.py Served), node and Services alike."""
+        out = require_finished(self._answer(("tailscale-serve",)))
+        if out.exit_status != 0:
+            raise Unavailable(f"`tailscale serve status --json` failed (exit {out.exit_status}): "
+                              f"{self.said(out.stderr) or 'no message'}", out.command, (out.record,))
+        try:
+            return Fact(parse_serve_status(out.stdout), out)
+        except ServeStatusError as e:
+            raise Unavailable(f"`tailscale serve status --json` printed no ServeConfig: {e}", out.command,
+                              (out.record,)) from None
 
     def service(self, key: UnitKey) -> Fact:
         """The service as its manager shows it (facts/service.py ServiceState), whatever the manager."""
@@ -352,6 +376,10 @@ class HostFacts:
                 self._learn_service(what[1], out)
             elif what[0] == "bytes":
                 self._learn_plist(what[1])
+            elif what[0] == "tailscale-serve":  # a Proxy or Redirect URL may carry a password (user:pass@)
+                spans = self.redactor.learn_from(out.stdout)
+                if self.redactor.enabled:
+                    out.record.mask(spans)
 
     def _learn_file(self, path: str, out: Output) -> None:
         try:

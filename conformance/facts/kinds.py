@@ -21,7 +21,7 @@ from .service import Launchd, Systemd
 # parser of its own, e.g. TEXT); the replay self-test breaks one and expects exactly the checks that need it to
 # change (selftest/unit/test_replay_fixture.py).
 _COMMON_SOURCES = {n.ENV: ("env file",), n.ROUTER: ("router.yaml",), n.PLIST: ("plist",), n.HTTP: ("HTTP",),
-                   n.CONTRACT: ("HTTP",)}
+                   n.CONTRACT: ("HTTP",), n.TAILSCALE_SERVE: ("tailscale serve",)}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class HostKind:
         """The parsers this need is read with on this kind of host."""
         if need.concept in (n.SERVICE, n.JOURNAL):
             return (self.services.source,)
+        if need.concept == n.DISABLED:  # its own parser (launchd: print-disabled, not print)
+            return (self.services.disabled_source,) if self.services.disabled_source else ()
         if need.concept == n.SERVICE_ENV:  # the manager names the files, which are read as env files
             return (self.services.source, "env file")
         if need.concept == n.LISTENERS:

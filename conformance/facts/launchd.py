@@ -277,6 +277,51 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+# --- launchctl print-disabled ---------------------------------------------------------------------
+
+PRINT_DISABLED_COMMAND = ["launchctl", "print-disabled", "system"]
+_DISABLED_VALUES = {"disabled": True, "enabled": False, "true": True, "false": False}
+_DISABLED_ENTRY = re.compile(r'"(?P<label>[^"]+)" => (?P<value>\S+)')
+
+
+def parse_print_disabled(stdout: str, stderr: str = "", exit_status: int = 0) -> dict[str, bool]:
+    """label -> disabled, from `launchctl print-disabled system` (launchd's database of overrides, which
+    `launchctl disable|enable` writes).
+
+    Two real forms (selftest/fixtures/darwin/print-disabled/): since macOS 13, a `disabled services = {` block
+    indented by one tab whose lines are `"<label>" => disabled|enabled`; before it, nothing indented and
+    `=> true|false` (usnistgov/macos_security #167: Ventura changed `=> true` to `=> disabled`). Only that block
+    is read: a user domain prints a `login item associations` block after it whose values are quoted strings,
+    never a state. A label absent from the database has no override: enabled (launchd's default). Anything that is
+    not this output (a failure, no block, a value of neither form) raises LaunchctlError, never "none disabled".
+    """
+    if exit_status != 0:
+        raise LaunchctlError(f"launchctl print-disabled failed with exit status {exit_status}: "
+                             f"{_first_line(stderr) or 'no message'}")
+    entries: dict[str, bool] = {}
+    inside = seen = False
+    for line in stdout.splitlines():
+        text = line.strip()
+        if not inside:
+            if text == "disabled services = {":
+                inside = seen = True
+            continue
+        if text == "}":
+            inside = False
+            continue
+        m = _DISABLED_ENTRY.fullmatch(text)
+        if not m or m["value"] not in _DISABLED_VALUES:
+            raise LaunchctlError(f"launchctl print-disabled: a line that is not `\"<label>\" => disabled|enabled` "
+                                 f"(or true|false): {text[:80]!r}")
+        entries[m["label"]] = _DISABLED_VALUES[m["value"]]
+    if not seen:
+        raise LaunchctlError("launchctl print-disabled printed no `disabled services = {` block: "
+                             f"{(stdout.strip().splitlines() or [''])[0][:80]!r}")
+    if inside:
+        raise LaunchctlError("launchctl print-disabled: the `disabled services` block is cut short (no closing `}`)")
+    return entries
+
+
 # --- the plist ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

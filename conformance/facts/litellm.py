@@ -1,6 +1,9 @@
-"""LiteLLM's router.yaml, resolved the way the proxy resolves it: `os.environ/NAME` from env."""
+"""LiteLLM's router.yaml, resolved the way the proxy resolves it: `os.environ/NAME` from env; and each
+deployment's id, computed the way LiteLLM 1.83.4 computes the `x-litellm-model-id` it answers with."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import yaml
@@ -20,6 +23,14 @@ class ResolvedValue:
     def unresolved(self) -> bool:
         return self.variable is not None and self.value is None
 
+    @property
+    def as_litellm(self) -> object:
+        """The value as LiteLLM holds it: get_secret (litellm/secret_managers/main.py, 1.83.4) turns an
+        environment value "true"/"false" (any case, trimmed) into a bool; an unset variable is None."""
+        if self.variable is not None and isinstance(self.value, str):
+            return {"true": True, "false": False}.get(self.value.strip().lower(), self.value)
+        return self.value
+
 
 Deployment = dict[str, ResolvedValue]  # one model_list entry's litellm_params, resolved
 
@@ -31,6 +42,16 @@ class RouterConfig:
     litellm_settings: dict = field(default_factory=dict)
     router_settings: dict = field(default_factory=dict)
     general_settings: dict = field(default_factory=dict)
+    # every entry's deployment id, parallel to `deployments` (what LiteLLM answers as x-litellm-model-id)
+    ids: dict[str, list[str]] = field(default_factory=dict)
+
+    def deployment_of(self, model_id: str) -> tuple[str, int, Deployment] | None:
+        """The entry whose id this is: (model_name, index among that name's entries, its params)."""
+        for name, ids in self.ids.items():
+            if model_id in ids:
+                i = ids.index(model_id)
+                return name, i, self.deployments[name][i]
+        return None
 
 
 class RouterConfigError(ValueError):
@@ -53,9 +74,26 @@ def resolve_router(text: str, env: dict[str, str]) -> RouterConfig:
         if not isinstance(entry, dict) or "model_name" not in entry:
             continue
         params = entry.get("litellm_params") or {}
-        config.deployments.setdefault(str(entry["model_name"]), []).append(
-            {k: _resolve(v, env) for k, v in params.items()})
+        resolved = {k: _resolve(v, env) for k, v in params.items()} if isinstance(params, dict) else {}
+        name = str(entry["model_name"])
+        config.deployments.setdefault(name, []).append(resolved)
+        info = entry.get("model_info") if isinstance(entry.get("model_info"), dict) else {}
+        config.ids.setdefault(name, []).append(
+            str(info["id"]) if "id" in info else deployment_id(name, {k: v.as_litellm for k, v in resolved.items()}))
     return config
+
+
+def deployment_id(model_name: str, litellm_params: dict) -> str:
+    """The id LiteLLM gives a deployment whose model_info names none: a sha256 of the model name and every
+    litellm_param, key then value, in the order router.yaml writes them, after `os.environ/` is resolved.
+    Source: LiteLLM 1.83.4 litellm/router.py, Router._generate_model_id (called by Router.set_model_list after
+    get_secret resolved each `os.environ/` value); the proxy answers it as x-litellm-model-id. A str is taken
+    as is, a dict as json.dumps, anything else as str() (so YAML's 16384 is "16384", true is "True")."""
+    parts = [model_name]
+    for k, v in litellm_params.items():
+        for item in (k, v):
+            parts.append(item if isinstance(item, str) else json.dumps(item) if isinstance(item, dict) else str(item))
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 def _resolve(raw: object, env: dict[str, str]) -> ResolvedValue:

@@ -39,6 +39,8 @@ class HostPlan:
         self.plists: list[str] = keys(n.PLIST)
         self.hashes: list[str] = keys(n.HASH)
         self.system = wanted(n.SYSTEM)
+        self.disabled = wanted(n.DISABLED)
+        self.tailscale_serve = wanted(n.TAILSCALE_SERVE)
         self.platform = wanted(n.PLATFORM)
         # the second look
         self.journals: list[UnitKey] = keys(n.JOURNAL)

@@ -75,6 +75,11 @@ class Systemd:
 
     name = "systemd"
     source = "systemd"  # the parser its answers are read with
+    disabled_command = None  # systemd keeps no separate database of disabled units: UnitFileState says it
+    disabled_source = None
+
+    def disabled(self, out: Output) -> dict[str, bool]:
+        raise Unavailable("systemd keeps no database of disabled units (a unit's UnitFileState says whether it is)")
 
     def asks(self, keys: list[UnitKey], user: str) -> tuple[list[tuple[list[str], tuple[UnitKey, ...]]],
                                                               dict[UnitKey, CannotVerify]]:
@@ -157,6 +162,15 @@ class Launchd:
 
     name = "launchd"
     source = "launchd"
+    disabled_command = launchd.PRINT_DISABLED_COMMAND  # anyone may read the system domain's database
+    disabled_source = "launchd print-disabled"
+
+    def disabled(self, out: Output) -> dict[str, bool]:
+        """label -> disabled, as `launchctl print-disabled system` lists the overrides (absent: enabled)."""
+        try:
+            return launchd.parse_print_disabled(out.stdout, out.stderr, out.exit_status)
+        except launchd.LaunchctlError as e:
+            raise Unavailable(str(e), out.command, (out.record,)) from None
 
     def asks(self, keys: list[UnitKey], user: str) -> tuple[list[tuple[list[str], tuple[UnitKey, ...]]],
                                                               dict[UnitKey, CannotVerify]]:

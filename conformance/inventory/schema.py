@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 import string
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -105,8 +106,26 @@ class Unit(Entry):
 
 
 class Listener(Entry):
-    address: str
+    """A documented listening port: one bind `address`, or every bind of a port that has several (`addresses`:
+    Samba on 127.0.0.1 and the host's LAN address; exactly these, no more). An address may name a host as
+    {host-id}, resolved per site."""
+
+    address: str | None = None
+    addresses: list[str] | None = Field(default=None, min_length=2)
     port: Port = Field(ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _one_way_to_say_the_binds(self):
+        if (self.address is None) == (self.addresses is None):
+            raise ValueError("a listener has `address` (one bind) or `addresses` (several binds of one port), "
+                             "exactly one of them")
+        if self.addresses is not None and len(set(self.addresses)) != len(self.addresses):
+            raise ValueError(f"`addresses` names an address twice: {self.addresses}")
+        return self
+
+    @property
+    def binds(self) -> list[str]:
+        return [self.address] if self.address is not None else list(self.addresses)
 
 
 class PathEntry(Entry):
@@ -187,6 +206,33 @@ RouteParam = Literal["api_base", "model", "api_key"]  # the litellm_params of a 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
+class RouteDeployment(Strict):
+    """One deployment of a route: the api_base LiteLLM sends it to and the upstream model it asks for there, as
+    router.yaml resolves them. Several routes on one backend URL are told apart by `model`; a route with several
+    entries in model_list lists each. The answer's x-litellm-model-id names the entry that answered."""
+
+    api_base: str  # may name a host as {host-id}, resolved per site
+    model: str = Field(pattern=r"^[A-Za-z0-9_-]+/.")  # as LiteLLM reads it: provider/upstream id (openai/gpt-oss-20b)
+
+
+class RouteRequest(Strict):
+    """A route that is not plain chat: the request its callers send, and the shape of a good answer.
+    `chat`: POST /v1/chat/completions (response_format json_object when the answer is JSON); `responses`: the
+    Responses API, POST /v1/responses (the openai client's responses.create), read from its output_text."""
+
+    endpoint: Literal["chat", "responses"] = "chat"
+    prompt: str = Field(min_length=1)
+    answer: Literal["text", "json_object"] = "text"
+    json_keys: list[str] = []  # top-level keys a JSON answer carries (documented ones; a model may add more)
+    max_tokens: int | None = Field(default=None, ge=1)  # unset: the route's (or the contract's) max_tokens
+
+    @model_validator(mode="after")
+    def _keys_need_json(self):
+        if self.json_keys and self.answer != "json_object":
+            raise ValueError("json_keys are the keys of a JSON answer: say `answer: json_object`")
+        return self
+
+
 class Route(Entry):
     name: str = Field(pattern=SLUG)
     api_base: str  # may name a host as {host-id}, resolved per site
@@ -201,13 +247,28 @@ class Route(Entry):
     # <ROUTE>_API_BASE, <ROUTE>_MODEL, <ROUTE>_API_KEY), or written in router.yaml itself (`literal`).
     env: dict[RouteParam, EnvName] = {}
     literal: list[RouteParam] = []
+    # the route's deployments as documented (several routes may share one api_base); unset: not documented, and
+    # no check of which deployment answered
+    deployments: list[RouteDeployment] = []
+    request: RouteRequest | None = None  # unset: plain chat (the contract's prompt, a chat and a stream)
+    # a route that leaves the lab and costs the owner money (chatgpt-5 through ccproxy): its static facts are
+    # checked, its requests are sent only when the inventory opts it in (`opt_in: true`)
+    leaves_lab: bool = False
+    opt_in: bool = False
 
     @model_validator(mode="after")
     def _each_param_one_way(self):
         both = sorted(set(self.env) & set(self.literal))
         if both:
             raise ValueError(f"{', '.join(both)}: named in `env` and `literal`; a param is read one way")
+        if self.opt_in and not self.leaves_lab:
+            raise ValueError("opt_in is for a route that leaves_lab (every other route is always called)")
         return self
+
+    @property
+    def called(self) -> bool:
+        """Whether a run sends this route requests (a route that leaves the lab only when opted in)."""
+        return not self.leaves_lab or self.opt_in
 
     @property
     def env_prefix(self) -> str:
@@ -226,6 +287,30 @@ class MasterKey(Entry):
     key_env: str = Field(default="LLM_LAB_LITELLM_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
 
 
+class Fallback(Entry):
+    """A documented fallback: when `route` fails, LiteLLM tries `to`, in order (router.yaml's
+    `fallbacks: [{"fast": ["deep"]}]`, under router_settings or litellm_settings)."""
+
+    route: str
+    to: list[str] = Field(min_length=1)
+
+
+class RetiredAlias(Entry):
+    """A route name the lab no longer serves: absent from model_list, and refused by the proxy."""
+
+    name: str = Field(pattern=SLUG)
+
+
+class Database(Entry):
+    """LiteLLM's database (Postgres holding its keys), as its readiness body reports it. `enabled`: LiteLLM is
+    given DATABASE_URL, and readiness must say `db: connected`; not enabled: `db: Not connected`."""
+
+    enabled: bool
+    # general_settings.allow_requests_on_db_unavailable: with it, a database that is down reads `db: disconnected`
+    # (200); without it, readiness answers 503 (LiteLLM 1.83.4, see checks/contract.py _readiness_db)
+    allow_requests_on_db_unavailable: bool = False
+
+
 class LiteLLM(Entry):
     service: str
     config: HostPath
@@ -234,6 +319,9 @@ class LiteLLM(Entry):
     router_settings: list[str] = []
     master_key: MasterKey
     routes: list[Route]
+    fallbacks: list[Fallback] = []  # documented fallbacks; none documented: not checked
+    retired: list[RetiredAlias] = []  # names that must NOT be routed
+    database: Database | None = None  # unset: readiness's `db` is not documented, and not checked
 
 
 class IdShapes(Strict):
@@ -355,24 +443,60 @@ class LaunchScripts(Entry):
         return v
 
 
+JobState = Literal["active", "disabled", "retired"]  # retired: must NOT be loaded (the owner's retired_labels)
+
+
+class Lane(Strict):
+    """One lane of a per-port job family: its port, and the state its job must be in."""
+
+    port: Port = Field(ge=1, le=65535)
+    state: JobState = "active"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One launchd job of a LaunchdJob entry, its {port} filled in."""
+
+    label: str
+    plist: str
+    state: JobState
+    port: int | None  # the port it serves (a lane's own; a single job's documented `port`)
+    stdout: str | None
+    stderr: str | None
+
+
 class LaunchdJob(Entry):
     """launchd job(s) of a service. One label (`com.bebop.mlx-launch`), or one per port: a label and
-    plist with `{port}` (`com.bebop.mlx-lane.{port}`), one job for each of `lanes`."""
+    plist with `{port}` (`com.bebop.mlx-lane.{port}`), one job for each of `lanes` (a port, or
+    `{port: 8102, state: disabled}`: each lane its own expected state)."""
 
     service: str
     host: str
     plist: HostPath
     label: str
-    runtime_dir: HostPath
-    log_pattern: HostPath
-    ports: tuple[Port, Port]
-    listening: Literal["up", "optional"]
-    lanes: list[Port] | None = None  # with a {port} label: the ports that have a job
+    runtime_dir: HostPath | None = None  # the program runs under it (unless `program` names it exactly)
+    log_pattern: HostPath | None = None  # per port of `ports`: the log a listening port must have
+    ports: tuple[Port, Port] | None = None
+    listening: Literal["up", "optional"] = "optional"
+    lanes: list[Lane] | None = None  # with a {port} label: the ports that have a job
+    state: JobState = "active"  # a single job's expected state (a lane has its own)
+    port: Port | None = Field(default=None, ge=1, le=65535)  # the port a single job serves
+    program: HostPath | None = None  # what it runs: the program, or the script an interpreter in ProgramArguments[0] runs
+    stdout: HostPath | None = None  # the plist's StandardOutPath (may hold {port})
+    stderr: HostPath | None = None  # the plist's StandardErrorPath (may hold {port})
+    keep_alive: bool | None = None  # as documented (false: launchd must NOT restart it); unset: restarted by launchd
 
-    @field_validator("log_pattern", "label", "plist")
+    @field_validator("lanes", mode="before")
     @classmethod
-    def _port_placeholder_only(cls, v: str) -> str:
-        _only_placeholders(v, {"port"})
+    def _a_port_alone(cls, v):
+        # `lanes: [8100, 8101]`, as inventories said it before a lane had a state: each an active lane
+        return [{"port": lane} if isinstance(lane, int) else lane for lane in v] if isinstance(v, list) else v
+
+    @field_validator("log_pattern", "label", "plist", "program", "stdout", "stderr")
+    @classmethod
+    def _port_placeholder_only(cls, v: str | None) -> str | None:
+        if v is not None:
+            _only_placeholders(v, {"port"})
         return v
 
     @model_validator(mode="after")
@@ -381,15 +505,38 @@ class LaunchdJob(Entry):
         if per_port != ("{port}" in self.plist) or per_port != (self.lanes is not None):
             raise ValueError("a per-port job has {port} in both label and plist, and lists its `lanes`; "
                              "a single job has neither")
+        if self.lanes is not None and "state" in self.model_fields_set:
+            raise ValueError("a per-port job gives each lane its own `state` (`{port: 8102, state: disabled}`)")
+        if self.lanes is not None and self.port is not None:
+            raise ValueError("a lane serves its own port: `port` is for a single job")
+        if (self.log_pattern is None) != (self.ports is None):
+            raise ValueError("`log_pattern` and `ports` go together (the log each listening port of the range has)")
+        ports = [lane.port for lane in self.lanes or ()]
+        twice = sorted({p for p in ports if ports.count(p) > 1})
+        if twice:  # a plain ValueError: this validator's errors are located at the job (a LocatedError is the root's)
+            raise ValueError(f"duplicate lane port: {', '.join(map(str, twice))}")
         return self
 
     def jobs(self) -> list[tuple[str, str]]:
         """(label, plist) of every job."""
+        return [(job.label, job.plist) for job in self.each()]
+
+    def each(self) -> list[Job]:
+        """Every job, with what is documented of it."""
+        def fill(template: str | None, port: int | None) -> str | None:
+            return template.format(port=port) if template is not None and port is not None else template
+
         if self.lanes is None:
-            return [(self.label, self.plist)]
-        return [(self.label.format(port=p), self.plist.format(port=p)) for p in self.lanes]
+            return [Job(self.label, self.plist, self.state, self.port, self.stdout, self.stderr)]
+        return [Job(self.label.format(port=lane.port), self.plist.format(port=lane.port), lane.state, lane.port,
+                    fill(self.stdout, lane.port), fill(self.stderr, lane.port)) for lane in self.lanes]
+
+    def program_of(self, port: int | None) -> str | None:
+        return self.program.format(port=port) if self.program is not None and port is not None else self.program
 
     def log_paths(self) -> dict[int, str]:
+        if self.ports is None or self.log_pattern is None:
+            return {}
         lo, hi = self.ports
         return {p: self.log_pattern.format(port=p) for p in range(lo, hi + 1)}
 
@@ -403,6 +550,40 @@ class SshConfigEntry(Entry):
     target_host: str
 
 
+class ServeMapping(Entry):
+    """A Tailscale Serve mapping of a host, as `tailscale serve status --json` shows it: on the node itself
+    (`serve: node`, the owner's `:8123` forward) or in a Tailscale Service (`serve: svc:chat`), a port, and
+    either a web handler (`path`, proxied to `proxy`) or a raw TCP forward (`tcp_forward`)."""
+
+    host: str
+    service: str | None = None  # the inventory service it exposes, if any
+    serve: str = Field(default="node", pattern=r"^(node|svc:[a-z0-9][a-z0-9-]*)$")
+    port: Port = Field(ge=1, le=65535)
+    path: str = Field(default="/", pattern=r"^/")
+    proxy: str | None = None  # the handler's Proxy, as tailscale prints it (`http://127.0.0.1:3000`)
+    tcp_forward: str | None = None  # the port's TCPForward (`127.0.0.1:4000`)
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.proxy is None) == (self.tcp_forward is None):
+            raise ValueError("a serve mapping has `proxy` (a web handler) or `tcp_forward` (a TCP forward), exactly one")
+        return self
+
+    @property
+    def id(self) -> str:
+        where = f"{self.port}{self.path}" if self.proxy is not None else f"{self.port}/tcp"
+        return f"{self.serve}:{where}"
+
+
+class NotModelled(Entry):
+    """Something the lab's documents name that the inventory deliberately does not check, and why (the Studio's
+    pf firewall: out of scope). The report lists it; no check is made of it."""
+
+    what: str = Field(min_length=3)
+    reason: str = Field(min_length=3)
+    where: str | None = None  # the document (and line) that names it
+
+
 class Inventory(Strict):
     version: Literal[1]
     hosts: list[Host]
@@ -412,6 +593,8 @@ class Inventory(Strict):
     launchd: list[LaunchdJob] = []
     ssh_config: list[SshConfigEntry] = []
     contract: Contract | None = None
+    tailscale_serve: list[ServeMapping] = []
+    not_modelled: list[NotModelled] = []
 
     @model_validator(mode="after")
     def _references_resolve(self):
@@ -432,6 +615,21 @@ class Inventory(Strict):
             for i, r in enumerate(routes):
                 _known(r.backend, service_ids, "service", ("litellm", "routes", i, "backend"))
                 _located(_only_placeholders, r.api_base, host_ids, loc=("litellm", "routes", i, "api_base"))
+                for j, d in enumerate(r.deployments):
+                    _located(_only_placeholders, d.api_base, host_ids, loc=("litellm", "routes", i, "deployments", j,
+                                                                            "api_base"))
+            names = {r.name for r in routes}
+            for i, f in enumerate(self.litellm.fallbacks):
+                _known(f.route, names, "route", ("litellm", "fallbacks", i, "route"))
+                for target in f.to:
+                    _known(target, names, "route", ("litellm", "fallbacks", i, "to"))
+            _unique([(("litellm", "fallbacks", i, "route"), f.route) for i, f in enumerate(self.litellm.fallbacks)],
+                    "fallback of route")
+            _unique([(("litellm", "retired", i, "name"), a.name) for i, a in enumerate(self.litellm.retired)],
+                    "retired alias")
+            for i, a in enumerate(self.litellm.retired):
+                if a.name in names:
+                    raise LocatedError(f"{a.name!r} is a route and retired at once", ("litellm", "retired", i, "name"))
         if self.contract:
             if not self.litellm:
                 raise LocatedError("a contract needs the `litellm:` section (its routes)", ("contract", "proxy"))
@@ -445,6 +643,20 @@ class Inventory(Strict):
             if self.contract.open_webui:
                 _known(self.contract.open_webui.service, service_ids, "service", ("contract", "open_webui", "service"))
         _one_listener_per_port(self.services)
+        for i, s in enumerate(self.services):
+            for j, listener in enumerate(s.listen):
+                for address in listener.binds:
+                    _located(_only_placeholders, address, host_ids, loc=("services", i, "listen", j))
+        for i, job in enumerate(self.launchd):
+            _known(job.host, host_ids, "host", ("launchd", i, "host"))
+            _known(job.service, service_ids, "service", ("launchd", i, "service"))
+        for i, m in enumerate(self.tailscale_serve):
+            _known(m.host, host_ids, "host", ("tailscale_serve", i, "host"))
+            _located(_only_placeholders, m.proxy or m.tcp_forward, host_ids, loc=("tailscale_serve", i))
+            if m.service is not None:
+                _known(m.service, service_ids, "service", ("tailscale_serve", i, "service"))
+        _unique([(("tailscale_serve", i, "port"), (m.host, m.id)) for i, m in enumerate(self.tailscale_serve)],
+                "serve mapping")
         for i, e in enumerate(self.ssh_config):
             _known(e.target_host, host_ids, "host", ("ssh_config", i, "target_host"))
             _known(e.on_host, host_ids, "host", ("ssh_config", i, "on_host"))
@@ -549,6 +761,9 @@ class Site(Strict):
     site: str = Field(pattern=SLUG)
     description: str = ""
     hosts: dict[str, SiteHost] = {}
+    # check id -> why this site cannot prove that fact (the twin has no Prisma engines: `db: connected`): the check
+    # is reported "unproven" with the reason and what was found, never as passed
+    unproven: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _hosts_are_the_inventorys(self, info: ValidationInfo):

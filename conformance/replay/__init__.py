@@ -4,7 +4,7 @@
   backend    ReplayBackend: a host's answers from a recording, through the same Runner seam as a live host
   http       ReplayTransport: the HTTP answers from a recording, under the same RecordingTransport
 
-`pytest --replay RUN_DIR` (conformance/plugin.py) reads a run directory's recording, takes its inputs
+`pytest --replay RUN_DIR` (conformance/plugin/options.py) reads a run directory's recording, takes its inputs
 (inventory, site, baseline, waivers) and options unless given anew, and writes a new run directory whose
 results.json says which run it replays.
 """

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .diff import compare
-from .model import RESULTS, UNFINISHED, CheckResult, HostStats, OwnTest, Run, load_run
+from .model import RESULTS, UNFINISHED, CheckResult, HostStats, OwnTest, ReplayOf, Run, load_run
 from .page import BASE_CSS, duration, h, iso, page, utc
 from .render import REPORT, counts_text
 from .rundir import latest_target, run_dirs, stamp_of, write_text_atomic
@@ -213,7 +213,8 @@ def _from_cache(path: Path, e: dict) -> Run | None:
     if not isinstance(e, dict) or e.get("exit_status") in UNFINISHED or e.get("stopped_early"):  # read it again
         return None
     try:
-        return Run(path=path, site=e["site"], site_id=e["site_id"], exit_status=e["exit_status"], replay_of=e["replay_of"],
+        return Run(path=path, site=e["site"], site_id=e["site_id"], exit_status=e["exit_status"],
+                   replay=ReplayOf(e["replay_of"]) if e["replay_of"] else None,
                    require_verified=e["require_verified"], markers=e["markers"], inventory=e["inventory"],
                    started=e["started"] and datetime.fromisoformat(e["started"]),
                    finished=e["finished"] and datetime.fromisoformat(e["finished"]),

@@ -1,5 +1,9 @@
 """A run directory as typed data: results.json (and commands.json) loaded into dataclasses.
 
+These dataclasses are THE results model: the plugin's writer (conformance/plugin/results.py) builds a Run of
+them and writes `results_json(run)`; `load_run` reads that file back into the same classes. A field marked
+NOT_SAVED (the state shown, the directory's other files) is not in results.json; OPTIONAL is left out when None.
+
 Loading never raises for what is in the directory: a missing, truncated or foreign results.json
 gives a Run whose `problem` says what is wrong (a corrupt run is a value, not an exception).
 Older runs that lack fields the plugin added later (site_id, markers, started, evidence, contract,
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -25,8 +29,9 @@ MAX_JSON_BYTES = 64 * 1024 * 1024  # far above any real run (a few hundred KiB);
 PASSED, FAILED, WAIVED = "passed", "failed", "waived"
 CANNOT_VERIFY, NOT_APPLICABLE, ERROR = "cannot verify", "not applicable", "error"
 NOT_RUN = "not run"  # only in comparisons: the check is in one of the two runs
-STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR)
-STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, PASSED)  # worst first
+OPT_IN, UNPROVEN = "not run: opt-in", "unproven"  # a paid route not opted in; a fact this site cannot prove
+STATUSES = (PASSED, FAILED, CANNOT_VERIFY, NOT_APPLICABLE, ERROR, OPT_IN, UNPROVEN)
+STATES = (ERROR, FAILED, WAIVED, CANNOT_VERIFY, UNPROVEN, OPT_IN, NOT_APPLICABLE, PASSED)  # worst first
 FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
 # pytest's exit status says whether the run finished: 0 (the lab matches) and 1 (it drifted) did. These did not:
 # their results.json, when they wrote one, holds only what they got to, so they are never compared with, never
@@ -34,9 +39,13 @@ FAILING = frozenset({FAILED, ERROR})  # what makes the morning report red
 UNFINISHED = {2: "the run was interrupted", 3: "the run stopped on an internal error",
               4: "the run stopped on a usage error", 5: "the run collected no test"}
 # How bad a state is, worst first: a matrix cell, a topology node or edge shows its worst check.
-SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, NOT_RUN: 4, NOT_APPLICABLE: 5, PASSED: 6}
+SEVERITY = {ERROR: 0, FAILED: 1, WAIVED: 2, CANNOT_VERIFY: 3, UNPROVEN: 3.5, OPT_IN: 3.7, NOT_RUN: 4, NOT_APPLICABLE: 5,
+            PASSED: 6}
 SECURITY_PREFIX = "security:"
 IMPACTS = {0.3: "low", 0.5: "medium", 0.7: "high", 0.9: "critical"}
+NOT_SAVED = {"saved": False}  # derived when read, or another file of the run directory: not in results.json
+OPTIONAL = {"optional": True}  # left out of results.json when None or empty (older readers never saw it)
+AS_GIVEN = {"as_given": True}  # a check's own value (any JSON-like data): written as it is
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,8 @@ class CheckResult:
     source: str = ""  # founding | companion | derived
     impact: float | None = None
     status: str = ""  # as recorded
-    expected: object = None
-    found: object = None
+    expected: object = field(default=None, metadata=AS_GIVEN)
+    found: object = field(default=None, metadata=AS_GIVEN)
     missing: tuple = ()
     extra: tuple = ()
     evidence_source: str = ""
@@ -70,7 +79,7 @@ class CheckResult:
     test: str = ""
     waiver: Waiver | None = None
     evidence: tuple[str, ...] = ()
-    state: str = ""  # status as shown: a waived failure is WAIVED; an unknown status is an ERROR
+    state: str = field(default="", metadata=NOT_SAVED)  # status as shown: a waived failure is WAIVED; an unknown status is an ERROR
 
     @property
     def key(self) -> tuple[str, str]:
@@ -147,13 +156,14 @@ class RouteLatency:
     route: str
     backend: str = ""  # the inventory's service id
     host: str = ""
+    api: str = ""  # the backend's kind (the inventory's contract.apis id)
     expected: str = ""  # up | optional
-    outcome: str = ""  # passed | failed | not applicable
-    layer: str = ""  # where a failure sits ("backend down", ...); "" when it passed
     direct: Timing = Timing()
     proxy: Timing = Timing()
     overhead_seconds: float | None = None  # what LiteLLM adds: through minus direct (the non-streamed total)
     route_seconds: float | None = None  # the route's whole share of the contract run
+    outcome: str = ""  # passed | failed | not applicable
+    layer: str = ""  # where a failure sits ("backend down", ...); "" when it passed
 
 
 @dataclass(frozen=True)
@@ -169,12 +179,49 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class ReplayOf:
+    """results.json's "replay_of": the run whose recording a replay (pytest --replay) judged again."""
+
+    run: str
+    started: str = ""  # as that run recorded it
+    exit_status: int | None = None  # that run's own
+
+
+@dataclass(frozen=True)
+class RecordingCost:
+    """results.json's "recording": what keeping the run's recording cost (printed by `make demo`, never asserted)."""
+
+    bytes: int | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class NotModelled:
+    """An inventory's `not_modelled` entry as results.json keeps it."""
+
+    what: str
+    reason: str
+    source: str = ""
+    where: str = ""
+
+
+def _not_modelled(value) -> tuple[NotModelled, ...]:
+    return tuple(NotModelled(_str(e.get("what")), _str(e.get("reason")), _str(e.get("source")), _str(e.get("where")))
+                 for e in value or () if isinstance(e, dict))
+
+
+@dataclass(frozen=True)
 class Run:
-    path: Path
-    problem: str | None = None  # None: a complete run; else why not (unreadable results.json, or the run did not finish)
+    """A run directory; its fields in results.json's order (a NOT_SAVED one is not in it)."""
+
+    path: Path = field(metadata=NOT_SAVED)
+    problem: str | None = field(default=None, metadata=NOT_SAVED)  # None: a complete run; else why not (unreadable results.json, or the run did not finish)
     site: str = ""
     site_id: str | None = None
     exit_status: int | None = None
+    replay: ReplayOf | None = field(default=None, metadata={**OPTIONAL, "key": "replay_of"})  # a replay (pytest --replay)
+    recording: RecordingCost | None = field(default=None, metadata=OPTIONAL)  # a recorded run (not --no-record)
+    stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
     require_verified: bool = False
     markers: str = ""
     inventory: str = ""
@@ -183,17 +230,21 @@ class Run:
     hosts: dict[str, HostStats] = field(default_factory=dict)
     checks: tuple[CheckResult, ...] = ()
     tests: tuple[OwnTest, ...] = ()  # the owner's own tests (testinfra's idiom)
-    commands: tuple[Command, ...] = ()
-    commands_problem: str | None = None  # commands.json unreadable (the report still renders)
-    contract: Contract | None = None  # None: the run made no contract calls (no section in the report)
-    topology: dict | None = None  # the inventory's hosts, services and routes (conformance/report/topology.py)
-    notification: dict | None = None  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
-    stopped_early: str = ""  # pytest stopped before the end (-x, --maxfail): the later checks were never run
-    replay_of: str | None = None  # a replay (pytest --replay): the run directory whose recording it judged again
+    contract: Contract | None = field(default=None, metadata=OPTIONAL)  # None: the run made no contract calls (no section in the report)
+    topology: dict | None = field(default=None, metadata=AS_GIVEN)  # the inventory's hosts, services and routes (conformance/report/topology.py)
+    commands: tuple[Command, ...] = field(default=(), metadata=NOT_SAVED)  # commands.json
+    commands_problem: str | None = field(default=None, metadata=NOT_SAVED)  # commands.json unreadable (the report still renders)
+    notification: dict | None = field(default=None, metadata=NOT_SAVED)  # notification.json: what the nightly job's webhook POST did (conformance/notify.py)
+    not_modelled: tuple[NotModelled, ...] = field(default=(), metadata=OPTIONAL)  # what the inventory says it does not check, and why (never a check)
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def replay_of(self) -> str | None:
+        """A replay: the run directory whose recording it judged again."""
+        return self.replay.run if self.replay else None
 
     @property
     def night(self) -> bool:
@@ -246,6 +297,35 @@ class Run:
         return list(dict.fromkeys([c.host for c in self.checks] + list(self.hosts)))
 
 
+def results_json(run: Run) -> dict:
+    """results.json's content, from the model: what `load_run` reads back into an equal Run (but for NOT_SAVED)."""
+    return _saved(run)
+
+
+def _saved(value):
+    if is_dataclass(value):
+        out = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if f.metadata.get("saved", True) and not (f.metadata.get("optional") and (v is None or v == ())):
+                out[f.metadata.get("key", f.name)] = v if f.metadata.get("as_given") else _saved(v)
+        return out
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, (list, tuple)):
+        return [_saved(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _saved(v) for k, v in value.items()}
+    return value
+
+
+def check_state(status: str, waiver: Waiver | None, day: date | None) -> str:
+    """The state a check is shown in: a failure under a waiver unexpired on `day` is WAIVED; an unknown status an ERROR."""
+    if status == FAILED and waiver is not None and not waiver.expired_on(day):
+        return WAIVED
+    return status if status in STATUSES else ERROR
+
+
 def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, summary: bool = False) -> Run:
     """Read a run directory. Never raises for the directory's contents; see Run.problem.
     evidence=False / commands=False skip what an index does not show (faster over hundreds of runs);
@@ -280,13 +360,15 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
     run = Run(
         path=path, problem=problem, site=_str(data.get("site")), site_id=_opt_str(data.get("site_id")),
         exit_status=exit_status, stopped_early=stopped_early, require_verified=bool(data.get("require_verified")),
-        replay_of=_replay_of(data.get("replay_of")),
+        replay=_replay(data.get("replay_of")), recording=_recording(data.get("recording")),
         markers=_str(data.get("markers")).strip(), inventory=_str(data.get("inventory")),
-        started=started, finished=finished, hosts=_hosts(data.get("hosts")), checks=tuple(checks),
+        started=started, finished=finished, hosts=host_stats(data.get("hosts")), checks=tuple(checks),
         tests=tuple(OwnTest(_str(t.get("test")), _str(t.get("outcome")), _str(t.get("message")))
                     for t in data.get("tests") or () if isinstance(t, dict)),
         contract=None if summary else _contract(data.get("contract")),
-        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None)
+        topology=data.get("topology") if isinstance(data.get("topology"), dict) and not summary else None,
+        not_modelled=() if summary else _not_modelled(data.get("not_modelled") if isinstance(data.get("not_modelled"),
+                                                                                             list) else ()))
     if not commands or summary:
         return run
     records, commands_problem = _commands(path / COMMANDS)
@@ -295,9 +377,15 @@ def load_run(path: Path | str, *, evidence: bool = True, commands: bool = True, 
                    notification=notification if isinstance(notification, dict) else None)
 
 
-def _replay_of(raw) -> str | None:
+def _replay(raw) -> ReplayOf | None:
     run = raw.get("run") if isinstance(raw, dict) else None
-    return run if isinstance(run, str) and run else None
+    if not isinstance(run, str) or not run:
+        return None
+    return ReplayOf(run, _str(raw.get("started")), _int(raw.get("exit_status")))
+
+
+def _recording(raw) -> RecordingCost | None:
+    return RecordingCost(_int(raw.get("bytes")), _measure(raw.get("seconds"))) if isinstance(raw, dict) else None
 
 
 def _read_json(path: Path) -> tuple[object, str | None]:
@@ -325,9 +413,7 @@ def _state(raw: dict, day: date | None) -> tuple[str, Waiver | None, str]:
     status = _str(raw.get("status"))
     waiver = raw.get("waiver")
     waiver = Waiver(_str(waiver.get("reason")), _str(waiver.get("expires"))) if isinstance(waiver, dict) else None
-    if status == FAILED and waiver is not None and not waiver.expired_on(day):
-        return status, waiver, WAIVED
-    return status, waiver, status if status in STATUSES else ERROR
+    return status, waiver, check_state(status, waiver, day)
 
 
 def _summary(raw: dict, day: date | None) -> CheckResult:
@@ -369,7 +455,7 @@ def _contract(raw) -> Contract | None:
     if not isinstance(raw, dict):
         return None
     routes = tuple(RouteLatency(
-        route=_str(r.get("route")), backend=_str(r.get("backend")), host=_str(r.get("host")),
+        route=_str(r.get("route")), backend=_str(r.get("backend")), host=_str(r.get("host")), api=_str(r.get("api")),
         expected=_str(r.get("expected")), outcome=_str(r.get("outcome")), layer=_str(r.get("layer")),
         direct=_timing(r.get("direct")), proxy=_timing(r.get("proxy")),
         overhead_seconds=_finite(r.get("overhead_seconds")), route_seconds=_measure(r.get("route_seconds")))
@@ -399,7 +485,8 @@ def _measure(v) -> float | None:
     return f if f is not None and f >= 0 else None
 
 
-def _hosts(raw) -> dict[str, HostStats]:
+def host_stats(raw) -> dict[str, HostStats]:
+    """results.json's "hosts" (what each host was sent), as the model."""
     if not isinstance(raw, dict):
         return {}
     return {str(h): HostStats(_int(v.get("round_trips")), _int(v.get("commands")), _int(v.get("tests_round_trips")))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -98,11 +97,6 @@ def slug(*parts: str) -> str:
     return f"{readable}-{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}"
 
 
-def js_string(value: str) -> str:
-    """A JSON string literal that is safe inside <script> (no "</script>")."""
-    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def csp(scripts: Sequence[str]) -> str:
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
     return ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
@@ -133,6 +127,6 @@ th{background:#f6f8fa;font-weight:600}a{color:#0b57d0}.muted{color:var(--grey)}
 .badge{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600;white-space:nowrap}
 .badge.st-passed{background:var(--okbg);color:var(--ok)}.badge.st-failed,.badge.st-error{background:var(--badbg);color:var(--bad)}
 .badge.st-waived{background:var(--waivedbg);color:var(--waived)}
-.badge.st-cannot-verify,.badge.st-not-applicable,.badge.st-not-run{background:var(--greybg);color:var(--grey)}
+.badge.st-cannot-verify,.badge.st-not-applicable,.badge.st-not-run,.badge.st-unproven,.badge.st-not-run-opt-in{background:var(--greybg);color:var(--grey)}
 .badge.st-corrupt{background:#3c4043;color:#fff}.badge.st-warn{background:var(--warnbg);color:var(--warn)}
 """

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .diff import LATENCY_FACTOR, LATENCY_MARGIN_SECONDS, Pair, RunDiff, SlowerRoute, compare, find_previous
-from .model import (CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SECURITY_PREFIX, SEVERITY, WAIVED,
+from .model import (CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, OPT_IN, PASSED, SECURITY_PREFIX, SEVERITY, UNPROVEN, WAIVED,
                     CheckResult, RouteLatency, Run, Timing, load_run)
 from .page import BASE_CSS, duration, h, page, rate, seconds, show, signed_seconds, slug, utc
 from .rundir import write_text_atomic
@@ -30,7 +30,7 @@ KIND_COLUMN = {
     "restart": "restart", "restart-sec": "restart",
     "env": "env", "environment": "env", "environment-file": "env",
     "path": "paths", "unmodified": "paths",
-    "listen": "ports", "mlx-listen": "ports", "mlx-health": "ports", "http": "ports",
+    "listen": "ports", "mlx-listen": "ports", "mlx-health": "ports", "http": "ports", "tailscale-serve": "ports",
     "logs": "logs", "journal": "logs", "mlx-logs": "logs",
     "launchd": "launchd",
     "route": "config", "litellm-config": "config",  # router.yaml + env.local as read on the host
@@ -40,7 +40,7 @@ KIND_COLUMN = {
 
 # The mark of a state in a matrix cell (a cell shows its worst check: model.SEVERITY).
 MARK = {ERROR: "\u2717", FAILED: "\u2717", WAIVED: "W", CANNOT_VERIFY: "?", NOT_RUN: "\u00b7",
-        NOT_APPLICABLE: "\u2013", PASSED: "\u2713"}
+        NOT_APPLICABLE: "\u2013", PASSED: "\u2713", UNPROVEN: "?", OPT_IN: "\u00b7"}
 
 
 def column_of(kind: str) -> str:
@@ -48,7 +48,7 @@ def column_of(kind: str) -> str:
 
 
 def state_class(state: str) -> str:
-    return "st-" + state.replace(" ", "-")
+    return "st-" + state.replace(" ", "-").replace(":", "")  # "not run: opt-in" -> st-not-run-opt-in
 
 
 def anchor(c: CheckResult) -> str:
@@ -64,11 +64,11 @@ nav{margin:6px 0 0;font-size:13px}nav a{margin-right:12px}
 .matrix td,.matrix th{text-align:center;min-width:54px}.matrix td.svc,.matrix th.svc{text-align:left;min-width:0}
 .matrix td.cell{padding:0}.matrix td.cell a{display:block;padding:3px 6px;text-decoration:none;font-weight:600;color:inherit}
 .matrix td.st-passed{background:#b7e4c4}.matrix td.st-failed,.matrix td.st-error{background:#f4b4ad}
-.matrix td.st-waived{background:#d9c6f0}.matrix td.st-cannot-verify,.matrix td.st-not-applicable,.matrix td.st-not-run{background:#dadce0}
+.matrix td.st-waived{background:#d9c6f0}.matrix td.st-cannot-verify,.matrix td.st-not-applicable,.matrix td.st-not-run,.matrix td.st-unproven,.matrix td.st-not-run-opt-in{background:#dadce0}
 .legend{font-size:12.5px;margin:6px 0}.legend .badge{margin-right:6px}
 .changes li,.security li{margin:3px 0}.check{border:1px solid var(--line);border-left:5px solid var(--line);border-radius:4px;margin:8px 0;padding:6px 10px}
 .check.st-passed{border-left-color:var(--ok)}.check.st-failed,.check.st-error{border-left-color:var(--bad);background:#fff8f7}
-.check.st-waived{border-left-color:var(--waived)}.check.st-cannot-verify,.check.st-not-applicable{border-left-color:#9aa0a6}
+.check.st-waived{border-left-color:var(--waived)}.check.st-cannot-verify,.check.st-not-applicable,.check.st-unproven,.check.st-not-run-opt-in{border-left-color:#9aa0a6}
 .check:target{outline:2px solid #0b57d0}.check .head code{font-weight:600}.kv{margin:4px 0;width:100%}
 .kv th{width:110px;background:none;border:none;color:var(--grey);font-weight:normal;padding:1px 8px 1px 0}
 .kv td{border:none;padding:1px 0;white-space:pre-wrap;word-break:break-word;font-family:var(--mono);font-size:12.5px}
@@ -112,6 +112,7 @@ def render_report(run: Run, previous: Run | None = None) -> str:
         security_section(run, diff),
         contract_latency_section(run),  # each of these two is "" (left out) when the run holds no data for it
         topology_section(run),
+        not_modelled_section(run),
         checks_section(run),
         own_tests_section(run),
         commands_section(run),
@@ -179,6 +180,7 @@ def header(run: Run, text: str, level: str) -> str:
     sections = [("changes", "since the previous run"), ("matrix", "matrix"), ("security", "security")]
     sections += [("latency", "latency")] if run.contract is not None else []
     sections += [("topology", "topology")] if run.topology is not None else []
+    sections += [("not-modelled", "not modelled")] if run.not_modelled else []
     sections += [("checks", "every check"), ("commands", "commands")]
     links = [f'<a href="#{a}">{t}</a>' for a, t in sections] if run.complete else []
     files = [f'<a href="{f}">{f}</a>' for f in ("results.json", "commands.json", "junit.xml") if (run.path / f).exists()]
@@ -359,7 +361,7 @@ def matrix_section(run: Run, diff: RunDiff) -> str:
         out.append("</tbody></table>")
     out.append('<p class="legend">' + " ".join(
         f'<span class="badge {state_class(s)}">{MARK[s]} {h(s)}</span>'
-        for s in (PASSED, FAILED, ERROR, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, NOT_RUN))
+        for s in (PASSED, FAILED, ERROR, WAIVED, CANNOT_VERIFY, UNPROVEN, OPT_IN, NOT_APPLICABLE, NOT_RUN))
         + ' <span class="muted">a cell shows its worst check; k/n: k of its n checks are in that state</span></p>')
     out.append("</section>")
     return "\n".join(out)
@@ -459,6 +461,18 @@ def _latency_row(run: Run, r: RouteLatency) -> str:
             f'<td class="num">{h(rate(r.direct.tokens_per_second))}</td><td class="num">{h(rate(r.proxy.tokens_per_second))}</td></tr>')
 
 
+def not_modelled_section(run: Run) -> str:
+    """What the inventory deliberately does not check (its `not_modelled` list), each with its reason: shown so a
+    reader knows the gap is known, never counted as a check."""
+    if not run.not_modelled:
+        return ""
+    rows = "".join(f"<tr><td>{h(m.what)}</td><td>{h(m.reason)}</td><td>{h(m.source)}</td><td>{h(m.where)}</td></tr>"
+                   for m in run.not_modelled)
+    return (f'<section id="not-modelled"><h2>Not modelled</h2>\n<p class="muted">Named by the lab\'s documents, '
+            f'deliberately not checked by this inventory: no check passes or fails for these.</p>\n<table>'
+            f'<tr><th>what</th><th>why not</th><th>source</th><th>where documented</th></tr>{rows}</table></section>')
+
+
 def topology_section(run: Run) -> str:
     """An inline SVG of the lab's topology (results.json's "topology": hosts, services, routes) coloured by
     this run's checks. "" (no section) for a run that did not store it."""
@@ -468,7 +482,7 @@ def topology_section(run: Run) -> str:
     svg = render_topology_svg(run.topology, run.checks,
                               href=lambda host, service: f"#{service_anchor(host, service)}" if (host, service) in present else None)
     legend = " ".join(f'<span class="badge {state_class(s)}">{h(s)}</span>'
-                      for s in (PASSED, FAILED, WAIVED, CANNOT_VERIFY, NOT_APPLICABLE, NOT_RUN))
+                      for s in (PASSED, FAILED, WAIVED, CANNOT_VERIFY, UNPROVEN, OPT_IN, NOT_APPLICABLE, NOT_RUN))
     return (f'<section id="topology"><h2>Topology</h2>\n<p class="muted">Drawn from the inventory: each box a '
             "documented service on its host, coloured by its worst check in this run; each arrow a LiteLLM route "
             "(coloured by its contract checks) or a documented URL (by its check). Grey or dashed: not run, "

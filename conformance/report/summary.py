@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .diff import RunDiff
-from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, PASSED, WAIVED, CheckResult, HostStats, Run
+from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, OPT_IN, PASSED, UNPROVEN, WAIVED, CheckResult, HostStats, Run
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Counts:
     not_applicable: int = 0
     error: int = 0
     security: int = 0
+    unproven: int = 0  # facts this site cannot prove (its site file says why)
+    opt_in: int = 0  # not run: a route that leaves the lab, not opted in
 
     @property
     def failing(self) -> int:
@@ -46,7 +48,7 @@ def count(checks: tuple[CheckResult, ...] | list[CheckResult]) -> Counts:
     c = Counter(x.state for x in checks)
     return Counts(total=len(checks), passed=c[PASSED], failed=c[FAILED], waived=c[WAIVED],
                   cannot_verify=c[CANNOT_VERIFY], not_applicable=c[NOT_APPLICABLE], error=c[ERROR],
-                  security=sum(1 for x in checks if x.security))
+                  security=sum(1 for x in checks if x.security), unproven=c[UNPROVEN], opt_in=c[OPT_IN])
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
     if not run.complete:
         return Verdict(f"{'Unfinished' if run.unfinished else 'Unreadable'} run: {run.problem}", "corrupt")
     if run.replay_of:  # said first: a replay must never read as the lab's own run
-        judged = verdict(replace(run, replay_of=None), diff)
+        judged = verdict(replace(run, replay=None), diff)
         text = judged.text.replace("since the previous run", f"since run {run.replay_of}")
         return Verdict(f"Replay of {run.replay_of}: {text}", judged.level)
     n = count(run.checks)
@@ -103,7 +105,7 @@ def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
             text = f"The 1 check passes on {hosts}"
         if compared and diff.fixed:
             text += f", {len(diff.fixed)} fixed since the previous run"
-        level = "warn" if (n.waived or n.cannot_verify or not n.passed) else "ok"
+        level = "warn" if (n.waived or n.cannot_verify or n.unproven or not n.passed) else "ok"
     if n.waived:
         text += f"; {n.waived} waived"
     if n.cannot_verify:
@@ -118,6 +120,10 @@ def verdict(run: Run, diff: RunDiff | None = None) -> Verdict:
             text += f" ({len(diff.newly_failing_tests)} new)"
     if n.not_applicable:
         text += f"; {n.not_applicable} not applicable"
+    if n.unproven:  # by name: a fact the run cannot stand behind is never read as green
+        text += f"; {n.unproven} unproven at this site: " + ", ".join(c.id for c in run.checks if c.state == UNPROVEN)
+    if n.opt_in:
+        text += f"; {n.opt_in} not run: opt-in"
     if n.security:
         text += f"; {plural(n.security, 'security finding')}"
         if compared and diff.new_security:

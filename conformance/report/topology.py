@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, SEVERITY, WAIVED, CheckResult
+from .model import CANNOT_VERIFY, ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, OPT_IN, PASSED, SEVERITY, UNPROVEN, WAIVED, CheckResult
 from .page import h
 
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "[::1]"}
@@ -101,9 +101,9 @@ def _listener_at(inventory, from_host: str, value: str, address) -> str | None:
 COLOURS = {
     PASSED: ("#dcf3e3", "#1b7f3b"), FAILED: ("#fbe0dd", "#b3261e"), ERROR: ("#fbe0dd", "#b3261e"),
     WAIVED: ("#ece3f7", "#6b3fa0"), CANNOT_VERIFY: ("#e8eaed", "#80868b"), NOT_APPLICABLE: ("#e8eaed", "#80868b"),
-    NOT_RUN: ("#f1f3f4", "#9aa0a6"),
+    NOT_RUN: ("#f1f3f4", "#9aa0a6"), UNPROVEN: ("#e8eaed", "#80868b"), OPT_IN: ("#f1f3f4", "#9aa0a6"),
 }
-GREY = (CANNOT_VERIFY, NOT_APPLICABLE, NOT_RUN)
+GREY = (CANNOT_VERIFY, NOT_APPLICABLE, NOT_RUN, UNPROVEN, OPT_IN)
 MARGIN, HEADER, PAD_X, PAD_TOP, PAD_BOTTOM = 16, 40, 22, 14, 16
 NODE_W, NODE_H, ROW_GAP, COLUMN_GAP = 200, 42, 34, 150
 COLUMN_W = NODE_W + 2 * PAD_X

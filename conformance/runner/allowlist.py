@@ -97,6 +97,8 @@ RULES: list[tuple[str, str]] = [  # (shape name, shape)
     ("launchctl print system", "launchctl print system/<label>"),
     ("launchctl print gui", "launchctl print gui/<uid>/<label>"),
     ("launchctl print-disabled system", "launchctl print-disabled system"),
+    # Tailscale Serve's mappings (read only: `serve` with a target, `funnel`, `up`, `set` change the node)
+    ("tailscale serve status --json", "tailscale serve status --json"),
     # paths and files
     ("stat (GNU)", "stat -c '%F|%a|%U|%G|%s|%n' -- <path>..."),
     ("stat (BSD)", "stat -L -f '%HT|%Lp|%Su|%Sg|%z|%N' <path>..."),
@@ -169,6 +171,8 @@ WHY: dict[str, str] = {  # per program: the rule a refused command of it missed
     "getent": "getent: only passwd or group [<name>] (never shadow: password hashes are secrets)",
     "dpkg-query": "dpkg-query: only -f '${Status}' or -f '${Status} ${Version}' -W <package> (never a dpkg action)",
     "lsb_release": "lsb_release: only -a",
+    "tailscale": "tailscale: only `tailscale serve status --json` (never serve/funnel with a target, up, down, set or "
+                 "logout, which change the node)",
     "ssh": f"ssh: only `ssh -G [-F <path>] -- <alias>` (prints the options for an alias; never connects), {_ABSOLUTE}",
 }
 

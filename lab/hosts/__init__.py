@@ -11,7 +11,8 @@ and may set (see ``option``):
 - ``TMPFS``: where nspawn mounts the host's private tmpfs (default "/tmp");
 - ``ROOT_LINKS``: {"/tmp": "private/tmp"}: top-level entries of the root that are symlinks (made in the
   overlay's upper before it is mounted, so they replace the base image's directories);
-- ``BIND_CHECKOUT``: bind the checkout (and its .venv) at topology.CHECKOUT_IN_TWIN (default False).
+- ``BIND_CHECKOUT``: bind the checkout (and its .venv) at topology.CHECKOUT_IN_TWIN (default False);
+- ``PID1_ENV``: environment of the host's systemd (default none).
 
 Every host first gets lab.hosts.base (identity, sshd, keys, masked base-image units).
 """
@@ -38,7 +39,7 @@ class Context:
     host_keys: dict[str, list[str]] = field(default_factory=dict)  # every twin host being booted -> pub keys
 
 
-DEFAULTS = {"SSH_SERVER": "openssh", "TMPFS": "/tmp", "ROOT_LINKS": {}, "BIND_CHECKOUT": False}
+DEFAULTS = {"SSH_SERVER": "openssh", "TMPFS": "/tmp", "ROOT_LINKS": {}, "BIND_CHECKOUT": False, "PID1_ENV": {}}
 
 
 def layout(spec: HostSpec):

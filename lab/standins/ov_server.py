@@ -70,7 +70,7 @@ MODEL_PATH = os.path.expanduser(
         "~/models/converted_models/ov-qwen2-5-3b-instruct-fp16/task-text-generation-with-past__wf-fp16",
     )
 )
-DEVICE = os.environ.get("OV_DEVICE", "GPU")
+DEVICE = os.environ.get("OV_TWIN_DEVICE") or os.environ.get("OV_DEVICE", "GPU")  # twin: OV_TWIN_DEVICE wins
 LOG_LEVEL = os.environ.get("OV_LOG_LEVEL", "INFO").upper()
 RECORD_PATH = os.environ.get("OV_REQUEST_RECORD") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "requests.jsonl")

@@ -51,10 +51,14 @@ def test_the_per_lane_layout_passes_with_its_inventory(twin, run_suite):
         twin.exec_in("studio", ["sh", "-c", RESTORE], check=True)
         twin.restart_units("studio", system_units=["launchd.service"])
     lane_checks = {c["id"] for c in run.results["checks"] if "mlx-lane" in c["id"]}
-    assert len(lane_checks) == 6 * len(LANES)
+    # per lane: loaded, running, plist, program, keepalive, plist-owner; and, a lane's state being documented (active),
+    # enabled (launchctl print-disabled system) and serves-port (its port listens while its job runs)
+    assert len(lane_checks) == 8 * len(LANES)
+    assert {i for i in lane_checks if i.endswith((":enabled", ":serves-port"))} == {
+        f"mlx-servers::launchd:com.bebop.mlx-lane.{p}:{a}" for p in LANES for a in ("enabled", "serves-port")}
     optional_down = {f"mlx-servers::{a}:{p}" for p in (8103, 8109) for a in ("listen", "health")}
     assert run.ids("not applicable") == optional_down, run.explain(run.not_passed)
     assert run.not_passed == optional_down and run.exit_status == 0, run.explain(run.not_passed)
     assert "every port of 8100-8139 that listens has its log file /Users/thestudio/vllm-{port}.err.log" in {
         c["title"] for c in run.results["checks"]}
-    assert len(run.ids()) == len(suite_check_ids()) - 6 + len(lane_checks)  # the documented job's 6 checks, per lane
+    assert len(run.ids()) == len(suite_check_ids()) - 6 + len(lane_checks)  # the documented job's 6 checks, per lane 8

@@ -93,6 +93,11 @@ exec /bin/readlink -- "$FAKEROOT$1"
 ''',
     "ss": r'''/bin/cat "$FAKEDIR/ss.txt"
 ''',
+    # `tailscale serve status --json`: the canned JSON, or tailscaled's refusal when none is given
+    "tailscale": r'''f="$FAKEDIR/tailscale-serve.json"
+if [ -f "$f" ]; then exec /bin/cat "$f"; fi
+echo "failed to connect to local tailscaled; it doesn't appear to be running (sudo systemctl start tailscaled ?)" >&2; exit 1
+''',
     "id": r'''case "$1" in -un) echo "$FAKE_USER";; -Gn) echo "$FAKE_GROUPS";; esac
 ''',
     "journalctl": r'''/bin/cat "$FAKEDIR/journal.txt"; /bin/cat "$FAKEDIR/journal.err" >&2; exit "$(/bin/cat "$FAKEDIR/journal.rc")"
@@ -145,6 +150,11 @@ class FakeMini:
         (self.dir / "ss.txt").write_text(text)
         return self
 
+    def tailscale_serve(self, json_text: str) -> "FakeMini":
+        """What `tailscale serve status --json` prints."""
+        (self.dir / "tailscale-serve.json").write_text(json_text)
+        return self
+
     def journal(self, stdout: str, stderr: str = "", status: int = 0) -> "FakeMini":
         (self.dir / "journal.txt").write_text(stdout)
         (self.dir / "journal.err").write_text(stderr)
@@ -185,7 +195,8 @@ def environ_without_pytest_vars() -> dict[str, str]:
 _MAC_SHIMS = {
     "uname": 'echo Darwin\n',
     "sw_vers": 'printf "ProductName:\\tmacOS\\nProductVersion:\\t15.6\\nBuildVersion:\\t24G84\\n"\n',
-    "launchctl": r'''label="${2#system/}"
+    "launchctl": r'''if [ "$1 $2" = "print-disabled system" ]; then exec /bin/cat "$FAKEDIR/print-disabled.txt"; fi
+label="${2#system/}"
 if [ -f "$FAKEDIR/launchctl-$label.txt" ]; then exec /bin/cat "$FAKEDIR/launchctl-$label.txt"; fi
 printf 'Bad request.\nCould not find service "%s" in domain for system\n' "$label" >&2; exit 113
 ''',
@@ -222,6 +233,11 @@ class FakeMac(FakeMini):
             path.unlink(missing_ok=True)
         else:
             path.write_text(text)
+        return self
+
+    def print_disabled(self, text: str) -> "FakeMac":
+        """What `launchctl print-disabled system` prints."""
+        (self.dir / "print-disabled.txt").write_text(text)
         return self
 
     def netstat(self, text: str) -> "FakeMac":

@@ -249,8 +249,9 @@ def test_ttft_and_the_total_beside_it_are_one_streamed_request_and_a_chat_has_it
         assert timing["chat_seconds"] == round(way.chats[0].seconds, 4) < SLOW_FIRST_CHUNK
     assert lil["overhead_seconds"] == round(lil["proxy"]["chat_seconds"] - lil["direct"]["chat_seconds"], 4)
     # the terminal says the same, in the same order
-    from conformance.plugin import _ms, latency_lines
-    line = next(line for line in latency_lines(latency_summary(facts)) if line.strip().startswith("lil-jerry"))
+    from conformance.plugin.results import contract_of
+    from conformance.plugin.terminal import _ms, latency_lines
+    line = next(line for line in latency_lines(contract_of(latency_summary(facts))) if line.strip().startswith("lil-jerry"))
     d, p = lil["direct"], lil["proxy"]
     assert line.split(None, 1)[1] == (f"{_ms(d['ttft_seconds'])} / {_ms(d['stream_seconds'])}, {_ms(d['chat_seconds'])}"
                                       f" -> {_ms(p['ttft_seconds'])} / {_ms(p['stream_seconds'])}, "

@@ -616,3 +616,11 @@ def test_shasum_parser_reads_what_the_real_shasum_printed(tmp_path):
     assert done.returncode == 1 and "missing" in done.stderr
     assert bsd.parse_shasum(done.stdout) == {p: hashlib.sha256(b).hexdigest() for p, b in zip(paths, names.values())}
 
+
+
+def test_several_binds_of_one_port_are_each_a_listener_on_macos():
+    """The real macOS 15 capture (fixtures/darwin/README.md) has ports bound twice, tcp6 `*.5000` and tcp4 `*.5000`
+    (AirPlay's 5000 and 7000, sshd's 22): each bind is its own row, as a port with several binds needs."""
+    found = parse_netstat(fixture("darwin/netstat-atn-macos15.txt"))
+    for port in (22, 5000, 7000):
+        assert sorted(l.address for l in found if l.port == port) == ["0.0.0.0", "::"]

@@ -267,7 +267,7 @@ def test_an_entry_the_whole_inventory_refuses_is_left_out_with_the_loaders_words
     twice = _proposal("services", {"id": "second-gateway", "host": "mini", "source": "observed", "purpose": "x",
                                    "listen": [{"address": "0.0.0.0", "port": 4000, "source": "observed"}]})
     fine = _proposal("listen", {"address": "127.0.0.1", "port": 4001, "source": "observed"}, parent="litellm-orch")
-    new, left_out = loadable_insertions(text, [twice, fine], load_inventory(ROOT / "inventory.yaml"))
+    new, left_out = loadable_insertions(text, [twice, fine])
     assert [(p.entry.get("id"), "claimed twice" in why) for p, why in left_out] == [("second-gateway", True)]
     assert "port: 4001" in new and "second-gateway" not in new
 
@@ -288,15 +288,27 @@ def test_bad_input_exits_4(tmp_path, capsys):
     assert "bad input" in capsys.readouterr().err
 
 
-def test_from_repo_without_its_source_says_so(tmp_path, capsys):
-    try:
-        import conformance.discover.from_repo  # noqa: F401
-    except ImportError:
-        assert main(["--from-repo", str(tmp_path), "--reports", str(tmp_path / "r"), "--inventory",
-                     str(ROOT / "inventory.yaml")]) == 4
-        assert "from_repo.py" in capsys.readouterr().err
-    else:
-        pytest.skip("from_repo.py is present: its own tests cover it")
+@pytest.mark.skipif(not shutil.which("git"), reason="git apply is the patch's judge")
+def test_from_repo_proposes_what_the_inventory_lacks_as_a_patch_that_applies_and_loads(tmp_path):
+    from selftest.unit.test_discover_from_repo import build
+    repo = tmp_path / "owner"
+    build(repo)  # a small checkout in the owner's repo's layout (that test's fixture)
+    reports = tmp_path / "reports"
+    assert main(["--from-repo", str(repo), "--inventory", str(ROOT / "inventory.yaml"), "--reports", str(reports)]) == 1
+    run = next(reports.iterdir())
+    data = json.loads((run / "discovery.json").read_text())
+    assert data["proposed"] > 0 and data["from_repo"]["not_derived"]  # what it cannot derive is listed
+    found = yaml.safe_load((run / "discovered.yaml").read_text())["proposed"]
+    assert {p["source"] for p in found} == {"companion"}
+    patched = load_inventory(_applies(tmp_path, (ROOT / "inventory.yaml").read_text(),
+                                      (run / "inventory.patch").read_text()))
+    assert len(patched.services) > len(load_inventory(ROOT / "inventory.yaml").services)
+
+
+def test_from_repo_on_no_directory_is_bad_input_and_makes_no_run(tmp_path, capsys):
+    assert main(["--from-repo", str(tmp_path / "none"), "--reports", str(tmp_path / "r"), "--inventory",
+                 str(ROOT / "inventory.yaml")]) == 4
+    assert "not a directory" in capsys.readouterr().err and not (tmp_path / "r").exists()
 
 
 def test_every_command_discovery_sent_is_an_exact_allowlisted_shape():

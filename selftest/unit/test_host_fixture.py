@@ -31,6 +31,7 @@ from conformance.testinfra_host import (OUTSIDE_A_TEST, CommandTimedOut, FileToo
                                         HostCommandFailed, NeedsShell, NotRegularFile, RefusedCommand, SecretFile,
                                         attributed_to, guarded_host, make_host, split_command)
 from conformance.host_fixture import host_for_folder
+from conformance.plugin.collection import folder_host
 from ._support import INVENTORY, ROOT, FakeMac, ShellBackend, environ_without_pytest_vars, real_inventory
 from .test_ssh_transport import ME, live, sshd  # noqa: F401  (sshd: the loopback sshd fixture)
 
@@ -504,6 +505,12 @@ def test_the_folder_picks_the_host():
                                           r"fixture picks the host by the test's folder: tests/<marker>/ with a "
                                           r"marker of local, studio, dietpi"):
         host_for_folder(session, "contract")
+    # the run's own host is `local`, never its own name's folder: the fixture and the collection agree
+    on_studio = SimpleNamespace(local_host="studio", inventory=real_inventory())
+    assert folder_host(on_studio, "studio") is None and folder_host(on_studio, "mini") == "mini"
+    with pytest.raises(LookupError, match=r"tests/studio/: studio is the run's own host \(--local-host\), whose "
+                                          r"folder is tests/local/"):
+        host_for_folder(on_studio, "studio")
 
 
 def test_make_host_uses_the_sessions_runner_after_the_facts(tree):

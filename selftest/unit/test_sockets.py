@@ -58,3 +58,10 @@ def test_header_and_junk_lines_are_ignored():
 
 def test_empty_output_means_nothing_listens():
     assert parse_ss("") == []
+
+
+def test_several_binds_of_one_port_are_each_a_listener():
+    """Real `ss -ltnH` (iproute2 6.1) of three sockets bound to one port on 127.0.0.1, 127.0.0.2 and ::1 (a port
+    with several bind addresses, as Samba's `interfaces = lo <LAN address>` gives): every bind is its own row."""
+    found = parse_ss(fixture("ss-ltnH-several-binds.txt"))
+    assert found == [Listening("127.0.0.2", 14450), Listening("127.0.0.1", 14450), Listening("::1", 14450)]

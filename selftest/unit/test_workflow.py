@@ -120,7 +120,8 @@ def test_the_nightly_service_is_bounded_above_the_suites_own_worst_case_and_repo
     """Type=oneshot without TimeoutStartSec waits forever: one hang would be every following night without a run.
     The bound sits above what the suite's own deadlines allow, so it stops only a run no deadline reaches."""
     from conformance.facts.plan import MAX_ROUND_TRIPS
-    from conformance.plugin import CONTRACT_TEST_MARGIN, checks_by_host
+    from conformance.plugin.collection import CONTRACT_TEST_MARGIN
+    from conformance.plugin.options import checks_by_host
     from conformance.session import SuiteSession
     from conformance.site import SiteAddresses
 
