@@ -13,6 +13,7 @@ no proposed unit goes to the documented service whose unit names its port, else 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..checks.derive import host_checks
@@ -79,8 +80,9 @@ def _documented_ports(inventory: Inventory, host: str) -> dict[int, str]:
             ports.setdefault(listener.port, service.id)
     for job in inventory.launchd:
         if job.host == host:
-            lo, hi = job.ports
+            lo, hi = job.ports or (0, -1)
             ports.update({p: job.service for p in range(lo, hi + 1) if p not in ports})
+            ports.update({lane.port: job.service for lane in job.lanes or () if getattr(lane, "port", None)})
     return ports
 
 
@@ -207,7 +209,7 @@ def _backend_of(inventory: Inventory, site: SiteAddresses, litellm_host: str, ur
         return {}
     backend = next((s.id for s in inventory.services_on(host) if any(l.port == port for l in s.listen)), None)
     backend = backend or next((j.service for j in inventory.launchd if j.host == host
-                               and j.ports[0] <= port <= j.ports[1]), None)
+                               and j.ports and j.ports[0] <= port <= j.ports[1]), None)
     if backend is None:
         return {}
     apis = [r.api for r in inventory.litellm.routes if r.backend == backend and r.api]
@@ -237,7 +239,7 @@ def _propose(inventory: Inventory, host: str, obs: Observation, units: dict, por
             result.ignored.append((host, name, why))
             continue
         scope, user, unit_name = item.key
-        sid = unit_name.removesuffix(".service")
+        sid = re.sub(r"[^a-z0-9.-]+", "-", unit_name.removesuffix(".service").lower()).strip("-.") or "service"
         sid = sid if sid not in documented_ids else f"{sid}-{host}"
         attrs = item.attrs
         listeners = [i for i in obs.items if i.kind == "listener" and names_port(attrs, i.key[1])

@@ -201,6 +201,9 @@ class LinuxReader:
                             if f.startswith("/")} | ({self.router[1]} if self.router and self.router[1] else set()))
         for path in env_files:
             second_asks.append((("env", path), ["head", "-c", str(ENV_READ_BYTES), "--", path]))
+        named = self._router_named(seen1)
+        if named:  # the proxy's unit names another router.yaml than the inventory: that one is read too
+            second_asks.append((("router-named",), ["head", "-c", str(ENV_READ_BYTES), "--", named]))
         time.sleep(max(0.0, self.gap - (time.monotonic() - started)))
         second = _send(self.runner, second_asks, obs)
         if second is None:
@@ -218,8 +221,25 @@ class LinuxReader:
             obs.items.append(Item("unit", self.host, key, attrs, command, at))
         low, high = parse_port_range(first[("range",)].stdout) or LINUX_EPHEMERAL
         _listeners(obs, self.host, first[("listeners",)], second[("listeners",)], Ss(), (low, high), at)
-        if self.router:
+        if ("router-named",) in second:
+            obs.cannot.pop("litellm routes", None)
+            self._routes(obs, second[("router-named",)], second[("router-named",)], at)
+        elif self.router:
             self._routes(obs, first[("router",)], second[("router",)], at)
+
+    def _router_named(self, seen: dict) -> str | None:
+        """The `--config` a running LiteLLM unit names, when it is not the inventory's router.yaml (the lab moved
+        it). Read in the second read only: a config file, not running state, so one read of it stands."""
+        if not self.router:
+            return None
+        for (_, _, _), (props, _) in seen.items():
+            for command in props.exec_start:
+                argv = list(command.argv)
+                if "litellm" in " ".join(argv) and "--config" in argv[:-1]:
+                    path = argv[argv.index("--config") + 1]
+                    if path.startswith("/") and path != self.router[0]:
+                        return path
+        return None
 
     def _routes(self, obs: Observation, first: Output, second: Output, at: str) -> None:
         """LiteLLM's routes: the model names router.yaml lists in both reads, each with its api_base and model as

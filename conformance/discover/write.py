@@ -198,6 +198,8 @@ def _place(lines: list[str], p: Proposal) -> tuple[int, list[str]]:
         if lines[start].lstrip().startswith("- {"):
             raise NoPlace(f"service {p.parent} is written inline")
         return _in_list(lines, start, col, p.section, p.parent, p.entry)
+    if p.parent is None and p.section in ("listen", "units", "paths", "env_files"):
+        raise NoPlace("no service to put it in: no unit's command line or environment names its port")
     raise NoPlace(f"no inventory list for {p.section}")
 
 
