@@ -82,7 +82,7 @@ def _documented_ports(inventory: Inventory, host: str) -> dict[int, str]:
         if job.host == host:
             lo, hi = job.ports or (0, -1)
             ports.update({p: job.service for p in range(lo, hi + 1) if p not in ports})
-            ports.update({lane.port: job.service for lane in job.lanes or () if getattr(lane, "port", None)})
+            ports.update({j.port: job.service for j in job.each() if j.port and j.port not in ports})
     return ports
 
 
@@ -99,7 +99,8 @@ def classify(inventory: Inventory, site: SiteAddresses, observations: dict[str, 
         documented = host in {h.id for h in inventory.hosts}
         units = _documented_units(inventory, host) if documented else {}
         ports = _documented_ports(inventory, host) if documented else {}
-        labels = {label for job in inventory.launchd if job.host == host for label, _ in job.jobs()}
+        # a retired job must not be loaded (the suite checks that): discovery neither expects nor proposes it
+        labels = {j.label for job in inventory.launchd if job.host == host for j in job.each() if j.state != "retired"}
         checks = host_checks(inventory, site, host) if documented else []
         if obs.unreachable:
             for (scope, user, name, present), sid in units.items():
@@ -118,6 +119,10 @@ def classify(inventory: Inventory, site: SiteAddresses, observations: dict[str, 
                 continue  # documented as removed: the suite's unit-absent check judges it
             if (scope, user, name) in seen_units:
                 result.rows.append(Classified(DOCUMENTED_SEEN, host, f"unit:{name}", f"service {sid}"))
+            elif (scope, user, name) in obs.unit_files:  # installed, neither enabled nor running: not absent
+                result.rows.append(Classified(DOCUMENTED_SEEN, host, f"unit:{name}",
+                                              f"service {sid}; unit file {obs.unit_files[(scope, user, name)]}, "
+                                              "not running"))
             elif host_kind_reads_units(obs):
                 result.rows.append(Classified(DOCUMENTED_ABSENT, host, f"unit:{name}", f"service {sid}",
                                               _unit_checks(checks, scope, user, name)))
@@ -242,7 +247,8 @@ def _propose(inventory: Inventory, host: str, obs: Observation, units: dict, por
         sid = re.sub(r"[^a-z0-9.-]+", "-", unit_name.removesuffix(".service").lower()).strip("-.") or "service"
         sid = sid if sid not in documented_ids else f"{sid}-{host}"
         attrs = item.attrs
-        listeners = [i for i in obs.items if i.kind == "listener" and names_port(attrs, i.key[1])
+        listeners = [i for i in obs.items if i.kind == "listener" and not i.attrs.get("ephemeral")
+                     and names_port(attrs, i.key[1])
                      and i.key[1] not in ports and not ignores.why(host, item_name(i))]
         claimed.update(i.key[1] for i in listeners)
         entry = {"id": sid, "host": host, "source": "observed",
@@ -261,7 +267,8 @@ def _propose(inventory: Inventory, host: str, obs: Observation, units: dict, por
                                          _evidence(item) + tuple(e for i in listeners for e in _evidence(i)),
                                          review=(REVIEW_PURPOSE, REVIEW_STATE)))
     for item in obs.items:
-        if item.kind == "listener" and item.key[1] not in ports and item.key[1] not in claimed:
+        if item.kind == "listener" and item.key[1] not in ports and item.key[1] not in claimed \
+                and not item.attrs.get("ephemeral"):
             name = item_name(item)
             why = ignores.why(host, name)
             if why:
@@ -274,7 +281,7 @@ def _propose(inventory: Inventory, host: str, obs: Observation, units: dict, por
                                              f"listening on {host} in both reads", _evidence(item), parent=owner))
         if item.kind == "launchd":
             label = item.key[0]
-            documented = {l for job in inventory.launchd if job.host == host for l, _ in job.jobs()}
+            documented = {l for job in inventory.launchd if job.host == host for l, _ in job.jobs()}  # retired too
             name = item_name(item)
             if label in documented:
                 continue

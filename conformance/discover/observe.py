@@ -65,6 +65,7 @@ class Observation:
     user: str = "?"
     items: list[Item] = field(default_factory=list)
     cannot: dict[str, str] = field(default_factory=dict)  # what (e.g. "user units of bob") -> why
+    unit_files: dict[tuple, str] = field(default_factory=dict)  # (scope, user, name) -> its file's state (read 2)
     unreachable: str | None = None  # the host could not be read at all
     seconds: float = 0.0
     round_trips: int = 0
@@ -281,6 +282,8 @@ class LinuxReader:
                 continue
             files = answers.get(("files", scope, user))
             states = parse_unit_files(files.stdout) if files is not None and files.exit_status == 0 else {}
+            if record:
+                obs.unit_files.update({(scope, user, name): state for name, state in states.items()})
             blocks = parse_show_blocks(out.stdout)
             named = answers.get(("show-named", scope, user))
             if named is not None and named.exit_status == 0:
@@ -384,8 +387,9 @@ def _listeners(obs: Observation, host: str, first: Output, second: Output, parse
     low, high = ephemeral
     before = {(l.address, l.port) for l in parser.parse(first.stdout)}
     for address, port in sorted({(l.address, l.port) for l in parser.parse(second.stdout)}):
-        if (address, port) in before and not low <= port <= high:
-            obs.items.append(Item("listener", host, (address, port), {}, second.command, at))
+        if (address, port) in before:  # one in the ephemeral range is kept only to match a documented port
+            obs.items.append(Item("listener", host, (address, port), {"ephemeral": low <= port <= high},
+                                  second.command, at))
 
 
 def names_port(attrs: dict, port: int) -> bool:

@@ -190,8 +190,9 @@ def test_only_what_both_reads_show_and_outlives_a_boot_is_an_item():
     second = {SHOW: "\n".join([stable, transient, runtime]), FILES: "keeper.service enabled enabled\n",
               SS: ss2, RANGE: "32768\t60999\n"}
     obs = _read(first, second)
-    assert [(i.kind, i.key) for i in obs.items] == [("unit", ("system", None, "keeper.service")),
-                                                    ("listener", ("0.0.0.0", 7000))]
+    assert [(i.kind, i.key, i.attrs.get("ephemeral")) for i in obs.items] == [
+        ("unit", ("system", None, "keeper.service"), None), ("listener", ("0.0.0.0", 7000), False),
+        ("listener", ("127.0.0.1", 45678), True)]  # kept only to match a documented port; never proposed
     assert obs.items[0].attrs["exec_start"] == "/usr/bin/keeper --port 7000" and obs.items[0].attrs["enabled"]
 
 
@@ -352,3 +353,47 @@ def test_a_documented_route_router_yaml_does_not_list_is_absent_with_its_checks(
     absent = {r.name: r.checks for r in rows if r.cls == DOCUMENTED_ABSENT and r.name.startswith("route:")}
     assert set(absent) == {"route:jerry-weak"}
     assert "litellm-orch::route:jerry-weak:api-base" in absent["route:jerry-weak"]
+
+
+# --- the 2026-05 edition (the owner's newer lab) against the founding inventory, and against its own ----------
+
+EDITION = ROOT / "selftest" / "fixtures" / "discover"
+
+
+def _replay(tmp_path: Path, fixture: str) -> tuple[int, Path, str]:
+    reports = tmp_path / "reports"
+    status = main(["--replay", str(EDITION / fixture), "--reports", str(reports)])
+    recorded = json.loads(gzip.decompress((EDITION / fixture / "recording.json.gz").read_bytes()))
+    return status, next(reports.iterdir()), recorded["inputs"]["inventory"]
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="git apply is the patch's judge")
+def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_newer_lab(tmp_path):
+    status, run, inventory_text = _replay(tmp_path, "edition-2026-05-founding-inventory")
+    assert status == 1
+    found = yaml.safe_load((run / "discovered.yaml").read_text())
+    named = {(p["section"], p["entry"].get("id") or p["entry"].get("label") or p["entry"].get("port"))
+             for p in found["proposed"]}
+    assert {("hosts", "orin"), ("services", "postgresql-15-main"), ("services", "prometheus"),
+            ("services", "grafana-server"), ("services", "voice-gateway"), ("listen", 5432),
+            ("launchd", "com.bebop.llmster-gpt.8126"), ("launchd", "com.bebop.mlx-lane.8101")} <= named
+    # a launchd job needs what a listing cannot show: proposed, listed for review, not patched
+    left = {p["entry"].get("label"): p["not_in_patch_because"] for p in found["not_in_patch"] if p["section"] == "launchd"}
+    assert "needs fields discovery cannot see" in left["com.bebop.llmster-gpt.8126"]
+    rows = json.loads((run / "discovery.json").read_text())["rows"]
+    absent = {r["name"]: r["checks"] for r in rows if r["cls"] == "documented but absent"}
+    assert set(absent) == {"unit:ov-server.service", "launchd:com.bebop.mlx-launch"}  # replaced by the newer lab
+    assert "mlx-servers::launchd:com.bebop.mlx-launch:loaded" in absent["launchd:com.bebop.mlx-launch"]
+    # the proxy now starts from a script: the documented router.yaml is gone, its routes cannot be observed
+    assert {r["name"] for r in rows if r["cls"] == "cannot observe"} >= {"litellm routes", "route:jerry-chat"}
+    patched = load_inventory(_applies(tmp_path, inventory_text, (run / "inventory.patch").read_text()))
+    assert {"postgresql-15-main", "prometheus", "voice-gateway"} <= {s.id for s in patched.services}
+
+
+def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_path):
+    status, run, _ = _replay(tmp_path, "edition-2026-05-own-inventory")
+    data = json.loads((run / "discovery.json").read_text())
+    assert data["counts"]["documented but absent"] == 0 and data["counts"]["cannot observe"] == 0
+    assert data["counts"]["documented and seen"] >= 60
+    # what the edition runs that its inventory does not say (each listed for review)
+    assert status == 1 and len(data["review"]) == data["counts"]["seen but undocumented"] == 5
