@@ -245,6 +245,13 @@ def _propose(inventory: Inventory, host: str, obs: Observation, units: dict, por
             continue
         scope, user, unit_name = item.key
         sid = re.sub(r"[^a-z0-9.-]+", "-", unit_name.removesuffix(".service").lower()).strip("-.") or "service"
+        same = next((s for s in inventory.services if s.id == sid), None)
+        if same is not None and same.host == host and not any(u.name == unit_name for u in same.units):
+            # the service is documented on this host without this unit: the unit goes into it
+            result.rows.append(Classified(UNDOCUMENTED, host, name, f"proposed into service {sid}"))
+            result.proposals.append(Proposal("units", unit_entry(item), "observed", f"seen running on {host} in both "
+                                             "reads", _evidence(item), parent=sid, review=(REVIEW_STATE,)))
+            continue
         sid = sid if sid not in documented_ids else f"{sid}-{host}"
         attrs = item.attrs
         listeners = [i for i in obs.items if i.kind == "listener" and not i.attrs.get("ephemeral")
