@@ -143,8 +143,12 @@ def test_a_removed_service_is_proposed_back_and_the_suite_passes_its_checks_on_t
     patched.chmod(0o644)
     latest = REPORTS / "latest"
     previous = latest.resolve() if latest.exists() else None
-    status = twin.run_suite(["-m", "local", *TWIN_SUITE_ARGS, "-k", "ollama",
-                             f"--inventory={IN_TWIN / 'reports' / patched.name}"])
+    try:
+        status = twin.run_suite(["-m", "local", *TWIN_SUITE_ARGS, "-k", "ollama",
+                                 f"--inventory={IN_TWIN / 'reports' / patched.name}"])
+    finally:
+        without.unlink()
+        patched.unlink()
     suite = SuiteRun(status, latest.resolve())
     assert suite.run_dir != previous
     ollama = {c["id"]: c["status"] for c in suite.checks if c["id"].startswith("ollama::")}
