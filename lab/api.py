@@ -81,6 +81,28 @@ def run_suite(pytest_args: list[str] | None = None, as_root: bool = False, env: 
     return subprocess.call(ssh.argv("mini", suite_command(pytest_args, env), user=user), stdin=subprocess.DEVNULL)
 
 
+# the founding inventory at the twin's addresses, whichever edition is up (discovery shows what the edition adds);
+# `-- --inventory examples/inventory-2026-05.yaml --site examples/site-twin-2026-05.yaml` compares with another
+DISCOVER_COMMAND = ("cd {checkout} && PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m conformance.discover "
+                    "--site lab/site-twin.yaml {args}")
+
+
+def discover_command(args: list[str] | None = None, env: dict[str, str] | None = None) -> str:
+    command = DISCOVER_COMMAND.format(checkout=topo.CHECKOUT_IN_TWIN, args=shlex.join(args or []))
+    if env:  # the twin's self-tests only (the redaction switch of the canary test)
+        command = command.replace(" && ", " && " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " ", 1)
+    return command
+
+
+def run_discover(args: list[str] | None = None, as_root: bool = False) -> int:
+    """Run discovery (python -m conformance.discover) inside mini, as the owner in an ssh login session, like
+    run_suite; its exit status (0 nothing undocumented, 1 proposed, 2 a host unreadable, 4 bad input)."""
+    require_up("mini")
+    prepare_reports()
+    return subprocess.call(ssh.argv("mini", discover_command(args), user="root" if as_root else topo.OWNER),
+                           stdin=subprocess.DEVNULL)
+
+
 def _systemctl(host: str, scope: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:
     """systemctl on a host: scope "system" as root, "user" as the owner (his manager, in a login session)."""
     if scope not in ("system", "user"):

@@ -1,4 +1,4 @@
-"""`python -m lab up|down|status|exec|suite`: the twin's command line (a stable contract, see README.md)."""
+"""`python -m lab up|down|status|exec|suite|discover`: the twin's command line (a stable contract, see README.md)."""
 import argparse
 import json
 import sys
@@ -13,6 +13,7 @@ python -m lab down                     remove everything of the twin, report lef
 python -m lab status [--json]          what is up (exit 0 up, 3 not up)
 python -m lab exec HOST [--user U] -- CMD...   run CMD on a twin host (root by default)
 python -m lab suite [--as-root] [-- PYTEST_ARGS]   run the suite inside mini (default: -m "local or studio or dietpi or contract")
+python -m lab discover [--as-root] [-- ARGS]   run discovery inside mini (python -m conformance.discover ARGS)
 python -m lab demo                     up, then the suite in mini; prints timings and the report path
 python -m lab fault list | plant ID... | revert ID...   the fault catalog, by hand
 """
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--user", default="root")
     e.add_argument("cmd", nargs="*")
     sub.add_parser("suite").add_argument("--as-root", action="store_true")
+    sub.add_parser("discover").add_argument("--as-root", action="store_true")
     sub.add_parser("demo").add_argument("--edition", choices=sorted(topo.EDITIONS),
                                          help="default: the edition that is up, else founding")
     f = sub.add_parser("fault")
@@ -119,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "suite":
             from . import api  # imported here: `exec` stays quick without it
             return api.run_suite(rest or None, as_root=args.as_root)
+        if args.command == "discover":
+            from . import api
+            return api.run_discover(rest, as_root=args.as_root)
         if args.command == "fault":
             return cmd_fault(args)
         if args.command == "demo":

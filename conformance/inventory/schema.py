@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-Source = Literal["founding", "companion", "derived"]
+Source = Literal["founding", "companion", "derived", "observed"]  # observed: proposed by discovery (conformance/discover)
 Port = int  # range enforced with Field(ge=1, le=65535) where used
 SLUG = r"^[a-z0-9][a-z0-9.-]*$"
 

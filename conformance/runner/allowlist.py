@@ -85,6 +85,10 @@ RULES: list[tuple[str, str]] = [  # (shape name, shape)
     ("systemctl list-units --failed", f"systemctl {_SYSTEMD_SCOPE} list-units --failed --no-pager --plain --no-legend"),
     ("systemctl is-system-running", "systemctl is-system-running"),
     ("systemctl cat", f"systemctl {_SYSTEMD_SCOPE} cat --no-pager -- <unit>"),
+    # discovery (conformance/discover/observe.py): every loaded service of a scope, and the scope's unit files
+    ("systemctl show (every loaded service)", f"systemctl {_SYSTEMD_SCOPE} show --no-pager -p <props> -- '*.service'"),
+    ("systemctl list-unit-files (services)",
+     f"systemctl {_SYSTEMD_SCOPE} list-unit-files --no-pager --no-legend --type=service"),
     ("loginctl show-user", "loginctl show-user <user> [-p <prop>]..."),
     # journals (Linux): one unit or one run, and never more than 10000 lines
     ("journalctl (one run)", "journalctl [--user] --no-pager -q -o cat|json|short-iso -n <lines> _SYSTEMD_INVOCATION_ID=<invocation-id>"),

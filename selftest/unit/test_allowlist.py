@@ -48,6 +48,15 @@ ALLOWED = [
     (["systemctl", "is-system-running"], "systemctl is-system-running", ()),
     (["systemctl", "cat", "--no-pager", "--", "ollama.service"], "systemctl cat", ()),
     (["systemctl", "--user", "cat", "--no-pager", "--", "ov-server.service"], "systemctl cat", ()),
+    # discovery (conformance/discover/observe.py): every loaded service of a scope, and its unit files
+    (["systemctl", "show", "--no-pager", "-p", "Id,ExecStart,Transient", "--", "*.service"],
+     "systemctl show (every loaded service)", ()),
+    (["systemctl", "--user", "-M", "christopherbailey@", "show", "--no-pager", "-p", "Id", "--", "*.service"],
+     "systemctl show (every loaded service)", ()),
+    (["systemctl", "list-unit-files", "--no-pager", "--no-legend", "--type=service"],
+     "systemctl list-unit-files (services)", ()),
+    (["systemctl", "--user", "list-unit-files", "--no-pager", "--no-legend", "--type=service"],
+     "systemctl list-unit-files (services)", ()),
     (["stat", "-c", "%F|%a|%U|%G|%s|%n", "--", "/"], "stat (GNU)", ()),
     (["head", "-c", "65536", "--", "/etc/open-webui/env"], "head -c (bounded file read)", ("/etc/open-webui/env",)),
     (["head", "-c", "1", "--", "/x"], "head -c (bounded file read)", ("/x",)),
@@ -135,6 +144,10 @@ def test_every_program_has_a_reason_to_give_and_every_shape_a_description():
 
 
 REFUSED = [
+    # discovery's shapes, exactly: only every `*.service`, never another glob, never a unit file's state change
+    ["systemctl", "show", "--no-pager", "-p", "Id", "--", "*"],
+    ["systemctl", "show", "--no-pager", "-p", "Id", "--", "*.service", "*.socket"],
+    ["systemctl", "list-unit-files", "--no-pager", "--no-legend", "--type=service", "--root=/x"],
     # programs not on the list
     ["cat", "--", "/etc/open-webui/env"],
     ["sh", "-c", "cat /etc/passwd"],
