@@ -35,6 +35,8 @@ DEFAULT_IGNORES: tuple[str, ...] = (
     "unit:wpa_supplicant*", "unit:avahi-daemon.service", "unit:cups*", "unit:snapd*", "unit:rc-local.service",
     "unit:ssh-*", "unit:emergency.service", "unit:rescue.service", "unit:dietpi-*", "unit:dropbear.service", "unit:getty-*",
     "unit:dbus-org.*", "unit:pam_namespace.service", "unit:sudo.service", "unit:procps.service",
+    # a user manager's own session bus (a user unit is named `unit:NAME@USER`), started by any `systemctl --user`
+    "unit:dbus.service@*", "unit:dbus-*@*",
     # the base system's listeners: sshd (dropbear on DietPi), the stub resolver
     "listener:*:22", "listener:127.0.0.53:53", "listener:127.0.0.54:53",
     # macOS's own jobs

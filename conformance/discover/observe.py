@@ -23,7 +23,7 @@ from ..facts.envfile import parse_env_assignments
 from ..facts.listeners import Netstat, Ss
 from ..facts.litellm import RouterConfigError, resolve_router
 from ..facts.litellm import secret_values as yaml_secret_values
-from ..facts.systemd import UnitProperties, parse_environment_file, parse_exec, parse_timespan
+from ..facts.systemd import UnitProperties, parse_environment_file, parse_exec, parse_timespan, show_blocks
 from ..redaction import Redactor, is_secret_name
 from ..runner import BatchFailed, Output, Runner
 
@@ -101,21 +101,8 @@ def unit_files_command(scope: str, user: str | None, as_user: str) -> list[str] 
 
 
 def parse_show_blocks(text: str) -> dict[str, UnitProperties]:
-    """`systemctl show` of many units: blocks separated by blank lines, each keyed by its Id."""
-    found: dict[str, UnitProperties] = {}
-    current: UnitProperties | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            current = None
-            continue
-        if current is None:
-            current = UnitProperties()
-        key, sep, value = line.partition("=")
-        if sep:
-            current.values.setdefault(key, []).append(value)
-        if key == "Id" and value:
-            found[value] = current
-    return found
+    """`systemctl show` of many units (asked by pattern, so in no known order): each block keyed by its Id."""
+    return {block.values["Id"][-1]: block for block in show_blocks(text) if block.values.get("Id", [""])[-1]}
 
 
 def parse_unit_files(text: str) -> dict[str, str]:

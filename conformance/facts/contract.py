@@ -515,17 +515,24 @@ def _error_text(error: openai.APIStatusError, excerpt: Excerpt) -> str:
     return excerpt(str(body or error.message), 300)
 
 
-def _take_completion(answer: RequestOutcome, raw, excerpt: Excerpt) -> None:
-    """A whole answer: read as JSON first (what the client parses is lenient), then its fields."""
+def _json_body(answer: RequestOutcome, raw, listed: str, excerpt: Excerpt) -> dict | None:
+    """A whole answer's body as JSON with a `listed` list in it (kept as the answer's body), or None: failed as malformed."""
     text = raw.http_response.text
     try:
         body = json.loads(text)
     except ValueError:
         _fail(answer, Failure.MALFORMED, f"not JSON: {excerpt(text, 120)!r}")
-        return
+        return None
     answer.body = body
-    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
-        _fail(answer, Failure.MALFORMED, f"no `choices` list in {excerpt(text, 120)!r}")
+    if not isinstance(body, dict) or not isinstance(body.get(listed), list):
+        _fail(answer, Failure.MALFORMED, f"no `{listed}` list in {excerpt(text, 120)!r}")
+        return None
+    return body
+
+
+def _take_completion(answer: RequestOutcome, raw, excerpt: Excerpt) -> None:
+    """A whole answer: read as JSON first (what the client parses is lenient), then its fields."""
+    if _json_body(answer, raw, "choices", excerpt) is None:
         return
     completion = raw.parse()
     answer.ids = [completion.id]
@@ -555,19 +562,10 @@ def _take_chunk(answer: RequestOutcome, chunk, started: float) -> None:
             answer.finish_reasons.append(choice.finish_reason)
 
 
-
-
 def _take_response(answer: RequestOutcome, raw, excerpt: Excerpt) -> None:
     """A whole Responses answer: read as JSON first, then its output's text parts (`output_text`) and its status."""
-    text = raw.http_response.text
-    try:
-        body = json.loads(text)
-    except ValueError:
-        _fail(answer, Failure.MALFORMED, f"not JSON: {excerpt(text, 120)!r}")
-        return
-    answer.body = body
-    if not isinstance(body, dict) or not isinstance(body.get("output"), list):
-        _fail(answer, Failure.MALFORMED, f"no `output` list in {excerpt(text, 120)!r}")
+    body = _json_body(answer, raw, "output", excerpt)
+    if body is None:
         return
     answer.ids = [str(body.get("id"))]
     for item in body["output"]:

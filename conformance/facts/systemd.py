@@ -90,12 +90,8 @@ class UnitProperties:
         return [v for v in found if v]
 
 
-def parse_show(text: str, units: list[str]) -> dict[str, UnitProperties]:
-    """Split `systemctl show u1 u2 ...` output into per-unit properties.
-
-    Blocks come in the order the units were asked for, separated by blank lines; each block is
-    keyed by the unit asked for (Id may name the canonical unit of an alias).
-    """
+def show_blocks(text: str) -> list[UnitProperties]:
+    """`systemctl show` of several units: one UnitProperties per block (blocks are separated by blank lines)."""
     blocks: list[UnitProperties] = []
     current: UnitProperties | None = None
     for line in text.splitlines():
@@ -108,10 +104,16 @@ def parse_show(text: str, units: list[str]) -> dict[str, UnitProperties]:
         key, sep, value = line.partition("=")
         if sep:
             current.values.setdefault(key, []).append(value)
-    by_unit: dict[str, UnitProperties] = {}
-    for unit, block in zip(units, blocks):
-        by_unit[unit] = block
-    return by_unit
+    return blocks
+
+
+def parse_show(text: str, units: list[str]) -> dict[str, UnitProperties]:
+    """Split `systemctl show u1 u2 ...` output into per-unit properties.
+
+    Blocks come in the order the units were asked for; each block is keyed by the unit asked for
+    (Id may name the canonical unit of an alias).
+    """
+    return dict(zip(units, show_blocks(text)))
 
 
 JOURNAL_TARGETS = {"journal": "journal", "journal+console": "journal"}

@@ -397,3 +397,11 @@ def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_pa
     assert data["counts"]["documented and seen"] >= 60
     # what the edition runs that its inventory does not say (each listed for review)
     assert status == 1 and len(data["review"]) == data["counts"]["seen but undocumented"] == 5
+
+
+def test_a_user_managers_own_session_bus_is_os_noise_and_a_users_own_service_is_not():
+    # any `systemctl --user` starts the owner's dbus.service (found on a fresh clone's twin proof: it was proposed)
+    ignores = Ignores(today=date(2026, 12, 7))
+    assert ignores.why("mini", "unit:dbus.service@christopherbailey")
+    assert ignores.why("mini", "unit:dbus-broker.service@christopherbailey")
+    assert ignores.why("mini", "unit:open-webui.service@christopherbailey") is None
