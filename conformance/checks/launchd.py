@@ -104,7 +104,7 @@ def _active_job_checks(job: LaunchdJob, each: Job, key: UnitKey, prefix: str, st
                     needs=(Need(SERVICE, key), Need(LISTENERS)),
                     title=f"port {each.port} is served by the daemon {label} starts (documented: the job starts it "
                           f"and exits cleanly; a failed last run is a drift)",
-                    evaluate=partial(_daemon_serves_port, key=key, port=each.port, listening=job.listening))
+                    evaluate=partial(_serves_port, key=key, port=each.port, listening=job.listening, served_by="daemon"))
     elif each.port is not None:
         yield check(id=f"{prefix}:serves-port", kind="launchd", impact=Impact.HIGH,
                     needs=(Need(SERVICE, key), Need(LISTENERS)),
@@ -189,43 +189,34 @@ def _override(facts, label: str, disabled: bool) -> Finding:
     return compare("disabled" if disabled else "enabled", found, source, fact.evidence)
 
 
-def _serves_port(facts, key: UnitKey, port: int, listening: str) -> Finding:
+def _serves_port(facts, key: UnitKey, port: int, listening: str, served_by: str | None = None) -> Finding:
     """The job's port listens while the job runs. Something listening while launchd's job is not running (the owner
-    saw llmster's job `not running` while 8126 answered) is a process launchd does not run: a drift, not a pass."""
+    saw llmster's job `not running` while 8126 answered) is a process launchd does not run: a drift, not a pass.
+
+    Unless documented `port_served_by: daemon`: the job is a thin wrapper that starts a daemon and exits (llmster's
+    job, KeepAlive false, runtime-lock.json `lifecycle_mode: thin_daemon_aware_wrapper`), so the port listening
+    while the job is not running IS the documented state, provided the job's last run ended cleanly (or it runs)."""
     service, listeners = facts.service(key), facts.listeners()
     state = service.value
     binds = sorted({l.address for l in listeners.value if l.port == port})
     source, evidence = f"{service.source}; {listeners.source}", service.evidence + listeners.evidence
-    expected = f"port {port} listening while {key.name} runs"
     job = state.shown if state.loaded else state.unloaded
-    if binds and state.running:
-        return compare(expected, expected, source, evidence)
-    if binds:
-        return failed(expected, f"port {port} listens ({', '.join(binds)}) while {key.name} is {job}: "
-                                f"served by a process launchd does not run", source, evidence)
-    found = f"nothing listens on port {port} ({key.name}: {job})"
-    if listening == "optional":
-        return not_applicable(f"{found}; documented: its listening state may vary", source, evidence)
-    return failed(expected, found, source, evidence)
-
-
-def _daemon_serves_port(facts, key: UnitKey, port: int, listening: str) -> Finding:
-    """Documented `port_served_by: daemon`: the job is a thin wrapper that starts a daemon and exits (llmster's job,
-    KeepAlive false, runtime-lock.json `lifecycle_mode: thin_daemon_aware_wrapper`), so the port listening while
-    the job is not running IS the documented state, provided the job's last run ended cleanly (or it still runs)."""
-    service, listeners = facts.service(key), facts.listeners()
-    state = service.value
-    binds = sorted({l.address for l in listeners.value if l.port == port})
-    source, evidence = f"{service.source}; {listeners.source}", service.evidence + listeners.evidence
-    expected = f"port {port} listening, served by the daemon {key.name} starts ({key.name} running or exited cleanly)"
-    job = state.shown if state.loaded else state.unloaded
-    if not state.loaded:
-        return failed(expected, f"{key.name} is {job}", source, evidence)
-    if binds and (state.running or state.exited_cleanly):
-        return compare(expected, expected, source, evidence)
-    if binds:
-        return failed(expected, f"port {port} listens ({', '.join(binds)}) but {key.name}'s last run failed "
-                                f"({state.last_exit or job})", source, evidence)
+    if served_by == "daemon":
+        expected = f"port {port} listening, served by the daemon {key.name} starts ({key.name} running or exited cleanly)"
+        if not state.loaded:
+            return failed(expected, f"{key.name} is {job}", source, evidence)
+        if binds and (state.running or state.exited_cleanly):
+            return compare(expected, expected, source, evidence)
+        if binds:
+            return failed(expected, f"port {port} listens ({', '.join(binds)}) but {key.name}'s last run failed "
+                                    f"({state.last_exit or job})", source, evidence)
+    else:
+        expected = f"port {port} listening while {key.name} runs"
+        if binds and state.running:
+            return compare(expected, expected, source, evidence)
+        if binds:
+            return failed(expected, f"port {port} listens ({', '.join(binds)}) while {key.name} is {job}: "
+                                    f"served by a process launchd does not run", source, evidence)
     found = f"nothing listens on port {port} ({key.name}: {job})"
     if listening == "optional":
         return not_applicable(f"{found}; documented: its listening state may vary", source, evidence)
