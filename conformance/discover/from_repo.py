@@ -6,6 +6,11 @@ commit:
 - unit files: platform/ops/systemd/*.service, services/*/systemd/*.service, services/*/*.service
 - launchd plists and templates: platform/ops/templates/*.plist, services/*/launchd/*.plist (plistlib)
 - platform/ops/templates/<host>_scheduling_policy.json: the labels a host manages and the ones it retired
+- env file templates (platform/ops/templates/<name>.env.example, a service's own <name>.env.example, env.example
+  beside a checkout's config/env.local): their KEYS, and the non-secret values a unit's ExecStart expands
+- the scripts a unit's ExecStart runs from the checkout (services/litellm-orch/scripts/run-service.sh): where
+  their commands listen
+- a service's own config stating its listener: services/<service>/config/grafana.ini ([server] http_addr, http_port)
 - services/litellm-orch/config/router.yaml (routes) and env.example (its KEYS; the values of non-secret keys a
   route reads through `os.environ/NAME`, which give the route's api_base)
 - platform/registry/services.jsonl (which host each service targets)
@@ -23,6 +28,7 @@ writer can insert into a service the inventory already has, or insert the whole 
 """
 from __future__ import annotations
 
+import configparser
 import json
 import plistlib
 import posixpath
@@ -44,12 +50,22 @@ from .unit_file import UnitFile, environment_assignments, parse_unit_file
 UNIT_GLOBS = ("platform/ops/systemd/*.service", "services/*/systemd/*.service", "services/*/*.service")
 PLIST_GLOBS = ("platform/ops/templates/*.plist", "services/*/launchd/*.plist")
 POLICY_GLOB = "platform/ops/templates/*_scheduling_policy.json"
+TEMPLATES = "platform/ops/templates"
+GRAFANA_INI = "services/*/config/grafana.ini"
+UNIT_BACKUPS = "platform/ops/systemd/backup/*"
+SAMBA_GLOB = "platform/ops/templates/samba*.conf"
 REGISTRY = "platform/registry/services.jsonl"
 RUNTIME_LOCK = "platform/ops/runtime-lock.json"
 LITELLM_DIR = "services/litellm-orch"
 ROUTER = f"{LITELLM_DIR}/config/router.yaml"
 ENV_EXAMPLE = f"{LITELLM_DIR}/config/env.example"
 LITELLM_PYPROJECT = f"{LITELLM_DIR}/pyproject.toml"
+
+# the files read here, as a `why` names them: an inventory item whose why names none of them is stated only in files
+# this reader does not read (the owner's prose docs), and `undocumented.unstated` says so
+READ_FILES = re.compile(r"platform/ops/systemd/|services/[\w.-]+/systemd/|services/[\w.-]+/[\w.-]+\.service|"
+                        r"platform/ops/templates/|services/[\w.-]+/launchd/|scheduling_policy\.json|router\.yaml|"
+                        r"env\.example|services\.jsonl|runtime-lock\.json|grafana\.ini|run-service\.sh|/scripts/run")
 
 _WILDCARDS = {"0.0.0.0", "::", "*"}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -130,6 +146,7 @@ class _Bind:
     port: int
     rel: str
     detail: str
+    beside: bool = False  # started in the background beside the unit's main program (a sidecar of its script)
 
 
 @dataclass
@@ -173,6 +190,7 @@ class _Reading:
         self._read_plists()
         self._drop_units_of_launchd_hosts()
         self._read_lock_binds()
+        self._read_config_binds()
         addresses = self._host_addresses()
         self._propose_hosts(addresses)
         self._propose_services()
@@ -185,6 +203,8 @@ class _Reading:
         self._note_called_addresses(addresses)
         self._note_required_units()
         self._note_drop_ins()
+        self._note_unit_backups()
+        self._note_samba()
         self._note_versions()
         self._note_what_git_cannot_say()
 
@@ -286,9 +306,59 @@ class _Reading:
             self.units.append((rel, host, service, unit))
             self.host_kinds.setdefault(host, set()).add("systemd")
             self._record_service(service, host, REGISTRY)
-            exec_start = unit.last("Service", "ExecStart") or ""
-            for address, port in command_line.binds(exec_start.split()):
-                self._bind(host, service, address, port, rel, f"{name} ExecStart")
+            env, templates = self._unit_env(unit, service)
+            words = [command_line.expand(w, env) for w in (unit.last("Service", "ExecStart") or "").split()]
+            values = f" (values from {', '.join(templates)})" if templates else ""
+            for address, port in command_line.binds(words):
+                self._bind(host, service, address, port, rel, f"{name} ExecStart{values}")
+            script = self._repo_file(command_line.program(words))
+            if script is not None:
+                for address, port, beside in command_line.script_binds(self.repo.text(script), env):
+                    self._bind(host, service, address, port, rel, f"{name} ExecStart runs {script}, which binds "
+                               f"{address}:{port}" + (" in a command it starts beside its main one" if beside else "")
+                               + values, beside=beside)
+
+    def _unit_env(self, unit: UnitFile, service: str) -> tuple[dict[str, str], list[str]]:
+        """What a unit's commands see, as far as the repo says it: the non-secret values of its env files'
+        templates, then its own Environment= lines; and the templates read."""
+        env: dict[str, str] = {}
+        templates = []
+        for path in unit.values("Service", "EnvironmentFile"):
+            template = self._env_template(path.lstrip("-"), service)
+            if template is not None:
+                templates.append(template)
+                env |= {k: v for k, v in parse_env_file(self.repo.text(template)).items() if not _secret(k, v)}
+        env |= {k: v for k, v in environment_assignments(unit.values("Service", "Environment")).items()
+                if not _secret(k, v)}
+        return env, templates
+
+    def _env_template(self, host_path: str, service: str | None) -> str | None:
+        """The repo's template of an env file a unit names: env.example in the checkout folder the file sits in
+        (.../services/litellm-orch/config/env.local -> services/litellm-orch/config/env.example), else by its name in
+        platform/ops/templates or the service's own folder (/etc/homelab-llm/media-fetch-mcp.env ->
+        media-fetch-mcp.env.example, /etc/openhands/env -> openhands.env.example, /etc/orchestration-cockpit/graph.env
+        -> orchestration-cockpit.graph.env.example, /etc/searxng/env -> services/searxng/searxng.env.example)."""
+        for folder in _repo_dirs_ending(host_path):
+            if self.repo.text(f"{folder}/env.example") is not None:
+                return f"{folder}/env.example"
+        base, parent = posixpath.basename(host_path), posixpath.basename(posixpath.dirname(host_path))
+        names = [f"{base}.example", f"{parent}.{base}.example"] + ([f"{parent}.env.example"] if base == "env" else [])
+        own = (self.registry.get(service) or {}).get("path") if service else None
+        for folder in [TEMPLATES] + ([own.rstrip("/")] if own else []):
+            for name in names:
+                if self.repo.text(f"{folder}/{name}") is not None:
+                    return f"{folder}/{name}"
+        return None
+
+    def _repo_file(self, host_path: str | None) -> str | None:
+        """The checkout's file a host path is (/home/u/homelab-llm/services/x/scripts/run.sh ->
+        services/x/scripts/run.sh), by its longest tail of three parts at least that is a file of the repo."""
+        parts = (host_path or "").strip("/").split("/")
+        for i in range(1, len(parts) - 2):
+            rel = "/".join(parts[i:])
+            if (self.repo.root / rel).is_file():
+                return rel
+        return None
 
     # -------------------------------------------------------------------------------------------- plists
 
@@ -409,12 +479,35 @@ class _Reading:
             self.miss(f"{RUNTIME_LOCK} mlx.lanes {', '.join(f'{p} ({l})' for p, l in lanes.items())}: no plist of "
                       "the repo renders them (mlxctl does, on the host): their program and logs are not in these files")
 
-    def _bind(self, host: str, service: str, address: str, port: str, rel: str, detail: str) -> None:
+    def _read_config_binds(self) -> None:
+        """A service's own config file stating where it listens: grafana.ini's [server] http_addr and http_port."""
+        for rel in self.repo.files(GRAFANA_INI):
+            service = self._registry_entry_for(rel)
+            host = self._registered_host(service) if service else None
+            if host is None:
+                self.miss(f"{rel}: {f'service {service}' if service else f'no service of {REGISTRY}'} has no single "
+                          "host there, so whose listener it states is unknown")
+                continue
+            parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+            try:
+                parser.read_string(self.repo.text(rel))
+            except configparser.Error as e:
+                self.miss(f"{rel}: not an ini file ({type(e).__name__})")
+                continue
+            address, port = (parser.get("server", k, fallback="").strip() for k in ("http_addr", "http_port"))
+            if not address or not port:
+                self.miss(f"{rel}: [server] http_addr and http_port are not both stated (Grafana's defaults are not "
+                          f"the repo's), so the listener of service {service} is not in these files")
+                continue
+            self._record_service(service, host, rel)
+            self._bind(host, service, address, port, rel, "[server] http_addr, http_port")
+
+    def _bind(self, host: str, service: str, address: str, port: str, rel: str, detail: str, beside: bool = False) -> None:
         if not port.isdigit():
             self.miss(f"{rel}: {detail} of {service} listens on {address}:{port}: the port is set from the host's env "
                       "file, whose value is not in the repo")
             return
-        self.binds.append(_Bind(host, service, address, int(port), rel, detail))
+        self.binds.append(_Bind(host, service, address, int(port), rel, detail, beside))
 
     # -------------------------------------------------------------------------------------------- hosts
 
@@ -487,8 +580,10 @@ class _Reading:
                            "why": self.repo.why(rel, "WantedBy=multi-user.target (a system unit)")}
             exec_start = unit.last("Service", "ExecStart")
             if exec_start and "$" in exec_start:
-                self.miss(f"{rel}: ExecStart of {name} expands variables from its env file, whose values are not in "
-                          "the repo")
+                templates = self._unit_env(unit, service)[1]
+                self.miss(f"{rel}: ExecStart of {name} expands variables from its env file, whose values "
+                          + (f"the repo has only as a template ({', '.join(templates)}): a listener its command line or "
+                             "script states is read with them, the line itself is not proposed" if templates else "are not in the repo"))
             elif exec_start and command_line.carries_secret(exec_start):
                 self.miss(f"{rel}: ExecStart of {name} carries a secret-looking value; a secret is never proposed")
             elif exec_start:
@@ -640,6 +735,7 @@ class _Reading:
             return
         litellm_host = self._registered_host("litellm-orch")
         listeners = {(b.host, b.port): b.service for b in self.binds}
+        beside = {(b.host, b.port) for b in self.binds if b.beside}
         for name, deployments in router.deployments.items():
             if len(deployments) != 1:
                 self.miss(f"{ROUTER}: route {name} has {len(deployments)} deployments; this schema's route has one api_base")
@@ -670,9 +766,15 @@ class _Reading:
             sources = [ROUTER] + ([ENV_EXAMPLE] if base.variable else [])
             why = f"{self.repo.why(ROUTER, f'model_name {name}')}" + (
                 f"; {base.variable} in {ENV_EXAMPLE}" if base.variable else "")
+            # a program its unit's script starts beside the main one is the unit's service only by default: the owner
+            # may document it as a service of its own
+            sidecar = (host, url.port) in beside
+            if sidecar:
+                why += f"; {backend}'s unit starts the program at {url.hostname}:{url.port} beside its main one"
             entry |= {"source": "companion", "why": why}
             self.proposals.append(Proposal("litellm.routes", entry, "companion", why,
-                                           tuple(self.repo.evidence(r) for r in sources), review=("expected",)))
+                                           tuple(self.repo.evidence(r) for r in sources),
+                                           review=("expected",) + (("backend",) if sidecar else ())))
         fallbacks = router.router_settings.get("fallbacks") or router.litellm_settings.get("fallbacks")
         if fallbacks:
             self.miss(f"{ROUTER}: fallbacks {json.dumps(fallbacks)}: this schema has no fallbacks to state them in")
@@ -759,6 +861,34 @@ class _Reading:
             service = self._registry_entry_for(rel)
             self.miss(f"{rel}: a drop-in{f' of service {service}' if service else ''}; the unit whose .d folder holds "
                       "it is not named in the file")
+
+    def _note_unit_backups(self) -> None:
+        """platform/ops/systemd/backup/open-webui.service.20260106234329: a dated copy, not the unit the repo manages
+        now (its WorkingDirectory is not the one the canon gives); it names a unit, and states nothing current."""
+        current = {posixpath.basename(rel) for rel in self.repo.files(*UNIT_GLOBS)}
+        for rel in self.repo.files(UNIT_BACKUPS):
+            name = re.sub(r"\.\d{8,}$", "", posixpath.basename(rel))
+            if name in current:
+                continue
+            self.miss(f"{rel}: a dated backup of {name}, not a unit file the repo manages now: {name}'s current "
+                      "ExecStart, Restart and listener are in no file of the repo")
+
+    def _note_samba(self) -> None:
+        """The repo's Samba block (platform/ops/templates/samba-mini-shares.conf) binds Samba to named addresses; the
+        ports and the units that serve them are Samba's package defaults, written nowhere in the repo."""
+        for rel in self.repo.files(SAMBA_GLOB):
+            parser = configparser.ConfigParser(interpolation=None, strict=False)
+            try:
+                parser.read_string(self.repo.text(rel))
+            except configparser.Error as e:
+                self.miss(f"{rel}: not an ini file ({type(e).__name__})")
+                continue
+            interfaces = parser.get("global", "interfaces", fallback="").split()
+            only = parser.get("global", "bind interfaces only", fallback="no").lower() in ("yes", "true", "1")
+            ports = parser.get("global", "smb ports", fallback=None)
+            self.miss(f"{rel}: Samba listens on {' and '.join(interfaces) or 'its default interfaces'}"
+                      + (" only" if only else "") + f"; its ports ({ports or 'smb ports not stated: the package default'})"
+                      " and the units that run it (the package's) are not in these files, nor which host it is for")
 
     def _note_what_git_cannot_say(self) -> None:
         for line in (
