@@ -205,7 +205,7 @@ class _Reading:
         self._note_drop_ins()
         self._note_unit_backups()
         self._note_samba()
-        self._note_versions()
+        self._propose_packages()
         self._note_what_git_cannot_say()
 
     def miss(self, line: str) -> None:
@@ -785,7 +785,12 @@ class _Reading:
                   f"{router.litellm_settings.get('json_logs')!r} and router_settings "
                   f"{sorted(router.router_settings)} are read but proposed only with it")
 
-    def _note_versions(self) -> None:
+    def _propose_packages(self) -> None:
+        """Pinned runtime packages: runtime-lock's `<section>.package` (optillm 0.3.12) and LiteLLM's pin in
+        services/litellm-orch/pyproject.toml (`litellm[proxy]==1.83.4`), each in the environment its service runs
+        from (`_environment`), proposed as a package of the service; a pin whose environment the repo does not
+        place is named in not_derived."""
+        pins: list[tuple[str, str, str, str]] = []  # service, name, version, the file that pins it
         pyproject = self.repo.text(LITELLM_PYPROJECT)
         if pyproject is not None:
             try:
@@ -795,21 +800,56 @@ class _Reading:
             for dep in deps:
                 m = re.match(r"^litellm(\[[^\]]*\])?==([\w.]+)$", dep.replace(" ", ""))
                 if m:
-                    self.miss(f"{LITELLM_PYPROJECT}: package litellm {m.group(2)} on "
-                              f"{self._registered_host('litellm-orch') or 'an unrecorded host'}: this schema cannot "
-                              "say 'package X at version Y on host H' yet")
+                    pins.append(("litellm-orch", "litellm", m.group(2), LITELLM_PYPROJECT))
         for section, value in self.lock.items():
             package = (value or {}).get("package") if isinstance(value, dict) else None
-            if isinstance(package, dict) and package.get("version"):
-                service = self._service_of_lock_section(section)
-                self.miss(f"{RUNTIME_LOCK} {section}.package: {package.get('name')} {package['version']} on "
-                          f"{self._registered_host(service) or 'an unrecorded host'}: this schema cannot say 'package X "
-                          "at version Y on host H' yet")
+            if isinstance(package, dict) and package.get("version") and package.get("name"):
+                pins.append((self._service_of_lock_section(section), str(package["name"]), str(package["version"]),
+                             f"{RUNTIME_LOCK} {section}.package"))
+        for service, name, version, pinned_in in pins:
+            host = self._registered_host(service)
+            site_packages, reason = self._environment(service)
+            if host is None or site_packages is None:
+                self.miss(f"{pinned_in}: package {name} {version} of {service} on {host or 'an unrecorded host'}: "
+                          f"{reason or 'its host is not recorded'}, so the environment to check it in is not proposed")
+                continue
+            why = self.repo.why(pinned_in.split(" ")[0], f"{name}=={version}") + f"; {reason}"
+            entry = {"name": name, "version": version, "site_packages": site_packages, "source": "companion",
+                     "why": why}
+            self.proposals.append(Proposal("packages", entry, "companion", why,
+                                           (self.repo.evidence(pinned_in.split(" ")[0]),), parent=service,
+                                           review=("site_packages",)))
         for alias, target in (self.lock.get("approved_lane_targets") or {}).items():
             backend = (target or {}).get("canonical_backend")
             if backend and backend not in self.lock:
                 self.miss(f"{RUNTIME_LOCK} approved_lane_targets.{alias}: backend {backend} is named, its version is "
                           "pinned nowhere in the lock")
+
+    def _environment(self, service: str) -> tuple[str | None, str]:
+        """The site-packages folder a service's Python runs from, and how the repo says so (or why it cannot): the
+        `.venv` of the program a launchd job runs (/Users/x/optillm-proxy/.venv/bin/optillm), or of a unit whose
+        WorkingDirectory is the service's checkout folder holding a uv project (uv.lock: uv keeps the project's
+        environment in `.venv` there); its Python's minor version from that folder's .python-version, or a
+        requires-python that allows one minor version only (`>=3.12,<3.13`)."""
+        folder = ((self.registry.get(service) or {}).get("path") or "").rstrip("/")
+        venv = next((j.program.split("/.venv/bin/")[0] + "/.venv" for j in self.jobs
+                     if j.service == service and j.program and "/.venv/bin/" in j.program), None)
+        how = "the .venv its launchd job's program runs from"
+        if venv is None and folder and self.repo.text(f"{folder}/uv.lock") is not None:
+            for rel, _, unit_service, unit in self.units:
+                work = unit.last("Service", "WorkingDirectory") or ""
+                if unit_service == service and work.rstrip("/").endswith("/" + folder):
+                    venv = work.rstrip("/") + "/.venv"
+                    how = f"{posixpath.basename(rel)} WorkingDirectory is the uv project {folder} (uv.lock), whose " \
+                          "environment is its .venv"
+        if venv is None:
+            return None, f"no unit or plist of {service} runs a .venv the repo places"
+        python = _python_minor(self.repo.text(f"{folder}/.python-version") if folder else None,
+                               self.repo.text(f"{folder}/pyproject.toml") if folder else None)
+        if python is None:
+            return None, (f"{venv} is its environment, and which Python made it (lib/python3.X) neither "
+                          f"{folder or 'its folder'}/.python-version nor a one-minor requires-python says")
+        return f"{venv}/lib/python{python}/site-packages", f"{how}, Python {python} ({folder})"
 
     def _note_units_without_listeners(self) -> None:
         """A unit whose command line binds nothing, of a service no other file gives a port: whether it listens, and
@@ -910,6 +950,20 @@ def _launchd_states_in_schema() -> bool:
 
     fields = LaunchdJob.model_fields
     return {"state", "program", "stdout", "stderr", "port"} <= set(fields) and not fields["ports"].is_required()
+
+
+def _python_minor(python_version: str | None, pyproject: str | None) -> str | None:
+    """`3.12` from a .python-version (`3.12`, `3.12.4`), else from a requires-python that allows one minor version
+    (`>=3.12,<3.13`)."""
+    m = re.match(r"^\s*(3\.\d+)(\.\d+)?\s*$", python_version or "")
+    if m:
+        return m.group(1)
+    try:
+        requires = tomllib.loads(pyproject or "").get("project", {}).get("requires-python", "")
+    except tomllib.TOMLDecodeError:
+        return None
+    m = re.fullmatch(r">=\s*3\.(\d+)(?:\.\d+)?\s*,\s*<\s*3\.(\d+)", requires.replace(" ", ""))
+    return f"3.{m.group(1)}" if m and int(m.group(2)) == int(m.group(1)) + 1 else None
 
 
 def _port_template(by_port: dict[int, str]) -> str | None:

@@ -47,6 +47,8 @@ def undocumented(found: RepoProposals, inventory: Inventory) -> RepoProposals:
             kept += _unit(p, host_of(p.parent), inventory, differs)
         elif p.section == "env_files":
             kept += _env_file(p, services.get(p.parent))
+        elif p.section == "packages":
+            kept += _package(p, services.get(p.parent), differs)
         elif p.section == "litellm.routes":
             routes = {r.name: r for r in inventory.litellm.routes} if inventory.litellm else {}
             route = routes.get(p.entry["name"])
@@ -178,6 +180,18 @@ def _env_file(p: Proposal, service) -> list[Proposal]:
     # the writer inserts whole entries: a file's new keys go in as a second entry of the same file, named apart
     entry = p.entry | {"name": f"{documented.name}-repo-keys", "entries": entries}
     return [Proposal(p.section, entry, p.source, p.why, p.evidence, parent=p.parent, review=p.review + ("name",))]
+
+
+def _package(p: Proposal, service, differs) -> list[Proposal]:
+    """A package the service documents is not proposed again; a pin of another version, or in another environment,
+    is a line for the owner."""
+    documented = next((pkg for pkg in service.packages if pkg.name == p.entry["name"]), None) if service else None
+    if documented is None:
+        return [p]
+    for field in ("version", "site_packages"):
+        if getattr(documented, field) != p.entry[field]:
+            differs(f"package {documented.name} of {service.id}", field, getattr(documented, field), p.entry[field])
+    return []
 
 
 def _same(documented, proposed) -> bool:

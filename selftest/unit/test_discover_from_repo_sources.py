@@ -178,3 +178,48 @@ def test_what_the_inventory_has_only_from_files_not_read_is_listed_and_nothing_e
         "docs/PLATFORM_DOSSIER.md)",
         "inventory listener mini 11434: stated only in files --from-repo does not read (the inventory's why: "
         "docs/PLATFORM_DOSSIER.md ports; docs/PLATFORM_DOSSIER.md (Ollama))"]
+
+
+# ------------------------------------------------------------------------------------------------ pinned packages
+
+
+def test_a_pin_is_proposed_in_the_uv_projects_venv_with_its_python_and_a_launchd_programs_venv(tmp_path):
+    files = dict(FILES)
+    # services/litellm-orch/uv.lock and .python-version (a uv project on Python 3.12)
+    files["services/litellm-orch/uv.lock"] = "version = 1\n"
+    files["services/litellm-orch/.python-version"] = "3.12\n"
+    # services/optillm-proxy/pyproject.toml (requires-python allowing one minor version only)
+    files["services/optillm-proxy/pyproject.toml"] = '[project]\nname = "optillm-proxy"\nrequires-python = ">=3.11,<3.12"\n'
+    found = propose(build(tmp_path, files))
+    litellm = one(found, "packages", name="litellm")
+    assert litellm.parent == "litellm-orch" and litellm.review == ("site_packages",)
+    assert litellm.entry["version"] == "1.83.4" and litellm.entry["source"] == "companion"
+    assert litellm.entry["site_packages"] == \
+        "/home/christopherbailey/homelab-llm/services/litellm-orch/.venv/lib/python3.12/site-packages"
+    assert "services/litellm-orch/pyproject.toml" in litellm.why and "uv.lock" in litellm.why
+    optillm = one(found, "packages", name="optillm")
+    assert optillm.parent == "optillm-proxy"
+    assert optillm.entry["site_packages"] == "/Users/thestudio/optillm-proxy/.venv/lib/python3.11/site-packages"
+    assert "platform/ops/runtime-lock.json" in optillm.why
+
+
+def test_a_documented_package_is_not_proposed_again_and_another_version_is_a_line(tmp_path):
+    from conformance.discover.undocumented import undocumented
+
+    files = dict(FILES)
+    files["services/litellm-orch/uv.lock"] = "version = 1\n"
+    files["services/litellm-orch/.python-version"] = "3.12.4\n"
+    found = propose(build(tmp_path, files))
+    site = one(found, "packages", name="litellm").entry["site_packages"]
+
+    def documenting(version):
+        return Inventory.model_validate({
+            "version": 1, "hosts": [{"id": "mini", "os": "linux", "address": "192.168.1.71", "source": "companion"}],
+            "services": [{"id": "litellm-orch", "host": "mini", "purpose": "p", "source": "companion",
+                          "packages": [{"name": "litellm", "version": version, "site_packages": site,
+                                        "source": "companion"}]}]})
+
+    assert not of(undocumented(found, documenting("1.83.4")), "packages")
+    new = undocumented(found, documenting("1.82.0"))
+    assert not of(new, "packages")
+    assert "package litellm of litellm-orch: version '1.82.0' documented, '1.83.4' in the repo" in "\n".join(new.not_derived)
