@@ -93,25 +93,26 @@ def unstated(found: RepoProposals, inventory: Inventory) -> list[str]:
             lanes = p.entry.get("lanes") or [None]
             proposed |= {("label", p.entry["label"].format(port=lane["port"] if isinstance(lane, dict) else lane)
                           if lane else p.entry["label"]) for lane in lanes}
-    documented: dict[tuple, list[str | None]] = {}
+    documented: dict[tuple, list] = {}  # item -> the inventory entries that state it (its own, and its service)
     for s in inventory.services:
         for u in s.units:
-            documented.setdefault(("unit", s.host, u.name), []).append(u.why)  # a unit's own why: its service's
-            # names the files of its other parts
+            documented.setdefault(("unit", s.host, u.name), []).append(u)  # a unit's own why: its service's names
+            # the files of its other parts
         for listener in s.listen:
-            documented.setdefault(("listener", s.host, listener.port), []).extend([listener.why, s.why])
+            documented.setdefault(("listener", s.host, listener.port), []).extend([listener, s])
     for job in inventory.launchd:
         for label, _ in job.jobs():
-            documented.setdefault(("label", label), []).append(job.why)
+            documented.setdefault(("label", label), []).append(job)
     for route in inventory.litellm.routes if inventory.litellm else []:
-        documented.setdefault(("route", route.name), []).append(route.why)
+        documented.setdefault(("route", route.name), []).append(route)
     lines = []
-    for item, whys in documented.items():
-        if item in proposed or any(READ_FILES.search(w or "") for w in whys):
+    for item, entries in documented.items():
+        if item in proposed or any(READ_FILES.search(e.why or "") for e in entries):
             continue
-        said = "; ".join(dict.fromkeys(w for w in whys if w)) or "no why"
+        said = "; ".join(dict.fromkeys(e.why for e in entries if e.why))
+        said = f"the inventory's why: {said}" if said else f"the inventory's source: {entries[0].source}"
         lines.append(f"inventory {item[0]} {' '.join(map(str, item[1:]))}: stated only in files --from-repo does not "
-                     f"read (the inventory's why: {said})")
+                     f"read ({said})")
     return lines
 
 

@@ -168,6 +168,9 @@ def test_what_the_inventory_has_only_from_files_not_read_is_listed_and_nothing_e
             # a file the reader reads names it: not excused here (propose proposes it, or says why not itself)
             {"id": "ccproxy", "host": "mini", "purpose": "p", "source": "companion", "why": "platform/ops/systemd/ccproxy-api.service",
              "listen": [{"address": "127.0.0.1", "port": 4010, "source": "companion", "why": "docs/PLATFORM_DOSSIER.md"}]},
+            # the founding document's entries carry no why: their source says where they come from
+            {"id": "open-webui", "host": "mini", "purpose": "p", "source": "founding",
+             "units": [{"name": "open-webui.service", "scope": "system", "source": "founding"}]},
             # proposed: nothing to say
             {"id": "searxng", "host": "mini", "purpose": "p", "source": "companion", "why": "docs/PLATFORM_DOSSIER.md",
              "listen": [{"address": "127.0.0.1", "port": 8888, "source": "companion", "why": "docs/PLATFORM_DOSSIER.md"}]},
@@ -177,7 +180,9 @@ def test_what_the_inventory_has_only_from_files_not_read_is_listed_and_nothing_e
         "inventory unit mini ollama.service: stated only in files --from-repo does not read (the inventory's why: "
         "docs/PLATFORM_DOSSIER.md)",
         "inventory listener mini 11434: stated only in files --from-repo does not read (the inventory's why: "
-        "docs/PLATFORM_DOSSIER.md ports; docs/PLATFORM_DOSSIER.md (Ollama))"]
+        "docs/PLATFORM_DOSSIER.md ports; docs/PLATFORM_DOSSIER.md (Ollama))",
+        "inventory unit mini open-webui.service: stated only in files --from-repo does not read (the inventory's "
+        "source: founding)"]
 
 
 # ------------------------------------------------------------------------------------------------ pinned packages
