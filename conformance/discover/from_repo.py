@@ -354,6 +354,8 @@ class _Reading:
         """The checkout's file a host path is (/home/u/homelab-llm/services/x/scripts/run.sh ->
         services/x/scripts/run.sh), by its longest tail of three parts at least that is a file of the repo."""
         parts = (host_path or "").strip("/").split("/")
+        if ".." in parts:  # never a file outside the checkout
+            return None
         for i in range(1, len(parts) - 2):
             rel = "/".join(parts[i:])
             if (self.repo.root / rel).is_file():

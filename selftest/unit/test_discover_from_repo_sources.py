@@ -228,3 +228,14 @@ def test_a_documented_package_is_not_proposed_again_and_another_version_is_a_lin
     new = undocumented(found, documenting("1.82.0"))
     assert not of(new, "packages")
     assert "package litellm of litellm-orch: version '1.82.0' documented, '1.83.4' in the repo" in "\n".join(new.not_derived)
+
+
+def test_an_exec_start_climbing_out_of_the_checkout_is_not_read(tmp_path):
+    outside = tmp_path / "outside" / "scripts" / "run.sh"
+    outside.parent.mkdir(parents=True)
+    outside.write_text("exec /opt/x --host 0.0.0.0 --port 4999\n")
+    files = with_services({"service_id": "climber", "path": "services/climber", "host_targets": ["mini"]})
+    files["platform/ops/systemd/climber.service"] = (
+        "[Service]\nExecStart=/home/u/homelab-llm/../../../outside/scripts/run.sh\n\n[Install]\nWantedBy=multi-user.target\n")
+    found = propose(build(tmp_path / "repo", files))
+    assert not of(found, "listen", port=4999)
