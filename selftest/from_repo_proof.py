@@ -19,15 +19,11 @@ from pathlib import Path
 
 import yaml
 
-from conformance.discover.from_repo import RepoProposals, checkout_commit, propose
+from conformance.discover.from_repo import READ_FILES, RepoProposals, checkout_commit, propose
+from conformance.discover.undocumented import unstated
+from conformance.inventory.schema import Inventory
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "examples" / "inventory-2026-05.yaml"
-# the owner's files `propose` reads: an inventory item whose `why` names one of them could have come from the repo
-READ_FILES = re.compile(r"platform/ops/systemd/|services/[\w.-]+/systemd/|services/[\w.-]+/[\w.-]+\.service|"
-                        r"platform/ops/templates/[\w.-]+\.plist|services/[\w.-]+/launchd/|scheduling_policy\.json|"
-                        r"router\.yaml|env\.example|services\.jsonl|runtime-lock\.json")
-
-
 @dataclass
 class Kind:
     """One kind of item (units, labels, listeners, routes): the inventory's, the proposed, and how they meet."""
@@ -62,7 +58,9 @@ class Kind:
 
 
 def compare(found: RepoProposals, inventory: dict) -> list[Kind]:
-    notes = "\n".join(found.not_derived)
+    """Each kind's items, reproduced or not; an item not reproduced is "named" when a not_derived line of `propose`
+    names it, or when the inventory states it only from files `propose` does not read (`unstated`'s lines)."""
+    notes = "\n".join(found.not_derived + unstated(found, Inventory.model_validate(inventory)))
     kinds = [_units(found, inventory), _labels(found, inventory), _listeners(found, inventory), _routes(found, inventory)]
     for kind in kinds:
         kind.named = {i for i in kind.missing if _named(i, kind, notes)}
@@ -159,13 +157,16 @@ def _listeners(found, inventory) -> Kind:
 def _routes(found, inventory) -> Kind:
     litellm = inventory.get("litellm") or {}
     documented = {r["name"]: (r, _from_read_files(r)) for r in litellm.get("routes") or []}
-    proposed = {p.entry["name"]: p.entry for p in found.proposals if p.section == "litellm.routes"}
+    routes = [p for p in found.proposals if p.section == "litellm.routes"]
+    proposed = {p.entry["name"]: p.entry for p in routes}
+    review = {p.entry["name"]: p.review for p in routes}
     kind = Kind("routes", documented, proposed)
     for name in sorted(kind.reproduced):
         route, mine = documented[name][0], proposed[name]
         for field_ in ("api_base", "backend", "env", "literal", "expected"):
             if _norm(route.get(field_)) != _norm(mine.get(field_)) and not (field_ == "expected" and route.get(field_) is None):
-                kind.differences.append(f"{name}: {field_} {route.get(field_)!r} documented, {mine.get(field_)!r} proposed")
+                (kind.to_review if field_ in review[name] else kind.differences).append(
+                    f"{name}: {field_} {route.get(field_)!r} documented, {mine.get(field_)!r} proposed")
     return kind
 
 
@@ -195,7 +196,7 @@ def _named(identity, kind: Kind, notes: str) -> bool:
         about_listening = [line for line in notes.splitlines() if "listen" in line]
         return re.search(rf":{port}\b|\b{port} \(", notes) is not None or any(
             names(str(port), line) or any(names(u, line) for u in units) for line in about_listening)
-    return f"route {identity}" in notes
+    return re.search(rf"\broute {re.escape(identity)}\b", notes) is not None
 
 
 def report(checkout: Path, found: RepoProposals, kinds: list[Kind]) -> str:

@@ -13,6 +13,7 @@ from .http import http_checks
 from .launchd import launchd_checks
 from .litellm import litellm_checks
 from .network import listen_checks, serve_checks
+from .packages import package_checks
 from .routes import route_checks
 from .scripts import script_checks
 from .ssh import ssh_config_checks
@@ -30,6 +31,7 @@ def host_checks(inventory: Inventory, site: SiteAddresses, host_id: str, baselin
         checks += env_checks(service)
         checks += listen_checks(service, site)
         checks += http_checks(service, site, run_host)
+        checks += package_checks(service)
     checks += launchd_checks(inventory, site, host_id)
     checks += serve_checks(inventory, site, host_id)
     checks += route_checks(inventory, site, host_id)

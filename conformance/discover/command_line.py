@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 
 from ..redaction import Redactor
+from .unit_file import logical_lines
 
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|bash|sh|zsh|node)$")
 
@@ -44,6 +46,52 @@ def binds(argv: list[str]) -> list[tuple[str, str]]:
         found.append((address, flags["--port"]))
     if "listen_addresses" in settings and "port" in settings:
         found.append((settings["listen_addresses"], settings["port"]))
+    return found
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
+_COMMAND_ENDS = {"&", "&&", "|", "||", ";"}
+
+
+def expand(word: str, env: dict[str, str]) -> str:
+    """`${NAME}`, `${NAME:-default}` and `$NAME` as a shell expands them from `env`; a variable `env` lacks (and
+    that has no default) is left as written, so a caller sees the port is not known."""
+    def one(m: re.Match) -> str:
+        name = m.group(1) or m.group(3)
+        if name in env:
+            return env[name]
+        return m.group(2) if m.group(2) is not None else m.group(0)
+
+    return _VARIABLE.sub(one, word)
+
+
+def script_binds(text: str, env: dict[str, str]) -> list[tuple[str, str, bool]]:
+    """(address, port) the commands of a shell script bind, read as `binds` reads a command line, after the
+    script's own assignments (`export PORT="${PORT:-4000}"`: the env file's value, else the default) and `env`
+    (the values of the unit's env file) are expanded. The owner's ExecStart scripts at 1b54b73:
+    services/litellm-orch/scripts/run-service.sh (`--host 0.0.0.0 --port "${PORT}"`, uvicorn beside it),
+    experiments/qwen-agent-proxy/scripts/run_qwen_agent_proxy.sh (`--port "${QWEN_AGENT_PROXY_PORT:-4021}"`),
+    experiments/ccproxy-api/scripts/run_ccproxy.sh (`--host 127.0.0.1 --port 4010`). Only binds whose address
+    and port are both known are returned, each with whether its command is started in the background (`&`: a
+    program beside the script's main one, run-service.sh's chatgpt5_adapter)."""
+    env = dict(env)
+    found: list[tuple[str, str, bool]] = []
+    for line in logical_lines(text):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:  # an unbalanced quote: a line of a construct this reader does not follow
+            continue
+        plain = words[1:] if words[:1] == ["export"] else words
+        if len(plain) == 1 and _ASSIGNMENT.match(plain[0]):
+            name, value = plain[0].split("=", 1)
+            env[name] = expand(value, env)
+            continue
+        command = [expand(w, env) for w in words]
+        command = command[1:] if command[:1] == ["exec"] else command
+        end = next((i for i, w in enumerate(command) if w in _COMMAND_ENDS), len(command))
+        beside = command[end:end + 1] == ["&"]
+        found += [(a, p, beside) for a, p in binds(command[:end]) if "$" not in a + p]
     return found
 
 

@@ -6,6 +6,11 @@ commit:
 - unit files: platform/ops/systemd/*.service, services/*/systemd/*.service, services/*/*.service
 - launchd plists and templates: platform/ops/templates/*.plist, services/*/launchd/*.plist (plistlib)
 - platform/ops/templates/<host>_scheduling_policy.json: the labels a host manages and the ones it retired
+- env file templates (platform/ops/templates/<name>.env.example, a service's own <name>.env.example, env.example
+  beside a checkout's config/env.local): their KEYS, and the non-secret values a unit's ExecStart expands
+- the scripts a unit's ExecStart runs from the checkout (services/litellm-orch/scripts/run-service.sh): where
+  their commands listen
+- a service's own config stating its listener: services/<service>/config/grafana.ini ([server] http_addr, http_port)
 - services/litellm-orch/config/router.yaml (routes) and env.example (its KEYS; the values of non-secret keys a
   route reads through `os.environ/NAME`, which give the route's api_base)
 - platform/registry/services.jsonl (which host each service targets)
@@ -23,6 +28,7 @@ writer can insert into a service the inventory already has, or insert the whole 
 """
 from __future__ import annotations
 
+import configparser
 import json
 import plistlib
 import posixpath
@@ -44,12 +50,22 @@ from .unit_file import UnitFile, environment_assignments, parse_unit_file
 UNIT_GLOBS = ("platform/ops/systemd/*.service", "services/*/systemd/*.service", "services/*/*.service")
 PLIST_GLOBS = ("platform/ops/templates/*.plist", "services/*/launchd/*.plist")
 POLICY_GLOB = "platform/ops/templates/*_scheduling_policy.json"
+TEMPLATES = "platform/ops/templates"
+GRAFANA_INI = "services/*/config/grafana.ini"
+UNIT_BACKUPS = "platform/ops/systemd/backup/*"
+SAMBA_GLOB = "platform/ops/templates/samba*.conf"
 REGISTRY = "platform/registry/services.jsonl"
 RUNTIME_LOCK = "platform/ops/runtime-lock.json"
 LITELLM_DIR = "services/litellm-orch"
 ROUTER = f"{LITELLM_DIR}/config/router.yaml"
 ENV_EXAMPLE = f"{LITELLM_DIR}/config/env.example"
 LITELLM_PYPROJECT = f"{LITELLM_DIR}/pyproject.toml"
+
+# the files read here, as a `why` names them: an inventory item whose why names none of them is stated only in files
+# this reader does not read (the owner's prose docs), and `undocumented.unstated` says so
+READ_FILES = re.compile(r"platform/ops/systemd/|services/[\w.-]+/systemd/|services/[\w.-]+/[\w.-]+\.service|"
+                        r"platform/ops/templates/|services/[\w.-]+/launchd/|scheduling_policy\.json|router\.yaml|"
+                        r"env\.example|services\.jsonl|runtime-lock\.json|grafana\.ini|run-service\.sh|/scripts/run")
 
 _WILDCARDS = {"0.0.0.0", "::", "*"}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -130,6 +146,7 @@ class _Bind:
     port: int
     rel: str
     detail: str
+    beside: bool = False  # started in the background beside the unit's main program (a sidecar of its script)
 
 
 @dataclass
@@ -173,6 +190,7 @@ class _Reading:
         self._read_plists()
         self._drop_units_of_launchd_hosts()
         self._read_lock_binds()
+        self._read_config_binds()
         addresses = self._host_addresses()
         self._propose_hosts(addresses)
         self._propose_services()
@@ -185,7 +203,9 @@ class _Reading:
         self._note_called_addresses(addresses)
         self._note_required_units()
         self._note_drop_ins()
-        self._note_versions()
+        self._note_unit_backups()
+        self._note_samba()
+        self._propose_packages()
         self._note_what_git_cannot_say()
 
     def miss(self, line: str) -> None:
@@ -286,9 +306,61 @@ class _Reading:
             self.units.append((rel, host, service, unit))
             self.host_kinds.setdefault(host, set()).add("systemd")
             self._record_service(service, host, REGISTRY)
-            exec_start = unit.last("Service", "ExecStart") or ""
-            for address, port in command_line.binds(exec_start.split()):
-                self._bind(host, service, address, port, rel, f"{name} ExecStart")
+            env, templates = self._unit_env(unit, service)
+            words = [command_line.expand(w, env) for w in (unit.last("Service", "ExecStart") or "").split()]
+            values = f" (values from {', '.join(templates)})" if templates else ""
+            for address, port in command_line.binds(words):
+                self._bind(host, service, address, port, rel, f"{name} ExecStart{values}")
+            script = self._repo_file(command_line.program(words))
+            if script is not None:
+                for address, port, beside in command_line.script_binds(self.repo.text(script), env):
+                    self._bind(host, service, address, port, rel, f"{name} ExecStart runs {script}, which binds "
+                               f"{address}:{port}" + (" in a command it starts beside its main one" if beside else "")
+                               + values, beside=beside)
+
+    def _unit_env(self, unit: UnitFile, service: str) -> tuple[dict[str, str], list[str]]:
+        """What a unit's commands see, as far as the repo says it: the non-secret values of its env files'
+        templates, then its own Environment= lines; and the templates read."""
+        env: dict[str, str] = {}
+        templates = []
+        for path in unit.values("Service", "EnvironmentFile"):
+            template = self._env_template(path.lstrip("-"), service)
+            if template is not None:
+                templates.append(template)
+                env |= {k: v for k, v in parse_env_file(self.repo.text(template)).items() if not _secret(k, v)}
+        env |= {k: v for k, v in environment_assignments(unit.values("Service", "Environment")).items()
+                if not _secret(k, v)}
+        return env, templates
+
+    def _env_template(self, host_path: str, service: str | None) -> str | None:
+        """The repo's template of an env file a unit names: env.example in the checkout folder the file sits in
+        (.../services/litellm-orch/config/env.local -> services/litellm-orch/config/env.example), else by its name in
+        platform/ops/templates or the service's own folder (/etc/homelab-llm/media-fetch-mcp.env ->
+        media-fetch-mcp.env.example, /etc/openhands/env -> openhands.env.example, /etc/orchestration-cockpit/graph.env
+        -> orchestration-cockpit.graph.env.example, /etc/searxng/env -> services/searxng/searxng.env.example)."""
+        for folder in _repo_dirs_ending(host_path):
+            if self.repo.text(f"{folder}/env.example") is not None:
+                return f"{folder}/env.example"
+        base, parent = posixpath.basename(host_path), posixpath.basename(posixpath.dirname(host_path))
+        names = [f"{base}.example", f"{parent}.{base}.example"] + ([f"{parent}.env.example"] if base == "env" else [])
+        own = (self.registry.get(service) or {}).get("path") if service else None
+        for folder in [TEMPLATES] + ([own.rstrip("/")] if own else []):
+            for name in names:
+                if self.repo.text(f"{folder}/{name}") is not None:
+                    return f"{folder}/{name}"
+        return None
+
+    def _repo_file(self, host_path: str | None) -> str | None:
+        """The checkout's file a host path is (/home/u/homelab-llm/services/x/scripts/run.sh ->
+        services/x/scripts/run.sh), by its longest tail of three parts at least that is a file of the repo."""
+        parts = (host_path or "").strip("/").split("/")
+        if ".." in parts:  # never a file outside the checkout
+            return None
+        for i in range(1, len(parts) - 2):
+            rel = "/".join(parts[i:])
+            if (self.repo.root / rel).is_file():
+                return rel
+        return None
 
     # -------------------------------------------------------------------------------------------- plists
 
@@ -409,12 +481,35 @@ class _Reading:
             self.miss(f"{RUNTIME_LOCK} mlx.lanes {', '.join(f'{p} ({l})' for p, l in lanes.items())}: no plist of "
                       "the repo renders them (mlxctl does, on the host): their program and logs are not in these files")
 
-    def _bind(self, host: str, service: str, address: str, port: str, rel: str, detail: str) -> None:
+    def _read_config_binds(self) -> None:
+        """A service's own config file stating where it listens: grafana.ini's [server] http_addr and http_port."""
+        for rel in self.repo.files(GRAFANA_INI):
+            service = self._registry_entry_for(rel)
+            host = self._registered_host(service) if service else None
+            if host is None:
+                self.miss(f"{rel}: {f'service {service}' if service else f'no service of {REGISTRY}'} has no single "
+                          "host there, so whose listener it states is unknown")
+                continue
+            parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+            try:
+                parser.read_string(self.repo.text(rel))
+            except configparser.Error as e:
+                self.miss(f"{rel}: not an ini file ({type(e).__name__})")
+                continue
+            address, port = (parser.get("server", k, fallback="").strip() for k in ("http_addr", "http_port"))
+            if not address or not port:
+                self.miss(f"{rel}: [server] http_addr and http_port are not both stated (Grafana's defaults are not "
+                          f"the repo's), so the listener of service {service} is not in these files")
+                continue
+            self._record_service(service, host, rel)
+            self._bind(host, service, address, port, rel, "[server] http_addr, http_port")
+
+    def _bind(self, host: str, service: str, address: str, port: str, rel: str, detail: str, beside: bool = False) -> None:
         if not port.isdigit():
             self.miss(f"{rel}: {detail} of {service} listens on {address}:{port}: the port is set from the host's env "
                       "file, whose value is not in the repo")
             return
-        self.binds.append(_Bind(host, service, address, int(port), rel, detail))
+        self.binds.append(_Bind(host, service, address, int(port), rel, detail, beside))
 
     # -------------------------------------------------------------------------------------------- hosts
 
@@ -487,8 +582,10 @@ class _Reading:
                            "why": self.repo.why(rel, "WantedBy=multi-user.target (a system unit)")}
             exec_start = unit.last("Service", "ExecStart")
             if exec_start and "$" in exec_start:
-                self.miss(f"{rel}: ExecStart of {name} expands variables from its env file, whose values are not in "
-                          "the repo")
+                templates = self._unit_env(unit, service)[1]
+                self.miss(f"{rel}: ExecStart of {name} expands variables from its env file, whose values "
+                          + (f"the repo has only as a template ({', '.join(templates)}): a listener its command line or "
+                             "script states is read with them, the line itself is not proposed" if templates else "are not in the repo"))
             elif exec_start and command_line.carries_secret(exec_start):
                 self.miss(f"{rel}: ExecStart of {name} carries a secret-looking value; a secret is never proposed")
             elif exec_start:
@@ -640,6 +737,7 @@ class _Reading:
             return
         litellm_host = self._registered_host("litellm-orch")
         listeners = {(b.host, b.port): b.service for b in self.binds}
+        beside = {(b.host, b.port) for b in self.binds if b.beside}
         for name, deployments in router.deployments.items():
             if len(deployments) != 1:
                 self.miss(f"{ROUTER}: route {name} has {len(deployments)} deployments; this schema's route has one api_base")
@@ -670,9 +768,15 @@ class _Reading:
             sources = [ROUTER] + ([ENV_EXAMPLE] if base.variable else [])
             why = f"{self.repo.why(ROUTER, f'model_name {name}')}" + (
                 f"; {base.variable} in {ENV_EXAMPLE}" if base.variable else "")
+            # a program its unit's script starts beside the main one is the unit's service only by default: the owner
+            # may document it as a service of its own
+            sidecar = (host, url.port) in beside
+            if sidecar:
+                why += f"; {backend}'s unit starts the program at {url.hostname}:{url.port} beside its main one"
             entry |= {"source": "companion", "why": why}
             self.proposals.append(Proposal("litellm.routes", entry, "companion", why,
-                                           tuple(self.repo.evidence(r) for r in sources), review=("expected",)))
+                                           tuple(self.repo.evidence(r) for r in sources),
+                                           review=("expected",) + (("backend",) if sidecar else ())))
         fallbacks = router.router_settings.get("fallbacks") or router.litellm_settings.get("fallbacks")
         if fallbacks:
             self.miss(f"{ROUTER}: fallbacks {json.dumps(fallbacks)}: this schema has no fallbacks to state them in")
@@ -683,7 +787,12 @@ class _Reading:
                   f"{router.litellm_settings.get('json_logs')!r} and router_settings "
                   f"{sorted(router.router_settings)} are read but proposed only with it")
 
-    def _note_versions(self) -> None:
+    def _propose_packages(self) -> None:
+        """Pinned runtime packages: runtime-lock's `<section>.package` (optillm 0.3.12) and LiteLLM's pin in
+        services/litellm-orch/pyproject.toml (`litellm[proxy]==1.83.4`), each in the environment its service runs
+        from (`_environment`), proposed as a package of the service; a pin whose environment the repo does not
+        place is named in not_derived."""
+        pins: list[tuple[str, str, str, str]] = []  # service, name, version, the file that pins it
         pyproject = self.repo.text(LITELLM_PYPROJECT)
         if pyproject is not None:
             try:
@@ -693,21 +802,56 @@ class _Reading:
             for dep in deps:
                 m = re.match(r"^litellm(\[[^\]]*\])?==([\w.]+)$", dep.replace(" ", ""))
                 if m:
-                    self.miss(f"{LITELLM_PYPROJECT}: package litellm {m.group(2)} on "
-                              f"{self._registered_host('litellm-orch') or 'an unrecorded host'}: this schema cannot "
-                              "say 'package X at version Y on host H' yet")
+                    pins.append(("litellm-orch", "litellm", m.group(2), LITELLM_PYPROJECT))
         for section, value in self.lock.items():
             package = (value or {}).get("package") if isinstance(value, dict) else None
-            if isinstance(package, dict) and package.get("version"):
-                service = self._service_of_lock_section(section)
-                self.miss(f"{RUNTIME_LOCK} {section}.package: {package.get('name')} {package['version']} on "
-                          f"{self._registered_host(service) or 'an unrecorded host'}: this schema cannot say 'package X "
-                          "at version Y on host H' yet")
+            if isinstance(package, dict) and package.get("version") and package.get("name"):
+                pins.append((self._service_of_lock_section(section), str(package["name"]), str(package["version"]),
+                             f"{RUNTIME_LOCK} {section}.package"))
+        for service, name, version, pinned_in in pins:
+            host = self._registered_host(service)
+            site_packages, reason = self._environment(service)
+            if host is None or site_packages is None:
+                self.miss(f"{pinned_in}: package {name} {version} of {service} on {host or 'an unrecorded host'}: "
+                          f"{reason or 'its host is not recorded'}, so the environment to check it in is not proposed")
+                continue
+            why = self.repo.why(pinned_in.split(" ")[0], f"{name}=={version}") + f"; {reason}"
+            entry = {"name": name, "version": version, "site_packages": site_packages, "source": "companion",
+                     "why": why}
+            self.proposals.append(Proposal("packages", entry, "companion", why,
+                                           (self.repo.evidence(pinned_in.split(" ")[0]),), parent=service,
+                                           review=("site_packages",)))
         for alias, target in (self.lock.get("approved_lane_targets") or {}).items():
             backend = (target or {}).get("canonical_backend")
             if backend and backend not in self.lock:
                 self.miss(f"{RUNTIME_LOCK} approved_lane_targets.{alias}: backend {backend} is named, its version is "
                           "pinned nowhere in the lock")
+
+    def _environment(self, service: str) -> tuple[str | None, str]:
+        """The site-packages folder a service's Python runs from, and how the repo says so (or why it cannot): the
+        `.venv` of the program a launchd job runs (/Users/x/optillm-proxy/.venv/bin/optillm), or of a unit whose
+        WorkingDirectory is the service's checkout folder holding a uv project (uv.lock: uv keeps the project's
+        environment in `.venv` there); its Python's minor version from that folder's .python-version, or a
+        requires-python that allows one minor version only (`>=3.12,<3.13`)."""
+        folder = ((self.registry.get(service) or {}).get("path") or "").rstrip("/")
+        venv = next((j.program.split("/.venv/bin/")[0] + "/.venv" for j in self.jobs
+                     if j.service == service and j.program and "/.venv/bin/" in j.program), None)
+        how = "the .venv its launchd job's program runs from"
+        if venv is None and folder and self.repo.text(f"{folder}/uv.lock") is not None:
+            for rel, _, unit_service, unit in self.units:
+                work = unit.last("Service", "WorkingDirectory") or ""
+                if unit_service == service and work.rstrip("/").endswith("/" + folder):
+                    venv = work.rstrip("/") + "/.venv"
+                    how = f"{posixpath.basename(rel)} WorkingDirectory is the uv project {folder} (uv.lock), whose " \
+                          "environment is its .venv"
+        if venv is None:
+            return None, f"no unit or plist of {service} runs a .venv the repo places"
+        python = _python_minor(self.repo.text(f"{folder}/.python-version") if folder else None,
+                               self.repo.text(f"{folder}/pyproject.toml") if folder else None)
+        if python is None:
+            return None, (f"{venv} is its environment, and which Python made it (lib/python3.X) neither "
+                          f"{folder or 'its folder'}/.python-version nor a one-minor requires-python says")
+        return f"{venv}/lib/python{python}/site-packages", f"{how}, Python {python} ({folder})"
 
     def _note_units_without_listeners(self) -> None:
         """A unit whose command line binds nothing, of a service no other file gives a port: whether it listens, and
@@ -760,6 +904,34 @@ class _Reading:
             self.miss(f"{rel}: a drop-in{f' of service {service}' if service else ''}; the unit whose .d folder holds "
                       "it is not named in the file")
 
+    def _note_unit_backups(self) -> None:
+        """platform/ops/systemd/backup/open-webui.service.20260106234329: a dated copy, not the unit the repo manages
+        now (its WorkingDirectory is not the one the canon gives); it names a unit, and states nothing current."""
+        current = {posixpath.basename(rel) for rel in self.repo.files(*UNIT_GLOBS)}
+        for rel in self.repo.files(UNIT_BACKUPS):
+            name = re.sub(r"\.\d{8,}$", "", posixpath.basename(rel))
+            if name in current:
+                continue
+            self.miss(f"{rel}: a dated backup of {name}, not a unit file the repo manages now: {name}'s current "
+                      "ExecStart, Restart and listener are in no file of the repo")
+
+    def _note_samba(self) -> None:
+        """The repo's Samba block (platform/ops/templates/samba-mini-shares.conf) binds Samba to named addresses; the
+        ports and the units that serve them are Samba's package defaults, written nowhere in the repo."""
+        for rel in self.repo.files(SAMBA_GLOB):
+            parser = configparser.ConfigParser(interpolation=None, strict=False)
+            try:
+                parser.read_string(self.repo.text(rel))
+            except configparser.Error as e:
+                self.miss(f"{rel}: not an ini file ({type(e).__name__})")
+                continue
+            interfaces = parser.get("global", "interfaces", fallback="").split()
+            only = parser.get("global", "bind interfaces only", fallback="no").lower() in ("yes", "true", "1")
+            ports = parser.get("global", "smb ports", fallback=None)
+            self.miss(f"{rel}: Samba listens on {' and '.join(interfaces) or 'its default interfaces'}"
+                      + (" only" if only else "") + f"; its ports ({ports or 'smb ports not stated: the package default'})"
+                      " and the units that run it (the package's) are not in these files, nor which host it is for")
+
     def _note_what_git_cannot_say(self) -> None:
         for line in (
             "where each unit file is installed on its host (fragment) and whether it is enabled or active: the repo "
@@ -780,6 +952,20 @@ def _launchd_states_in_schema() -> bool:
 
     fields = LaunchdJob.model_fields
     return {"state", "program", "stdout", "stderr", "port"} <= set(fields) and not fields["ports"].is_required()
+
+
+def _python_minor(python_version: str | None, pyproject: str | None) -> str | None:
+    """`3.12` from a .python-version (`3.12`, `3.12.4`), else from a requires-python that allows one minor version
+    (`>=3.12,<3.13`)."""
+    m = re.match(r"^\s*(3\.\d+)(\.\d+)?\s*$", python_version or "")
+    if m:
+        return m.group(1)
+    try:
+        requires = tomllib.loads(pyproject or "").get("project", {}).get("requires-python", "")
+    except tomllib.TOMLDecodeError:
+        return None
+    m = re.fullmatch(r">=\s*3\.(\d+)(?:\.\d+)?\s*,\s*<\s*3\.(\d+)", requires.replace(" ", ""))
+    return f"3.{m.group(1)}" if m and int(m.group(2)) == int(m.group(1)) + 1 else None
 
 
 def _port_template(by_port: dict[int, str]) -> str | None:

@@ -12,7 +12,7 @@ repo says another value, nothing is proposed and a line says so (the owner decid
 from __future__ import annotations
 
 from ..inventory.schema import Inventory
-from .from_repo import RepoProposals
+from .from_repo import READ_FILES, RepoProposals
 from .proposal import Proposal
 
 _UNIT_IDENTITY = ("name", "scope", "user", "source", "why")
@@ -47,6 +47,8 @@ def undocumented(found: RepoProposals, inventory: Inventory) -> RepoProposals:
             kept += _unit(p, host_of(p.parent), inventory, differs)
         elif p.section == "env_files":
             kept += _env_file(p, services.get(p.parent))
+        elif p.section == "packages":
+            kept += _package(p, services.get(p.parent), differs)
         elif p.section == "litellm.routes":
             routes = {r.name: r for r in inventory.litellm.routes} if inventory.litellm else {}
             route = routes.get(p.entry["name"])
@@ -69,7 +71,49 @@ def undocumented(found: RepoProposals, inventory: Inventory) -> RepoProposals:
     # a new service's skeleton goes in only with something of its own (a unit, a listener, a job, a route to it)
     used = {p.parent for p in kept} | {p.entry.get("backend") for p in kept} | {p.entry.get("service") for p in kept}
     kept = [p for p in kept if p.section != "services" or p.entry["id"] in used]
-    return RepoProposals(kept, notes)
+    return RepoProposals(kept, notes + unstated(found, inventory))
+
+
+def unstated(found: RepoProposals, inventory: Inventory) -> list[str]:
+    """The inventory's units, launchd labels, listeners and routes the repo did not propose and that the inventory
+    takes from files `propose` does not read (its `why`, and its service's, name none of READ_FILES: the owner's
+    prose docs, a package's defaults): one line each, naming where the inventory has it from. An item whose why names
+    a file `propose` reads is not excused here: `propose` must have proposed it or said itself why not."""
+    proposed_hosts = {p.entry["id"]: p.entry["host"] for p in found.proposals if p.section == "services"}
+    services = {s.id: s.host for s in inventory.services}
+
+    def host_of(service):
+        return services.get(service) or proposed_hosts.get(service)
+
+    proposed = {("unit", host_of(p.parent), p.entry["name"]) for p in found.proposals if p.section == "units"}
+    proposed |= {("listener", host_of(p.parent), p.entry["port"]) for p in found.proposals if p.section == "listen"}
+    proposed |= {("route", p.entry["name"]) for p in found.proposals if p.section == "litellm.routes"}
+    for p in found.proposals:
+        if p.section == "launchd":
+            lanes = p.entry.get("lanes") or [None]
+            proposed |= {("label", p.entry["label"].format(port=lane["port"] if isinstance(lane, dict) else lane)
+                          if lane else p.entry["label"]) for lane in lanes}
+    documented: dict[tuple, list] = {}  # item -> the inventory entries that state it (its own, and its service)
+    for s in inventory.services:
+        for u in s.units:
+            documented.setdefault(("unit", s.host, u.name), []).append(u)  # a unit's own why: its service's names
+            # the files of its other parts
+        for listener in s.listen:
+            documented.setdefault(("listener", s.host, listener.port), []).extend([listener, s])
+    for job in inventory.launchd:
+        for label, _ in job.jobs():
+            documented.setdefault(("label", label), []).append(job)
+    for route in inventory.litellm.routes if inventory.litellm else []:
+        documented.setdefault(("route", route.name), []).append(route)
+    lines = []
+    for item, entries in documented.items():
+        if item in proposed or any(READ_FILES.search(e.why or "") for e in entries):
+            continue
+        said = "; ".join(dict.fromkeys(e.why for e in entries if e.why))
+        said = f"the inventory's why: {said}" if said else f"the inventory's source: {entries[0].source}"
+        lines.append(f"inventory {item[0]} {' '.join(map(str, item[1:]))}: stated only in files --from-repo does not "
+                     f"read ({said})")
+    return lines
 
 
 def _route_for_contract(p: Proposal, inventory: Inventory, notes: list[str]) -> list[Proposal]:
@@ -137,6 +181,18 @@ def _env_file(p: Proposal, service) -> list[Proposal]:
     # the writer inserts whole entries: a file's new keys go in as a second entry of the same file, named apart
     entry = p.entry | {"name": f"{documented.name}-repo-keys", "entries": entries}
     return [Proposal(p.section, entry, p.source, p.why, p.evidence, parent=p.parent, review=p.review + ("name",))]
+
+
+def _package(p: Proposal, service, differs) -> list[Proposal]:
+    """A package the service documents is not proposed again; a pin of another version, or in another environment,
+    is a line for the owner."""
+    documented = next((pkg for pkg in service.packages if pkg.name == p.entry["name"]), None) if service else None
+    if documented is None:
+        return [p]
+    for field in ("version", "site_packages"):
+        if getattr(documented, field) != p.entry[field]:
+            differs(f"package {documented.name} of {service.id}", field, getattr(documented, field), p.entry[field])
+    return []
 
 
 def _same(documented, proposed) -> bool:

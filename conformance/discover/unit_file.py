@@ -33,7 +33,7 @@ class UnitFile:
 def parse_unit_file(text: str) -> UnitFile:
     sections: dict[str, list[tuple[str, str]]] = {}
     current: list[tuple[str, str]] | None = None
-    for line in _logical_lines(text):
+    for line in logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;":
             continue
@@ -45,8 +45,8 @@ def parse_unit_file(text: str) -> UnitFile:
     return UnitFile(sections)
 
 
-def _logical_lines(text: str):
-    """Physical lines joined where one ends in a backslash (systemd puts a space in its place)."""
+def logical_lines(text: str):
+    """Physical lines joined where one ends in a backslash (systemd puts a space in its place, as a shell does)."""
     pending = ""
     for raw in text.splitlines():
         if raw.rstrip().endswith("\\") and not raw.lstrip().startswith(("#", ";")):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ..report.rundir import write_json, write_text_atomic
 from ..inventory import InventoryError, load_inventory
-from ..inventory.schema import EnvFile, Host, LaunchdJob, Listener, PathEntry, Route, Service, Unit
+from ..inventory.schema import EnvFile, Host, LaunchdJob, Listener, Package, PathEntry, Route, Service, Unit
 from .classify import CLASSES, Result
 from .proposal import Proposal
 
@@ -93,7 +93,7 @@ def _service_line(lines: list[str], service_id: str) -> tuple[int, int] | None:
 
 # what an entry of each section must load as (the patched inventory loads as is, or the entry is not in the patch)
 _MODELS = {"hosts": Host, "services": Service, "launchd": LaunchdJob, "litellm.routes": Route, "listen": Listener,
-           "units": Unit, "paths": PathEntry, "env_files": EnvFile}
+           "units": Unit, "paths": PathEntry, "env_files": EnvFile, "packages": Package}
 
 
 def _merge_children(proposals: list[Proposal]) -> list[tuple[Proposal, list[Proposal]]]:
@@ -190,7 +190,7 @@ def _place(lines: list[str], p: Proposal) -> tuple[int, list[str]]:
         if top is None:
             raise NoPlace("the inventory has no litellm section")
         return _in_list(lines, top, 2, "routes", "litellm", p.entry)
-    if p.parent is not None and p.section in ("listen", "units", "paths", "env_files"):
+    if p.parent is not None and p.section in ("listen", "units", "paths", "env_files", "packages"):
         found = _service_line(lines, p.parent)
         if found is None:
             raise NoPlace(f"no service {p.parent} in the inventory or in this patch")
@@ -198,7 +198,7 @@ def _place(lines: list[str], p: Proposal) -> tuple[int, list[str]]:
         if lines[start].lstrip().startswith("- {"):
             raise NoPlace(f"service {p.parent} is written inline")
         return _in_list(lines, start, col, p.section, p.parent, p.entry)
-    if p.parent is None and p.section in ("listen", "units", "paths", "env_files"):
+    if p.parent is None and p.section in ("listen", "units", "paths", "env_files", "packages"):
         raise NoPlace("no service to put it in: no unit's command line or environment names its port")
     raise NoPlace(f"no inventory list for {p.section}")
 

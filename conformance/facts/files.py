@@ -40,6 +40,9 @@ class GnuFiles:
     def readlink(self, path: str) -> list[str]:
         return paths.readlink_command(path)
 
+    def list(self, path: str) -> list[str]:  # `ls -1 -q --` reads the same with GNU and BSD ls
+        return paths.list_command(path)
+
     # testinfra's `host.file(p).content` reads through the bounded reader, its size asked in the same round trip
     def size(self, path: str) -> tuple[str, ...]:
         return ("stat", "-Lc", "%s", path)

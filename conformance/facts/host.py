@@ -23,6 +23,7 @@ from ..runner.secret_files import SECRET_FILE
 from ..runner.sshconfig import Files, Resolved, ResolveFailed, failure, includes, list_aliases, parse_resolved, \
     resolve_command
 from . import journal as journal_facts
+from . import python_packages
 from .base import MAX_READ_BYTES, CannotVerify, Fact, FileText, Unavailable, require_finished, hide_unparsed, remembered
 from .envfile import parse_env_assignments
 from .kinds import HostKind
@@ -132,6 +133,8 @@ class HostFacts:
             ask(("bytes", path), files.read_bytes(path, MAX_READ_BYTES))
         for path in plan.hashes:
             ask(("hash", path), files.hash(path))
+        for path in plan.listings:
+            ask(("listing", path), files.list(path))
         if plan.system:
             ask(("system",), UNAME)
         if plan.disabled and self.kind.services.disabled_command:
@@ -280,6 +283,22 @@ class HostFacts:
             raise Unavailable(f"{out.argv[0]} gave no digest for {path} (exit {out.exit_status}): {self.said(out.stderr)}",
                               out.command, (out.record,))
         return Fact(digest, out, what=problem or "")
+
+    def packages(self, site_packages: str) -> Fact:
+        """name (normalized) -> version of the distributions installed in a site-packages folder, read from the
+        names of their .dist-info folders (the package is never run or imported); None when the folder is
+        missing or not a folder (`what` says which)."""
+        out = require_finished(self._answer(("listing", site_packages)))
+        if out.exit_status == 0:
+            return Fact(python_packages.parse_listing(out.stdout), out)
+        if "Permission denied" in out.stderr:
+            raise CannotVerify(f"needs read access to {site_packages} (as {self.user} it is denied)", (out.record,))
+        if "No such file" in out.stderr:
+            return Fact(None, out, what="missing")
+        if "Not a directory" in out.stderr:
+            return Fact(None, out, what="not a folder")
+        raise Unavailable(f"listing {site_packages} failed (exit {out.exit_status}): {self.said(out.stderr)}",
+                          out.command, (out.record,))
 
     # --- the second look: what needs an answer of round trip 1 -------------------------------------------------
     @remembered

@@ -21,7 +21,8 @@ from .service import Launchd, Systemd
 # parser of its own, e.g. TEXT); the replay self-test breaks one and expects exactly the checks that need it to
 # change (selftest/unit/test_replay_fixture.py).
 _COMMON_SOURCES = {n.ENV: ("env file",), n.ROUTER: ("router.yaml",), n.PLIST: ("plist",), n.HTTP: ("HTTP",),
-                   n.CONTRACT: ("HTTP",), n.TAILSCALE_SERVE: ("tailscale serve",)}
+                   n.CONTRACT: ("HTTP",), n.TAILSCALE_SERVE: ("tailscale serve",),
+                   n.PACKAGES: ("dist-info",)}
 
 
 @dataclass(frozen=True)

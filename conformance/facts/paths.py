@@ -35,6 +35,11 @@ def readlink_command(path: str) -> list[str]:
     return ["readlink", "--", path]
 
 
+def list_command(path: str) -> list[str]:
+    """A folder's names, one a line (`-q`: a name's control characters shown as `?`, so a name is one line)."""
+    return ["ls", "-1", "-q", "--", path]
+
+
 @dataclass(frozen=True)
 class PathFact:
     path: str

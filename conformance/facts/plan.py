@@ -38,6 +38,7 @@ class HostPlan:
         self.yaml: list[str] = keys(n.ROUTER)  # read as YAML (their secrets are found by key, not by env syntax)
         self.plists: list[str] = keys(n.PLIST)
         self.hashes: list[str] = keys(n.HASH)
+        self.listings: list[str] = keys(n.PACKAGES)  # a folder listed once, whatever number of packages it holds
         self.system = wanted(n.SYSTEM)
         self.disabled = wanted(n.DISABLED)
         self.tailscale_serve = wanted(n.TAILSCALE_SERVE)

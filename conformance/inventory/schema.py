@@ -190,6 +190,16 @@ class HttpCheck(Entry, GoodAnswer):
     path: str = Field(pattern=r"^/")
 
 
+class Package(Entry):
+    """A Python distribution pinned at a version, in the environment a service runs from. `site_packages` is that
+    environment's folder (`<venv>/lib/python3.X/site-packages`); the suite reads its `.dist-info` folders' names
+    (facts/python_packages.py), never runs the package."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # as the pin writes it (litellm, vllm-metal)
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.+!_-]*$")  # exactly as installed (1.83.4)
+    site_packages: HostPath
+
+
 class Service(Entry):
     id: str = Field(pattern=SLUG)
     host: str
@@ -202,6 +212,7 @@ class Service(Entry):
     env_files: list[EnvFile] = []
     journal: list[Journal] = []
     http: list[HttpCheck] = []
+    packages: list[Package] = []
 
 
 RouteParam = Literal["api_base", "model", "api_key"]  # the litellm_params of a route the suite checks

@@ -26,7 +26,7 @@ REPORT = "report.html"
 COLUMNS = ("unit", "exec", "restart", "env", "config", "paths", "ports", "logs", "launchd", "contract", "other")
 KIND_COLUMN = {
     "unit-file": "unit", "enabled": "unit", "active": "unit", "drop-ins": "unit", "run-as": "unit", "unit-absent": "unit",
-    "exec-start": "exec", "script": "exec",
+    "exec-start": "exec", "script": "exec", "package": "exec",
     "restart": "restart", "restart-sec": "restart",
     "env": "env", "environment": "env", "environment-file": "env",
     "path": "paths", "unmodified": "paths",

@@ -306,6 +306,12 @@ def _litellm_orch(tree: Tree, keys: dict) -> None:
     tree.write(f"{ORCH}/.venv/bin/python", f"#!/bin/sh\n# twin: the checkout's LiteLLM venv (FastAPI, uvicorn)\n"
                                           f"exec {topo.CHECKOUT_IN_TWIN}/.venv-litellm/bin/python \"$@\"\n", 0o755, OWN)
     tree.write(f"{ORCH}/.venv/bin/litellm", LITELLM_WRAPPER, 0o755, OWN)
+    # the environment the inventory pins LiteLLM in (`litellm-orch::package:litellm`): the owner's uv venv is on
+    # Python 3.12; here it is the checkout's .venv-litellm (Debian's Python), the very LiteLLM the unit runs, at the
+    # documented folder. The suite reads its .dist-info names (ls), never runs it.
+    [site_packages] = sorted((paths.ROOT / ".venv-litellm" / "lib").glob("python3.*/site-packages"))
+    tree.symlink(f"{topo.CHECKOUT_IN_TWIN}/{site_packages.relative_to(paths.ROOT)}",
+                 f"{ORCH}/.venv/lib/python3.12/site-packages", OWN)
     _unit(tree, "/etc/systemd/system/litellm-orch.service", "LiteLLM Proxy (litellm-orch)", LITELLM_UNIT)
 
 

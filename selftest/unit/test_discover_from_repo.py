@@ -12,12 +12,12 @@ import pytest
 
 from conformance.discover.from_repo import checkout_commit, propose
 from conformance.discover.unit_file import environment_assignments, parse_unit_file
-from conformance.inventory.schema import EnvFile, Host, LaunchdJob, Listener, Route, Service, Unit
+from conformance.inventory.schema import EnvFile, Host, LaunchdJob, Listener, Package, Route, Service, Unit
 
 CANARY_PASSWORD = "canary-db-pass-7d1e"
 CANARY_UI = "canary-ui-pass-3b9a"
 SECTION_MODELS = {"hosts": Host, "services": Service, "units": Unit, "listen": Listener, "env_files": EnvFile,
-                  "litellm.routes": Route, "launchd": LaunchdJob}
+                  "litellm.routes": Route, "launchd": LaunchdJob, "packages": Package}
 
 FILES = {
     # platform/registry/services.jsonl (one record per line; fields cut to the ones read)
@@ -371,10 +371,14 @@ def test_no_secret_value_reaches_a_proposal_or_a_note(found):
     assert CANARY_PASSWORD not in everything and CANARY_UI not in everything
 
 
-def test_pinned_versions_are_named_for_their_host(found):
+def test_pinned_versions_whose_environment_the_repo_does_not_place_are_named_for_their_host(found):
     lines = "\n".join(found.not_derived)
-    assert "package litellm 1.83.4 on mini" in lines
-    assert "optillm 0.3.12 on studio" in lines
+    # no uv.lock in services/litellm-orch here: the unit's WorkingDirectory is no uv project's environment
+    assert "package litellm 1.83.4 of litellm-orch on mini: no unit or plist of litellm-orch runs a .venv" in lines
+    # the plist's program runs from a .venv; which Python made it no file says
+    assert ("package optillm 0.3.12 of optillm-proxy on studio: /Users/thestudio/optillm-proxy/.venv is its "
+            "environment, and which Python made it") in lines
+    assert not of(found, "packages")
     assert "backend vllm-metal is named, its version is pinned nowhere" in lines
 
 
