@@ -117,14 +117,17 @@ Twin-only controls, invisible to a client that does not know them (the real serv
 - MLX_TWIN_FAULT_FILE (env, a file path), read on every request; absent = normal. Its one word:
   `malformed`: chat answers 200, `content-type: application/json`, with a body that is not JSON (the
       non-stream answer cut in half), streamed or not;
-  `hang`: chat reads the request and never answers, holding the connection until the client closes it;
-      other requests and /health are served meanwhile (one thread per connection);
-  `endless-stream`: a streamed chat sends the role chunk, then a content chunk every 0.2 s, forever: never
-      the final chunk nor [DONE], until the client goes away; a non-stream chat answers normally;
+  `hang`: chat reads the request and never answers, holding the connection until the client closes it
+      or the fault is reverted (then the connection is closed unanswered); other requests and /health are
+      served meanwhile (one thread per connection);
+  `endless-stream`: a streamed chat sends the role chunk, then a content chunk every 0.2 s, never the final
+      chunk nor [DONE], until the client goes away or the fault is reverted (then the stream ends as a
+      normal one does); a non-stream chat answers normally;
   `reject-key`: every /v1/ route answers 401 `{"error":{"message":"Invalid API key","type":
       "invalid_request_error","code":"invalid_api_key"}}`; /health stays 200.
   `header-drip`: a chat answer's status line and headers (the usual ones) are sent one byte every
-      DRIP_INTERVAL s, then the body at once; the drip ends when the client goes away. A hostile server,
+      DRIP_INTERVAL s, then the body at once; the drip ends when the client goes away (or, the rest of the
+      headers sent at once, when the fault is reverted). A hostile server,
       not a behaviour of mlx-openai-server: it proves that a client's deadline covers the whole exchange;
   `gzip-bomb`: every chat answer (streamed or not) is 200, `content-type: application/json`,
       `content-encoding: gzip`, whatever the request's Accept-Encoding says: GZIP_BOMB_BYTES zero bytes,
@@ -479,6 +482,9 @@ def make_handler(model_id: str, created: int, port: int, default_max_tokens: int
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError) as e:
                     raise ClientGone() from e
+                if twin.fault() != "header-drip":  # reverted: the rest at once
+                    self.wfile.write(head[i + 1:])
+                    return
                 time.sleep(DRIP_INTERVAL)
 
         # --- writing ---
@@ -631,13 +637,14 @@ def make_handler(model_id: str, created: int, port: int, default_max_tokens: int
             created_at = int(time.time())
             self._headers(200, STREAM_HEADERS, started, chunked=True)
             self._chunk(chunk_event(answer_id, created_at, model, {"role": "assistant"}))
-            if endless:  # twin fault: content forever, never the final chunk nor [DONE]
+            if endless:  # twin fault: content until the client goes away, never the final chunk nor [DONE]
                 pieces = pieces or [VOCABULARY[0]]
-                while True:
+                while twin.fault() == "endless-stream":  # reverted: ends as a normal stream
                     piece = pieces[0] if not sent else " " + VOCABULARY[len(sent) % len(VOCABULARY)]
                     self._chunk(chunk_event(answer_id, created_at, model, {"content": piece, "role": "assistant"}))
                     sent.append(piece)
                     time.sleep(ENDLESS_INTERVAL)
+                pieces = []
             for piece in pieces:
                 self._chunk(chunk_event(answer_id, created_at, model, {"content": piece, "role": "assistant"}))
                 sent.append(piece)
@@ -646,9 +653,11 @@ def make_handler(model_id: str, created: int, port: int, default_max_tokens: int
             self._chunk(b"")  # the last chunk of the chunked encoding
 
         def _hold_until_client_leaves(self) -> None:
-            """Twin fault `hang`: answer nothing; return once the client has closed the connection."""
+            """Twin fault `hang`: answer nothing; return once the client has closed the connection, or the fault
+            is reverted (a client that never gives up, as LiteLLM upstream of a gone caller, would otherwise hold
+            it, and its own stop, forever)."""
             self.close_connection = True
-            while True:
+            while twin.fault() == "hang":
                 readable, _, _ = select.select([self.connection], [], [], 0.5)
                 if not readable:
                     continue

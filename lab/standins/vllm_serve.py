@@ -63,7 +63,7 @@ Twin-only controls, read on every request (env variables, like the MLX stand-in'
   had an error while processing your request.","type":"InternalServerError","param":null,"code":500}}` (the
   EngineDeadError path: serve/exception_handling/error_response.py:68-72, v1/engine/exceptions.py:22);
   `crash-at-start`: read once at start, the server logs an error and exits 1 without listening (a lane that
-  crash-loops under launchd's KeepAlive); `hang`: a chat request is read and never answered.
+  crash-loops under launchd's KeepAlive); `hang`: a chat request is read and never answered (until the client leaves or the fault is reverted).
 - VLLM_TWIN_DELAY_FILE: seconds waited before each chat answer.
 """
 from __future__ import annotations
@@ -266,9 +266,10 @@ def make_handler(args, names: list[str], created: int, record: twinhttp.Record):
             out.end()
 
         def _hold(self) -> None:
-            """Twin fault `hang`: answer nothing; return once the client has closed the connection."""
+            """Twin fault `hang`: answer nothing; return once the client has closed the connection, or the fault
+            is reverted (LiteLLM upstream of a gone caller never closes it, and would hold its own stop)."""
             self.close_connection = True
-            while True:
+            while twinhttp.read_word(fault_file) == "hang":
                 readable, _, _ = select.select([self.connection], [], [], 0.5)
                 if readable:
                     try:

@@ -335,6 +335,43 @@ def test_fault_endless_stream_never_finishes_so_only_a_deadline_stops_the_reader
     assert reply.usage.completion_tokens == 2, "a non-stream request answers normally"
 
 
+def test_reverting_hang_lets_go_of_a_client_that_never_gives_up(mlx, fault):
+    """LiteLLM upstream of a caller that left keeps its connection open: the revert, not the client, ends it
+    (else the proxy's own stop waits for it, systemd's 90 s)."""
+    fault("hang")
+    outcome: dict = {}
+
+    def patient_chat():
+        begun = time.monotonic()
+        try:
+            httpx.post(f"{mlx.base}/v1/chat/completions", timeout=30.0,
+                       json={"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+        except httpx.HTTPError as e:
+            outcome["error"] = e
+        outcome["seconds"] = time.monotonic() - begun
+
+    thread = threading.Thread(target=patient_chat)
+    thread.start()
+    time.sleep(0.8)
+    assert thread.is_alive(), "held while the fault is planted"
+    mlx.fault_path.unlink()
+    thread.join(5)
+    assert not thread.is_alive() and outcome["seconds"] < 3, outcome
+    assert isinstance(outcome.get("error"), httpx.RemoteProtocolError), "closed unanswered"
+
+
+def test_reverting_endless_stream_ends_it_as_a_normal_stream(mlx, fault):
+    fault("endless-stream")
+    stream = mlx.client_with(timeout=5.0).chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], max_tokens=2, stream=True)
+    received = []
+    for chunk in stream:
+        received.append(chunk)
+        if len(received) == 3:
+            mlx.fault_path.unlink()
+    assert received[-1].choices[0].finish_reason == "stop" and len(received) >= 4, "ended with the final chunk"
+
+
 def test_fault_reject_key_answers_401_on_the_api_but_health_stays_up(mlx, fault):
     fault("reject-key")
     with pytest.raises(openai.AuthenticationError) as rejected:
