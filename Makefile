@@ -68,10 +68,12 @@ demo: deps venv
 	$(PY) -m lab demo
 
 unit: venv tools
-	$(PY) -m pytest selftest -m "not twin" -q
+	$(PY) -m pytest selftest -m "not twin" -q -n auto
 
+# The unit self-tests on every core (pytest-xdist), then the twin proof, which shares one twin, in order.
 test: deps venv tools
-	$(PY) -m pytest selftest -q
+	$(PY) -m pytest selftest -m "not twin" -q -n auto
+	$(PY) -m pytest selftest -m twin -q
 
 bench: deps venv
 	$(PY) -m lab.bench
@@ -101,7 +103,7 @@ lock: venv
 	{ echo "# Pinned environment of the suite alone (what it needs on the real hosts): pyproject's dependencies."; \
 	  echo "# Regenerate: make lock"; cat $(LOCK_TMP)/suite.txt; } > requirements.txt
 	{ echo "# Pinned environment of the digital twin: the suite, plus pyproject's twin extra (uvicorn/fastapi, OpenVINO"; \
-	  echo "# GenAI and what lab/ovmodel.py builds its model with; paramiko for make bench). LiteLLM runs from its own venv"; \
+	  echo "# GenAI and what lab/ovmodel.py builds its model with; paramiko for make bench; pytest-xdist for make test). LiteLLM runs from its own venv"; \
 	  echo "# (requirements-litellm.txt). Regenerate: make lock"; \
 	  echo "-r requirements.txt"; grep -vxiFf $(LOCK_TMP)/suite.txt $(LOCK_TMP)/all.txt; } > requirements-twin.txt
 	rm -rf $(LOCK_TMP)

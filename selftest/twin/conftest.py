@@ -22,6 +22,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if Path(item.path).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.twin)
+    # The 2026-05 edition replaces the founding twin until the session ends: its tests run last, so the founding
+    # edition is booted once (a stable sort: every other order is kept).
+    items.sort(key=lambda item: EDITION_2026_05 in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +41,24 @@ def twin():
     assert not report["leftovers"] and not report["errors"], report
     left = leftovers_seen_from_outside()
     assert not left, f"`lab down` left: {left}"
+
+
+EDITION_2026_05 = "edition_2026_05"
+
+
+@pytest.fixture(scope="session")
+def edition_2026_05(twin):
+    """The twin's 2026-05 edition (`lab up --edition 2026-05`), booted once for the tests that need it, which run
+    after every test of the founding edition (see pytest_collection_modifyitems). `lab down` afterwards must
+    leave nothing and forget the edition."""
+    started = time.monotonic()
+    timings = twin.up(edition="2026-05")
+    print(f"\n2026-05 edition up in {time.monotonic() - started:.1f}s (ready {timings['ready']}s after start)")
+    yield twin
+    report = twin.down()
+    assert not report["leftovers"] and not report["errors"], report
+    from lab import edition as editions
+    assert editions.current() == "founding" and not editions.load_secrets()
 
 
 def leftovers_seen_from_outside() -> list[str]:

@@ -10,7 +10,7 @@ shown as waived (xfail), never as a pass. A fault is judged against that green r
 checks failing unwaived must EQUAL its expected set, and every other check keeps its state, except the waived checks
 its drift may make pass (lab/faults.py MAY_PASS_2026_05: with llmster's key off, LiteLLM's requests are answered; some
 stay failing for other documented reasons: LiteLLM's cooldown after the 401s, task-json without the owner's guardrail). A fault the suite does not catch yet (GAPS_2026_05) is a strict xfail. The last run, after every revert, must
-equal the first. The session's founding twin is booted again afterwards.
+equal the first. These tests run after the founding edition's (selftest/twin/conftest.py).
 """
 from __future__ import annotations
 
@@ -26,16 +26,8 @@ EDITION = "2026-05"
 
 
 @pytest.fixture(scope="module")
-def edition(twin):
-    started = time.monotonic()
-    timings = twin.up(edition=EDITION)
-    print(f"\n2026-05 edition up in {time.monotonic() - started:.1f}s (ready {timings['ready']}s after start)")
-    yield twin
-    report = twin.down()  # `lab down` cleans the edition up: nothing left, and the edition forgotten
-    assert not report["leftovers"] and not report["errors"], report
-    from lab import edition as editions
-    assert editions.current() == "founding" and not editions.load_secrets()
-    twin.up()  # the session's twin is the founding edition: the tests after this module meet it again
+def edition(edition_2026_05):
+    return edition_2026_05
 
 
 @pytest.fixture(scope="module")
