@@ -68,11 +68,12 @@ demo: deps venv
 	$(PY) -m lab demo
 
 unit: venv tools
-	$(PY) -m pytest selftest -m "not twin" -q -n auto
+	$(PY) -m pytest selftest -m "not twin" -q -n auto --dist loadfile
 
-# The unit self-tests on every core (pytest-xdist), then the twin proof, which shares one twin, in order.
+# The unit self-tests on every core (pytest-xdist; a file stays in one worker: its module fixtures and order as in
+# one process), then the twin proof, which shares one twin, in order.
 test: deps venv tools
-	$(PY) -m pytest selftest -m "not twin" -q -n auto
+	$(PY) -m pytest selftest -m "not twin" -q -n auto --dist loadfile
 	$(PY) -m pytest selftest -m twin -q
 
 bench: deps venv

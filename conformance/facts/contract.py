@@ -377,61 +377,42 @@ class ContractFacts(ContractPlan):
     def _chat(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool,
               messages: list | None = None, response_format: dict | None = None) -> RequestOutcome:
         answer = RequestOutcome(f"POST {client.base_url}chat/completions" + (" (stream)" if stream else ""))
-        started = time.monotonic()
-        request = None
-        messages = messages or PROMPT
         extra = {"response_format": response_format} if response_format else {}
-        try:
-            if stream:
-                with client.chat.completions.with_streaming_response.create(
-                        model=model, messages=messages, max_tokens=max_tokens, stream=True,
-                        extra_headers=self._key_headers(key), **extra) as raw:
-                    request = raw.http_request
-                    answer.status, answer.headers = raw.status_code, dict(raw.headers)
-                    for chunk in raw.parse():
-                        _take_chunk(answer, chunk, started)
-                answer.done_marker = _saw_done(request)
-                answer.evidence = _records(request)
-            else:
-                raw = client.chat.completions.with_raw_response.create(
-                    model=model, messages=messages, max_tokens=max_tokens, extra_headers=self._key_headers(key), **extra)
-                request = raw.http_request
-                answer.status, answer.headers = raw.status_code, dict(raw.headers)
-                answer.evidence = _records(request)
-                _take_completion(answer, raw, self.redactor.excerpt)
-                answer.ttft = time.monotonic() - started
-        except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
-            if request is not None and not answer.evidence:
-                answer.evidence = _records(request)
-            _client_failure(answer, e, client.timeout, self.redactor.excerpt)
-        answer.seconds = time.monotonic() - started
-        return answer
-
+        return self._send(answer, client, client.chat.completions, stream, _take_chunk, _take_completion,
+                          model=model, messages=messages or PROMPT, max_tokens=max_tokens, **extra,
+                          extra_headers=self._key_headers(key))
 
     def _response(self, client: openai.OpenAI, key: str | None, model: str, max_tokens: int, stream: bool,
                   prompt: str) -> RequestOutcome:
         """The Responses API (POST /v1/responses, the openai client's responses.create): its text is read from the
         output's `output_text` parts (a stream: the response.output_text.delta events, ended by response.completed)."""
         answer = RequestOutcome(f"POST {client.base_url}responses" + (" (stream)" if stream else ""))
+        return self._send(answer, client, client.responses, stream, _take_event, _take_response,
+                          model=model, input=prompt, max_output_tokens=max_tokens, extra_headers=self._key_headers(key))
+
+    def _send(self, answer: RequestOutcome, client: openai.OpenAI, resource, stream: bool, take_piece, take_whole,
+              **params) -> RequestOutcome:
+        """One request through one of the client's resources (chat.completions, responses), streamed or not, read
+        into `answer`: each streamed piece by take_piece, a whole answer by take_whole; every way it fails is an
+        answer too. A chat stream ends with `data: [DONE]`, looked for in what was read; a Responses stream with its
+        response.completed event (take_piece marks it)."""
         started = time.monotonic()
         request = None
         try:
             if stream:
-                with client.responses.with_streaming_response.create(
-                        model=model, input=prompt, max_output_tokens=max_tokens, stream=True,
-                        extra_headers=self._key_headers(key)) as raw:
+                with resource.with_streaming_response.create(stream=True, **params) as raw:
                     request = raw.http_request
                     answer.status, answer.headers = raw.status_code, dict(raw.headers)
-                    for event in raw.parse():
-                        _take_event(answer, event, started)
+                    for piece in raw.parse():
+                        take_piece(answer, piece, started)
+                answer.done_marker = answer.done_marker or _saw_done(request)  # a Responses stream's: its last event
                 answer.evidence = _records(request)
             else:
-                raw = client.responses.with_raw_response.create(
-                    model=model, input=prompt, max_output_tokens=max_tokens, extra_headers=self._key_headers(key))
+                raw = resource.with_raw_response.create(**params)
                 request = raw.http_request
                 answer.status, answer.headers = raw.status_code, dict(raw.headers)
                 answer.evidence = _records(request)
-                _take_response(answer, raw, self.redactor.excerpt)
+                take_whole(answer, raw, self.redactor.excerpt)
                 answer.ttft = time.monotonic() - started
         except Exception as e:  # noqa: BLE001 - every way a request fails is an answer here
             if request is not None and not answer.evidence:
