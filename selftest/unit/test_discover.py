@@ -338,7 +338,10 @@ def test_a_route_router_yaml_lists_and_the_inventory_does_not_is_proposed_with_i
                  if p["section"] == "litellm.routes")
     # the twin's env.local names the studio by its twin address: written back in the inventory's {studio} form
     assert route["entry"] == {"name": "jerry-weak", "api_base": "http://{studio}:8103/v1", "backend": "mlx-servers",
-                              "api": "mlx-openai-server", "expected": "up", "source": "observed"}
+                              "api": "mlx-openai-server", "expected": "up",
+                              "deployments": [{"api_base": "http://{studio}:8103/v1",
+                                               "model": "openai//opt/mlx-launch/models/Llama-3.2-3B-Instruct-4bit"}],
+                              "source": "observed"}
     assert route["review"] == ["expected"]  # documented `optional`; up now: the owner decides
     patched = load_inventory(_applies(tmp_path, without.read_text(), (run / "inventory.patch").read_text()))
     assert "jerry-weak" in {r.name for r in patched.litellm.routes}
@@ -375,11 +378,13 @@ def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_
     named = {(p["section"], p["entry"].get("id") or p["entry"].get("label") or p["entry"].get("port"))
              for p in found["proposed"]}
     assert {("hosts", "orin"), ("services", "postgresql-15-main"), ("services", "prometheus"),
-            ("services", "grafana-server"), ("services", "voice-gateway"), ("listen", 5432),
-            ("launchd", "com.bebop.llmster-gpt.8126"), ("launchd", "com.bebop.mlx-lane.8101")} <= named
-    # a launchd job needs what a listing cannot show: proposed, listed for review, not patched
-    left = {p["entry"].get("label"): p["not_in_patch_because"] for p in found["not_in_patch"] if p["section"] == "launchd"}
-    assert "needs fields discovery cannot see" in left["com.bebop.llmster-gpt.8126"]
+            ("services", "grafana-server"), ("services", "voice-gateway"),
+            ("launchd", "com.bebop.llmster-gpt.8126"), ("launchd", "com.bebop.mlx-lane.{port}")} <= named
+    # the Postgres listener goes with the cluster's unit (pg_ctlcluster's default port), on both its binds
+    postgres = next(p["entry"] for p in found["proposed"] if p["entry"].get("id") == "postgresql-15-main")
+    assert postgres["listen"] == [{"addresses": ["127.0.0.1", "::1"], "port": 5432, "source": "observed"}]
+    # a launchd job is a loadable entry with a service of its own: in the patch, its state listed for review
+    assert not [p for p in found["not_in_patch"] if p["section"] == "launchd"]
     rows = json.loads((run / "discovery.json").read_text())["rows"]
     absent = {r["name"]: r["checks"] for r in rows if r["cls"] == "documented but absent"}
     assert set(absent) == {"unit:ov-server.service", "launchd:com.bebop.mlx-launch"}  # replaced by the newer lab
@@ -387,7 +392,8 @@ def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_
     # the proxy now starts from a script: the documented router.yaml is gone, its routes cannot be observed
     assert {r["name"] for r in rows if r["cls"] == "cannot observe"} >= {"litellm routes", "route:jerry-chat"}
     patched = load_inventory(_applies(tmp_path, inventory_text, (run / "inventory.patch").read_text()))
-    assert {"postgresql-15-main", "prometheus", "voice-gateway"} <= {s.id for s in patched.services}
+    assert {"postgresql-15-main", "prometheus", "voice-gateway", "llmster-gpt", "mlx-lane"} <= {s.id for s in patched.services}
+    assert {"com.bebop.llmster-gpt.8126", "com.bebop.mlx-lane.{port}"} <= {j.label for j in patched.launchd}
 
 
 def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_path):
@@ -395,8 +401,11 @@ def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_pa
     data = json.loads((run / "discovery.json").read_text())
     assert data["counts"]["documented but absent"] == 0 and data["counts"]["cannot observe"] == 0
     assert data["counts"]["documented and seen"] >= 60
-    # what the edition runs that its inventory does not say (each listed for review)
-    assert status == 1 and len(data["review"]) == data["counts"]["seen but undocumented"] == 5
+    # what the edition runs that its inventory does not say (each listed for review); the recording's inventory is an
+    # earlier draft of examples/inventory-2026-05.yaml (openhands' optional secret.env not yet documented): one
+    # decision, set its environment_files as observed
+    assert status == 1 and len(data["review"]) - len(data["decisions"]) == data["counts"]["seen but undocumented"] == 5
+    assert [d["at"][-1] for d in data["decisions"]] == ["environment_files"]
 
 
 def test_a_user_managers_own_session_bus_is_os_noise_and_a_users_own_service_is_not():
