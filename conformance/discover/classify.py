@@ -20,6 +20,7 @@ from ..checks.derive import host_checks
 from ..facts.needs import SERVICE
 from ..facts.service import UnitKey
 from ..inventory.schema import Inventory
+from ..redaction import is_secret_name
 from ..site import SiteAddresses
 from .ignore import Ignores
 from .observe import LAUNCH_DAEMONS, Item, Observation, names_port
@@ -349,7 +350,8 @@ def _propose(inventory: Inventory, site: SiteAddresses, host: str, obs: Observat
                  "units": [unit_entry(item)],
                  **({"listen": listen_entries(inventory, site, host, listeners)} if listeners else {})}
         env_files = [{"name": f"env-{n}" if n else "env", "path": path, "source": "observed",
-                      "entries": [{"key": k, "source": "observed"} for k in keys]}
+                      "entries": [{"key": k, **({"secret": True} if is_secret_name(k) else {}), "source": "observed"}
+                                  for k in keys]}
                      for n, (path, keys) in enumerate(attrs.get("env_keys", {}).items()) if keys]
         if env_files:
             entry["env_files"] = env_files
@@ -360,6 +362,7 @@ def _propose(inventory: Inventory, site: SiteAddresses, host: str, obs: Observat
                                          _evidence(item) + tuple(e for i in listeners for e in _evidence(i)),
                                          review=(REVIEW_PURPOSE, REVIEW_STATE)))
     _propose_launchd(inventory, site, host, obs, ports, claimed, ignores, result)
+    by_port: dict[int, list[Item]] = {}
     for item in obs.items:
         if item.kind == "listener" and item.key[1] not in ports and item.key[1] not in claimed \
                 and not item.attrs.get("ephemeral"):
@@ -368,18 +371,29 @@ def _propose(inventory: Inventory, site: SiteAddresses, host: str, obs: Observat
             if why:
                 result.ignored.append((host, name, why))
                 continue
-            owner = _owner_of_port(inventory, host, item.key[1])
-            result.rows.append(Classified(UNDOCUMENTED, host, name,
+            by_port.setdefault(item.key[1], []).append(item)
+    for port, items in by_port.items():  # one entry per port, with every bind it has
+        owner = _owner_of_port(inventory, host, port, obs)
+        for item in items:
+            result.rows.append(Classified(UNDOCUMENTED, host, item_name(item),
                                           f"proposed into service {owner}" if owner else "no unit names its port"))
-            result.proposals.append(Proposal("listen", listener_entry(item), "observed",
-                                             f"listening on {host} in both reads", _evidence(item), parent=owner))
+        result.proposals.append(Proposal("listen", listen_entries(inventory, site, host, items)[0], "observed",
+                                         f"listening on {host} in both reads",
+                                         tuple(e for i in items for e in _evidence(i)), parent=owner))
 
 
-def _owner_of_port(inventory: Inventory, host: str, port: int) -> str | None:
-    """The documented service on the host whose unit's command line or environment names the port."""
+def _owner_of_port(inventory: Inventory, host: str, port: int, obs: Observation | None = None) -> str | None:
+    """The documented service on the host whose unit's command line or environment names the port: as documented,
+    else as its unit was seen (its start script may read the port from its env file: litellm-orch's adapter on
+    4011, CCPROXY_ADAPTER_API_BASE in env.local)."""
+    seen = {i.key[2]: i.attrs for i in (obs.items if obs else []) if i.kind == "unit"}
     for service in inventory.services_on(host):
         for unit in service.units:
             if names_port({"exec_start": unit.exec_start, "environment": unit.environment or {}}, port):
+                return service.id
+    for service in inventory.services_on(host):
+        for unit in service.units:
+            if unit.present and unit.name in seen and unit_claims_port(seen[unit.name], port):
                 return service.id
     return None
 
