@@ -500,8 +500,15 @@ def _propose_launchd(inventory: Inventory, site: SiteAddresses, host: str, obs: 
             result.ignored.append((host, item_name(item), why))
             continue
         jobs[item.key[0]] = item
-    listeners = [i for i in obs.items if i.kind == "listener" and i.key[1] not in ports and i.key[1] not in claimed
-                 and not ignores.why(host, item_name(i))]
+    # the port range of a documented job none of whose labels is there (the founding mlx-launch's 8100-8109) claims
+    # nothing: its ports are the new jobs' to propose
+    stale = {p for job in inventory.launchd if job.host == host and job.ports
+             and all(obs.find("launchd", (j.label,)) is None for j in job.each() if j.state != "retired")
+             for p in range(job.ports[0], job.ports[1] + 1)}
+    documented_ports = {p for p, sid in ports.items() if p not in stale
+                        or any(l.port == p for s in inventory.services_on(host) for l in s.listen)}
+    listeners = [i for i in obs.items if i.kind == "listener" and i.key[1] not in documented_ports
+                 and i.key[1] not in claimed and not ignores.why(host, item_name(i))]
     taken_ids = {s.id for s in inventory.services}
     families = lane_families(sorted(jobs))
     in_family = {label for family in families.values() for label in family.values()}

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conformance.discover import decide
-from conformance.discover.classify import (Result, _propose_launchd, job_service_id, job_state, lane_families,
+from conformance.discover.classify import (Result, _documented_ports, _propose_launchd, job_service_id, job_state, lane_families,
                                            listen_entries, unit_claims_port)
 from conformance.discover.drift import litellm_decisions, path_decisions, unit_decisions
 from conformance.discover.ignore import Ignores
@@ -106,7 +106,8 @@ def test_the_lanes_are_one_per_port_entry_and_llmsters_daemon_serves_its_port(st
     founding = load_inventory(ROOT / "inventory.yaml")
     site = SiteAddresses(founding, None)
     result = Result()
-    _propose_launchd(founding, site, "studio", obs, {}, set(), Ignores(), result)
+    # the founding inventory documents 8100-8109 as com.bebop.mlx-launch's range: a job that is gone claims nothing
+    _propose_launchd(founding, site, "studio", obs, _documented_ports(founding, "studio"), set(), Ignores(), result)
     launchd = {p.entry["label"]: p for p in result.proposals if p.section == "launchd"}
     lanes = launchd["com.bebop.mlx-lane.{port}"]
     assert lanes.entry["lanes"] == [{"port": 8100, "state": "disabled"}, {"port": 8101, "state": "active"},
