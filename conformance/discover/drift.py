@@ -233,7 +233,7 @@ def litellm_decisions(inventory: Inventory, host: str, obs: Observation, checks:
                 out.append(Decision("set", ("services", {"id": sid}, "journal", {"unit": j.unit}, "json_lines"),
                                     settings["json_logs"], why="litellm_settings.json_logs",
                                     checks=_checks(checks, f"{sid}::journal")))
-    if sorted(litellm.router_settings) != settings["router_settings"]:
+    if set(litellm.router_settings) - set(settings["router_settings"]):  # documented keys it must have: one gone
         out.append(Decision("set", ("litellm", "router_settings"), settings["router_settings"],
                             why="the keys of router_settings", checks=_checks(checks, f"{sid}::router-settings")))
     keys = obs.env.get(env_file or litellm.env_file)

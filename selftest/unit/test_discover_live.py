@@ -225,6 +225,8 @@ def test_decisions_remove_what_the_lab_dropped_and_set_what_it_changed():
     assert said[("set", "litellm.master_key.enabled")] is True  # LITELLM_MASTER_KEY is in the env file (its name)
     assert said[("set", "litellm.json_logs")] is False
     assert said[("set", "litellm.database")] == {"enabled": True, "source": "observed"}
+    # router_settings documents keys router.yaml must have: retry_policy gone is a decision, a new key is not
+    assert said[("set", "litellm.router_settings")] == ["allowed_fails", "fallbacks"]
     # the owner's side: the decisions made on a copy, the inventory still loads... once what they name is applied
     data = decide.apply(yaml.safe_load((ROOT / "inventory.yaml").read_text()),
                         [{"action": d.action, "at": list(d.at), "value": d.value} for d in decisions])
