@@ -247,6 +247,8 @@ def _proposed_backends(result: Result) -> dict[tuple[str, int], str]:
         if p.section == "services" and p.parent is None:
             for listener in p.entry.get("listen", []):
                 found[(p.entry["host"], listener["port"])] = p.entry["id"]
+        if p.section == "listen" and p.parent is not None:  # a listener proposed into a documented service
+            found.setdefault((p.evidence[0].where if p.evidence else "", p.entry["port"]), p.parent)
         if p.section == "launchd":
             ports = [lane["port"] for lane in p.entry.get("lanes", [])] + ([p.entry["port"]] if p.entry.get("port") else [])
             for port in ports:

@@ -38,12 +38,18 @@ def _walk(node, steps: list) -> list:
 
 def apply(data: dict, decisions: list[dict]) -> dict:
     """The inventory with each decision made: `remove` takes what `at` names (every matching list item, or a
-    mapping key), `set` gives it `value` (in every matching item; a missing last key is added)."""
+    mapping key), `set` gives it `value` (in each matching item that writes the field, else in the first; a missing
+    last key is added)."""
     for d in decisions:
         at, last = list(d["at"][:-1]), d["at"][-1]
         parents = _walk(data, at)
         if not parents:
             raise NotThere(f"{d['action']} {d['at']}: the inventory has no {at}")
+        if d["action"] == "set" and not isinstance(last, dict):
+            # an entry documented in pieces (a unit's several list items): the value goes where the field is written,
+            # else into the first
+            holding = [p for p in parents if isinstance(p, dict) and last in p]
+            parents = holding or parents[:1]
         for parent in parents:
             if d["action"] == "remove":
                 if isinstance(last, dict) and isinstance(parent, list):

@@ -218,7 +218,8 @@ def litellm_decisions(inventory: Inventory, host: str, obs: Observation, checks:
     proxy = [i for i in obs.items if i.kind == "unit" and i.key[2] in {u.name for u in inventory.service(sid).units}]
     env_files = [f for i in proxy for f in i.attrs.get("environment_files") or []]
     env_file = next((f for f in env_files if posixpath.basename(f) == posixpath.basename(litellm.env_file)), None)
-    ids = _checks(checks, f"{sid}::")
+    ids = tuple(c.id for c in checks if c.id.startswith(f"{sid}::") and any(
+        w in c.id for w in ("::route:", "router-settings", "json-logs-setting", "fallback", "::env:", "master-key")))
     if settings["config"] and settings["config"] != litellm.config:
         out.append(Decision("set", ("litellm", "config"), settings["config"], why="the router.yaml the proxy's start "
                             "script names", checks=ids))

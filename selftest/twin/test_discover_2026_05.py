@@ -90,7 +90,11 @@ def measure(api) -> tuple[Path, dict[str, dict], int]:
     path = REPORTS / "inventory-discovered-2026-05.yaml"
     path.write_text(decided)
     path.chmod(0o644)
-    load_inventory(path)  # loads as is
+    try:
+        load_inventory(path)  # loads as is
+    except Exception:
+        path.unlink()
+        raise
     print(f"discovery: {data['proposed']} proposed, {data['not_in_patch']} not in the patch, {len(data['decisions'])} "
           f"decisions, {len(data['review'])} review items; counts {data['counts']}")
     for host, b in data["bench"].items():
