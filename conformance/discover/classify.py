@@ -413,13 +413,21 @@ def unit_entry(item: Item) -> dict:
             entry[key] = a[key]
     if a.get("restart_sec") is not None:
         entry["restart_sec"] = int(a["restart_sec"]) if float(a["restart_sec"]).is_integer() else a["restart_sec"]
-    for key in ("environment_files", "drop_ins"):
-        entry[key] = list(a.get(key) or [])
+    optional = list(a.get("optional_environment_files") or [])
+    entry["environment_files"] = [f for f in a.get("environment_files") or [] if f not in optional]
+    if optional:
+        entry["optional_environment_files"] = optional
+    entry["drop_ins"] = list(a.get("drop_ins") or [])
     if a.get("environment"):
         entry["environment"] = dict(a["environment"])
     if scope == "system":
         entry["run_as"] = a.get("run_as") or "root"
-    entry["state"] = {"enabled": bool(a.get("enabled")), "active": bool(a.get("active")), "source": "observed"}
+    # enabled or not only where the unit file says one or the other (`enabled-runtime`, `static`, `generated`,
+    # `indirect` are neither: a template instance a generator enables, a unit something else pulls in)
+    state = a.get("unit_file_state")
+    enabled = {"enabled": {"enabled": True}, "disabled": {"enabled": False}}.get(state, {}) if state else \
+        {"enabled": bool(a.get("enabled"))}
+    entry["state"] = {**enabled, "active": bool(a.get("active")), "source": "observed"}
     return entry
 
 

@@ -115,6 +115,8 @@ def _unit_fields(sid: str, unit: Unit, attrs: dict, at: tuple, checks: list) -> 
     if unit.state is not None:
         for field in ("enabled", "active"):
             documented = getattr(unit.state, field, None)
+            if field == "enabled" and attrs.get("unit_file_state") not in (None, "enabled", "disabled"):
+                continue  # enabled-runtime, static, indirect...: neither, as the suite's check reads it
             if documented is not None and attrs.get(field) is not None and documented != attrs[field]:
                 out.append(Decision("set", at + ("state", field), attrs[field], why=f"observed on {unit.name}",
                                     checks=tuple(i for i in ids if i.endswith(f"::{field}")) or ids))

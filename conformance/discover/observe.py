@@ -137,7 +137,9 @@ def unit_attrs(props: UnitProperties, enabled: bool) -> dict:
         "exec_start": commands[0].line if commands else None,
         "restart": props.get("Restart") or None,
         "restart_sec": props.restart_sec,
-        "environment_files": props.environment_files,
+        "environment_files": props.environment_files,  # every one (optional too: they are read when there)
+        "optional_environment_files": props.optional_environment_files,  # `EnvironmentFile=-PATH`
+        "unit_file_state": props.get("UnitFileState") or None,
         "environment": {k: v for k, v in props.environment.items() if not is_secret_name(k)},
         "drop_ins": props.drop_ins,
         "run_as": props.get("User") or "root",
