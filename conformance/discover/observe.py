@@ -275,15 +275,24 @@ class LinuxReader:
     def _script_names(self, out: Output, config: str | None) -> bool:
         """Whether the proxy's start script runs LiteLLM with `--config` naming `config`: that path, or a relative
         path it ends with (`config/router.yaml`, from the unit's working directory, which the listing does not
-        carry). The script's text is masked in the evidence: only its `--config` is used."""
+        carry). Only the words `litellm ... --config PATH` are kept in the evidence (a replay reads them again);
+        the rest of the script is masked (it may hold a secret)."""
         text = out.stdout if out.exit_status == 0 else ""
-        if self.redactor.enabled:
-            out.record.mask([(0, len(out.stdout))])
-        for m in re.finditer(r"litellm\S*\s+(?:.*\s)?--config[= ]\s*[\"']?([^\s\"']+)", text):
+        kept: list[tuple[int, int]] = []
+        found = False
+        for m in re.finditer(r"litellm\S*\s+(?:[^\n]*\s)?--config[= ]\s*[\"']?([^\s\"'<>;&|)]+)", text):
             named = m.group(1)
             if config and (named == config or (not named.startswith("/") and config.endswith("/" + posixpath.normpath(named)))):
-                return True
-        return False
+                found = True
+                kept.append((m.start(), m.end()))
+        if self.redactor.enabled:
+            spans, at = [], 0
+            for start, end in kept:
+                spans.append((at, start))
+                at = end
+            spans.append((at, len(out.stdout)))
+            out.record.mask([(a, b) for a, b in spans if b > a])
+        return found
 
     def _routes(self, obs: Observation, first: Output, second: Output, at: str, config: str | None = None) -> None:
         """LiteLLM's routes: the model names router.yaml lists in both reads, each with its api_base and model as

@@ -182,7 +182,9 @@ def test_the_start_script_confirms_the_router_yaml_beside_the_env_file():
     script = mini_2026_05.RUN_SERVICE
     out = Output(("head",), 0, script, "", CommandRecord("mini", "u", "head", 0, script, "", 1, 0.1))
     assert reader._script_names(out, f"{orch}/config/router.yaml")
-    assert out.record.stdout != script  # only its --config is used: the script's text never reaches the evidence
+    # only the words `litellm ... --config PATH` reach the evidence (a replay confirms it again); the rest is masked
+    assert "source \"config/env.local\"" not in out.record.stdout
+    assert reader._script_names(Output(("head",), 0, out.record.stdout, "", out.record), f"{orch}/config/router.yaml")
     assert not reader._script_names(out, f"{orch}/config/other.yaml")
 
 
