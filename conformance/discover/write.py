@@ -264,6 +264,24 @@ def review_items(proposals: list[Proposal], left_out: list[tuple[Proposal, str]]
     return items
 
 
+def not_discoverable(proposals: list[Proposal]) -> list[str]:
+    """What no read of a host can say, so the owner adds it by hand (the page lists it): the `why` of every entry
+    (where it is documented; the evidence says where it was seen), each new service's purpose, and how a new route's
+    backend answers (`api:`, and whether a call leaves the lab and costs money: `leaves_lab`)."""
+    out = []
+    if proposals:
+        out.append(f"`why` of the {len(proposals)} proposed entries: where each is documented (discovery says where it "
+                   "was seen, in its evidence)")
+    services = [p.entry["id"] for p in proposals if p.section == "services" and p.parent is None]
+    if services:
+        out.append(f"the purpose of {len(services)} new services (each says what ran): {', '.join(services)}")
+    for p in proposals:
+        if p.section == "litellm.routes" and not p.entry.get("api"):
+            out.append(f"route {p.entry['name']}: `api:` (how its backend answers: one of contract.apis, or a kind of "
+                       "examples/backend-kinds.yaml added there) and whether a call leaves the lab (`leaves_lab`)")
+    return out
+
+
 def decision_dict(d) -> dict:
     """A decision as discovery.json writes it: `at` with its selectors, so a program can apply it (decide.py)."""
     return {"action": d.action, "at": list(d.at), **({"value": d.value} if d.action == "set" else {}), "why": d.why,
@@ -277,6 +295,7 @@ def summary(result: Result, proposals: list[Proposal], left_out: list[tuple[Prop
         "proposed": len(proposals), "not_in_patch": len(left_out), "patch_lines_added": patch.count("\n+") - 1 if patch else 0,
         "review": review_items(proposals, left_out, result.decisions),
         "decisions": [decision_dict(d) for d in result.decisions],
+        "not_discoverable": not_discoverable(proposals),
         "rows": [asdict(r) for r in result.rows],
         "ignored": [{"host": h, "item": n, "why": w} for h, n, w in result.ignored],
         "expired_ignores": [{"item": k, "match": e.match, "expired": str(e.expires), "reason": e.reason}
@@ -295,6 +314,9 @@ def write_page(run: Path, data: dict, redact) -> Path:
              f"<h1>Discovery: {e(run.name)}</h1>",
              "<p>" + " · ".join(f"{e(k)}: <b>{v}</b>" for k, v in data["counts"].items()) + "</p>",
              f"<h2>Needs review ({len(review)})</h2><ol>" + "".join(f"<li>{e(r)}</li>" for r in review) + "</ol>"]
+    if data.get("not_discoverable"):
+        parts.append(f"<h2>Not discoverable ({len(data['not_discoverable'])})</h2><ul>" + "".join(
+            f"<li>{e(x)}</li>" for x in data["not_discoverable"]) + "</ul>")
     if data["expired_ignores"]:
         parts.append(f"<h2>Expired ignores ({len(data['expired_ignores'])})</h2><ul>" + "".join(
             f"<li>{e(x['item'])}: {e(x['match'])} expired {e(x['expired'])} ({e(x['reason'])})</li>"
