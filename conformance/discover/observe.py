@@ -10,7 +10,10 @@ known only after a listing).
 Linux: `systemctl [--user [-M user@]] show -p PROPS -- '*.service'` (every loaded service, both scopes),
 `list-unit-files --type=service` (what is enabled), `ss -ltnH`, the kernel's ephemeral port range.
 macOS: `ls -1 -q -- /Library/LaunchDaemons` (and each documented user's LaunchAgents), `netstat -an -p tcp`;
-the second read adds `launchctl print system/<label>` for each plist seen in the first.
+the second read adds `launchctl print system/<label>` and the plist (`head -c`, byte for byte) for each daemon seen
+in the first, and `launchctl print-disabled system`.
+Both: the second read also stats every path the inventory documents on the host (a path the lab dropped), and on
+Linux reads the documented env files and LiteLLM's router.yaml (where the proxy's unit or start script says it is).
 """
 from __future__ import annotations
 
@@ -251,7 +254,7 @@ class LinuxReader:
         script that says so (or None). Read in the second read only: a config file, not running state, so one read
         of it stands.
 
-        Two forms: a unit whose ExecStart runs `litellm --config PATH` (PATH relative to its WorkingDirectory), or a
+        Two forms: a unit whose ExecStart runs `litellm --config /ABSOLUTE/PATH`, or a
         documented proxy unit whose ExecStart is a start script (the owner's run-service.sh, which ends in `exec
         .../litellm --config config/router.yaml`): its router.yaml is looked for where the inventory places it beside
         the env file (same file name, in the directory of the unit's EnvironmentFile that has the documented env
@@ -298,13 +301,14 @@ class LinuxReader:
         """LiteLLM's routes: the model names router.yaml lists in both reads, each with its api_base and model as
         the proxy resolves them (os.environ/NAME from the env file; a secret-named variable is never resolved)."""
         texts = []
-        for out in (first, second):
+        for out in ((first,) if first is second else (first, second)):  # one answer read twice is masked once
             found = yaml_secret_values(out.stdout) if out.exit_status == 0 else []
             for value, _ in found:
                 self.redactor.learn(value)
             if self.redactor.enabled:
                 out.record.mask(span for _, span in found)
             texts.append(out.stdout if out.exit_status == 0 else None)
+        texts = texts * 2 if first is second else texts
         if texts[1] is None:
             obs.cannot["litellm routes"] = f"`{second.command}` failed (exit {second.exit_status})"
             return
