@@ -35,8 +35,23 @@ IN_TWIN = Path(topo.CHECKOUT_IN_TWIN)
 EDITION = "2026-05"
 SUITE_ARGS = ["--command-timeout=5", "--round-trip-timeout=30"]  # as selftest/twin/conftest.py TWIN_SUITE_ARGS
 
-# What the founding inventory, patched and decided, still fails on the edition, each for a stated reason.
-NOT_GREEN_YET: dict[str, str] = {}
+# What the founding inventory, patched and decided, does not pass on the edition (measured), each for its reason.
+_ROUTES = ("the proxy lists 8 models the inventory does not document: discovery proposes the 8 routes (deployments, "
+           "env names, literals, backend) and their fallback, but a route needs `api:` (how its backend answers: one "
+           "of contract.apis), which no read of a host shows; the page lists them as not in the patch and under "
+           "'Not discoverable'")
+NOT_GREEN_YET: dict[str, str] = {
+    "litellm-orch::contract:models": _ROUTES,
+    "open-webui::contract:models": _ROUTES,
+    # as on the 2026-05 edition with its own inventory (selftest/twin/test_edition_2026_05.py NOT_RUN_2026_05)
+    "litellm-orch::contract:readiness-db": "unproven at the twin's site: LiteLLM's database layer needs Prisma "
+                                           "engines, which cannot be downloaded here",
+    # the founding inventory documents Ollama `must_not_modify`: proven against a baseline the owner records
+    # (`python -m conformance.baseline`); the founding edition passes the twin's, the 2026-05 edition has none
+    **{f"ollama::unmodified:{name}": "cannot verify: needs a recorded baseline of Ollama's files (the owner's "
+                                     "explicit step, not a discovery)" for name in ("ollama", "ollama.service",
+                                                                                    "override.conf")},
+}
 
 
 def discover(api) -> Path:
@@ -142,6 +157,11 @@ def test_the_founding_inventory_patched_and_decided_is_green_on_the_2026_05_edit
     unexpected = {cid: c for cid, c in fails.items() if cid not in NOT_GREEN_YET}
     assert not unexpected, "\n".join(f"{cid}: expected {c['expected']!r}, found {c['found']!r}"
                                      for cid, c in sorted(unexpected.items()))
+    assert set(fails) == set(NOT_GREEN_YET), f"now passing: {sorted(set(NOT_GREEN_YET) - set(fails))}"
+    # every check the decisions name as failing until they are made passes once they are
+    data = json.loads((run / "discovery.json").read_text())
+    named = {c for d in data["decisions"] for c in d["checks"]}
+    assert named and not named & set(fails), sorted(named & set(fails))
 
 
 if __name__ == "__main__":  # under `flock /run/llmlab-twin.lock`, with the 2026-05 edition up
