@@ -25,7 +25,7 @@ from ..site import SiteAddresses
 from .ignore import Ignores
 from .observe import LAUNCH_DAEMONS, Item, Observation, names_port
 from . import drift
-from .proposal import Decision, Evidence, Proposal
+from .proposal import Decision, Evidence, Proposal, port_template
 
 DOCUMENTED_SEEN = "documented and seen"
 DOCUMENTED_ABSENT = "documented but absent"
@@ -490,8 +490,7 @@ def _templated_per_port(values: dict[int, str | None]) -> str | None:
         return None
     if len(set(values.values())) == 1:
         return next(iter(values.values()))
-    templates = {v.replace(str(p), "{port}", 1) for p, v in values.items() if v.count(str(p)) == 1}
-    return templates.pop() if len(templates) == 1 and all(v.count(str(p)) == 1 for p, v in values.items()) else None
+    return port_template(values)
 
 
 def _propose_launchd(inventory: Inventory, site: SiteAddresses, host: str, obs: Observation, ports: dict[int, str],

@@ -40,6 +40,13 @@ class Proposal:
     review: tuple[str, ...] = field(default=())
 
 
+def port_template(by_port: dict[int, str]) -> str | None:
+    """`com.bebop.mlx-lane.{port}` when every value is one text with its own port in one place (a lane family's
+    labels, plists, log paths)."""
+    templates = {value.replace(str(port), "{port}", 1) for port, value in by_port.items() if value.count(str(port)) == 1}
+    return templates.pop() if len(templates) == 1 and all(v.count(str(p)) == 1 for p, v in by_port.items()) else None
+
+
 @dataclass(frozen=True)
 class Decision:
     """A change to what the inventory documents that an insert-only patch cannot make: the page asks it of the owner,
