@@ -16,6 +16,7 @@ run of the edition's hosts. Standalone, under the twin's lock: `python -m selfte
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ import yaml
 
 from conformance.discover import decide
 from conformance.inventory import load_inventory
+from conformance.runner.allowlist import check_read_only
 from lab import topology as topo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,6 +151,8 @@ def edition(twin):
 
 def test_the_founding_inventory_patched_and_decided_is_green_on_the_2026_05_edition(edition):
     run, fails, status = measure(edition)
+    for command in json.loads((run / "commands.json").read_text()):  # read-only: every command an allowlisted shape
+        check_read_only(shlex.split(command["command"]))
     proposed = yaml.safe_load((run / "discovered.yaml").read_text())["proposed"]
     named = {(p["section"], p["entry"].get("id") or p["entry"].get("label") or p["entry"].get("name")) for p in proposed}
     assert {("hosts", "orin"), ("services", "voice-gateway"), ("services", "llmster-gpt"),
