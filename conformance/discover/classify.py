@@ -363,6 +363,7 @@ def _propose(inventory: Inventory, site: SiteAddresses, host: str, obs: Observat
         result.proposals.append(Proposal("services", entry, "observed", f"seen running on {host} in both reads",
                                          _evidence(item) + tuple(e for i in listeners for e in _evidence(i)),
                                          review=(REVIEW_PURPOSE, REVIEW_STATE)))
+    _propose_env_files(inventory, host, obs, units, ignores, result)
     _propose_launchd(inventory, site, host, obs, ports, claimed, ignores, result)
     by_port: dict[int, list[Item]] = {}
     for item in obs.items:
@@ -382,6 +383,50 @@ def _propose(inventory: Inventory, site: SiteAddresses, host: str, obs: Observat
         result.proposals.append(Proposal("listen", listen_entries(inventory, site, host, items)[0], "observed",
                                          f"listening on {host} in both reads",
                                          tuple(e for i in items for e in _evidence(i)), parent=owner))
+
+
+def env_file_entry(path: str, held: dict[str, str | None], name: str) -> dict:
+    """An env file in the inventory's schema: its KEYS (never a value), each secret where its name says so or its
+    value carries a password (DATABASE_URL's postgresql://user:password@...)."""
+    from urllib.parse import urlsplit
+
+    def secret(key: str, value: str | None) -> bool:
+        try:
+            return value is None or is_secret_name(key) or urlsplit(value).password is not None
+        except ValueError:
+            return True
+    return {"name": name, "path": path, "source": "observed",
+            "entries": [{"key": k, **({"secret": True} if secret(k, v) else {}), "source": "observed"}
+                        for k, v in held.items()]}
+
+
+def _propose_env_files(inventory: Inventory, host: str, obs: Observation, units: dict, ignores: Ignores,
+                       result: Result) -> None:
+    """The env file the proxy's documented unit reads that its service does not document (litellm-orch's env.local,
+    where the master key's NAME is, LITELLM_MASTER_KEY, and the os.environ/ names of router.yaml): proposed into the
+    service with its keys. Only the proxy's: another service's env file keys are the owner's to choose to document."""
+    seen = {i.key: i for i in obs.items if i.kind == "unit"}
+    proxy = inventory.litellm.service if inventory.litellm else None
+    for (scope, user, name, present), sid in units.items():
+        item = seen.get((scope, user, name))
+        if not present or item is None or sid != proxy:
+            continue
+        service = inventory.service(sid)
+        documented = {e.path for e in service.env_files}
+        if inventory.litellm and inventory.litellm.service == sid:  # the proxy's env file is its litellm section's
+            documented.add(inventory.litellm.env_file)
+        taken = {e.name for e in service.env_files}
+        for path in item.attrs.get("environment_files") or []:
+            held = obs.env.get(path)
+            if not held or path in documented or ignores.why(host, f"env:{path}"):
+                continue
+            documented.add(path)
+            slug = re.sub(r"[^a-z0-9]+", "-", path.rsplit("/", 1)[-1].lower()).strip("-") or "env"
+            entry_name = slug if slug not in taken else f"{slug}-{len(taken)}"
+            taken.add(entry_name)
+            result.rows.append(Classified(UNDOCUMENTED, host, f"env:{path}", f"proposed into service {sid}"))
+            result.proposals.append(Proposal("env_files", env_file_entry(path, held, entry_name), "observed",
+                                             f"read by {name} on {host} (keys only)", _evidence(item), parent=sid))
 
 
 def _owner_of_port(inventory: Inventory, host: str, port: int, obs: Observation | None = None) -> str | None:

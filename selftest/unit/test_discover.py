@@ -408,6 +408,11 @@ def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_
     assert ("remove", json.dumps(["launchd", {"label": "com.bebop.mlx-launch"}])) in decisions
     assert ("remove", json.dumps(["litellm", "routes", {"name": "jerry-chat"}])) in decisions
     assert decisions[("set", json.dumps(["litellm", "master_key", "enabled"]))]["value"] is True
+    # ...and the env file it is in, proposed into litellm-orch by its KEYS (the master key's name, never a value)
+    env = next(p for p in found["proposed"] if p["section"] == "env_files" and p.get("parent") == "litellm-orch")
+    assert env["evidence"] and "LITELLM_MASTER_KEY" in (run / "inventory.patch").read_text()
+    patched_text = (run / "inventory.patch").read_text()
+    assert "+        - key: LITELLM_MASTER_KEY\n+          secret: true\n" in patched_text
     assert decisions[("set", json.dumps(["litellm", "json_logs"]))]["value"] is False
     unit = decisions[("remove", json.dumps(["services", {"id": "ov-server"}, "units", {
         "name": "ov-server.service", "scope": "user", "user": "christopherbailey"}]))]
