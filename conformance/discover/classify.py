@@ -351,9 +351,7 @@ def _propose(inventory: Inventory, site: SiteAddresses, host: str, obs: Observat
                  "purpose": f"observed: {unit_name} runs {(attrs.get('exec_start') or '?').split(' ')[0]}",
                  "units": [unit_entry(item)],
                  **({"listen": listen_entries(inventory, site, host, listeners)} if listeners else {})}
-        env_files = [{"name": f"env-{n}" if n else "env", "path": path, "source": "observed",
-                      "entries": [{"key": k, **({"secret": True} if is_secret_name(k) else {}), "source": "observed"}
-                                  for k in keys]}
+        env_files = [env_file_entry(path, obs.env.get(path) or {k: None for k in keys}, f"env-{n}" if n else "env")
                      for n, (path, keys) in enumerate(attrs.get("env_keys", {}).items()) if keys]
         if env_files:
             entry["env_files"] = env_files
@@ -395,9 +393,11 @@ def env_file_entry(path: str, held: dict[str, str | None], name: str) -> dict:
             return value is None or is_secret_name(key) or urlsplit(value).password is not None
         except ValueError:
             return True
-    return {"name": name, "path": path, "source": "observed",
-            "entries": [{"key": k, **({"secret": True} if secret(k, v) else {}), "source": "observed"}
-                        for k, v in held.items()]}
+    def entry(key: str, value: str | None) -> dict:
+        if value == "":  # set and empty: as written (a key-only entry must be set to something)
+            return {"key": key, "value": "", "source": "observed"}
+        return {"key": key, **({"secret": True} if secret(key, value) else {}), "source": "observed"}
+    return {"name": name, "path": path, "source": "observed", "entries": [entry(k, v) for k, v in held.items()]}
 
 
 def _propose_env_files(inventory: Inventory, host: str, obs: Observation, units: dict, ignores: Ignores,

@@ -368,8 +368,8 @@ class LinuxReader:
         found = parse_env_assignments(out.stdout)
         secret = [span for k, (v, span) in found.items() if k in self.secret_keys or is_secret_name(k)]
         if path:  # what the file holds, for comparing with what the inventory documents of it (secrets: None)
-            self.obs_env[path] = {k: (None if k in self.secret_keys or is_secret_name(k) else v)
-                                  for k, (v, _) in found.items()}
+            self.obs_env[path] = {k: (None if (k in self.secret_keys or is_secret_name(k)) and v != "" else v)
+                                  for k, (v, _) in found.items()}  # an empty value is no secret: it says "empty"
         for k, (v, span) in found.items():
             if k in self.secret_keys or is_secret_name(k):
                 self.redactor.learn(v)
