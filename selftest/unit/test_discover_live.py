@@ -242,3 +242,14 @@ def test_decisions_remove_what_the_lab_dropped_and_set_what_it_changed():
 def test_decide_refuses_a_decision_that_names_nothing():
     with pytest.raises(decide.NotThere):
         decide.apply({"services": []}, [{"action": "remove", "at": ["litellm", "routes", {"name": "x"}]}])
+
+
+def test_decide_from_the_command_line_writes_a_copy_that_loads(tmp_path):
+    data = {"decisions": [{"action": "remove", "at": ["litellm", "routes", {"name": "jerry-test"}]},
+                          {"action": "set", "at": ["litellm", "master_key", "enabled"], "value": True}]}
+    (tmp_path / "discovery.json").write_text(__import__("json").dumps(data))
+    out = tmp_path / "decided.yaml"
+    assert decide.main([str(tmp_path / "discovery.json"), str(ROOT / "inventory.yaml"), str(out)]) == 0
+    decided = load_inventory(out)
+    assert "jerry-test" not in {r.name for r in decided.litellm.routes} and decided.litellm.master_key.enabled
+    assert decide.main([]) == 4  # usage
