@@ -164,14 +164,28 @@ def _observe(session: SuiteSession, host: str, redactor: Redactor, gap: float | 
     os_name = inventory.host(host).os
     litellm = inventory.litellm
     router = (litellm.config, litellm.env_file) if litellm and inventory.service(litellm.service).host == host else None
+    proxy_units = tuple(u.name for u in inventory.service(litellm.service).units) if router else ()
     return _read(host, runner, os_name, _users(inventory, host, runner.user, host == session.local_host), redactor,
-                 secret_env_keys(inventory, host), gap, router)
+                 secret_env_keys(inventory, host), gap, router, proxy_units, documented_paths(inventory, host),
+                 tuple(e.path for s in inventory.services_on(host) for e in s.env_files))
 
 
-def _read(host, runner, os_name, users, redactor, secret_keys, gap, router=None) -> Observation:
+def documented_paths(inventory, host: str) -> tuple[str, ...]:
+    """The paths the inventory documents on a host (services' paths and env files, launch scripts): one stat in the
+    second read says which the lab no longer has."""
+    found = [p.path for s in inventory.services_on(host) for p in s.paths]
+    found += [e.path for s in inventory.services_on(host) for e in s.env_files]
+    scripts = inventory.launch_scripts
+    if scripts is not None and scripts.host == host:
+        found += [scripts.dir] + [f"{scripts.dir}/{name}" for name in scripts.scripts]
+    return tuple(dict.fromkeys(found))
+
+
+def _read(host, runner, os_name, users, redactor, secret_keys, gap, router=None, proxy_units=(), paths=(),
+          env_files=()) -> Observation:
     obs = Observation(host, user=runner.user)
-    reader = (LinuxReader(host, runner, users, redactor, secret_keys, router) if os_name == "linux"
-              else DarwinReader(host, runner, users, redactor))
+    reader = (LinuxReader(host, runner, users, redactor, secret_keys, router, proxy_units, paths, env_files)
+              if os_name == "linux" else DarwinReader(host, runner, users, redactor, paths))
     if gap is not None:
         reader.gap = gap
     started = time.monotonic()

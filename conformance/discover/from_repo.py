@@ -45,6 +45,7 @@ from ..facts.litellm import RouterConfigError, resolve_router
 from ..redaction import is_secret_name
 from . import command_line
 from .proposal import Evidence, Proposal
+from .proposal import port_template as _port_template
 from .unit_file import UnitFile, environment_assignments, parse_unit_file
 
 UNIT_GLOBS = ("platform/ops/systemd/*.service", "services/*/systemd/*.service", "services/*/*.service")
@@ -966,12 +967,6 @@ def _python_minor(python_version: str | None, pyproject: str | None) -> str | No
         return None
     m = re.fullmatch(r">=\s*3\.(\d+)(?:\.\d+)?\s*,\s*<\s*3\.(\d+)", requires.replace(" ", ""))
     return f"3.{m.group(1)}" if m and int(m.group(2)) == int(m.group(1)) + 1 else None
-
-
-def _port_template(by_port: dict[int, str]) -> str | None:
-    """`com.bebop.mlx-lane.{port}` when every value is one text with its own port in one place."""
-    templates = {value.replace(str(port), "{port}", 1) for port, value in by_port.items() if value.count(str(port)) == 1}
-    return templates.pop() if len(templates) == 1 and all(v.count(str(p)) == 1 for p, v in by_port.items()) else None
 
 
 def _secret(key: str, value: str) -> bool:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ..report.rundir import write_json, write_text_atomic
 from ..inventory import InventoryError, load_inventory
-from ..inventory.schema import EnvFile, Host, LaunchdJob, Listener, Package, PathEntry, Route, Service, Unit
+from ..inventory.schema import EnvFile, Fallback, Host, LaunchdJob, Listener, Package, PathEntry, Route, Service, Unit
 from .classify import CLASSES, Result
 from .proposal import Proposal
 
@@ -92,7 +92,8 @@ def _service_line(lines: list[str], service_id: str) -> tuple[int, int] | None:
 
 
 # what an entry of each section must load as (the patched inventory loads as is, or the entry is not in the patch)
-_MODELS = {"hosts": Host, "services": Service, "launchd": LaunchdJob, "litellm.routes": Route, "listen": Listener,
+_MODELS = {"hosts": Host, "services": Service, "launchd": LaunchdJob, "litellm.routes": Route,
+           "litellm.fallbacks": Fallback, "listen": Listener,
            "units": Unit, "paths": PathEntry, "env_files": EnvFile, "packages": Package}
 
 
@@ -185,11 +186,11 @@ def _place(lines: list[str], p: Proposal) -> tuple[int, list[str]]:
             raise NoPlace(f"{p.section}: is written inline")
         blank = ["\n"] if p.section == "services" else []  # the services are set apart by blank lines
         return _block_end(lines, top, 0, items_at_indent=False), blank + _dump(p.entry, _item_indent(lines, top, 2))
-    if p.parent is None and p.section == "litellm.routes":
+    if p.parent is None and p.section in ("litellm.routes", "litellm.fallbacks"):
         top = _top_level(lines, "litellm")
         if top is None:
             raise NoPlace("the inventory has no litellm section")
-        return _in_list(lines, top, 2, "routes", "litellm", p.entry)
+        return _in_list(lines, top, 2, p.section.split(".", 1)[1], "litellm", p.entry)
     if p.parent is not None and p.section in ("listen", "units", "paths", "env_files", "packages"):
         found = _service_line(lines, p.parent)
         if found is None:
@@ -252,13 +253,39 @@ def _named(p: Proposal) -> str:
     return f"{p.section} {what}{where}" + (f" on {host}" if host and host != what else "")
 
 
-def review_items(proposals: list[Proposal], left_out: list[tuple[Proposal, str]]) -> list[str]:
-    """What the owner decides: each judgement a proposal carries (its observed value written), and each proposal
-    that is not in the patch (with why)."""
+def review_items(proposals: list[Proposal], left_out: list[tuple[Proposal, str]], decisions=()) -> list[str]:
+    """What the owner decides: each judgement a proposal carries (its observed value written), each proposal
+    that is not in the patch (with why), and each change to a documented entry the patch cannot make (decisions,
+    with the checks that fail until it is made)."""
     items = [f"{_named(p)}: decide {', '.join(p.review)} (the observed value is written)" for p in proposals
              if p.review]
     items += [f"{_named(p)}: not in the patch ({why})" for p, why in left_out]
+    items += [d.described() + (f"; failing until then: {', '.join(d.checks)}" if d.checks else "") for d in decisions]
     return items
+
+
+def not_discoverable(proposals: list[Proposal]) -> list[str]:
+    """What no read of a host can say, so the owner adds it by hand (the page lists it): the `why` of every entry
+    (where it is documented; the evidence says where it was seen), each new service's purpose, and how a new route's
+    backend answers (`api:`, and whether a call leaves the lab and costs money: `leaves_lab`)."""
+    out = []
+    if proposals:
+        out.append(f"`why` of the {len(proposals)} proposed entries: where each is documented (discovery says where it "
+                   "was seen, in its evidence)")
+    services = [p.entry["id"] for p in proposals if p.section == "services" and p.parent is None]
+    if services:
+        out.append(f"the purpose of {len(services)} new services (each says what ran): {', '.join(services)}")
+    for p in proposals:
+        if p.section == "litellm.routes" and not p.entry.get("api"):
+            out.append(f"route {p.entry['name']}: `api:` (how its backend answers: one of contract.apis, or a kind of "
+                       "examples/backend-kinds.yaml added there) and whether a call leaves the lab (`leaves_lab`)")
+    return out
+
+
+def decision_dict(d) -> dict:
+    """A decision as discovery.json writes it: `at` with its selectors, so a program can apply it (decide.py)."""
+    return {"action": d.action, "at": list(d.at), **({"value": d.value} if d.action == "set" else {}), "why": d.why,
+            "checks": list(d.checks)}
 
 
 def summary(result: Result, proposals: list[Proposal], left_out: list[tuple[Proposal, str]], ignores, bench: dict,
@@ -266,7 +293,9 @@ def summary(result: Result, proposals: list[Proposal], left_out: list[tuple[Prop
     return {
         "counts": {c: result.count(c) for c in CLASSES},
         "proposed": len(proposals), "not_in_patch": len(left_out), "patch_lines_added": patch.count("\n+") - 1 if patch else 0,
-        "review": review_items(proposals, left_out),
+        "review": review_items(proposals, left_out, result.decisions),
+        "decisions": [decision_dict(d) for d in result.decisions],
+        "not_discoverable": not_discoverable(proposals),
         "rows": [asdict(r) for r in result.rows],
         "ignored": [{"host": h, "item": n, "why": w} for h, n, w in result.ignored],
         "expired_ignores": [{"item": k, "match": e.match, "expired": str(e.expires), "reason": e.reason}
@@ -285,6 +314,9 @@ def write_page(run: Path, data: dict, redact) -> Path:
              f"<h1>Discovery: {e(run.name)}</h1>",
              "<p>" + " · ".join(f"{e(k)}: <b>{v}</b>" for k, v in data["counts"].items()) + "</p>",
              f"<h2>Needs review ({len(review)})</h2><ol>" + "".join(f"<li>{e(r)}</li>" for r in review) + "</ol>"]
+    if data.get("not_discoverable"):
+        parts.append(f"<h2>Not discoverable ({len(data['not_discoverable'])})</h2><ul>" + "".join(
+            f"<li>{e(x)}</li>" for x in data["not_discoverable"]) + "</ul>")
     if data["expired_ignores"]:
         parts.append(f"<h2>Expired ignores ({len(data['expired_ignores'])})</h2><ul>" + "".join(
             f"<li>{e(x['item'])}: {e(x['match'])} expired {e(x['expired'])} ({e(x['reason'])})</li>"

@@ -338,7 +338,10 @@ def test_a_route_router_yaml_lists_and_the_inventory_does_not_is_proposed_with_i
                  if p["section"] == "litellm.routes")
     # the twin's env.local names the studio by its twin address: written back in the inventory's {studio} form
     assert route["entry"] == {"name": "jerry-weak", "api_base": "http://{studio}:8103/v1", "backend": "mlx-servers",
-                              "api": "mlx-openai-server", "expected": "up", "source": "observed"}
+                              "api": "mlx-openai-server", "expected": "up",
+                              "deployments": [{"api_base": "http://{studio}:8103/v1",
+                                               "model": "openai//opt/mlx-launch/models/Llama-3.2-3B-Instruct-4bit"}],
+                              "source": "observed"}
     assert route["review"] == ["expected"]  # documented `optional`; up now: the owner decides
     patched = load_inventory(_applies(tmp_path, without.read_text(), (run / "inventory.patch").read_text()))
     assert "jerry-weak" in {r.name for r in patched.litellm.routes}
@@ -372,22 +375,55 @@ def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_
     status, run, inventory_text = _replay(tmp_path, "edition-2026-05-founding-inventory")
     assert status == 1
     found = yaml.safe_load((run / "discovered.yaml").read_text())
-    named = {(p["section"], p["entry"].get("id") or p["entry"].get("label") or p["entry"].get("port"))
-             for p in found["proposed"]}
+    proposed = {(p["section"], p["entry"].get("id") or p["entry"].get("label") or p["entry"].get("name")
+                 or p["entry"].get("route")): p for p in found["proposed"]}
     assert {("hosts", "orin"), ("services", "postgresql-15-main"), ("services", "prometheus"),
-            ("services", "grafana-server"), ("services", "voice-gateway"), ("listen", 5432),
-            ("launchd", "com.bebop.llmster-gpt.8126"), ("launchd", "com.bebop.mlx-lane.8101")} <= named
-    # a launchd job needs what a listing cannot show: proposed, listed for review, not patched
-    left = {p["entry"].get("label"): p["not_in_patch_because"] for p in found["not_in_patch"] if p["section"] == "launchd"}
-    assert "needs fields discovery cannot see" in left["com.bebop.llmster-gpt.8126"]
-    rows = json.loads((run / "discovery.json").read_text())["rows"]
-    absent = {r["name"]: r["checks"] for r in rows if r["cls"] == "documented but absent"}
-    assert set(absent) == {"unit:ov-server.service", "launchd:com.bebop.mlx-launch"}  # replaced by the newer lab
-    assert "mlx-servers::launchd:com.bebop.mlx-launch:loaded" in absent["launchd:com.bebop.mlx-launch"]
-    # the proxy now starts from a script: the documented router.yaml is gone, its routes cannot be observed
-    assert {r["name"] for r in rows if r["cls"] == "cannot observe"} >= {"litellm routes", "route:jerry-chat"}
+            ("services", "grafana-server"), ("services", "voice-gateway"), ("services", "llmster-gpt"),
+            ("launchd", "com.bebop.llmster-gpt.8126"), ("launchd", "com.bebop.mlx-lane.{port}"),
+            ("litellm.routes", "fast"), ("litellm.routes", "deep"), ("litellm.routes", "chatgpt-5"),
+            ("litellm.fallbacks", "fast")} <= set(proposed)
+    # the lanes, each with the state launchd shows (8101 loaded; 8100 and 8102 disabled in its database)
+    lanes = proposed[("launchd", "com.bebop.mlx-lane.{port}")]
+    assert lanes["entry"]["lanes"] == [{"port": 8100, "state": "disabled"}, {"port": 8101, "state": "active"},
+                                       {"port": 8102, "state": "disabled"}] and "lanes" in lanes["review"]
+    # llmster: a thin wrapper (KeepAlive false) that ended cleanly while 8126 listens: its daemon serves the port
+    llmster = proposed[("launchd", "com.bebop.llmster-gpt.8126")]["entry"]
+    assert (llmster["port"], llmster["keep_alive"], llmster["port_served_by"]) == (8126, False, "daemon")
+    # the Postgres listener goes with the cluster's unit (pg_ctlcluster's default port), on both its binds
+    postgres = proposed[("services", "postgresql-15-main")]["entry"]
+    assert postgres["listen"] == [{"addresses": ["127.0.0.1", "::1"], "port": 5432, "source": "observed"}]
+    # a route with its deployment, the env names router.yaml uses, on the studio written as {studio}; no api
+    # (how llmster answers is not observable): proposed and listed, not in the patch; so is its fallback
+    fast = proposed[("litellm.routes", "fast")]["entry"]
+    assert fast["deployments"] == [{"api_base": "http://{studio}:8126/v1", "model": "openai/llmster-gpt-oss-20b-mxfp4-gguf"}]
+    assert fast["env"] == {"model": "LLMSTER_FAST_MODEL", "api_base": "LLMSTER_FAST_API_BASE"}
+    assert fast["backend"] == "llmster-gpt" and "api" not in fast
+    assert proposed[("litellm.fallbacks", "fast")]["entry"]["to"] == ["deep"]
+    left = {(p["section"], p["entry"].get("name") or p["entry"].get("route")) for p in found["not_in_patch"]}
+    assert {("litellm.routes", "fast"), ("litellm.fallbacks", "fast")} <= left
+    data = json.loads((run / "discovery.json").read_text())
+    assert any(x.startswith("route fast: `api:`") for x in data["not_discoverable"])
+    # what the founding inventory documents that the lab dropped or changed: decisions, with their failing checks
+    decisions = {(d["action"], json.dumps(d["at"])): d for d in data["decisions"]}
+    assert ("remove", json.dumps(["launchd", {"label": "com.bebop.mlx-launch"}])) in decisions
+    assert ("remove", json.dumps(["litellm", "routes", {"name": "jerry-chat"}])) in decisions
+    assert decisions[("set", json.dumps(["litellm", "master_key", "enabled"]))]["value"] is True
+    # ...and the env file it is in, proposed into litellm-orch by its KEYS (the master key's name, never a value)
+    env = next(p for p in found["proposed"] if p["section"] == "env_files" and p.get("parent") == "litellm-orch")
+    assert env["evidence"] and "LITELLM_MASTER_KEY" in (run / "inventory.patch").read_text()
+    patched_text = (run / "inventory.patch").read_text()
+    assert "+        - key: LITELLM_MASTER_KEY\n+          secret: true\n" in patched_text
+    assert decisions[("set", json.dumps(["litellm", "json_logs"]))]["value"] is False
+    unit = decisions[("remove", json.dumps(["services", {"id": "ov-server"}, "units", {
+        "name": "ov-server.service", "scope": "user", "user": "christopherbailey"}]))]
+    assert "ov-server::active" in unit["checks"]
+    absent = {r["name"] for r in data["rows"] if r["cls"] == "documented but absent"}
+    assert {"unit:ov-server.service", "launchd:com.bebop.mlx-launch", "route:jerry-chat"} <= absent
+    assert data["counts"]["cannot observe"] == 0  # the router.yaml the proxy's start script names was read
     patched = load_inventory(_applies(tmp_path, inventory_text, (run / "inventory.patch").read_text()))
-    assert {"postgresql-15-main", "prometheus", "voice-gateway"} <= {s.id for s in patched.services}
+    assert {"postgresql-15-main", "prometheus", "voice-gateway", "llmster-gpt", "mlx-lane"} <= {s.id for s in patched.services}
+    assert {"com.bebop.llmster-gpt.8126", "com.bebop.mlx-lane.{port}"} <= {j.label for j in patched.launchd}
+    assert "orin" in {h.id for h in patched.hosts}
 
 
 def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_path):
@@ -395,8 +431,9 @@ def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_pa
     data = json.loads((run / "discovery.json").read_text())
     assert data["counts"]["documented but absent"] == 0 and data["counts"]["cannot observe"] == 0
     assert data["counts"]["documented and seen"] >= 60
-    # what the edition runs that its inventory does not say (each listed for review)
+    # what the edition runs that its inventory does not say (each listed for review); nothing it documents otherwise
     assert status == 1 and len(data["review"]) == data["counts"]["seen but undocumented"] == 5
+    assert data["decisions"] == []
 
 
 def test_a_user_managers_own_session_bus_is_os_noise_and_a_users_own_service_is_not():
