@@ -139,14 +139,9 @@ def measure(api) -> tuple[Path, dict[str, dict], int]:
 
 
 @pytest.fixture(scope="module")
-def edition(twin):
-    started = time.monotonic()
-    twin.up(edition=EDITION)
-    print(f"\n{EDITION} edition up in {time.monotonic() - started:.1f}s")
-    yield twin
-    report = twin.down()
-    assert not report["leftovers"] and not report["errors"], report
-    twin.up()  # the session's twin is the founding edition: the tests after this module meet it again
+def edition(edition_2026_05):
+    """The session's 2026-05 edition (selftest/twin/conftest.py), shared with test_edition_2026_05.py."""
+    return edition_2026_05
 
 
 def test_the_founding_inventory_patched_and_decided_is_green_on_the_2026_05_edition(edition):
