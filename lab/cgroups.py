@@ -48,9 +48,16 @@ def enter(ds: list[Path]):
     return _enter
 
 
+def _subtree(d: Path) -> list[Path]:
+    """Every cgroup directory under d, d included, deepest first. os.walk, not Path.rglob: a cgroup of a container
+    that is exiting vanishes while we walk, and rglob raises FileNotFoundError for it (os.walk skips it)."""
+    found = [Path(root) for root, _, _ in os.walk(d)]
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
 def pids(d: Path) -> set[int]:
     found = set()
-    for procs in d.rglob("cgroup.procs"):
+    for procs in (sub / "cgroup.procs" for sub in _subtree(d)):
         try:
             found.update(int(p) for p in procs.read_text().split())
         except OSError:
@@ -74,7 +81,7 @@ def kill_and_remove(d: Path, timeout: float = 5.0) -> list[int]:
             except ProcessLookupError:
                 pass
         time.sleep(0.05)
-    for sub in sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True) + [d]:
+    for sub in _subtree(d):
         try:
             sub.rmdir()
         except OSError:
