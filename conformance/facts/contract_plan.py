@@ -130,7 +130,8 @@ class ContractPlan:
                  f"POST {self.proxy_base}/chat/completions (model {UNKNOWN_MODEL}: must be refused)"]
         if self.key_documented:
             lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
-            lines.append(f"POST {self.proxy_base}/chat/completions without the key (must be refused)")
+            if any(p.route.called for p in self.plans):  # a chat for a route the run calls (facts/contract.py)
+                lines.append(f"POST {self.proxy_base}/chat/completions without the key (must be refused)")
         lines += [f"POST {self.proxy_base}/chat/completions (model {a.name}: retired, must be refused)"
                   for a in self.inventory.litellm.retired]
         if self.inventory.contract.open_webui:

@@ -421,10 +421,10 @@ def test_a_route_that_leaves_the_lab_is_not_called_unless_opted_in(inv):
     assert [s for s in lab.seen if ":8109" in s]
 
 
-def _undescribed(**route) -> dict:
+def _undescribed(master_key: dict | None = None, **route) -> dict:
     """The variant with jerry-test as discovery proposes a route whose backend's api it cannot tell: no `api:`,
     `leaves_lab: true` (nothing read says where its backend sends a request)."""
-    data = _variant()
+    data = _variant(**({"master_key": master_key} if master_key else {}))
     test = next(r for r in data["litellm"]["routes"] if r["name"] == "jerry-test")
     del test["api"]
     test |= {"leaves_lab": True} | route
@@ -465,6 +465,16 @@ def test_a_route_without_api_is_never_called_its_static_facts_are_checked_and_th
         "route jerry-test: nothing sent (it is not described for a call: no `api:` (how its backend answers), and "
         "`leaves_lab: true` without `opt_in` (add `api:`, and `leaves_lab: false` or `opt_in: true`, to call it); "
         "not run: opt-in)"]
+    # with a master key, a keyless chat is sent only for a route the run calls: with none called, none is planned
+    keyed = _undescribed(master_key={"enabled": True, "source": "companion"})
+    assert any("chat/completions without the key" in l for l in ContractPlan(Inventory.model_validate(keyed), site,
+                                                                               "mini").planned())
+    for r in keyed["litellm"]["routes"]:
+        r.pop("api", None)
+        r.pop("opt_in", None)
+        r["leaves_lab"] = True
+    assert not any("chat/completions without the key" in l for l in ContractPlan(Inventory.model_validate(keyed), site,
+                                                                                   "mini").planned())
 
 
 @pytest.mark.parametrize("route", [{"leaves_lab": False}, {"opt_in": True}])
