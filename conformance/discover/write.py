@@ -269,10 +269,13 @@ def _to_decide(p: Proposal) -> str:
     where nothing read shows it: its `leaves_lab: true` keeps the suite from calling it until the owner adds it)."""
     written = [f for f in p.review if f in p.entry]
     unwritten = [f for f in p.review if f not in p.entry]
-    said = [f"decide {', '.join(written)} (the observed value is written"
-            + ("; leaves_lab: true, since nothing read shows where its backend sends a request" if "leaves_lab" in written
-               and p.entry.get("leaves_lab") else "") + ")"] if written else []
-    said += [f"add {', '.join(unwritten)} (not written: nothing read shows it)"] if unwritten else []
+    said = []
+    if written:
+        judged = "; leaves_lab: true, since nothing read shows where its backend sends a request" \
+            if "leaves_lab" in written and p.entry.get("leaves_lab") else ""
+        said.append(f"decide {', '.join(written)} (the observed value is written{judged})")
+    if unwritten:
+        said.append(f"add {', '.join(unwritten)} (not written: nothing read shows it)")
     return f"{_named(p)}: " + "; ".join(said)
 
 
