@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from ..facts.backend_auth import missing_key
 from ..facts.litellm import RouterConfigError, resolve_router
 from ..facts.base import CannotVerify
+from ..facts.contract_plan import not_called_reason
 from ..facts.request_failure import Failure, UndocumentedAddress
 from ..inventory.schema import Api, Inventory
 from ..facts.needs import CONTRACT, ENV, ROUTER, Need
@@ -116,14 +117,15 @@ def _contract_checks(inventory: Inventory) -> Iterator[Check]:
         per_route = partial(Check, host=svc.host, kind="contract", source=route.source, needs=(Need(CONTRACT),))
         prefix = f"{route.backend}::contract:{route.name}"
         yield per_route(id=f"{prefix}:direct", impact=Impact.HIGH, evaluate=partial(_direct, route=route.name),
-                        title=f"{route.name}'s backend ({route.api}) answers directly: health, models, chat and "
-                              "stream, as its API documents")
+                        title=f"{route.name}'s backend ({_api_named(route)}) answers directly: health, models, chat "
+                              "and stream, as its API documents")
         yield per_route(id=f"{prefix}:chat", impact=Impact.CRITICAL, evaluate=partial(_chat, route=route.name),
                         title=f"{route.name} through LiteLLM: a well-formed chat completion")
         yield per_route(id=f"{prefix}:stream", impact=Impact.HIGH, evaluate=partial(_stream, route=route.name),
                         title=f"{route.name} through LiteLLM: a stream of chunks that assembles and ends")
         yield per_route(id=f"{prefix}:backend", impact=Impact.CRITICAL, evaluate=partial(_backend, route=route.name),
-                        title=f"{route.name} is answered by its documented backend ({route.api} at {route.api_base})")
+                        title=f"{route.name} is answered by its documented backend ({_api_named(route)} at "
+                              f"{route.api_base})")
         if route.deployments:
             cfg = inventory.litellm
             # on the proxy's host: router.yaml and env.local are read there
@@ -132,6 +134,11 @@ def _contract_checks(inventory: Inventory) -> Iterator[Check]:
                             evaluate=partial(_deployment, route=route.name, host=proxy_host),
                             title=f"{route.name}'s answers name (x-litellm-model-id) a documented deployment of it: "
                                   + "; ".join(f"{d.model} at {d.api_base}" for d in route.deployments))
+
+
+def _api_named(route) -> str:
+    """The route's api in a check's title; a route without one is never called (the schema allows no other)."""
+    return route.api or "api not described"
 
 
 # --- proxy-wide ---------------------------------------------------------------------------------
@@ -284,8 +291,8 @@ def _decided_early(answers: RouteAnswers, direct: bool = False) -> Finding | Non
     the proxy's checks only while nothing answered through the proxy (an answer came from elsewhere)."""
     plan = answers.plan
     if not plan.route.called:
-        return opt_in(f"{plan.route.name} leaves the lab and costs the owner money; the inventory does not opt it in "
-                      "(`opt_in: true`), so no request was sent (its static facts are checked)", f"route {plan.route.name}")
+        return opt_in(f"{plan.route.name} {not_called_reason(plan.route)}, so no request was sent (its static facts "
+                      "are checked)", f"route {plan.route.name}")
     if answers.unfinished:
         evidence = answers.direct.evidence + answers.proxy.evidence
         return failed(f"{plan.route.name}'s requests within its budget",
@@ -671,8 +678,9 @@ def latency_summary(facts: ContractFacts) -> dict:
         direct, proxy = _timings(answers.direct), _timings(answers.proxy)
         overhead = (round(proxy["chat_seconds"] - direct["chat_seconds"], 4)
                     if proxy["chat_seconds"] is not None and direct["chat_seconds"] is not None else None)
+        api = answers.plan.api.id if answers.plan.api else None  # a route never called may have none
         routes.append({"route": name, "backend": answers.plan.route.backend, "host": answers.plan.host,
-                       "api": answers.plan.api.id, "expected": answers.plan.route.expected,
+                       "api": api, "expected": answers.plan.route.expected,
                        "direct": direct, "proxy": proxy, "overhead_seconds": overhead,
                        "route_seconds": round(answers.seconds, 4)})
     return {"proxy": facts.proxy_base, "wall_seconds": round(facts.wall_seconds, 4), "routes": routes}

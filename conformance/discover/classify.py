@@ -26,6 +26,7 @@ from .ignore import Ignores
 from .observe import LAUNCH_DAEMONS, Item, Observation, names_port
 from . import drift
 from .proposal import Decision, Evidence, Proposal, port_template
+from .route_api import for_contract
 
 DOCUMENTED_SEEN = "documented and seen"
 DOCUMENTED_ABSENT = "documented but absent"
@@ -204,8 +205,9 @@ def _routes(inventory: Inventory, site: SiteAddresses, host: str, obs: Observati
         if why:
             result.ignored.append((host, f"route:{name}", why))
             continue
-        entry = route_entry(inventory, site, host, name, item.attrs, proposed)
-        review = ("expected",) + (() if entry.get("api") else ("api",))
+        # the api, where its backend tells it; else leaves_lab: true and no api, both for review (route_api.py)
+        entry, described = for_contract(route_entry(inventory, site, host, name, item.attrs, proposed), inventory)
+        review = ("expected",) + (described if inventory.contract else () if entry.get("api") else ("api",))
         result.rows.append(Classified(UNDOCUMENTED, host, f"route:{name}", f"api_base {entry['api_base']}"))
         result.proposals.append(Proposal("litellm.routes", entry, "observed", f"listed by router.yaml on {host} in both "
                                          "reads", _evidence(item), review=review))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..inventory.schema import Inventory
 from .from_repo import READ_FILES, RepoProposals
 from .proposal import Proposal
+from .route_api import for_contract
 
 _UNIT_IDENTITY = ("name", "scope", "user", "source", "why")
 
@@ -53,7 +54,7 @@ def undocumented(found: RepoProposals, inventory: Inventory) -> RepoProposals:
             routes = {r.name: r for r in inventory.litellm.routes} if inventory.litellm else {}
             route = routes.get(p.entry["name"])
             if route is None:
-                kept += _route_for_contract(p, inventory, notes)
+                kept += _route_for_contract(p, inventory)
             elif route.api_base != p.entry["api_base"]:
                 differs(f"route {route.name}", "api_base", route.api_base, p.entry["api_base"])
         elif p.section == "launchd":
@@ -116,18 +117,13 @@ def unstated(found: RepoProposals, inventory: Inventory) -> list[str]:
     return lines
 
 
-def _route_for_contract(p: Proposal, inventory: Inventory, notes: list[str]) -> list[Proposal]:
-    """An inventory with a contract needs each route's `api` (how its backend answers); the repo does not say it.
-    A contract api named as the route's backend service is taken, for review; else the route waits for the owner."""
-    if inventory.contract is None:
-        return [p]
-    apis = [a.id for a in inventory.contract.apis]
-    if p.entry["backend"] in apis:
-        return [Proposal(p.section, p.entry | {"api": p.entry["backend"]}, p.source, p.why, p.evidence,
-                         parent=p.parent, review=p.review + ("api",))]
-    notes.append(f"route {p.entry['name']}: the inventory's contract needs its api (one of {', '.join(apis)}), and none "
-                 f"is named as its backend {p.entry['backend']}: not proposed until the owner adds it")
-    return []
+def _route_for_contract(p: Proposal, inventory: Inventory) -> list[Proposal]:
+    """An inventory with a contract needs the api of each route the suite calls; the repo does not say it. A contract
+    api named as the route's backend service is taken, for review; else the route goes in with `leaves_lab: true` and
+    no api, both for review, never called until the owner describes it (route_api.py; the page's 'Not discoverable'
+    says what to add)."""
+    entry, described = for_contract(p.entry, inventory)
+    return [Proposal(p.section, entry, p.source, p.why, p.evidence, parent=p.parent, review=p.review + described)]
 
 
 def _listener(p: Proposal, host: str | None, inventory: Inventory, differs) -> list[Proposal]:

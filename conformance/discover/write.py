@@ -25,6 +25,7 @@ from ..inventory import InventoryError, load_inventory
 from ..inventory.schema import EnvFile, Fallback, Host, LaunchdJob, Listener, Package, PathEntry, Route, Service, Unit
 from .classify import CLASSES, Result
 from .proposal import Proposal
+from .route_api import calling_it
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):")
 
@@ -257,11 +258,25 @@ def review_items(proposals: list[Proposal], left_out: list[tuple[Proposal, str]]
     """What the owner decides: each judgement a proposal carries (its observed value written), each proposal
     that is not in the patch (with why), and each change to a documented entry the patch cannot make (decisions,
     with the checks that fail until it is made)."""
-    items = [f"{_named(p)}: decide {', '.join(p.review)} (the observed value is written)" for p in proposals
-             if p.review]
+    items = [_to_decide(p) for p in proposals if p.review]
     items += [f"{_named(p)}: not in the patch ({why})" for p, why in left_out]
     items += [d.described() + (f"; failing until then: {', '.join(d.checks)}" if d.checks else "") for d in decisions]
     return items
+
+
+def _to_decide(p: Proposal) -> str:
+    """One proposal's judgements: those written with the observed value, and those written with none (a route's api,
+    where nothing read shows it: its `leaves_lab: true` keeps the suite from calling it until the owner adds it)."""
+    written = [f for f in p.review if f in p.entry]
+    unwritten = [f for f in p.review if f not in p.entry]
+    said = []
+    if written:
+        judged = "; leaves_lab: true, since nothing read shows where its backend sends a request" \
+            if "leaves_lab" in written and p.entry.get("leaves_lab") else ""
+        said.append(f"decide {', '.join(written)} (the observed value is written{judged})")
+    if unwritten:
+        said.append(f"add {', '.join(unwritten)} (not written: nothing read shows it)")
+    return f"{_named(p)}: " + "; ".join(said)
 
 
 def not_discoverable(proposals: list[Proposal]) -> list[str]:
@@ -276,7 +291,9 @@ def not_discoverable(proposals: list[Proposal]) -> list[str]:
     if services:
         out.append(f"the purpose of {len(services)} new services (each says what ran): {', '.join(services)}")
     for p in proposals:
-        if p.section == "litellm.routes" and not p.entry.get("api"):
+        if p.section == "litellm.routes" and not p.entry.get("api") and p.entry.get("leaves_lab"):
+            out.append(calling_it(p.entry["name"]))
+        elif p.section == "litellm.routes" and not p.entry.get("api"):
             out.append(f"route {p.entry['name']}: `api:` (how its backend answers: one of contract.apis, or a kind of "
                        "examples/backend-kinds.yaml added there) and whether a call leaves the lab (`leaves_lab`)")
     return out

@@ -157,7 +157,7 @@ class ContractFacts(ContractPlan):
         self.host_facts = host_facts  # host id -> that host's facts (for Open WebUI's env file)
         self.environ = environ if environ is not None else {}
         # each backend kind's key, learned by the redactor before any request (none for a kind without one)
-        self.backend_keys = {p.api.id: backend_key(p.api, self.environ, self.redactor) for p in self.plans}
+        self.backend_keys = {p.api.id: backend_key(p.api, self.environ, self.redactor) for p in self.plans if p.api}
         self.proxy: ProxyAnswers | None = None
         self.routes: dict[str, RouteAnswers] = {}
         self.wall_seconds = 0.0

@@ -38,7 +38,7 @@ class Budget:
 @dataclass(frozen=True)
 class RoutePlan:
     route: Route
-    api: Api
+    api: Api | None  # None only for a route the suite never calls (it leaves the lab, not opted in, no `api:`)
     host: str  # the backend service's host
     api_base: str  # as documented, resolved for this site: what LiteLLM must say it called
     direct_base: str  # where the suite reaches the backend itself
@@ -81,9 +81,10 @@ class ContractPlan:
         contract = self.inventory.contract
         host = self.inventory.service(route.backend).host
         api_base = self.site.render(route.api_base)
-        api = self.inventory.api(route.api)
+        api = self.inventory.api(route.api) if route.api else None
         budget = Budget(self.deadline_override or route.deadline or contract.deadline,
-                        route.max_tokens or contract.max_tokens, route.requests or contract.requests, api.auth is not None)
+                        route.max_tokens or contract.max_tokens, route.requests or contract.requests,
+                        api is not None and api.auth is not None)
         # a loopback api_base is loopback on the proxy's host, not on the run's
         return RoutePlan(route, api, host, api_base, self._reachable(api_base, self.proxy_host), budget)
 
@@ -129,7 +130,8 @@ class ContractPlan:
                  f"POST {self.proxy_base}/chat/completions (model {UNKNOWN_MODEL}: must be refused)"]
         if self.key_documented:
             lines.append(f"GET {self.proxy_base}/models without the key (must be refused)")
-            lines.append(f"POST {self.proxy_base}/chat/completions without the key (must be refused)")
+            if any(p.route.called for p in self.plans):  # a chat for a route the run calls (facts/contract.py)
+                lines.append(f"POST {self.proxy_base}/chat/completions without the key (must be refused)")
         lines += [f"POST {self.proxy_base}/chat/completions (model {a.name}: retired, must be refused)"
                   for a in self.inventory.litellm.retired]
         if self.inventory.contract.open_webui:
@@ -138,7 +140,7 @@ class ContractPlan:
         for p in self.plans:
             b, api = p.budget, p.api
             if not p.route.called:
-                lines.append(f"route {p.route.name}: nothing sent (it leaves the lab; not run: opt-in)")
+                lines.append(f"route {p.route.name}: nothing sent (it {not_called_reason(p.route)}; not run: opt-in)")
                 continue
             lines += [f"route {p.route.name} ({p.api.id} on {p.host}; deadline {b.deadline:g} s, "
                       f"max_tokens {b.max_tokens}, {b.requests} chat + 1 stream each way):",
@@ -153,6 +155,14 @@ class ContractPlan:
             lines += [f"  POST {p.direct_base}/chat/completions{_with_key(api, p.chat_path)}",
                       f"  POST {through}"]
         return lines
+
+
+def not_called_reason(route: Route) -> str:
+    """Why the suite sends a route no request (`route.called` is false), said of the route (`<name> <reason>`)."""
+    if route.api is None:
+        return ("is not described for a call: no `api:` (how its backend answers), and `leaves_lab: true` without "
+                "`opt_in` (add `api:`, and `leaves_lab: false` or `opt_in: true`, to call it)")
+    return "leaves the lab and costs the owner money; the inventory does not opt it in (`opt_in: true`)"
 
 
 def _with_key(api: Api, path: str) -> str:

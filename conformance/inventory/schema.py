@@ -251,7 +251,9 @@ class Route(Entry):
     api_base: str  # may name a host as {host-id}, resolved per site
     backend: str  # service id of the upstream
     expected: Literal["up", "optional"] = "up"
-    api: str | None = None  # the backend's API flavour (contract.apis): how its answers look
+    # the backend's API flavour (contract.apis): how its answers look; with a contract, required unless the suite
+    # never calls the route (`leaves_lab: true`, no `opt_in`)
+    api: str | None = None
     # per-route contract budget (a 120B model is not a 3B one); unset: the contract's defaults
     deadline: float | None = Field(default=None, gt=0)  # seconds per request
     max_tokens: int | None = Field(default=None, ge=1)
@@ -655,10 +657,14 @@ class Inventory(Strict):
             _located(_only_placeholders, self.contract.proxy, host_ids, loc=("contract", "proxy"))
             api_ids = _unique([(("contract", "apis", i, "id"), a.id) for i, a in enumerate(self.contract.apis)], "api id")
             for i, r in enumerate(self.litellm.routes if self.litellm else []):
-                if r.api is None:
-                    raise LocatedError("a route needs `api:` (one of contract.apis) when the inventory has a contract",
+                if r.api is None and r.called:
+                    # a route the suite never calls (it leaves the lab, not opted in) sends nothing to be judged
+                    raise LocatedError("a route needs `api:` (one of contract.apis) when the inventory has a contract "
+                                       "and the suite calls the route; only a route with `leaves_lab: true` and no "
+                                       "`opt_in` may omit it (its requests are never sent)",
                                        ("litellm", "routes", i, "name"))
-                _known(r.api, api_ids, "api", ("litellm", "routes", i, "api"))
+                if r.api is not None:
+                    _known(r.api, api_ids, "api", ("litellm", "routes", i, "api"))
             if self.contract.open_webui:
                 _known(self.contract.open_webui.service, service_ids, "service", ("contract", "open_webui", "service"))
         _one_listener_per_port(self.services)

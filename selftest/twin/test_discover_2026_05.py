@@ -38,13 +38,18 @@ EDITION = "2026-05"
 SUITE_ARGS = ["--command-timeout=5", "--round-trip-timeout=30"]  # as selftest/twin/conftest.py TWIN_SUITE_ARGS
 
 # What the founding inventory, patched and decided, does not pass on the edition (measured), each for its reason.
-_ROUTES = ("the proxy lists 8 models the inventory does not document: discovery proposes the 8 routes (deployments, "
-           "env names, literals, backend) and their fallback, but a route needs `api:` (how its backend answers: one "
-           "of contract.apis), which no read of a host shows; the page lists them as not in the patch and under "
-           "'Not discoverable'")
+# The proxy's 8 routes: discovery cannot tell how their backend answers (no contract api of the founding inventory is
+# theirs), so it writes them with `leaves_lab: true` and no `api:` (conformance/discover/route_api.py): documented
+# (contract:models passes), their static facts checked, their requests never sent until the owner describes them.
+ROUTES_2026_05 = {"deep": "llmster-gpt", "code-reasoning": "llmster-gpt", "fast": "llmster-gpt",
+                  "task-transcribe": "llmster-gpt", "task-transcribe-vivid": "llmster-gpt", "task-json": "llmster-gpt",
+                  "task-youtube-summary": "llmster-gpt", "chatgpt-5": "litellm-orch"}  # route -> the backend proposed
+_UNDESCRIBED = ("not run: opt-in: proposed with `leaves_lab: true` and no `api:` (how its backend answers is not "
+                "observable); the page's 'Not discoverable' says what to add to call it")
+NOT_RUN = "not run: opt-in"
 NOT_GREEN_YET: dict[str, str] = {
-    "litellm-orch::contract:models": _ROUTES,
-    "open-webui::contract:models": _ROUTES,
+    **{f"{backend}::contract:{route}:{aspect}": _UNDESCRIBED for route, backend in ROUTES_2026_05.items()
+       for aspect in ("direct", "chat", "stream", "backend", "deployment")},
     # as on the 2026-05 edition with its own inventory (selftest/twin/test_edition_2026_05.py NOT_RUN_2026_05)
     "litellm-orch::contract:readiness-db": "unproven at the twin's site: LiteLLM's database layer needs Prisma "
                                            "engines, which cannot be downloaded here",
@@ -132,7 +137,11 @@ def measure(api) -> tuple[Path, dict[str, dict], int]:
     after = latest.resolve() if latest.exists() else None
     assert after is not None and after != before, f"the suite run (exit {status}) left no new run directory"
     fails = failing(after)
-    print(f"suite on the founding inventory, patched and decided: exit {status}, {len(fails)} not passed")
+    counts: dict[str, int] = {}
+    for c in json.loads((after / "results.json").read_text())["checks"]:
+        counts[c["status"]] = counts.get(c["status"], 0) + 1
+    print(f"suite on the founding inventory, patched and decided: exit {status}, {len(fails)} not passed; "
+          + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
     for cid, c in sorted(fails.items()):
         print(f"  {cid}: {c['status']}: expected {c['expected']!r}, found {str(c['found'])[:200]!r}")
     return run, fails, status
@@ -157,6 +166,9 @@ def test_the_founding_inventory_patched_and_decided_is_green_on_the_2026_05_edit
     assert not unexpected, "\n".join(f"{cid}: expected {c['expected']!r}, found {c['found']!r}"
                                      for cid, c in sorted(unexpected.items()))
     assert set(fails) == set(NOT_GREEN_YET), f"now passing: {sorted(set(NOT_GREEN_YET) - set(fails))}"
+    # the routes' request checks are not run (nothing sent), not failed; every other one is not a plain failure either
+    assert {cid for cid, c in fails.items() if c["status"] == NOT_RUN} == {
+        cid for cid, why in NOT_GREEN_YET.items() if why.startswith(NOT_RUN)}
     # every check the decisions name as failing until they are made passes once they are
     data = json.loads((run / "discovery.json").read_text())
     named = {c for d in data["decisions"] for c in d["checks"]}

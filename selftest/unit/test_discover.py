@@ -16,13 +16,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conformance.discover import decide
 from conformance.discover.__main__ import main
 from conformance.discover.classify import DOCUMENTED_ABSENT, classify
 from conformance.discover.ignore import DEFAULT_IGNORES, Ignores, IgnoreFile
 from conformance.discover.observe import LinuxReader, Observation, names_port, parse_show_blocks, unit_attrs
 from conformance.discover.proposal import Proposal
 from conformance.discover.write import NoPlace, _place, insertions, loadable_insertions, unified_patch
+from conformance.facts.contract_plan import ContractPlan
 from conformance.inventory import load_inventory
+from conformance.inventory.schema import Inventory
 from conformance.redaction import Redactor
 from conformance.replay import ReplayBackend
 from conformance.runner import Runner
@@ -392,17 +395,25 @@ def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_
     # the Postgres listener goes with the cluster's unit (pg_ctlcluster's default port), on both its binds
     postgres = proposed[("services", "postgresql-15-main")]["entry"]
     assert postgres["listen"] == [{"addresses": ["127.0.0.1", "::1"], "port": 5432, "source": "observed"}]
-    # a route with its deployment, the env names router.yaml uses, on the studio written as {studio}; no api
-    # (how llmster answers is not observable): proposed and listed, not in the patch; so is its fallback
-    fast = proposed[("litellm.routes", "fast")]["entry"]
-    assert fast["deployments"] == [{"api_base": "http://{studio}:8126/v1", "model": "openai/llmster-gpt-oss-20b-mxfp4-gguf"}]
-    assert fast["env"] == {"model": "LLMSTER_FAST_MODEL", "api_base": "LLMSTER_FAST_API_BASE"}
-    assert fast["backend"] == "llmster-gpt" and "api" not in fast
+    # a route with its deployment, the env names router.yaml uses, on the studio written as {studio}; no api (how
+    # llmster answers is not observable, and the founding contract names no api as its backend): proposed INTO the
+    # patch with `leaves_lab: true`, so the suite never calls it, both listed for review; its fallback goes in too
+    fast = proposed[("litellm.routes", "fast")]
+    assert fast["entry"]["deployments"] == [{"api_base": "http://{studio}:8126/v1",
+                                             "model": "openai/llmster-gpt-oss-20b-mxfp4-gguf"}]
+    assert fast["entry"]["env"] == {"model": "LLMSTER_FAST_MODEL", "api_base": "LLMSTER_FAST_API_BASE"}
+    assert fast["entry"]["backend"] == "llmster-gpt" and "api" not in fast["entry"]
+    assert fast["entry"]["leaves_lab"] is True and fast["review"] == ["expected", "leaves_lab", "api"]
     assert proposed[("litellm.fallbacks", "fast")]["entry"]["to"] == ["deep"]
-    left = {(p["section"], p["entry"].get("name") or p["entry"].get("route")) for p in found["not_in_patch"]}
-    assert {("litellm.routes", "fast"), ("litellm.fallbacks", "fast")} <= left
+    routes = {p["entry"]["name"] for p in found["proposed"] if p["section"] == "litellm.routes"}
+    assert len(routes) == 8 and all(proposed[("litellm.routes", r)]["entry"]["leaves_lab"] for r in routes)
+    assert not [p for p in found["not_in_patch"] if p["section"].startswith("litellm.")]
     data = json.loads((run / "discovery.json").read_text())
-    assert any(x.startswith("route fast: `api:`") for x in data["not_discoverable"])
+    assert "route fast: proposed with `leaves_lab: true` and no `api:`, so the suite never calls it" in "\n".join(
+        data["not_discoverable"])
+    assert ("litellm.routes fast on mini: decide expected, leaves_lab (the observed value is written; leaves_lab: "
+            "true, since nothing read shows where its backend sends a request); add api (not written: nothing read "
+            "shows it)") in data["review"]
     # what the founding inventory documents that the lab dropped or changed: decisions, with their failing checks
     decisions = {(d["action"], json.dumps(d["at"])): d for d in data["decisions"]}
     assert ("remove", json.dumps(["launchd", {"label": "com.bebop.mlx-launch"}])) in decisions
@@ -420,10 +431,20 @@ def test_the_2026_05_edition_against_the_founding_inventory_proposes_the_owners_
     absent = {r["name"] for r in data["rows"] if r["cls"] == "documented but absent"}
     assert {"unit:ov-server.service", "launchd:com.bebop.mlx-launch", "route:jerry-chat"} <= absent
     assert data["counts"]["cannot observe"] == 0  # the router.yaml the proxy's start script names was read
-    patched = load_inventory(_applies(tmp_path, inventory_text, (run / "inventory.patch").read_text()))
+    patched_path = _applies(tmp_path, inventory_text, (run / "inventory.patch").read_text())
+    patched = load_inventory(patched_path)
     assert {"postgresql-15-main", "prometheus", "voice-gateway", "llmster-gpt", "mlx-lane"} <= {s.id for s in patched.services}
     assert {"com.bebop.llmster-gpt.8126", "com.bebop.mlx-lane.{port}"} <= {j.label for j in patched.launchd}
     assert "orin" in {h.id for h in patched.hosts}
+    # patched and decided as the page lists it: the proxy's model list is documented (contract:models expects every
+    # route router.yaml lists), and none of the new routes is called
+    decided = Inventory.model_validate(decide.apply(yaml.safe_load(patched_path.read_text()), data["decisions"]))
+    listed = {r["name"].removeprefix("route:") for r in data["rows"]
+              if r["name"].startswith("route:") and r["cls"] != "documented but absent"}
+    plans = ContractPlan(decided, SiteAddresses(decided), "mini").plans
+    assert {p.route.name for p in plans} == listed == routes
+    assert not [p.route.name for p in plans if p.route.called or p.api is not None]
+    assert decided.litellm.fallbacks[0].route == "fast"
 
 
 def test_the_2026_05_edition_against_its_own_inventory_has_nothing_absent(tmp_path):
@@ -442,3 +463,29 @@ def test_a_user_managers_own_session_bus_is_os_noise_and_a_users_own_service_is_
     assert ignores.why("mini", "unit:dbus.service@christopherbailey")
     assert ignores.why("mini", "unit:dbus-broker.service@christopherbailey")
     assert ignores.why("mini", "unit:open-webui.service@christopherbailey") is None
+
+
+def test_a_proposed_routes_api_is_taken_where_discovery_can_tell_and_else_it_is_never_called():
+    """route_api.for_contract over the founding inventory (its contract: mlx-openai-server, ov-llm-server)."""
+    from conformance.discover.route_api import for_contract
+    inventory = load_inventory(ROOT / "inventory.yaml")
+    base = {"name": "new", "api_base": "http://{studio}:8126/v1", "backend": "llmster-gpt", "expected": "up",
+            "source": "observed"}
+    # told by the backend's other documented routes (classify's _backend_of writes it): kept, nothing to review
+    assert for_contract(base | {"backend": "mlx-servers", "api": "mlx-openai-server"}, inventory) == (
+        base | {"backend": "mlx-servers", "api": "mlx-openai-server"}, ())
+    # a contract api named as the backend: taken, for review
+    assert for_contract(base | {"backend": "ov-llm-server"}, inventory) == (
+        base | {"backend": "ov-llm-server", "api": "ov-llm-server"}, ("api",))
+    # neither: leaves_lab true beside expected, no api, both for review; the entry loads and is never called
+    entry, review = for_contract(base, inventory)
+    assert list(entry) == ["name", "api_base", "backend", "expected", "leaves_lab", "source"] and review == (
+        "leaves_lab", "api")
+    data = yaml.safe_load((ROOT / "inventory.yaml").read_text())
+    data["litellm"]["routes"].append(entry | {"backend": "ov-server"})
+    route = Inventory.model_validate(data).litellm.routes[-1]
+    assert route.api is None and not route.called
+    # an inventory without a contract needs no api: the route is left as it is
+    data = yaml.safe_load((ROOT / "inventory.yaml").read_text())
+    del data["contract"]
+    assert for_contract(base, Inventory.model_validate(data)) == (base, ())

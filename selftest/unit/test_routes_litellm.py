@@ -18,12 +18,13 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from conformance.checks.contract import contract_checks
+from conformance.checks.contract import contract_checks, latency_summary
 from conformance.checks.derive import evaluate
 from conformance.checks.finding import Status
 from conformance.checks.litellm import fallbacks_of, litellm_checks
 from conformance.checks.waivers import Verdict, judge
 from conformance.facts.contract import ContractFacts
+from conformance.facts.contract_plan import ContractPlan
 from conformance.facts.envfile import parse_env_file
 from conformance.facts.http import HttpProbe
 from conformance.facts.litellm import resolve_router
@@ -418,6 +419,70 @@ def test_a_route_that_leaves_the_lab_is_not_called_unless_opted_in(inv):
     _, findings = run(lab, opted)
     assert {findings[i].status for i in test_ids} == {Status.PASSED}
     assert [s for s in lab.seen if ":8109" in s]
+
+
+def _undescribed(master_key: dict | None = None, **route) -> dict:
+    """The variant with jerry-test as discovery proposes a route whose backend's api it cannot tell: no `api:`,
+    `leaves_lab: true` (nothing read says where its backend sends a request)."""
+    data = _variant(**({"master_key": master_key} if master_key else {}))
+    test = next(r for r in data["litellm"]["routes"] if r["name"] == "jerry-test")
+    del test["api"]
+    test |= {"leaves_lab": True} | route
+    return data
+
+
+def test_a_route_without_api_is_never_called_its_static_facts_are_checked_and_the_proxy_list_documents_it():
+    inv = Inventory.model_validate(_undescribed())
+    route = next(r for r in inv.litellm.routes if r.name == "jerry-test")
+    assert route.api is None and not route.called
+    lab = lab_for(inv)
+    facts, findings = run(lab, inv)
+    ids = {i for i in findings if ":jerry-test:" in i}
+    assert ids == {f"mlx-servers::contract:jerry-test:{a}" for a in ("direct", "chat", "stream", "backend")}
+    assert {findings[i].status for i in ids} == {Status.OPT_IN}
+    assert findings["mlx-servers::contract:jerry-test:direct"].message.startswith(
+        "not run: opt-in: jerry-test is not described for a call: no `api:` (how its backend answers), and "
+        "`leaves_lab: true` without `opt_in`")
+    assert not [s for s in lab.seen if ":8109" in s or "jerry-test" in s]  # nothing sent to it, either way
+    # every other check as with the route described: the proxy lists it, and it is documented
+    assert findings["litellm-orch::contract:models"].status is Status.PASSED
+    assert not {i: m for i, m in _not_passed(findings).items() if i not in ids}
+    titles = {c.id: c.title for c in contract_checks(inv)}
+    assert "(api not described)" in titles["mlx-servers::contract:jerry-test:direct"]
+    assert [r["api"] for r in latency_summary(facts)["routes"] if r["route"] == "jerry-test"] == [None]
+    # its static facts still run: router.yaml's entry reads the env names the inventory says, env.local has them
+    site = SiteAddresses(inv, load_site(ROOT / "lab" / "site-twin.yaml", inv))
+    mini = Mini(lab.router, lab.env)
+    static = {c.id: evaluate(c, mini) for c in litellm_checks(inv, site) if ":route:jerry-test:" in c.id}
+    assert set(static) == {f"litellm-orch::route:jerry-test:{p}" for p in ("api-base", "model", "api-key")}
+    assert {f.status for f in static.values()} == {Status.PASSED}
+    broken = {c.id: evaluate(c, Mini(lab.router, lab.env.replace("JERRY_TEST_API_BASE", "JERRY_TEST_BASE")))
+              for c in litellm_checks(inv, site) if c.id == "litellm-orch::route:jerry-test:api-base"}
+    assert broken["litellm-orch::route:jerry-test:api-base"].status is Status.FAILED
+    # the dry run says why nothing is sent to it
+    lines = ContractPlan(inv, site, "mini").planned()
+    assert [l for l in lines if "jerry-test" in l] == [
+        "route jerry-test: nothing sent (it is not described for a call: no `api:` (how its backend answers), and "
+        "`leaves_lab: true` without `opt_in` (add `api:`, and `leaves_lab: false` or `opt_in: true`, to call it); "
+        "not run: opt-in)"]
+    # with a master key, a keyless chat is sent only for a route the run calls: with none called, none is planned
+    keyed = _undescribed(master_key={"enabled": True, "source": "companion"})
+    assert any("chat/completions without the key" in l for l in ContractPlan(Inventory.model_validate(keyed), site,
+                                                                               "mini").planned())
+    for r in keyed["litellm"]["routes"]:
+        r.pop("api", None)
+        r.pop("opt_in", None)
+        r["leaves_lab"] = True
+    assert not any("chat/completions without the key" in l for l in ContractPlan(Inventory.model_validate(keyed), site,
+                                                                                   "mini").planned())
+
+
+@pytest.mark.parametrize("route", [{"leaves_lab": False}, {"opt_in": True}])
+def test_a_route_the_suite_calls_needs_its_api(route):
+    with pytest.raises(ValidationError) as e:
+        Inventory.model_validate(_undescribed(**route))
+    assert ("a route needs `api:` (one of contract.apis) when the inventory has a contract and the suite calls the "
+            "route") in str(e.value)
 
 
 # --- auth and the database ------------------------------------------------------------------------------------
