@@ -70,11 +70,13 @@ demo: deps venv
 unit: venv tools
 	$(PY) -m pytest selftest -m "not twin" -q -n auto --dist loadfile
 
-# The unit self-tests on every core (pytest-xdist; a file stays in one worker: its module fixtures and order as in
-# one process), then the twin proof, which shares one twin, in order.
+# The unit self-tests run beside the twin proof, in a process of their own on one core (the proof mostly waits on
+# the twin's hosts), their output shown after the proof's; the proof runs its tests in order, sharing one twin.
 test: deps venv tools
-	$(PY) -m pytest selftest -m "not twin" -q -n auto --dist loadfile
-	$(PY) -m pytest selftest -m twin -q
+	@log=$$(mktemp); $(PY) -m pytest selftest -m "not twin" -q > $$log 2>&1 & unit=$$!; \
+	$(PY) -m pytest selftest -m twin -q; proof=$$?; \
+	wait $$unit; units=$$?; echo "--- the unit self-tests, run beside the twin proof ---"; cat $$log; rm -f $$log; \
+	echo "make test: unit self-tests exit $$units, twin proof exit $$proof"; [ $$units -eq 0 ] && [ $$proof -eq 0 ]
 
 bench: deps venv
 	$(PY) -m lab.bench
@@ -104,7 +106,7 @@ lock: venv
 	{ echo "# Pinned environment of the suite alone (what it needs on the real hosts): pyproject's dependencies."; \
 	  echo "# Regenerate: make lock"; cat $(LOCK_TMP)/suite.txt; } > requirements.txt
 	{ echo "# Pinned environment of the digital twin: the suite, plus pyproject's twin extra (uvicorn/fastapi, OpenVINO"; \
-	  echo "# GenAI and what lab/ovmodel.py builds its model with; paramiko for make bench; pytest-xdist for make test). LiteLLM runs from its own venv"; \
+	  echo "# GenAI and what lab/ovmodel.py builds its model with; paramiko for make bench; pytest-xdist for make unit). LiteLLM runs from its own venv"; \
 	  echo "# (requirements-litellm.txt). Regenerate: make lock"; \
 	  echo "-r requirements.txt"; grep -vxiFf $(LOCK_TMP)/suite.txt $(LOCK_TMP)/all.txt; } > requirements-twin.txt
 	rm -rf $(LOCK_TMP)

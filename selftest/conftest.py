@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -46,15 +45,3 @@ def network_guard():
     yield
     socket.socket.connect, socket.socket.connect_ex = original, original_ex
 
-
-TWIN_DIR = Path(__file__).parent / "twin"
-
-
-def pytest_collection_modifyitems(items):
-    """For `pytest-xdist --dist loadgroup` (make test): the twin proof is one group, run in order by one worker, while
-    the other workers take the unit self-tests a file at a time (a module's fixtures and order as in one process).
-    The twin proof is collected first, so it starts at once. Without xdist the marks do nothing."""
-    for item in items:
-        in_twin = Path(item.path).is_relative_to(TWIN_DIR)
-        item.add_marker(pytest.mark.xdist_group("twin" if in_twin else item.nodeid.split("::", 1)[0]))
-    items.sort(key=lambda item: not Path(item.path).is_relative_to(TWIN_DIR))

@@ -162,6 +162,13 @@ def test_the_founding_inventory_patched_and_decided_is_green_on_the_2026_05_edit
     assert {("hosts", "orin"), ("services", "voice-gateway"), ("services", "llmster-gpt"),
             ("launchd", "com.bebop.llmster-gpt.8126"), ("launchd", "com.bebop.mlx-lane.{port}"),
             ("litellm.routes", "fast"), ("litellm.routes", "deep"), ("litellm.fallbacks", None)} <= named
+    listeners = [(p["entry"]["id"], l) for p in proposed if p["section"] == "services" for l in p["entry"].get("listen", [])]
+    postgres = [(service, l) for service, l in listeners if l["port"] == 5432]
+    assert [l.get("addresses") for _, l in postgres] == [["127.0.0.1", "::1"]], postgres  # the Postgres listener
+    data = json.loads((run / "discovery.json").read_text())
+    assert {"action": "set", "at": ["litellm", "master_key", "enabled"], "value": True} in [
+        {k: d[k] for k in ("action", "at", "value") if k in d} for d in data["decisions"]]
+    assert status == 0, f"the suite on the founding inventory, patched and decided, exited {status}"
     unexpected = {cid: c for cid, c in fails.items() if cid not in NOT_GREEN_YET}
     assert not unexpected, "\n".join(f"{cid}: expected {c['expected']!r}, found {c['found']!r}"
                                      for cid, c in sorted(unexpected.items()))
@@ -170,7 +177,6 @@ def test_the_founding_inventory_patched_and_decided_is_green_on_the_2026_05_edit
     assert {cid for cid, c in fails.items() if c["status"] == NOT_RUN} == {
         cid for cid, why in NOT_GREEN_YET.items() if why.startswith(NOT_RUN)}
     # every check the decisions name as failing until they are made passes once they are
-    data = json.loads((run / "discovery.json").read_text())
     named = {c for d in data["decisions"] for c in d["checks"]}
     assert named and not named & set(fails), sorted(named & set(fails))
 
