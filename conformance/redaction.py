@@ -55,6 +55,9 @@ _AUTH_HEADER = re.compile(r"(?i)(?P<head>\b(?:proxy-)?authorization[\"']?\s*[:=]
 _BEARER = re.compile(r"(?i)(?P<head>\bbearer\s+)(?P<cred>[A-Za-z0-9._~+/=\-]{4,})")
 _KEY_LIKE = re.compile(r"\b(?:sk|hf|ghp|gho|glpat|xox[abp])[-_][A-Za-z0-9_\-]{6,}")
 _ENV_REFERENCE = "os.environ/"  # LiteLLM's reference to a variable: a name, not a secret
+# A switch's words are never a secret, whatever the name (ssh's `-o StrictHostKeyChecking=no`, `auth: false`); masked,
+# they would turn a documented ExecStart into a placeholder
+_SWITCH_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "ask", "accept-new", "none", "null"})
 
 
 class Redactor:
@@ -209,7 +212,8 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
         if _is_secret_assignment(m):
             found.append(_unquoted(m, "value"))
     for m in _QUOTED_ASSIGNMENT.finditer(text):
-        if is_secret_name(m["name"]) and not m["value"].startswith(_ENV_REFERENCE) and m["value"]:
+        if is_secret_name(m["name"]) and not m["value"].startswith(_ENV_REFERENCE) and m["value"] \
+                and m["value"].lower() not in _SWITCH_WORDS:
             found.append(m.span("value"))
     for m in _SECRET_FLAG.finditer(text):
         if _is_secret_flag(m):
@@ -254,7 +258,8 @@ def _pieces(value: str) -> list[str]:
 
 
 def _is_secret_assignment(m: re.Match) -> bool:
-    if not is_secret_name(m["name"].lstrip("-")) or m["value"].strip("\"'").startswith(_ENV_REFERENCE):
+    value = m["value"].strip("\"'")
+    if not is_secret_name(m["name"].lstrip("-")) or value.startswith(_ENV_REFERENCE) or value.lower() in _SWITCH_WORDS:
         return False
     return m["value"] not in ("|", ">", "|-", ">-", "|+", ">+")  # a YAML block scalar: its lines are learned values
 
@@ -267,7 +272,7 @@ def _assignment(m: re.Match) -> str:
 
 
 def _quoted_assignment(m: re.Match) -> str:
-    if not is_secret_name(m["name"]) or m["value"].startswith(_ENV_REFERENCE):
+    if not is_secret_name(m["name"]) or m["value"].startswith(_ENV_REFERENCE) or m["value"].lower() in _SWITCH_WORDS:
         return m.group(0)
     return f"{m['q']}{m['name']}={REDACTED}{m['q']}"
 

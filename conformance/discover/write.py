@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from ..redaction import REDACTED
 from ..report.rundir import write_json, write_text_atomic
 from ..inventory import InventoryError, load_inventory
 from ..inventory.schema import EnvFile, Fallback, Host, LaunchdJob, Listener, Package, PathEntry, Route, Service, Unit
@@ -136,6 +137,8 @@ def insertions(text: str, proposals: list[Proposal], skip: list = ()
             except ValidationError as e:
                 raise NoPlace(f"needs fields discovery cannot see ({_first_error(e)})") from None
             at, new = _place(lines, p)
+            if any(REDACTED in line for line in new):  # never a placeholder: what redaction hid is the owner's to write
+                raise NoPlace(f"a value of it was hidden as a secret ({REDACTED}): written by hand, or not at all")
         except NoPlace as e:
             left_out += [(q, str(e)) for q in stands_for]
             continue

@@ -276,6 +276,16 @@ def test_an_entry_the_whole_inventory_refuses_is_left_out_with_the_loaders_words
     assert "port: 4001" in new and "second-gateway" not in new
 
 
+def test_an_entry_holding_a_value_redaction_hid_is_never_patched_as_a_placeholder():
+    text = (ROOT / "inventory.yaml").read_text()
+    hidden = _proposal("services", {"id": "bridge", "host": "mini", "source": "observed", "purpose": "x", "units": [
+        {"name": "bridge.service", "source": "observed", "exec_start": "/usr/bin/tool --secret-flag=<redacted>"}]})
+    fine = _proposal("listen", {"address": "127.0.0.1", "port": 4001, "source": "observed"}, parent="litellm-orch")
+    new, left_out, _ = insertions(text, [hidden, fine])
+    assert [(p.entry["id"], "hidden as a secret" in why) for p, why in left_out] == [("bridge", True)]
+    assert "<redacted>" not in new and "port: 4001" in new
+
+
 def test_a_service_written_inline_is_listed_for_review_not_patched():
     lines = ["services:\n", "  - {id: tiny, host: mini, source: founding, purpose: x}\n"]
     with pytest.raises(NoPlace):

@@ -322,3 +322,17 @@ def test_a_failure_message_quoting_a_host_is_redacted_before_it_is_cut(redact):
     redact.learn(SECRET)
     assert not _fragments(redact.excerpt(_straddling(200), 200))
     assert not _fragments(redact.excerpt(_straddling(200).encode(), 200))
+
+
+@pytest.mark.parametrize("text", [
+    "ExecStart=/usr/bin/ssh -NT -o StrictHostKeyChecking=no -L 127.0.0.1:19200:127.0.0.1:9200 studio",
+    "ExecStart=/usr/bin/ssh -o StrictHostKeyChecking=accept-new studio",
+    "require_auth: false", 'Environment="AUTH_ENABLED=true"', "API_KEY_REQUIRED=yes",
+])
+def test_a_switch_is_never_a_secret_whatever_its_name(redact, text):
+    """Masked, `StrictHostKeyChecking=no` would reach discovery's inventory.patch as a placeholder."""
+    assert redact(text) == text
+
+
+def test_a_secret_named_value_that_only_starts_like_a_switch_is_still_masked(redact):
+    assert redact("API_KEY=no-such-luck-9f8e7d") == f"API_KEY={REDACTED}"
