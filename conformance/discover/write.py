@@ -245,8 +245,32 @@ def write_discovered(run: Path, proposals: list[Proposal], left_out: list[tuple[
     data = {"proposed": [proposal_dict(p) for p in proposals],
             "not_in_patch": [{**proposal_dict(p), "not_in_patch_because": why} for p, why in left_out]}
     path = run / "discovered.yaml"
-    write_text_atomic(path, redact(yaml.dump(data, Dumper=_NoAliases, sort_keys=False, width=10_000, allow_unicode=True)))
+    text = yaml.dump(data, Dumper=_NoAliases, sort_keys=False, width=10_000, allow_unicode=True)
+    write_text_atomic(path, _redacted_keeping_env_names(text, redact(text), _env_names(data)))
     return path
+
+
+_ENV_NAME_LINE = re.compile(r"[ \t]*(?:- )?key: (?P<name>[A-Za-z_][A-Za-z0-9_]*)\n?")
+
+
+def _env_names(data) -> set[str]:
+    """The env files' KEY names the proposals carry (`entries: [{key: NAME}]`): names read from the files, never values."""
+    if isinstance(data, dict):
+        found = {e["key"] for e in data.get("entries") or () if isinstance(e, dict) and isinstance(e.get("key"), str)}
+        return found.union(*(_env_names(v) for v in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_env_names(v) for v in data))
+    return set()
+
+
+def _redacted_keeping_env_names(text: str, redacted: str, names: set[str]) -> str:
+    """The redacted text, except an env entry's `key: NAME` line, which the field's name (`key`) makes look like a secret
+    assignment: the line holds that name alone. Line by line only when redaction kept the lines; else all redacted."""
+    lines, kept = text.splitlines(keepends=True), redacted.splitlines(keepends=True)
+    if len(lines) != len(kept):
+        return redacted
+    return "".join(raw if red != raw and (m := _ENV_NAME_LINE.fullmatch(raw)) and m["name"] in names else red
+                   for raw, red in zip(lines, kept))
 
 
 def _named(p: Proposal) -> str:

@@ -499,3 +499,17 @@ def test_a_proposed_routes_api_is_taken_where_discovery_can_tell_and_else_it_is_
     data = yaml.safe_load((ROOT / "inventory.yaml").read_text())
     del data["contract"]
     assert for_contract(base, Inventory.model_validate(data)) == (base, ())
+
+
+def test_discovered_yaml_keeps_env_key_names_and_masks_what_is_secret(tmp_path):
+    from conformance.discover.write import write_discovered
+    from conformance.redaction import Redactor
+    entry = {"id": "proxy", "host": "mini", "source": "observed", "purpose": "x",
+             "units": [{"name": "proxy.service", "source": "observed",
+                        "exec_start": "/opt/proxy --api-key sk-live-0123456789abcdef --port 4000"}],
+             "env_files": [{"path": "/etc/proxy/env", "source": "observed", "entries": [
+                 {"key": "LITELLM_MASTER_KEY", "secret": True, "source": "observed"},
+                 {"key": "PORT", "value": "4000", "source": "observed"}]}]}
+    text = write_discovered(tmp_path, [_proposal("services", entry)], [], Redactor()).read_text()
+    assert "key: LITELLM_MASTER_KEY" in text and "key: PORT" in text  # names of the file's keys, never values
+    assert "sk-live-0123456789abcdef" not in text and "--api-key <redacted>" in text
