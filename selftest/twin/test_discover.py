@@ -11,16 +11,16 @@ import json
 import re
 import shlex
 import subprocess
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 
 from conformance.runner.allowlist import check_read_only
 from lab import api, ssh, topology as topo
-from selftest.artifacts import run_files, text_of
+from selftest.artifacts import run_files
 from selftest.twin.conftest import ROOT, TWIN_SUITE_ARGS, SuiteRun
 from selftest.twin.test_trust import CANARIES, PLANT_SECRETS, REVERT_SECRETS, as_root
 
@@ -62,6 +62,19 @@ def discover(*args: str, env: dict[str, str] | None = None, ignore_orin: bool = 
     new = sorted(n for n in {p.name for p in REPORTS.iterdir()} - before if n[:1].isdigit())
     assert new, f"discovery left no run directory:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}"
     return Discovery(p.returncode, p.stdout + p.stderr, seconds, REPORTS / new[-1])
+
+
+def applied(inventory_text: str, patch: str) -> str:
+    """The inventory with the patch applied: `git apply --check`, then `git apply`, on a copy named as the patch names
+    it, outside any git checkout (there git apply patches the file the patch names)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        name = patch.splitlines()[0].removeprefix("--- a/")
+        (Path(tmp) / name).write_text(inventory_text)
+        (Path(tmp) / "p.patch").write_text(patch)
+        for argv in (["git", "apply", "--check", "p.patch"], ["git", "apply", "p.patch"]):
+            done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+        return (Path(tmp) / name).read_text()
 
 
 def _state() -> dict:
@@ -131,15 +144,8 @@ def test_a_removed_service_is_proposed_back_and_the_suite_passes_its_checks_on_t
     assert run.status == 1, run.output[-3000:]
     assert [(p["section"], p["entry"]["id"]) for p in run.proposed] == [("services", "ollama")]
     assert not re.search(r"^-(?!--)", run.patch, re.M)  # the patch only inserts
-    work = tmp_path / "apply"  # outside any git checkout: git apply patches the file named in the patch, here
-    work.mkdir()
-    (work / without.name).write_text(without.read_text())
-    for argv in (["git", "apply", "--check", str(run.run_dir / "inventory.patch")],
-                 ["git", "apply", str(run.run_dir / "inventory.patch")]):
-        done = subprocess.run(argv, cwd=work, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
     patched = REPORTS / "inventory-patched.yaml"
-    patched.write_text((work / without.name).read_text())
+    patched.write_text(applied(without.read_text(), run.patch))
     patched.chmod(0o644)
     latest = REPORTS / "latest"
     previous = latest.resolve() if latest.exists() else None

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -29,13 +26,10 @@ import yaml
 from conformance.discover import decide
 from conformance.inventory import load_inventory
 from conformance.runner.allowlist import check_read_only
-from lab import topology as topo
+from selftest.twin.conftest import ROOT, TWIN_SUITE_ARGS
+from selftest.twin.test_discover import IN_TWIN, REPORTS, applied, discover as discover_in_mini
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORTS = ROOT / "reports"
-IN_TWIN = Path(topo.CHECKOUT_IN_TWIN)
 EDITION = "2026-05"
-SUITE_ARGS = ["--command-timeout=5", "--round-trip-timeout=30"]  # as selftest/twin/conftest.py TWIN_SUITE_ARGS
 
 # What the founding inventory, patched and decided, does not pass on the edition (measured), each for its reason.
 # The proxy's 8 routes: discovery cannot tell how their backend answers (no contract api of the founding inventory is
@@ -61,33 +55,14 @@ NOT_GREEN_YET: dict[str, str] = {
 }
 
 
-def discover(api) -> Path:
-    """`python -m lab discover` with the founding inventory (its default); the run directory it wrote."""
-    api.prepare_reports()
-    before = {p.name for p in REPORTS.iterdir()}
-    started = time.monotonic()
-    status = subprocess.run(api.ssh.argv("mini", api.discover_command([]), user=topo.OWNER), capture_output=True,
-                            text=True, timeout=180, stdin=subprocess.DEVNULL)
-    seconds = time.monotonic() - started
-    new = sorted(n for n in {p.name for p in REPORTS.iterdir()} - before if n[:1].isdigit())
-    assert new, f"discovery left no run directory:\n{status.stdout[-2000:]}\n{status.stderr[-2000:]}"
-    print(status.stdout)
-    print(f"benchmark: discovery of every host of the {EDITION} edition from mini as the owner: {seconds:.1f} s wall "
-          f"(ssh login included), exit {status.returncode}")
-    assert status.returncode == 1, status.stdout[-3000:] + status.stderr[-3000:]
-    return REPORTS / new[-1]
-
-
-def apply_patch(inventory_text: str, patch: str) -> str:
-    """`git apply --check`, then `git apply`, on a copy of the inventory the patch was made against."""
-    with tempfile.TemporaryDirectory() as tmp:
-        name = patch.splitlines()[0].removeprefix("--- a/")
-        (Path(tmp) / name).write_text(inventory_text)
-        (Path(tmp) / "p.patch").write_text(patch)
-        for argv in (["git", "apply", "--check", "p.patch"], ["git", "apply", "p.patch"]):
-            done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True)
-            assert done.returncode == 0, done.stderr
-        return (Path(tmp) / name).read_text()
+def discover() -> Path:
+    """`python -m lab discover` with the founding inventory (its default) and no ignore file; its run directory."""
+    run = discover_in_mini(ignore_orin=False)
+    print(run.output)
+    print(f"benchmark: discovery of every host of the {EDITION} edition from mini as the owner: {run.seconds:.1f} s "
+          f"wall (ssh login included), exit {run.status}")
+    assert run.status == 1, run.output[-6000:]
+    return run.run_dir
 
 
 def decide_as_listed(patched_text: str, discovery: dict) -> str:
@@ -104,11 +79,11 @@ def failing(run_dir: Path) -> dict[str, dict]:
 
 def measure(api) -> tuple[Path, dict[str, dict], int]:
     """One discovery, the patch applied, the page decided, one suite run: (discovery's run, failing checks, exit)."""
-    run = discover(api)
+    run = discover()
     data = json.loads((run / "discovery.json").read_text())
     founding = (ROOT / "inventory.yaml").read_text()
     patch = (run / "inventory.patch").read_text()
-    decided = decide_as_listed(apply_patch(founding, patch), data)
+    decided = decide_as_listed(applied(founding, patch), data)
     path = REPORTS / "inventory-discovered-2026-05.yaml"
     path.write_text(decided)
     path.chmod(0o644)
@@ -128,7 +103,7 @@ def measure(api) -> tuple[Path, dict[str, dict], int]:
     waivers.write_text("waivers: []\n")
     waivers.chmod(0o644)
     try:
-        status = api.run_suite([*api.default_suite_args(), *SUITE_ARGS,
+        status = api.run_suite([*api.default_suite_args(), *TWIN_SUITE_ARGS,
                                 f"--inventory={IN_TWIN / 'reports' / path.name}",
                                 f"--waivers={IN_TWIN / 'reports' / waivers.name}"])
     finally:
